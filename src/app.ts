@@ -1,0 +1,165 @@
+import { randomBytes } from 'node:crypto';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import { apiKeyRoutes } from './auth/api-key.routes.ts';
+import { unauthenticated } from './auth/authenticator.ts';
+import { oauthRoutes } from './auth/oauth.routes.ts';
+import { hasScope } from './auth/principal.ts';
+import { eventRoutes } from './events/event.routes.ts';
+import type { App } from './http/app-types.ts';
+import { registerContentTypes } from './http/content-types.ts';
+import { healthRoutes } from './http/health.routes.ts';
+import { registerIdempotency } from './http/idempotency.ts';
+import { sendProblem, toAppError } from './http/problem.ts';
+import './http/types.ts';
+import { invitationRoutes } from './invitations/invitation.routes.ts';
+import { AppError } from './lib/errors.ts';
+import { membershipRoutes } from './memberships/membership.routes.ts';
+import { organizationRoutes } from './organizations/organization.routes.ts';
+import { resourceRoutes } from './resources/resource.routes.ts';
+import { createServices, type Deps, type Services } from './services.ts';
+import { userRoutes } from './users/user.routes.ts';
+
+export const API_VERSION = '1.0.0';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+  trustProxy?: string | undefined;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TOKEN_IN_QUERY = /([?&]token=)[^&]*/g;
+
+/** Log options: credentials never reach the log, and neither do link tokens in query strings. */
+export function loggerOptions(level: string) {
+  return {
+    level,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+      censor: '[redacted]',
+    },
+    serializers: {
+      req(request: { method: string; url: string; id: string }) {
+        return { method: request.method, url: request.url.replace(TOKEN_IN_QUERY, '$1[redacted]'), id: request.id };
+      },
+    },
+  };
+}
+
+/** The Fastify app without listening: tests inject into it, main.ts listens. */
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ app: App; services: Services }> {
+  const services = createServices(deps);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const inbound = request.headers['x-request-id'];
+      return typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : `req_${randomBytes(12).toString('hex')}`;
+    },
+    routerOptions: { maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('idempotency', undefined);
+  registerContentTypes(app);
+
+  // Default-deny: an API route that does not declare who may call it is refused at startup.
+  app.addHook('onRoute', (route) => {
+    const guarded = route.url.startsWith('/v1') || route.url.startsWith('/oauth');
+    if (guarded && !route.config?.auth) {
+      throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
+    }
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('x-content-type-options', 'nosniff');
+    const auth = request.routeOptions.config.auth;
+    if (request.url.startsWith('/v1') || request.url.startsWith('/oauth')) {
+      reply.header('cache-control', 'no-store');
+      reply.header('content-security-policy', "frame-ancestors 'none'");
+    }
+    if (auth === undefined || auth === 'public') return;
+    const apiKey = request.headers['x-api-key'];
+    request.principal = await services.authenticator.authenticate({
+      authorization: request.headers.authorization,
+      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+    });
+    if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
+    if (auth !== 'authenticated' && !hasScope(request.principal, auth.scope)) {
+      throw new AppError(403, 'insufficient_scope', 'Insufficient scope', `This call needs the ${auth.scope} scope.`, {
+        extras: { scope: auth.scope },
+        headers: { 'www-authenticate': `Bearer realm="rsvp", error="insufficient_scope", scope="${auth.scope}"` },
+      });
+    }
+  });
+
+  registerIdempotency(app, deps);
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toAppError(error);
+    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(
+      request,
+      reply,
+      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+    ),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'rsvp',
+        version: API_VERSION,
+        description:
+          'Invitations into organizations (with a role) and onto shared resources (with actions). ' +
+          'Errors are RFC 9457 problem+json with a stable `code`; every POST honours `Idempotency-Key`.',
+        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`rsvp_sk_…`) or an access token.' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+          basic: { type: 'http', scheme: 'basic', description: 'Email or username and password, or key id and secret.' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+
+  await app.register(async (scoped) => {
+    const api = scoped.withTypeProvider<ZodTypeProvider>() as App;
+    organizationRoutes(api, services);
+    membershipRoutes(api, services);
+    userRoutes(api, services);
+    resourceRoutes(api, services);
+    invitationRoutes(api, services);
+    apiKeyRoutes(api, services);
+    eventRoutes(api, services);
+    oauthRoutes(api, services);
+    healthRoutes(api, deps.database);
+  });
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  return { app: app as App, services };
+}

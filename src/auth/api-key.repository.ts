@@ -1,0 +1,99 @@
+import type { Executor } from '../db/database.ts';
+import { toDate } from '../lib/clock.ts';
+import type { Scope } from './principal.ts';
+
+export interface ApiKeyRecord {
+  id: string;
+  userId: string;
+  name: string;
+  secretHash: string;
+  secretHint: string;
+  scopes: Scope[] | ['*'];
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+type Row = {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  secret_hint: string;
+  scopes: string;
+  created_at: Date | string;
+  expires_at: Date | string | null;
+  last_used_at: Date | string | null;
+  revoked_at: Date | string | null;
+};
+
+const toRecord = (row: Row): ApiKeyRecord => ({
+  id: row.id,
+  userId: row.user_id,
+  name: row.name,
+  secretHash: row.secret_hash,
+  secretHint: row.secret_hint,
+  scopes: JSON.parse(row.scopes) as ApiKeyRecord['scopes'],
+  createdAt: toDate(row.created_at),
+  expiresAt: row.expires_at === null ? null : toDate(row.expires_at),
+  lastUsedAt: row.last_used_at === null ? null : toDate(row.last_used_at),
+  revokedAt: row.revoked_at === null ? null : toDate(row.revoked_at),
+});
+
+export async function insertApiKey(db: Executor, key: ApiKeyRecord): Promise<void> {
+  await db
+    .insertInto('api_keys')
+    .values({
+      id: key.id,
+      user_id: key.userId,
+      name: key.name,
+      secret_hash: key.secretHash,
+      secret_hint: key.secretHint,
+      scopes: JSON.stringify(key.scopes),
+      created_at: key.createdAt,
+      expires_at: key.expiresAt,
+      last_used_at: null,
+      revoked_at: null,
+    })
+    .execute();
+}
+
+export async function findApiKeyBySecretHash(db: Executor, secretHash: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRecord | undefined> {
+  const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export async function listApiKeys(
+  db: Executor,
+  options: { userId: string; afterId?: string | undefined; limit: number },
+): Promise<ApiKeyRecord[]> {
+  let query = db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('user_id', '=', options.userId)
+    .orderBy('id')
+    .limit(options.limit);
+  if (options.afterId) query = query.where('id', '>', options.afterId);
+  return (await query.execute()).map(toRecord);
+}
+
+/** Compare-and-set: only a key that is not yet revoked is revoked, once. */
+export async function revokeApiKey(db: Executor, id: string, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function touchApiKey(db: Executor, id: string, now: Date): Promise<void> {
+  await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
+}

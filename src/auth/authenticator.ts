@@ -1,0 +1,263 @@
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import type { ExternalJwtConfig } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import type { InstanceKeys } from '../instance/instance-keys.ts';
+import type { Clock } from '../lib/clock.ts';
+import { canonicalEmail, checkEmail } from '../lib/email.ts';
+import { AppError } from '../lib/errors.ts';
+import { newId, newUuid } from '../lib/ids.ts';
+import { API_KEY_PREFIX, constantTimeEqual, isWellFormedTypedSecret, sha256 } from '../lib/secrets.ts';
+import { burnPasswordCheck, verifyPassword } from '../users/passwords.ts';
+import {
+  findUserByCanonicalEmail,
+  findUserByExternalId,
+  findUserById,
+  findUserByUsername,
+  insertUser,
+  updateUser,
+  type UserRecord,
+} from '../users/user.repository.ts';
+import { type ApiKeyRecord, findApiKey, findApiKeyBySecretHash, touchApiKey } from './api-key.repository.ts';
+import { type Principal, SCOPES, type Scope } from './principal.ts';
+
+export const REALM = 'rsvp';
+export const ACCESS_TOKEN_TTL_SECONDS = 3600;
+const LAST_USED_RESOLUTION_MS = 60_000;
+
+export function unauthenticated(detail: string, error?: 'invalid_token' | 'invalid_request'): AppError {
+  const bearer = error ? `Bearer realm="${REALM}", error="${error}"` : `Bearer realm="${REALM}"`;
+  return new AppError(401, 'unauthenticated', 'Authentication required', detail, {
+    headers: { 'www-authenticate': `${bearer}, Basic realm="${REALM}", charset="UTF-8"` },
+  });
+}
+
+export interface RequestCredentials {
+  authorization?: string | undefined;
+  apiKey?: string | undefined;
+}
+
+export interface OperatorGrant {
+  /** Random per process; only the CLI, talking to an in-process app, knows it. */
+  token: string;
+  userId: string;
+}
+
+/**
+ * Turns request credentials into a principal. Accepted: API keys (`Authorization: Bearer` or
+ * `X-API-Key`), HTTP Basic (email or username and password, or key id and secret), bearer
+ * JWTs minted at /oauth/token (HS256 only) and, when configured, JWTs of an external issuer
+ * (its JWKS, its pinned asymmetric algorithms, issuer and audience checked).
+ */
+export class Authenticator {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  readonly #keys: InstanceKeys;
+  readonly #issuer: string;
+  readonly #external: ExternalJwtConfig | undefined;
+  readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  readonly #operator: OperatorGrant | undefined;
+
+  constructor(deps: {
+    database: Database;
+    clock: Clock;
+    keys: InstanceKeys;
+    publicUrl: string;
+    externalJwt?: ExternalJwtConfig | undefined;
+    operator?: OperatorGrant | undefined;
+  }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+    this.#keys = deps.keys;
+    this.#issuer = deps.publicUrl;
+    this.#external = deps.externalJwt;
+    this.#jwks = deps.externalJwt ? createRemoteJWKSet(new URL(deps.externalJwt.jwksUrl)) : undefined;
+    this.#operator = deps.operator;
+  }
+
+  /** Null when the request carries no credentials at all; throws 401 when it carries bad ones. */
+  async authenticate(credentials: RequestCredentials): Promise<Principal | null> {
+    const { authorization, apiKey } = credentials;
+    if (apiKey !== undefined) return this.#fromApiKeySecret(apiKey.trim(), 'api_key');
+    if (authorization === undefined) return null;
+    const space = authorization.indexOf(' ');
+    const scheme = (space === -1 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const value = space === -1 ? '' : authorization.slice(space + 1).trim();
+    if (scheme === 'bearer') {
+      if (value.startsWith(API_KEY_PREFIX)) return this.#fromApiKeySecret(value, 'api_key');
+      return this.#fromJwt(value);
+    }
+    if (scheme === 'basic') return this.#fromBasic(value);
+    if (scheme === 'operator' && this.#operator && constantTimeEqual(value, this.#operator.token)) {
+      const user = await findUserById(this.#database.db, this.#operator.userId);
+      if (user) return { method: 'operator', user, apiKeyId: null, scopes: 'all' };
+    }
+    throw unauthenticated('Unsupported authorization scheme; use Bearer or Basic.', 'invalid_request');
+  }
+
+  /** Verifies an API key's id and secret, for Basic and for the client-credentials grant. */
+  async verifyKeyIdAndSecret(keyId: string, secret: string): Promise<Principal> {
+    const key = await findApiKey(this.#database.db, keyId);
+    if (!key || !constantTimeEqual(key.secretHash, sha256(secret))) {
+      throw unauthenticated('Unknown API key id or wrong secret.', 'invalid_token');
+    }
+    return this.#principalForKey(key, 'basic_api_key');
+  }
+
+  async mintAccessToken(principal: Principal): Promise<{ token: string; expiresIn: number; scope: string }> {
+    const scopes = principal.scopes === 'all' ? [...SCOPES] : [...principal.scopes];
+    const now = Math.floor(this.#clock.now().getTime() / 1000);
+    const token = await new SignJWT({ scope: scopes.join(' '), key_id: principal.apiKeyId })
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
+      .setIssuer(this.#issuer)
+      .setAudience(this.#issuer)
+      .setSubject(principal.user.id)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+      .setJti(newUuid())
+      .sign(this.#keys.jwtSigning);
+    return { token, expiresIn: ACCESS_TOKEN_TTL_SECONDS, scope: scopes.join(' ') };
+  }
+
+  async #fromApiKeySecret(secret: string, method: 'api_key'): Promise<Principal> {
+    if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
+      throw unauthenticated('The API key is malformed.', 'invalid_token');
+    }
+    const key = await findApiKeyBySecretHash(this.#database.db, sha256(secret));
+    if (!key) throw unauthenticated('The API key is not valid.', 'invalid_token');
+    return this.#principalForKey(key, method);
+  }
+
+  async #principalForKey(key: ApiKeyRecord, method: Principal['method']): Promise<Principal> {
+    const now = this.#clock.now();
+    if (key.revokedAt) throw unauthenticated('The API key was revoked.', 'invalid_token');
+    if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('The API key has expired.', 'invalid_token');
+    const user = await this.#activeUser(key.userId);
+    if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
+      await touchApiKey(this.#database.db, key.id, now);
+    }
+    const scopes = key.scopes[0] === '*' ? 'all' : new Set(key.scopes as Scope[]);
+    return { method, user, apiKeyId: key.id, scopes };
+  }
+
+  async #activeUser(userId: string): Promise<UserRecord> {
+    const user = await findUserById(this.#database.db, userId);
+    if (!user || user.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
+    return user;
+  }
+
+  async #fromBasic(encoded: string): Promise<Principal> {
+    const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw unauthenticated('Malformed Basic credentials.', 'invalid_request');
+    const username = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    if (/^key_[0-9a-v]{20}$/.test(username)) return this.verifyKeyIdAndSecret(username, password);
+    const user = username.includes('@')
+      ? await findUserByCanonicalEmail(this.#database.db, canonicalEmail(username))
+      : await findUserByUsername(this.#database.db, username);
+    if (!user?.passwordHash) {
+      await burnPasswordCheck(password);
+      throw unauthenticated('Wrong username or password.');
+    }
+    if (!(await verifyPassword(user.passwordHash, password)) || user.status !== 'active') {
+      throw unauthenticated('Wrong username or password.');
+    }
+    return { method: 'basic_password', user, apiKeyId: null, scopes: 'all' };
+  }
+
+  async #fromJwt(token: string): Promise<Principal> {
+    let claims: JWTPayload;
+    try {
+      claims = decodeJwt(token);
+    } catch {
+      throw unauthenticated('The bearer token is neither an API key nor a JWT.', 'invalid_token');
+    }
+    if (claims.iss === this.#issuer) return this.#fromOwnJwt(token);
+    if (this.#external && claims.iss === this.#external.issuer) return this.#fromExternalJwt(token);
+    throw unauthenticated('The token was not issued by a trusted issuer.', 'invalid_token');
+  }
+
+  async #fromOwnJwt(token: string): Promise<Principal> {
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#keys.jwtSigning, {
+        algorithms: ['HS256'],
+        issuer: this.#issuer,
+        audience: this.#issuer,
+        typ: 'at+jwt',
+        currentDate: this.#clock.now(),
+      }));
+    } catch {
+      throw unauthenticated('The access token is invalid or expired.', 'invalid_token');
+    }
+    const keyId = typeof payload.key_id === 'string' ? payload.key_id : null;
+    if (keyId) {
+      // A revoked key takes its access tokens with it.
+      const key = await findApiKey(this.#database.db, keyId);
+      if (!key || key.revokedAt || key.userId !== payload.sub) {
+        throw unauthenticated('The key behind this token was revoked.', 'invalid_token');
+      }
+    }
+    const user = await this.#activeUser(String(payload.sub));
+    const granted = String(payload.scope ?? '')
+      .split(' ')
+      .filter((scope): scope is Scope => (SCOPES as readonly string[]).includes(scope));
+    return { method: 'jwt', user, apiKeyId: keyId, scopes: new Set(granted) };
+  }
+
+  async #fromExternalJwt(token: string): Promise<Principal> {
+    const external = this.#external!;
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.#jwks!, {
+        algorithms: external.algorithms,
+        issuer: external.issuer,
+        audience: external.audience,
+        currentDate: this.#clock.now(),
+      }));
+    } catch {
+      throw unauthenticated('The access token is invalid or expired.', 'invalid_token');
+    }
+    if (!payload.sub) throw unauthenticated('The access token has no subject.', 'invalid_token');
+    const externalId = `${external.issuer}|${payload.sub}`;
+    const db = this.#database.db;
+    let user = await findUserByExternalId(db, externalId);
+    if (!user) {
+      const email = payload[external.emailClaim];
+      if (typeof email !== 'string' || checkEmail(email) !== null || payload.email_verified === false) {
+        throw unauthenticated('The access token carries no verified email address.', 'invalid_token');
+      }
+      const now = this.#clock.now();
+      const existing = await findUserByCanonicalEmail(db, canonicalEmail(email));
+      if (existing && existing.externalId === null) {
+        await updateUser(db, existing.id, {
+          externalId,
+          status: existing.status === 'placeholder' ? 'active' : existing.status,
+          updatedAt: now,
+        });
+        user = await findUserById(db, existing.id);
+      } else if (!existing) {
+        const name = typeof payload.name === 'string' ? payload.name.slice(0, 200) : null;
+        user = {
+          id: newId('usr', now),
+          uuid: newUuid(),
+          email: email.trim(),
+          emailCanonical: canonicalEmail(email),
+          username: null,
+          displayName: name,
+          passwordHash: null,
+          status: 'active',
+          isInstanceAdmin: false,
+          externalId,
+          createdAt: now,
+          updatedAt: now,
+        };
+        await insertUser(db, user);
+      } else {
+        throw unauthenticated('The email address belongs to another identity.', 'invalid_token');
+      }
+    }
+    if (!user || user.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
+    return { method: 'external_jwt', user, apiKeyId: null, scopes: 'all' };
+  }
+}

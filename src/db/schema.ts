@@ -1,0 +1,167 @@
+import type { ColumnType } from 'kysely';
+
+/** Timestamps: `timestamptz` on PostgreSQL (read as Date), ISO-8601 UTC text on SQLite. */
+export type Timestamp = Date | string;
+/** Booleans: `boolean` on PostgreSQL, 0/1 on SQLite. */
+export type Bool = ColumnType<boolean | number, boolean, boolean>;
+/** JSON is stored as text on both engines so neither driver second-guesses it. */
+export type JsonText = string;
+
+export interface OrganizationTable {
+  id: string;
+  uuid: string;
+  slug: string;
+  name: string;
+  settings: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserTable {
+  id: string;
+  uuid: string;
+  email: string;
+  email_canonical: string;
+  username: string | null;
+  display_name: string | null;
+  password_hash: string | null;
+  status: 'active' | 'placeholder' | 'deactivated';
+  is_instance_admin: Bool;
+  external_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface MembershipTable {
+  organization_id: string;
+  user_id: string;
+  role: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ResourceTable {
+  id: string;
+  uuid: string;
+  organization_id: string;
+  type: string;
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface ResourceGrantTable {
+  resource_id: string;
+  user_id: string;
+  actions: JsonText;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type InvitationStatus = 'pending' | 'accepted' | 'declined' | 'revoked' | 'expired';
+export type DeliveryState = 'queued' | 'sent' | 'failed' | 'not_sent';
+
+export interface InvitationTable {
+  id: string;
+  uuid: string;
+  organization_id: string;
+  /** The organization id or the resource id: the scope of the one-pending-invitation rule. */
+  target_key: string;
+  resource_id: string | null;
+  role: string | null;
+  actions: JsonText | null;
+  email: string;
+  email_canonical: string;
+  invitee_user_id: string | null;
+  inviter_user_id: string;
+  inviter_api_key_id: string | null;
+  message: string | null;
+  locale: string | null;
+  metadata: JsonText;
+  status: InvitationStatus;
+  delivery_state: DeliveryState;
+  delivery_error: string | null;
+  send_count: number;
+  token_hash: string;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  last_sent_at: Timestamp | null;
+  responded_at: Timestamp | null;
+  responded_by_user_id: string | null;
+}
+
+export interface InvitationEventTable {
+  id: string;
+  invitation_id: string;
+  organization_id: string;
+  type: string;
+  from_status: string | null;
+  to_status: string | null;
+  actor_user_id: string | null;
+  actor_api_key_id: string | null;
+  data: JsonText;
+  created_at: Timestamp;
+}
+
+export interface OutboxTable {
+  id: string;
+  kind: 'email' | 'webhook';
+  topic: string;
+  organization_id: string | null;
+  invitation_id: string | null;
+  dedupe_key: string;
+  payload: JsonText;
+  status: 'pending' | 'processing' | 'done' | 'dead';
+  attempts: number;
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeyTable {
+  id: string;
+  user_id: string;
+  name: string;
+  secret_hash: string;
+  /** First characters of the secret, shown in listings so people can tell keys apart. */
+  secret_hint: string;
+  scopes: JsonText;
+  created_at: Timestamp;
+  expires_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface IdempotencyKeyTable {
+  principal_id: string;
+  key: string;
+  fingerprint: string;
+  state: 'in_flight' | 'done';
+  status_code: number | null;
+  response_headers: JsonText | null;
+  response_body: string | null;
+  created_at: Timestamp;
+}
+
+export interface InstanceSecretTable {
+  name: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface DB {
+  organizations: OrganizationTable;
+  users: UserTable;
+  memberships: MembershipTable;
+  resources: ResourceTable;
+  resource_grants: ResourceGrantTable;
+  invitations: InvitationTable;
+  invitation_events: InvitationEventTable;
+  outbox: OutboxTable;
+  api_keys: ApiKeyTable;
+  idempotency_keys: IdempotencyKeyTable;
+  instance_secrets: InstanceSecretTable;
+}
+

@@ -1,0 +1,40 @@
+import type { FastifyInstance } from 'fastify';
+import secureJson from 'secure-json-parse';
+import { AppError } from '../lib/errors.ts';
+
+const malformed = (detail: string) => new AppError(400, 'malformed_json', 'Malformed JSON', detail);
+
+/**
+ * One content-type policy for every surface. JSON (and `+json` types) and form encoding are
+ * parsed; an empty body is accepted whatever its Content-Type says, because real clients send
+ * JSON-typed DELETEs and form-typed POSTs with nothing in them; any other non-empty body is 415.
+ */
+export function registerContentTypes(app: FastifyInstance) {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(
+    /^application\/(?:[\w.-]+\+)?json$/,
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = String(body).trim();
+      if (text === '') return done(null, undefined);
+      try {
+        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch (error) {
+        done(malformed(error instanceof SyntaxError ? error.message : 'The body is not acceptable JSON.'), undefined);
+      }
+    },
+  );
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, body === '' ? undefined : Object.fromEntries(new URLSearchParams(body as string)));
+  });
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
+    if ((body as Buffer).length === 0) return done(null, undefined);
+    const type = request.headers['content-type'] ?? 'none';
+    done(
+      new AppError(415, 'unsupported_media_type', 'Unsupported media type', `Send application/json, not ${type}.`, {
+        headers: { 'accept-post': 'application/json', 'accept-patch': 'application/json' },
+      }),
+      undefined,
+    );
+  });
+}

@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { AppError } from '../lib/errors.ts';
+import { sha256 } from '../lib/secrets.ts';
+
+export const PageSize = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(100)
+  .default(50)
+  .describe('At most 100; 50 by default.');
+export const PageToken = z.string().max(1000).optional().describe('`next_page_token` of the previous page.');
+
+interface TokenBody {
+  /** Values of the sort key of the last row served. */
+  after: (string | number)[];
+  /** Hash of the filters and order the token was issued for. */
+  scope: string;
+}
+
+/**
+ * Cursor tokens are opaque to clients and bound to the query that issued them, so a token
+ * replayed with other filters is refused instead of silently skipping or repeating rows.
+ */
+export function encodePageToken(after: (string | number)[], query: unknown): string {
+  const body: TokenBody = { after, scope: sha256(JSON.stringify(query)).slice(0, 16) };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+export function decodePageToken(token: string | undefined, query: unknown): (string | number)[] | undefined {
+  if (token === undefined || token === '') return undefined;
+  try {
+    const body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as TokenBody;
+    if (!Array.isArray(body.after) || typeof body.scope !== 'string') throw new Error('shape');
+    if (body.scope !== sha256(JSON.stringify(query)).slice(0, 16)) {
+      throw new AppError(
+        400,
+        'page_token_mismatch',
+        'Page token does not match the query',
+        'The page token was issued for other filters or another order; start again without it.',
+        { extras: { errors: [{ pointer: '/query/page_token', detail: 'issued for another query' }] } },
+      );
+    }
+    return body.after;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    throw new AppError(400, 'invalid_page_token', 'Invalid page token', 'The page token is not one rsvp issued.', {
+      extras: { errors: [{ pointer: '/query/page_token', detail: 'not a page token' }] },
+    });
+  }
+}

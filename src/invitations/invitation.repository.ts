@@ -1,0 +1,362 @@
+import { type ExpressionBuilder, type SelectQueryBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import type { Executor } from '../db/database.ts';
+import type { DB, DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
+import { toDate } from '../lib/clock.ts';
+
+export interface InvitationRecord {
+  id: string;
+  uuid: string;
+  organizationId: string;
+  targetKey: string;
+  resourceId: string | null;
+  role: string | null;
+  actions: string[] | null;
+  email: string;
+  emailCanonical: string;
+  inviteeUserId: string | null;
+  inviterUserId: string;
+  inviterApiKeyId: string | null;
+  message: string | null;
+  locale: string | null;
+  metadata: Record<string, string>;
+  /** As stored. A pending row past its expiry reads as expired: see `effectiveStatus`. */
+  status: InvitationStatus;
+  deliveryState: DeliveryState;
+  deliveryError: string | null;
+  sendCount: number;
+  tokenHash: string;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+  expiresAt: Date;
+  lastSentAt: Date | null;
+  respondedAt: Date | null;
+  respondedByUserId: string | null;
+}
+
+/** Expiry is exact at read time, whether or not a sweeper has written it yet. */
+export function effectiveStatus(invitation: InvitationRecord, now: Date): InvitationStatus {
+  return invitation.status === 'pending' && invitation.expiresAt <= now ? 'expired' : invitation.status;
+}
+
+type Row = Selectable<InvitationTable>;
+
+function toRecord(row: Row): InvitationRecord {
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    organizationId: row.organization_id,
+    targetKey: row.target_key,
+    resourceId: row.resource_id,
+    role: row.role,
+    actions: row.actions === null ? null : (JSON.parse(row.actions) as string[]),
+    email: row.email,
+    emailCanonical: row.email_canonical,
+    inviteeUserId: row.invitee_user_id,
+    inviterUserId: row.inviter_user_id,
+    inviterApiKeyId: row.inviter_api_key_id,
+    message: row.message,
+    locale: row.locale,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    status: row.status,
+    deliveryState: row.delivery_state,
+    deliveryError: row.delivery_error,
+    sendCount: row.send_count,
+    tokenHash: row.token_hash,
+    version: row.version,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+    expiresAt: toDate(row.expires_at),
+    lastSentAt: row.last_sent_at === null ? null : toDate(row.last_sent_at),
+    respondedAt: row.responded_at === null ? null : toDate(row.responded_at),
+    respondedByUserId: row.responded_by_user_id,
+  };
+}
+
+function toRow(record: InvitationRecord): Row {
+  return {
+    id: record.id,
+    uuid: record.uuid,
+    organization_id: record.organizationId,
+    target_key: record.targetKey,
+    resource_id: record.resourceId,
+    role: record.role,
+    actions: record.actions === null ? null : JSON.stringify(record.actions),
+    email: record.email,
+    email_canonical: record.emailCanonical,
+    invitee_user_id: record.inviteeUserId,
+    inviter_user_id: record.inviterUserId,
+    inviter_api_key_id: record.inviterApiKeyId,
+    message: record.message,
+    locale: record.locale,
+    metadata: JSON.stringify(record.metadata),
+    status: record.status,
+    delivery_state: record.deliveryState,
+    delivery_error: record.deliveryError,
+    send_count: record.sendCount,
+    token_hash: record.tokenHash,
+    version: record.version,
+    created_at: record.createdAt,
+    updated_at: record.updatedAt,
+    expires_at: record.expiresAt,
+    last_sent_at: record.lastSentAt,
+    responded_at: record.respondedAt,
+    responded_by_user_id: record.respondedByUserId,
+  };
+}
+
+const INSERT_CHUNK = 500;
+
+export async function insertInvitations(db: Executor, records: InvitationRecord[]): Promise<void> {
+  for (let i = 0; i < records.length; i += INSERT_CHUNK) {
+    await db
+      .insertInto('invitations')
+      .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
+      .execute();
+  }
+}
+
+export async function findInvitation(db: Executor, id: string): Promise<InvitationRecord | undefined> {
+  const row = await db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export async function findInvitationByTokenHash(
+  db: Executor,
+  tokenHash: string,
+): Promise<InvitationRecord | undefined> {
+  const row = await db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+/**
+ * Writes `expired` on pending rows of these addresses whose time has passed, so the
+ * one-pending-per-target index frees the slot for a new invitation. Returns what it expired.
+ */
+export async function expireLapsedPending(
+  db: Executor,
+  organizationId: string,
+  emails: string[],
+  now: Date,
+): Promise<InvitationRecord[]> {
+  if (emails.length === 0) return [];
+  const rows = await db
+    .updateTable('invitations')
+    .set({ status: 'expired', updated_at: now, version: sql`version + 1` })
+    .where('organization_id', '=', organizationId)
+    .where('email_canonical', 'in', emails)
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', now)
+    .returningAll()
+    .execute();
+  return rows.map(toRecord);
+}
+
+/** Pending invitations of these addresses in the organization, keyed by `target|email`. */
+export async function pendingByTargetAndEmail(
+  db: Executor,
+  organizationId: string,
+  emails: string[],
+): Promise<Map<string, string>> {
+  if (emails.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('invitations')
+    .select(['id', 'target_key', 'email_canonical'])
+    .where('organization_id', '=', organizationId)
+    .where('email_canonical', 'in', emails)
+    .where('status', '=', 'pending')
+    .execute();
+  return new Map(rows.map((row) => [`${row.target_key}|${row.email_canonical}`, row.id]));
+}
+
+export async function countLivePending(
+  db: Executor,
+  organizationId: string,
+  now: Date,
+  targetType?: 'organization',
+): Promise<number> {
+  let query = db
+    .selectFrom('invitations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('organization_id', '=', organizationId)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now);
+  if (targetType === 'organization') query = query.where('resource_id', 'is', null);
+  const row = await query.executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+export type InvitationChanges = Partial<{
+  status: InvitationStatus;
+  role: string | null;
+  actions: string[] | null;
+  message: string | null;
+  metadata: Record<string, string>;
+  expiresAt: Date;
+  tokenHash: string;
+  deliveryState: DeliveryState;
+  deliveryError: string | null;
+  sendCount: number;
+  lastSentAt: Date;
+  respondedAt: Date;
+  respondedByUserId: string;
+  inviteeUserId: string;
+}>;
+
+function changesToRow(changes: InvitationChanges, now: Date) {
+  const set: Updateable<InvitationTable> = { updated_at: now };
+  if (changes.status !== undefined) set.status = changes.status;
+  if (changes.role !== undefined) set.role = changes.role;
+  if (changes.actions !== undefined) set.actions = changes.actions === null ? null : JSON.stringify(changes.actions);
+  if (changes.message !== undefined) set.message = changes.message;
+  if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
+  if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
+  if (changes.tokenHash !== undefined) set.token_hash = changes.tokenHash;
+  if (changes.deliveryState !== undefined) set.delivery_state = changes.deliveryState;
+  if (changes.deliveryError !== undefined) set.delivery_error = changes.deliveryError;
+  if (changes.sendCount !== undefined) set.send_count = changes.sendCount;
+  if (changes.lastSentAt !== undefined) set.last_sent_at = changes.lastSentAt;
+  if (changes.respondedAt !== undefined) set.responded_at = changes.respondedAt;
+  if (changes.respondedByUserId !== undefined) set.responded_by_user_id = changes.respondedByUserId;
+  if (changes.inviteeUserId !== undefined) set.invitee_user_id = changes.inviteeUserId;
+  return set;
+}
+
+/**
+ * Compare-and-set on the status: applies the changes only while the invitation is still
+ * pending and unexpired. Undefined means another request got there first, or time ran out.
+ */
+export async function transitionFromPending(
+  db: Executor,
+  id: string,
+  now: Date,
+  changes: InvitationChanges,
+): Promise<InvitationRecord | undefined> {
+  const row = await db
+    .updateTable('invitations')
+    .set({ ...changesToRow(changes, now), version: sql`version + 1` })
+    .where('id', '=', id)
+    .where('status', '=', 'pending')
+    .where('expires_at', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+/** Compare-and-set on the version: applies the changes only to the row exactly as it was read. */
+export async function updateIfVersion(
+  db: Executor,
+  id: string,
+  version: number,
+  now: Date,
+  changes: InvitationChanges,
+): Promise<InvitationRecord | undefined> {
+  const row = await db
+    .updateTable('invitations')
+    .set({ ...changesToRow(changes, now), version: version + 1 })
+    .where('id', '=', id)
+    .where('version', '=', version)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export interface InvitationFilter {
+  organizationId?: string;
+  emailCanonical?: string;
+  statuses?: readonly InvitationStatus[] | undefined;
+  emailContains?: string | undefined;
+  inviterUserId?: string | undefined;
+  targetType?: 'organization' | 'resource' | undefined;
+  resourceId?: string | undefined;
+  role?: string | undefined;
+  deliveryState?: DeliveryState | undefined;
+  createdAfter?: Date | undefined;
+  createdBefore?: Date | undefined;
+}
+
+export type InvitationOrder = 'create_time' | '-create_time' | 'expire_time' | '-expire_time' | 'email' | '-email';
+
+const ORDER_COLUMN = { create_time: 'created_at', expire_time: 'expires_at', email: 'email_canonical' } as const;
+
+function statusCondition(eb: ExpressionBuilder<DB, 'invitations'>, status: InvitationStatus, now: Date) {
+  if (status === 'pending') return eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', now)]);
+  if (status === 'expired') {
+    return eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', now)])]);
+  }
+  return eb('status', '=', status);
+}
+
+function applyFilter(
+  query: SelectQueryBuilder<DB, 'invitations', object>,
+  filter: InvitationFilter,
+  now: Date,
+): SelectQueryBuilder<DB, 'invitations', object> {
+  let q = query;
+  if (filter.organizationId) q = q.where('organization_id', '=', filter.organizationId);
+  if (filter.emailCanonical) q = q.where('email_canonical', '=', filter.emailCanonical);
+  if (filter.statuses?.length) {
+    const statuses = filter.statuses;
+    q = q.where((eb) => eb.or(statuses.map((status) => statusCondition(eb, status, now))));
+  }
+  if (filter.emailContains) {
+    const escaped = filter.emailContains.replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<boolean>`email_canonical like ${`%${escaped}%`} escape '\\'`);
+  }
+  if (filter.inviterUserId) q = q.where('inviter_user_id', '=', filter.inviterUserId);
+  if (filter.targetType === 'organization') q = q.where('resource_id', 'is', null);
+  if (filter.targetType === 'resource') q = q.where('resource_id', 'is not', null);
+  if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
+  if (filter.role) q = q.where('role', '=', filter.role);
+  if (filter.deliveryState) q = q.where('delivery_state', '=', filter.deliveryState);
+  if (filter.createdAfter) q = q.where('created_at', '>=', filter.createdAfter);
+  if (filter.createdBefore) q = q.where('created_at', '<', filter.createdBefore);
+  return q;
+}
+
+/**
+ * One page by keyset on (sort column, id): the cost of a page does not grow with how deep
+ * it is. `after` is the sort key of the last row of the previous page.
+ */
+export async function listInvitations(
+  db: Executor,
+  options: {
+    filter: InvitationFilter;
+    order: InvitationOrder;
+    after?: (string | number)[] | undefined;
+    limit: number;
+    now: Date;
+  },
+): Promise<{ rows: InvitationRecord[]; sortKey: (row: InvitationRecord) => (string | number)[] }> {
+  const descending = options.order.startsWith('-');
+  const field = options.order.replace('-', '') as keyof typeof ORDER_COLUMN;
+  const column = ORDER_COLUMN[field];
+  const direction = descending ? 'desc' : 'asc';
+  let query = applyFilter(db.selectFrom('invitations'), options.filter, options.now);
+  if (options.after) {
+    const [value, id] = options.after as [string, string];
+    const bound = column === 'email_canonical' ? value : new Date(value);
+    query = query.where((eb) =>
+      eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(bound as string, id)),
+    );
+  }
+  const rows = await query
+    .selectAll()
+    .orderBy(column, direction)
+    .orderBy('id', direction)
+    .limit(options.limit)
+    .execute();
+  const sortKey = (row: InvitationRecord): (string | number)[] => {
+    const value =
+      field === 'email' ? row.emailCanonical : (field === 'create_time' ? row.createdAt : row.expiresAt).toISOString();
+    return [value, row.id];
+  };
+  return { rows: rows.map((row) => toRecord(row as Row)), sortKey };
+}
+
+export async function countInvitations(db: Executor, filter: InvitationFilter, now: Date): Promise<number> {
+  const row = await applyFilter(db.selectFrom('invitations'), filter, now)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

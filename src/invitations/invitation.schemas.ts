@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { PageSize, PageToken } from '../http/pagination.ts';
+import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, RoleName } from '../organizations/organization.schemas.ts';
+
+export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
+export const InvitationStatusSchema = z
+  .enum(INVITATION_STATUSES)
+  .describe('New values may be added; treat unknown ones as terminal.')
+  .meta({ id: 'InvitationStatus' });
+export const DeliveryStateSchema = z
+  .enum(['queued', 'sent', 'failed', 'not_sent'])
+  .describe('`not_sent` when the caller delivers the link itself.')
+  .meta({ id: 'DeliveryState' });
+
+export const ActionName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_.:-]*$/, 'lower-case letters, digits and _ . : -');
+export const Actions = z.array(ActionName).min(1).max(32);
+
+export const Metadata = z
+  .record(z.string().min(1).max(40), z.string().max(500))
+  .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
+  .describe('Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters).')
+  .meta({ id: 'Metadata' });
+
+const Locale = z
+  .string()
+  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR')
+  .max(35);
+
+export const TtlSeconds = z
+  .int()
+  .min(MIN_TTL_SECONDS)
+  .max(MAX_TTL_SECONDS)
+  .describe('Lifetime from now in seconds: 1 hour to 30 days.');
+
+const invitationInputFields = {
+  email: z
+    .string()
+    .max(320)
+    .describe('Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively.'),
+  role: RoleName.optional().describe(
+    "Organization invitations: the role to grant; the organization's default role when omitted.",
+  ),
+  resource_id: z.string().optional().describe('Resource invitations: the resource to share (`res_…`).'),
+  actions: Actions.optional().describe('Resource invitations: the actions to grant on the resource.'),
+  ttl_seconds: TtlSeconds.optional(),
+  expire_time: z.iso.datetime().optional().describe('Alternative to ttl_seconds: an absolute expiry.'),
+  message: z.string().trim().max(2000).optional().describe('A personal note shown in the email.'),
+  locale: Locale.optional(),
+  metadata: Metadata.optional(),
+};
+
+export const InvitationCreateSchema = z
+  .strictObject({
+    ...invitationInputFields,
+    send_email: z
+      .boolean()
+      .default(true)
+      .describe('false: send nothing and return `accept_url` once, for callers who deliver it themselves.'),
+  })
+  .meta({ id: 'InvitationCreate' });
+export type InvitationCreateInput = z.output<typeof InvitationCreateSchema>;
+
+export const InvitationBatchRowSchema = z.strictObject(invitationInputFields).meta({ id: 'InvitationBatchRow' });
+export type InvitationRowInput = z.output<typeof InvitationBatchRowSchema>;
+
+export const InvitationBatchCreateSchema = z
+  .strictObject({
+    invitations: z.array(InvitationBatchRowSchema).min(1).max(1000),
+    send_email: z.boolean().default(true),
+  })
+  .meta({ id: 'InvitationBatchCreate' });
+
+export const InvitationSchema = z
+  .object({
+    id: z.string().describe('`inv_…`'),
+    organization_id: z.string(),
+    target_type: z.enum(['organization', 'resource']),
+    role: z.string().nullable(),
+    resource_id: z.string().nullable(),
+    actions: z.array(z.string()).nullable(),
+    email: z.string().describe('As given; comparisons use its canonical form.'),
+    invitee_user_id: z.string().nullable().describe('Set when the address belongs to a known user.'),
+    inviter_user_id: z.string(),
+    inviter_api_key_id: z.string().nullable(),
+    message: z.string().nullable(),
+    locale: z.string().nullable(),
+    metadata: z.record(z.string(), z.string()),
+    status: InvitationStatusSchema,
+    delivery_state: DeliveryStateSchema,
+    delivery_error: z.string().nullable(),
+    send_count: z.int(),
+    create_time: z.iso.datetime(),
+    update_time: z.iso.datetime(),
+    expire_time: z.iso.datetime(),
+    last_send_time: z.iso.datetime().nullable(),
+    respond_time: z.iso.datetime().nullable(),
+    responded_by_user_id: z.string().nullable(),
+    etag: z.string().describe('Send it back in If-Match to update only what you saw.'),
+  })
+  .meta({ id: 'Invitation' });
+export type InvitationView = z.output<typeof InvitationSchema>;
+
+export const InvitationCreatedSchema = InvitationSchema.extend({
+  accept_url: z
+    .string()
+    .optional()
+    .describe('Only when send_email was false, and only in this response: the link to deliver.'),
+}).meta({ id: 'InvitationCreated' });
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    code: z.string().describe('Stable machine-readable reason.'),
+    request_id: z.string(),
+    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
+  })
+  .catchall(z.unknown())
+  .meta({ id: 'Problem' });
+
+export const InvitationBatchResultSchema = z
+  .object({
+    results: z.array(
+      z.object({
+        index: z.int().describe('Position of the row in the request.'),
+        status: z.int().describe('What creating this row alone would have answered.'),
+        invitation: InvitationCreatedSchema.optional(),
+        error: ProblemSchema.omit({ request_id: true }).optional(),
+      }),
+    ),
+    created: z.int(),
+    failed: z.int(),
+  })
+  .meta({ id: 'InvitationBatchResult' });
+
+export const InvitationUpdateSchema = z
+  .strictObject({
+    role: RoleName.optional(),
+    actions: Actions.optional(),
+    ttl_seconds: TtlSeconds.optional().describe('New lifetime counted from now.'),
+    expire_time: z.iso.datetime().optional(),
+    message: z.string().trim().max(2000).nullable().optional(),
+    metadata: Metadata.optional().describe('Replaces the whole metadata object.'),
+  })
+  .meta({ id: 'InvitationUpdate' });
+export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
+
+export const InvitationResendSchema = z
+  .strictObject({
+    send_email: z.boolean().default(true),
+    ttl_seconds: TtlSeconds.optional().describe("New lifetime from now; the organization's default when omitted."),
+  })
+  .meta({ id: 'InvitationResend' });
+
+export const ORDER_BY = ['create_time', '-create_time', 'expire_time', '-expire_time', 'email', '-email'] as const;
+
+const csvList = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()))
+    .pipe(z.array(z.enum(values)).min(1));
+
+export const InvitationListQuerySchema = z
+  .object({
+    status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
+    email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
+    q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
+    inviter_id: z.string().optional(),
+    target_type: z.enum(['organization', 'resource']).optional(),
+    resource_id: z.string().optional(),
+    role: z.string().max(64).optional(),
+    delivery_state: DeliveryStateSchema.optional(),
+    created_after: z.iso.datetime().optional(),
+    created_before: z.iso.datetime().optional(),
+    order_by: z.enum(ORDER_BY).default('-create_time'),
+    page_size: PageSize,
+    page_token: PageToken,
+    include_total_size: z
+      .enum(['true', 'false'])
+      .transform((v) => v === 'true')
+      .optional()
+      .describe('Also count every match (costs a second query).'),
+  })
+  .meta({ id: 'InvitationListQuery' });
+export type InvitationListQuery = z.output<typeof InvitationListQuerySchema>;
+
+export const InvitationListSchema = z
+  .object({
+    invitations: z.array(InvitationSchema),
+    next_page_token: z.string().nullable(),
+    total_size: z.int().optional(),
+  })
+  .meta({ id: 'InvitationList' });
+
+export const ReceivedInvitationSchema = z
+  .object({
+    id: z.string(),
+    organization: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
+    target_type: z.enum(['organization', 'resource']),
+    role: z.string().nullable(),
+    resource: z.object({ id: z.string(), type: z.string(), name: z.string() }).nullable(),
+    actions: z.array(z.string()).nullable(),
+    inviter_name: z.string().nullable(),
+    message: z.string().nullable(),
+    status: InvitationStatusSchema,
+    create_time: z.iso.datetime(),
+    expire_time: z.iso.datetime(),
+  })
+  .meta({ id: 'ReceivedInvitation' });
+export type ReceivedInvitationView = z.output<typeof ReceivedInvitationSchema>;
+
+export const ReceivedInvitationListSchema = z
+  .object({ invitations: z.array(ReceivedInvitationSchema), next_page_token: z.string().nullable() })
+  .meta({ id: 'ReceivedInvitationList' });
+
+export const MyInvitationsQuerySchema = z.object({
+  status: csvList(INVITATION_STATUSES).optional(),
+  page_size: PageSize,
+  page_token: PageToken,
+});
+
+export const TokenBodySchema = z
+  .strictObject({ token: z.string().min(1).max(200).describe('The token from the invitation link.') })
+  .meta({ id: 'InvitationToken' });
+
+export const InvitationPreviewSchema = z
+  .object({
+    organization_name: z.string(),
+    inviter_name: z.string().nullable(),
+    role: z.string().nullable(),
+    resource: z.object({ type: z.string(), name: z.string() }).nullable(),
+    actions: z.array(z.string()).nullable(),
+    expire_time: z.iso.datetime(),
+  })
+  .describe('What an invitation link may tell anyone who holds it, and nothing more.')
+  .meta({ id: 'InvitationPreview' });
+
+export const InvitationParams = z.object({ org_id: z.string(), invitation_id: z.string() });
+export const InvitationIdParams = z.object({ invitation_id: z.string() });

@@ -1,0 +1,765 @@
+import { organizationAccess, type OrganizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
+import type { InvitationStatus } from '../db/schema.ts';
+import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
+import { appendEvents, type EventRecord, type EventType } from '../events/event.repository.ts';
+import type { InstanceKeys } from '../instance/instance-keys.ts';
+import { type Clock, DAY, HOUR } from '../lib/clock.ts';
+import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
+import { AppError } from '../lib/errors.ts';
+import { newId, newUuid } from '../lib/ids.ts';
+import { encrypt, INVITATION_TOKEN_PREFIX, isWellFormedTypedSecret, newTypedSecret, sha256 } from '../lib/secrets.ts';
+import {
+  countMembers,
+  findMembership,
+  insertMembership,
+  memberEmailsAmong,
+  setMembershipRole,
+} from '../memberships/membership.repository.ts';
+import { findOrganization, lockOrganization } from '../organizations/organization.repository.ts';
+import { findRole, requireRole } from '../organizations/roles.ts';
+import {
+  findGrant,
+  findResourceInOrganization,
+  findResources,
+  grantsForEmails,
+  putGrant,
+  type ResourceRecord,
+} from '../resources/resource.repository.ts';
+import { findUserById, findUsersByCanonicalEmails } from '../users/user.repository.ts';
+import { invalidEmail, invitationNotFound, notPending } from './invitation.errors.ts';
+import {
+  countInvitations,
+  countLivePending,
+  effectiveStatus,
+  expireLapsedPending,
+  findInvitation,
+  findInvitationByTokenHash,
+  type InvitationChanges,
+  type InvitationFilter,
+  type InvitationOrder,
+  type InvitationRecord,
+  insertInvitations,
+  listInvitations,
+  pendingByTargetAndEmail,
+  transitionFromPending,
+  updateIfVersion,
+} from './invitation.repository.ts';
+import type { InvitationRowInput, InvitationUpdateInput } from './invitation.schemas.ts';
+
+const MIN_TTL_MS = HOUR;
+const MAX_TTL_MS = 30 * DAY;
+
+export type RowResult =
+  | { index: number; ok: true; invitation: InvitationRecord; acceptUrl?: string }
+  | { index: number; ok: false; error: AppError };
+
+export type ResponderRef = { id: string } | { token: string };
+
+interface PreparedRow {
+  index: number;
+  input: InvitationRowInput;
+  email: string;
+  emailCanonical: string;
+  targetKey: string;
+  resource: ResourceRecord | null;
+  role: string | null;
+  actions: string[] | null;
+  expiresAt: Date;
+}
+
+export interface InvitationPage {
+  invitations: InvitationRecord[];
+  nextAfter: (string | number)[] | null;
+  totalSize?: number;
+}
+
+export class InvitationService {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  readonly #keys: InstanceKeys;
+  readonly #publicUrl: string;
+
+  constructor(deps: { database: Database; clock: Clock; keys: InstanceKeys; publicUrl: string }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+    this.#keys = deps.keys;
+    this.#publicUrl = deps.publicUrl;
+  }
+
+  get #db() {
+    return this.#database.db;
+  }
+
+  acceptUrl(token: string): string {
+    return `${this.#publicUrl}/invite?token=${token}`;
+  }
+
+  /**
+   * Creates invitations, one result per row in request order. Rows are checked on their own;
+   * a failing row never stops the others. All rows that pass are written in one transaction
+   * that holds the organization's lock, so seat and pending limits cannot be overrun by
+   * concurrent requests, and each email is queued in that same transaction.
+   */
+  async create(
+    principal: Principal,
+    organizationRef: string,
+    rows: InvitationRowInput[],
+    options: { sendEmail: boolean },
+  ): Promise<RowResult[]> {
+    const access = await organizationAccess(this.#db, principal, organizationRef);
+    requireAdmin(access, 'invite people');
+    const now = this.#clock.now();
+    const results = new Map<number, RowResult>();
+    const prepared = await this.#prepareRows(principal, access, rows, now, results);
+    const organizationId = access.organization.id;
+    const settings = access.organization.settings;
+
+    await this.#db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, organizationId);
+      const emails = [...new Set(prepared.map((row) => row.emailCanonical))];
+      const lapsed = await expireLapsedPending(trx, organizationId, emails, now);
+      const pending = await pendingByTargetAndEmail(trx, organizationId, emails);
+      const members = await memberEmailsAmong(trx, organizationId, emails);
+      const resourceIds = [...new Set(prepared.flatMap((row) => (row.resource ? [row.resource.id] : [])))];
+      const grants = await grantsForEmails(trx, resourceIds, emails);
+      const users = new Map(
+        (await findUsersByCanonicalEmails(trx, emails)).map((user) => [user.emailCanonical, user.id]),
+      );
+      let livePending = await countLivePending(trx, organizationId, now);
+      let seatsTaken =
+        settings.seat_limit === null
+          ? 0
+          : (await countMembers(trx, organizationId)) + (await countLivePending(trx, organizationId, now, 'organization'));
+
+      const created: InvitationRecord[] = [];
+      const outbox: OutboxMessage[] = [];
+      for (const row of prepared) {
+        const existing = pending.get(`${row.targetKey}|${row.emailCanonical}`);
+        const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
+        let error: AppError | undefined;
+        if (!row.resource && members.has(row.emailCanonical)) {
+          error = new AppError(409, 'already_member', 'Already a member', `${row.email} is already a member.`);
+        } else if (granted && row.actions!.every((action) => granted.includes(action))) {
+          error = new AppError(409, 'already_has_access', 'Already has access', `${row.email} already holds these actions.`);
+        } else if (existing) {
+          const location = `/v1/organizations/${organizationId}/invitations/${existing}`;
+          error = new AppError(
+            409,
+            'invitation_already_pending',
+            'Invitation already pending',
+            `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : 'organization'}.`,
+            { extras: { existing_invitation_id: existing }, headers: { location } },
+          );
+        } else if (settings.max_pending_invitations !== null && livePending + 1 > settings.max_pending_invitations) {
+          error = new AppError(
+            402,
+            'pending_limit_reached',
+            'Pending invitation limit reached',
+            `The organization allows at most ${settings.max_pending_invitations} pending invitations.`,
+            { extras: { limit: settings.max_pending_invitations } },
+          );
+        } else if (!row.resource && settings.seat_limit !== null && seatsTaken + 1 > settings.seat_limit) {
+          error = new AppError(
+            402,
+            'seat_limit_reached',
+            'Seat limit reached',
+            `Members and pending invitations would exceed the organization's ${settings.seat_limit} seats.`,
+            { extras: { limit: settings.seat_limit } },
+          );
+        }
+        if (error) {
+          results.set(row.index, { index: row.index, ok: false, error });
+          continue;
+        }
+        const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
+        const invitation: InvitationRecord = {
+          id: newId('inv', now),
+          uuid: newUuid(),
+          organizationId,
+          targetKey: row.targetKey,
+          resourceId: row.resource?.id ?? null,
+          role: row.role,
+          actions: row.actions,
+          email: row.email,
+          emailCanonical: row.emailCanonical,
+          inviteeUserId: users.get(row.emailCanonical) ?? null,
+          inviterUserId: principal.user.id,
+          inviterApiKeyId: principal.apiKeyId,
+          message: row.input.message || null,
+          locale: row.input.locale ?? null,
+          metadata: row.input.metadata ?? {},
+          status: 'pending',
+          deliveryState: options.sendEmail ? 'queued' : 'not_sent',
+          deliveryError: null,
+          sendCount: options.sendEmail ? 1 : 0,
+          tokenHash: sha256(token),
+          version: 1,
+          createdAt: now,
+          updatedAt: now,
+          expiresAt: row.expiresAt,
+          lastSentAt: options.sendEmail ? now : null,
+          respondedAt: null,
+          respondedByUserId: null,
+        };
+        pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
+        livePending++;
+        if (!row.resource) seatsTaken++;
+        created.push(invitation);
+        if (options.sendEmail) outbox.push(this.#emailMessage(invitation, token, now));
+        results.set(row.index, {
+          index: row.index,
+          ok: true,
+          invitation,
+          ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }),
+        });
+      }
+      await insertInvitations(trx, created);
+      await appendEvents(trx, [
+        ...lapsed.map((invitation) =>
+          this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
+        ),
+        ...created.map((invitation) =>
+          this.#event(invitation, 'invitation.created', null, 'pending', principal, {
+            send_email: options.sendEmail,
+          }),
+        ),
+      ]);
+      await enqueue(trx, outbox);
+    });
+    return rows.map((_, index) => results.get(index)!);
+  }
+
+  /** Checks each row on its own, without the database lock; failures go straight into `results`. */
+  async #prepareRows(
+    principal: Principal,
+    access: OrganizationAccess,
+    rows: InvitationRowInput[],
+    now: Date,
+    results: Map<number, RowResult>,
+  ): Promise<PreparedRow[]> {
+    const settings = access.organization.settings;
+    const resourceIds = [...new Set(rows.flatMap((row) => (row.resource_id ? [row.resource_id] : [])))];
+    const resources = new Map(
+      (await findResources(this.#db, resourceIds))
+        .filter((resource) => resource.organizationId === access.organization.id)
+        .map((resource) => [resource.id, resource]),
+    );
+    const seen = new Set<string>();
+    const prepared: PreparedRow[] = [];
+    rows.forEach((input, index) => {
+      try {
+        const row = this.#prepareRow(principal, access, input, now, resources, settings.default_ttl_seconds);
+        const key = `${row.targetKey}|${row.emailCanonical}`;
+        if (seen.has(key)) {
+          throw new AppError(
+            409,
+            'duplicate_in_request',
+            'Duplicate in request',
+            `${row.email} appears more than once for the same target in this request.`,
+          );
+        }
+        seen.add(key);
+        prepared.push({ ...row, index });
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        results.set(index, { index, ok: false, error });
+      }
+    });
+    return prepared;
+  }
+
+  #prepareRow(
+    principal: Principal,
+    access: OrganizationAccess,
+    input: InvitationRowInput,
+    now: Date,
+    resources: Map<string, ResourceRecord>,
+    defaultTtlSeconds: number,
+  ): Omit<PreparedRow, 'index'> {
+    const settings = access.organization.settings;
+    const email = input.email.trim().normalize('NFC');
+    const problem = checkEmail(email);
+    if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
+    const emailCanonical = canonicalEmail(email);
+    if (emailCanonical === principal.user.emailCanonical) {
+      throw new AppError(422, 'cannot_invite_self', 'Cannot invite yourself', 'You cannot invite your own address.');
+    }
+    const domain = emailDomain(emailCanonical);
+    if (
+      domainMatches(domain, settings.blocked_email_domains) ||
+      (settings.allowed_email_domains.length > 0 && !domainMatches(domain, settings.allowed_email_domains))
+    ) {
+      throw new AppError(
+        422,
+        'email_domain_not_allowed',
+        'Email domain not allowed',
+        `The organization does not accept invitations to ${domain}.`,
+        { extras: { domain } },
+      );
+    }
+    let resource: ResourceRecord | null = null;
+    let role: string | null = null;
+    let actions: string[] | null = null;
+    if (input.resource_id !== undefined) {
+      if (input.role !== undefined || input.actions === undefined) {
+        throw invalidTarget('A resource invitation takes `actions` and no `role`.');
+      }
+      resource = resources.get(input.resource_id) ?? null;
+      if (!resource) {
+        throw new AppError(404, 'resource_not_found', 'Resource not found', 'The resource does not exist here.', {
+          extras: { resource_id: input.resource_id },
+        });
+      }
+      actions = [...new Set(input.actions)].sort();
+    } else {
+      if (input.actions !== undefined) throw invalidTarget('`actions` needs a `resource_id`.');
+      const definition = requireRole(settings.roles, input.role ?? settings.default_role, '/role');
+      requireRankAtMost(access, definition);
+      role = definition.name;
+    }
+    return {
+      input,
+      email,
+      emailCanonical,
+      targetKey: resource ? resource.id : access.organization.id,
+      resource,
+      role,
+      actions,
+      expiresAt: resolveExpiry(input, now, defaultTtlSeconds),
+    };
+  }
+
+  #emailMessage(invitation: InvitationRecord, token: string, now: Date): OutboxMessage {
+    return {
+      id: newId('obx', now),
+      kind: 'email',
+      topic: 'invitation.email',
+      organizationId: invitation.organizationId,
+      invitationId: invitation.id,
+      dedupeKey: `invitation-email:${invitation.id}:${invitation.sendCount}`,
+      // The link is sealed: the outbox is the one place a live token waits, and it waits encrypted.
+      payload: {
+        invitation_id: invitation.id,
+        send_number: invitation.sendCount,
+        to: invitation.email,
+        locale: invitation.locale,
+        sealed_accept_url: encrypt(this.#keys.encryption, this.acceptUrl(token)),
+      },
+      createdAt: now,
+    };
+  }
+
+  #event(
+    invitation: InvitationRecord,
+    type: EventType,
+    fromStatus: InvitationStatus | null,
+    toStatus: InvitationStatus | null,
+    actor: Principal | null,
+    data: Record<string, unknown> = {},
+  ): EventRecord {
+    return {
+      id: newId('evt', this.#clock.now()),
+      invitationId: invitation.id,
+      organizationId: invitation.organizationId,
+      type,
+      fromStatus,
+      toStatus,
+      actorUserId: actor?.user.id ?? null,
+      actorApiKeyId: actor?.apiKeyId ?? null,
+      data,
+      createdAt: this.#clock.now(),
+    };
+  }
+
+  async #adminInvitation(principal: Principal, organizationRef: string, id: string, action: string) {
+    const access = await organizationAccess(this.#db, principal, organizationRef);
+    requireAdmin(access, action);
+    const invitation = await findInvitation(this.#db, id);
+    if (!invitation || invitation.organizationId !== access.organization.id) throw invitationNotFound();
+    return { access, invitation };
+  }
+
+  async get(principal: Principal, organizationRef: string, id: string): Promise<InvitationRecord> {
+    return (await this.#adminInvitation(principal, organizationRef, id, 'see invitations')).invitation;
+  }
+
+  async list(
+    principal: Principal,
+    organizationRef: string,
+    query: {
+      filter: Omit<InvitationFilter, 'organizationId'>;
+      order: InvitationOrder;
+      after?: (string | number)[] | undefined;
+      pageSize: number;
+      includeTotal: boolean;
+    },
+  ): Promise<InvitationPage> {
+    const access = await organizationAccess(this.#db, principal, organizationRef);
+    requireAdmin(access, 'see invitations');
+    const filter = { ...query.filter, organizationId: access.organization.id };
+    return this.#page(filter, query);
+  }
+
+  async #page(
+    filter: InvitationFilter,
+    query: { order: InvitationOrder; after?: (string | number)[] | undefined; pageSize: number; includeTotal: boolean },
+  ): Promise<InvitationPage> {
+    const now = this.#clock.now();
+    const { rows, sortKey } = await listInvitations(this.#db, {
+      filter,
+      order: query.order,
+      after: query.after,
+      limit: query.pageSize + 1,
+      now,
+    });
+    const hasMore = rows.length > query.pageSize;
+    const invitations = hasMore ? rows.slice(0, query.pageSize) : rows;
+    const page: InvitationPage = { invitations, nextAfter: hasMore ? sortKey(invitations.at(-1)!) : null };
+    if (query.includeTotal) page.totalSize = await countInvitations(this.#db, filter, now);
+    return page;
+  }
+
+  /**
+   * Changes a pending invitation. With `ifMatch`, only the version the caller saw is changed
+   * (412 otherwise); without it the change applies to the current version.
+   */
+  async update(
+    principal: Principal,
+    organizationRef: string,
+    id: string,
+    input: InvitationUpdateInput,
+    ifMatch: number | undefined,
+  ): Promise<InvitationRecord> {
+    const { access, invitation } = await this.#adminInvitation(principal, organizationRef, id, 'change invitations');
+    const now = this.#clock.now();
+    if (ifMatch !== undefined && ifMatch !== invitation.version) throw preconditionFailed(invitation.version);
+    const status = effectiveStatus(invitation, now);
+    if (status !== 'pending') throw notPending(status, invitation.id);
+    const changes: InvitationChanges = {};
+    if (input.role !== undefined) {
+      if (invitation.resourceId) throw invalidTarget('A resource invitation has actions, not a role.');
+      const role = requireRole(access.organization.settings.roles, input.role);
+      requireRankAtMost(access, role);
+      changes.role = role.name;
+    }
+    if (input.actions !== undefined) {
+      if (!invitation.resourceId) throw invalidTarget('An organization invitation has a role, not actions.');
+      changes.actions = [...new Set(input.actions)].sort();
+    }
+    if (input.ttl_seconds !== undefined || input.expire_time !== undefined) {
+      changes.expiresAt = resolveExpiry(input, now, access.organization.settings.default_ttl_seconds);
+    }
+    if (input.message !== undefined) changes.message = input.message || null;
+    if (input.metadata !== undefined) changes.metadata = input.metadata;
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
+      if (!updated) throw await this.#conflictAfterRace(trx, id, ifMatch !== undefined);
+      await appendEvents(trx, [
+        this.#event(updated, 'invitation.updated', 'pending', 'pending', principal, {
+          fields: Object.keys(input).sort(),
+        }),
+      ]);
+      return updated;
+    });
+  }
+
+  /**
+   * Sends the invitation again with a fresh token (the old link stops working) and a fresh
+   * expiry. Works on pending and expired invitations; bounded by the organization's send cap.
+   */
+  async resend(
+    principal: Principal,
+    organizationRef: string,
+    id: string,
+    options: { sendEmail: boolean; ttlSeconds?: number | undefined },
+  ): Promise<{ invitation: InvitationRecord; acceptUrl?: string }> {
+    const { access, invitation } = await this.#adminInvitation(principal, organizationRef, id, 'resend invitations');
+    const now = this.#clock.now();
+    const status = effectiveStatus(invitation, now);
+    if (status !== 'pending' && status !== 'expired') throw notPending(status, invitation.id);
+    const settings = access.organization.settings;
+    if (options.sendEmail && invitation.sendCount >= settings.max_sends_per_invitation) {
+      throw new AppError(
+        409,
+        'send_limit_reached',
+        'Send limit reached',
+        `This invitation was already sent ${invitation.sendCount} times, the organization's limit.`,
+        { extras: { limit: settings.max_sends_per_invitation } },
+      );
+    }
+    const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
+    const ttlMs = (options.ttlSeconds ?? settings.default_ttl_seconds) * 1000;
+    const changes: InvitationChanges = {
+      status: 'pending',
+      tokenHash: sha256(token),
+      expiresAt: new Date(now.getTime() + ttlMs),
+      deliveryState: options.sendEmail ? 'queued' : 'not_sent',
+      deliveryError: null,
+      ...(options.sendEmail ? { sendCount: invitation.sendCount + 1, lastSentAt: now } : {}),
+    };
+    try {
+      return await this.#db.transaction().execute(async (trx) => {
+        await lockOrganization(trx, this.#database.engine, invitation.organizationId);
+        const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
+        if (!updated) throw await this.#conflictAfterRace(trx, id, false);
+        const events = [];
+        if (invitation.status === 'pending' && status === 'expired') {
+          events.push(this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }));
+        }
+        events.push(
+          this.#event(updated, 'invitation.resent', status, 'pending', principal, { send_email: options.sendEmail }),
+        );
+        await appendEvents(trx, events);
+        if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, token, now)]);
+        return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }) };
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError(
+          409,
+          'invitation_already_pending',
+          'Invitation already pending',
+          'Another pending invitation to the same address and target exists; resend that one.',
+        );
+      }
+      throw error;
+    }
+  }
+
+  async revoke(principal: Principal, organizationRef: string, id: string): Promise<InvitationRecord> {
+    const { invitation } = await this.#adminInvitation(principal, organizationRef, id, 'revoke invitations');
+    const now = this.#clock.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await transitionFromPending(trx, id, now, {
+        status: 'revoked',
+        respondedAt: now,
+        respondedByUserId: principal.user.id,
+      });
+      if (!updated) throw await this.#notPendingNow(trx, invitation.id);
+      await appendEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
+      return updated;
+    });
+  }
+
+  /**
+   * Accepts as the signed-in invitee. One compare-and-set decides the winner among concurrent
+   * accepts; the membership or grant is written in the same transaction, so an accepted
+   * invitation always has its access and a failed one never does.
+   */
+  async accept(principal: Principal, ref: ResponderRef): Promise<InvitationRecord> {
+    const invitation = await this.#forResponder(principal, ref);
+    const now = this.#clock.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await transitionFromPending(trx, invitation.id, now, {
+        status: 'accepted',
+        respondedAt: now,
+        respondedByUserId: principal.user.id,
+        inviteeUserId: principal.user.id,
+      });
+      if (!updated) throw await this.#notPendingNow(trx, invitation.id);
+      if (updated.resourceId) {
+        const grant = await findGrant(trx, updated.resourceId, principal.user.id);
+        const actions = [...new Set([...(grant?.actions ?? []), ...(updated.actions ?? [])])].sort();
+        await putGrant(trx, {
+          resourceId: updated.resourceId,
+          userId: principal.user.id,
+          actions,
+          createdAt: grant?.createdAt ?? now,
+          updatedAt: now,
+        });
+      } else {
+        await this.#joinOrganization(trx, updated, principal.user.id, now);
+      }
+      await appendEvents(trx, [this.#event(updated, 'invitation.accepted', 'pending', 'accepted', principal)]);
+      return updated;
+    });
+  }
+
+  /** An existing member keeps the higher of their role and the invited one. */
+  async #joinOrganization(trx: Executor, invitation: InvitationRecord, userId: string, now: Date) {
+    const membership = await findMembership(trx, invitation.organizationId, userId);
+    if (!membership) {
+      await insertMembership(trx, {
+        organizationId: invitation.organizationId,
+        userId,
+        role: invitation.role!,
+        createdAt: now,
+        updatedAt: now,
+      });
+      return;
+    }
+    const organization = await findOrganization(trx, invitation.organizationId);
+    const roles = organization!.settings.roles;
+    const current = findRole(roles, membership.role)?.rank ?? -1;
+    const invited = findRole(roles, invitation.role!)?.rank ?? -1;
+    if (invited > current) await setMembershipRole(trx, invitation.organizationId, userId, invitation.role!, now);
+  }
+
+  async decline(principal: Principal, ref: ResponderRef): Promise<InvitationRecord> {
+    const invitation = await this.#forResponder(principal, ref);
+    const now = this.#clock.now();
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await transitionFromPending(trx, invitation.id, now, {
+        status: 'declined',
+        respondedAt: now,
+        respondedByUserId: principal.user.id,
+        inviteeUserId: principal.user.id,
+      });
+      if (!updated) throw await this.#notPendingNow(trx, invitation.id);
+      await appendEvents(trx, [this.#event(updated, 'invitation.declined', 'pending', 'declined', principal)]);
+      return updated;
+    });
+  }
+
+  /**
+   * Finds the invitation the caller responds to. By id: visible only to its invitee (an admin
+   * of the organization is told they are not the invitee; anyone else gets 404). By token:
+   * holding the link proves nothing about identity, so the signed-in email must still match.
+   */
+  async #forResponder(principal: Principal, ref: ResponderRef): Promise<InvitationRecord> {
+    const me = principal.user.emailCanonical;
+    if ('token' in ref) {
+      const invitation = await this.#byToken(ref.token);
+      if (invitation.emailCanonical !== me) {
+        throw new AppError(
+          403,
+          'invitation_email_mismatch',
+          'Invitation is for another address',
+          `This invitation was sent to ${maskEmail(invitation.email)}; sign in with that address to respond.`,
+          { extras: { invited_email: maskEmail(invitation.email) } },
+        );
+      }
+      return invitation;
+    }
+    const invitation = await findInvitation(this.#db, ref.id);
+    if (!invitation) throw invitationNotFound();
+    if (invitation.emailCanonical !== me) {
+      const access = await organizationAccess(this.#db, principal, invitation.organizationId).catch(() => null);
+      if (access?.isAdmin) {
+        throw new AppError(403, 'not_the_invitee', 'Not the invitee', 'Only the invited person can respond.');
+      }
+      throw invitationNotFound();
+    }
+    return invitation;
+  }
+
+  async #byToken(token: string): Promise<InvitationRecord> {
+    if (!isWellFormedTypedSecret(INVITATION_TOKEN_PREFIX, token)) throw invitationNotFound();
+    const invitation = await findInvitationByTokenHash(this.#db, sha256(token));
+    if (!invitation) throw invitationNotFound();
+    return invitation;
+  }
+
+  async #notPendingNow(db: Executor, id: string): Promise<AppError> {
+    const current = await findInvitation(db, id);
+    if (!current) return invitationNotFound();
+    return notPending(effectiveStatus(current, this.#clock.now()), id);
+  }
+
+  async #conflictAfterRace(db: Executor, id: string, conditional: boolean): Promise<AppError> {
+    const current = await findInvitation(db, id);
+    if (!current) return invitationNotFound();
+    if (conditional) return preconditionFailed(current.version);
+    const status = effectiveStatus(current, this.#clock.now());
+    if (status !== 'pending' && status !== 'expired') return notPending(status, id);
+    return new AppError(409, 'concurrent_modification', 'Changed meanwhile', 'The invitation changed meanwhile; retry.');
+  }
+
+  /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
+  async preview(token: string) {
+    const invitation = await this.#byToken(token);
+    const status = effectiveStatus(invitation, this.#clock.now());
+    if (status !== 'pending') throw notPending(status);
+    const organization = await findOrganization(this.#db, invitation.organizationId);
+    const inviter = await findUserById(this.#db, invitation.inviterUserId);
+    const resource = invitation.resourceId
+      ? await findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
+      : undefined;
+    return {
+      organization_name: organization!.name,
+      inviter_name: inviter?.displayName ?? inviter?.username ?? null,
+      role: invitation.role,
+      resource: resource ? { type: resource.type, name: resource.name } : null,
+      actions: invitation.actions,
+      expire_time: invitation.expiresAt.toISOString(),
+    };
+  }
+
+  /** Invitations addressed to the signed-in user's email, newest first. */
+  async listMine(
+    principal: Principal,
+    query: { statuses?: InvitationStatus[] | undefined; after?: (string | number)[] | undefined; pageSize: number },
+  ) {
+    const page = await this.#page(
+      { emailCanonical: principal.user.emailCanonical, statuses: query.statuses },
+      { order: '-create_time', after: query.after, pageSize: query.pageSize, includeTotal: false },
+    );
+    return { page, ...(await this.describe(principal, page.invitations)) };
+  }
+
+  /** What an invitee needs to recognise invitations: their organizations, resources and inviters. */
+  async describe(_principal: Principal, list: InvitationRecord[]) {
+    const db = this.#db;
+    const organizationIds = [...new Set(list.map((inv) => inv.organizationId))];
+    const organizations = new Map(
+      await Promise.all(organizationIds.map(async (id) => [id, (await findOrganization(db, id))!] as const)),
+    );
+    const resources = new Map(
+      (await findResources(db, list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])))).map((resource) => [
+        resource.id,
+        resource,
+      ]),
+    );
+    const inviterIds = [...new Set(list.map((inv) => inv.inviterUserId))];
+    const inviters = new Map(
+      await Promise.all(inviterIds.map(async (id) => [id, await findUserById(db, id)] as const)),
+    );
+    return { organizations, resources, inviters };
+  }
+
+  get now() {
+    return this.#clock.now();
+  }
+}
+
+function invalidTarget(detail: string): AppError {
+  return new AppError(422, 'invalid_target', 'Invalid target', detail);
+}
+
+function preconditionFailed(currentVersion: number): AppError {
+  return new AppError(
+    412,
+    'precondition_failed',
+    'Precondition failed',
+    'The invitation changed since you read it; fetch it again and retry with its new ETag.',
+    { extras: { etag: `"${currentVersion}"` } },
+  );
+}
+
+/** Expiry from `ttl_seconds` or `expire_time` (not both), within 1 hour to 30 days from now. */
+function resolveExpiry(
+  input: { ttl_seconds?: number | undefined; expire_time?: string | undefined },
+  now: Date,
+  defaultTtlSeconds: number,
+): Date {
+  if (input.ttl_seconds !== undefined && input.expire_time !== undefined) {
+    throw new AppError(422, 'conflicting_expiry', 'Conflicting expiry', 'Give ttl_seconds or expire_time, not both.');
+  }
+  if (input.expire_time !== undefined) {
+    const expiresAt = new Date(input.expire_time);
+    const ttl = expiresAt.getTime() - now.getTime();
+    if (ttl < MIN_TTL_MS || ttl > MAX_TTL_MS) {
+      throw new AppError(
+        422,
+        'invalid_expire_time',
+        'Expiry out of range',
+        'expire_time must be between 1 hour and 30 days from now.',
+        { extras: { errors: [{ pointer: '/expire_time', detail: 'between 1 hour and 30 days from now' }] } },
+      );
+    }
+    return expiresAt;
+  }
+  return new Date(now.getTime() + (input.ttl_seconds ?? defaultTtlSeconds) * 1000);
+}

@@ -1,0 +1,85 @@
+import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Database, Executor } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
+import {
+  countMembers,
+  deleteMembership,
+  findMembership,
+  listMembers,
+  setMembershipRole,
+} from './membership.repository.ts';
+
+const memberNotFound = () => new AppError(404, 'member_not_found', 'Member not found', 'No such member here.');
+
+export class MembershipService {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  constructor(deps: { database: Database; clock: Clock }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+  }
+
+  async list(
+    principal: Principal,
+    ref: string,
+    options: { afterUserId?: string | undefined; limit: number; role?: string | undefined },
+  ) {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    return listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
+  }
+
+  /** Admins change roles of members ranked no higher than themselves, to roles no higher either. */
+  async changeRole(principal: Principal, ref: string, userId: string, roleName: string) {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'change roles');
+    const catalog = access.organization.settings.roles;
+    const role = requireRole(catalog, roleName);
+    requireRankAtMost(access, role);
+    const now = this.#clock.now();
+    return db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, access.organization.id);
+      const membership = await findMembership(trx, access.organization.id, userId);
+      if (!membership) throw memberNotFound();
+      const current = findRole(catalog, membership.role);
+      if (current && current.rank > access.rank) {
+        throw new AppError(403, 'member_ranks_above_you', 'Member ranks above you', 'You cannot change the role of someone ranked above you.');
+      }
+      await this.#keepAnOwner(trx, access.organization, membership.role, role.name);
+      await setMembershipRole(trx, access.organization.id, userId, role.name, now);
+      return { ...membership, role: role.name, updatedAt: now };
+    });
+  }
+
+  /** Removes a member; anyone may leave, admins remove those ranked no higher. */
+  async remove(principal: Principal, ref: string, userId: string): Promise<void> {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    const leaving = userId === principal.user.id;
+    if (!leaving) requireAdmin(access, 'remove members');
+    const catalog = access.organization.settings.roles;
+    await db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, access.organization.id);
+      const membership = await findMembership(trx, access.organization.id, userId);
+      if (!membership) throw memberNotFound();
+      const current = findRole(catalog, membership.role);
+      if (!leaving && current && current.rank > access.rank) {
+        throw new AppError(403, 'member_ranks_above_you', 'Member ranks above you', 'You cannot remove someone ranked above you.');
+      }
+      await this.#keepAnOwner(trx, access.organization, membership.role, null);
+      await deleteMembership(trx, access.organization.id, userId);
+    });
+  }
+
+  async #keepAnOwner(trx: Executor, organization: OrganizationRecord, fromRole: string, toRole: string | null) {
+    const owner = ownerRole(organization.settings.roles).name;
+    if (fromRole !== owner || toRole === owner) return;
+    if ((await countMembers(trx, organization.id, owner)) <= 1) {
+      throw new AppError(409, 'last_owner', 'Last owner', 'The organization must keep at least one owner.');
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import type { Executor } from '../db/database.ts';
+import type { Engine } from '../db/database.ts';
+import { toDate } from '../lib/clock.ts';
+import type { OrganizationSettings } from './organization.schemas.ts';
+
+export interface OrganizationRecord {
+  id: string;
+  uuid: string;
+  slug: string;
+  name: string;
+  settings: OrganizationSettings;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+type Row = {
+  id: string;
+  uuid: string;
+  slug: string;
+  name: string;
+  settings: string;
+  created_at: Date | string;
+  updated_at: Date | string;
+};
+
+function toRecord(row: Row): OrganizationRecord {
+  return {
+    id: row.id,
+    uuid: row.uuid,
+    slug: row.slug,
+    name: row.name,
+    settings: JSON.parse(row.settings) as OrganizationSettings,
+    createdAt: toDate(row.created_at),
+    updatedAt: toDate(row.updated_at),
+  };
+}
+
+export async function insertOrganization(db: Executor, org: OrganizationRecord): Promise<void> {
+  await db
+    .insertInto('organizations')
+    .values({
+      id: org.id,
+      uuid: org.uuid,
+      slug: org.slug,
+      name: org.name,
+      settings: JSON.stringify(org.settings),
+      created_at: org.createdAt,
+      updated_at: org.updatedAt,
+    })
+    .execute();
+}
+
+/** Accepts the id (`org_…`) or the slug. */
+export async function findOrganization(db: Executor, idOrSlug: string): Promise<OrganizationRecord | undefined> {
+  const column = idOrSlug.startsWith('org_') ? 'id' : 'slug';
+  const row = await db.selectFrom('organizations').selectAll().where(column, '=', idOrSlug).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+/**
+ * Serialises every seat-consuming write of one organization. PostgreSQL: a row lock held to
+ * the end of the transaction. SQLite: `begin immediate` already holds the database's write lock.
+ */
+export async function lockOrganization(db: Executor, engine: Engine, id: string): Promise<void> {
+  if (engine === 'postgres') {
+    await db.selectFrom('organizations').select('id').where('id', '=', id).forUpdate().execute();
+  }
+}
+
+export async function updateOrganization(
+  db: Executor,
+  id: string,
+  changes: { name?: string; settings?: OrganizationSettings; updatedAt: Date },
+): Promise<void> {
+  await db
+    .updateTable('organizations')
+    .set({
+      ...(changes.name !== undefined ? { name: changes.name } : {}),
+      ...(changes.settings !== undefined ? { settings: JSON.stringify(changes.settings) } : {}),
+      updated_at: changes.updatedAt,
+    })
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function listOrganizationsForUser(
+  db: Executor,
+  options: { userId: string; allForInstanceAdmin: boolean; afterId?: string | undefined; limit: number },
+): Promise<(OrganizationRecord & { role: string | null })[]> {
+  let query = db
+    .selectFrom('organizations')
+    .leftJoin('memberships', (join) =>
+      join.onRef('memberships.organization_id', '=', 'organizations.id').on('memberships.user_id', '=', options.userId),
+    )
+    .selectAll('organizations')
+    .select('memberships.role')
+    .orderBy('organizations.id')
+    .limit(options.limit);
+  if (!options.allForInstanceAdmin) query = query.where('memberships.user_id', 'is not', null);
+  if (options.afterId) query = query.where('organizations.id', '>', options.afterId);
+  const rows = await query.execute();
+  return rows.map((row) => ({ ...toRecord(row), role: row.role }));
+}
+
+export async function countOrganizations(db: Executor): Promise<number> {
+  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

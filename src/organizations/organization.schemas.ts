@@ -1,0 +1,112 @@
+import { z } from 'zod';
+import { DAY, HOUR } from '../lib/clock.ts';
+import { DEFAULT_ROLES } from './roles.ts';
+
+export const MIN_TTL_SECONDS = HOUR / 1000;
+export const MAX_TTL_SECONDS = (30 * DAY) / 1000;
+export const DEFAULT_TTL_SECONDS = (7 * DAY) / 1000;
+
+export const Slug = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
+  .describe('URL-safe unique name.');
+
+const DomainName = z
+  .string()
+  .max(253)
+  .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))
+  .pipe(z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'a domain name such as example.com'));
+
+export const RoleName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z][a-z0-9_-]*$/, 'lower-case letters, digits, _ and -');
+
+export const RoleDefinitionSchema = z
+  .strictObject({
+    name: RoleName,
+    rank: z.int().min(0).max(1000).describe('Higher ranks hold more power; nobody grants a rank above their own.'),
+    admin: z.boolean().describe('Admin roles invite people, manage members and change settings.'),
+    description: z.string().max(500).optional(),
+  })
+  .meta({ id: 'RoleDefinition' });
+
+export const OrganizationSettingsSchema = z
+  .strictObject({
+    default_ttl_seconds: z
+      .int()
+      .min(MIN_TTL_SECONDS)
+      .max(MAX_TTL_SECONDS)
+      .default(DEFAULT_TTL_SECONDS)
+      .describe('Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.'),
+    allowed_email_domains: z
+      .array(DomainName)
+      .max(500)
+      .default([])
+      .describe('When not empty, only these domains (and their subdomains) may be invited.'),
+    blocked_email_domains: z.array(DomainName).max(500).default([]).describe('These domains may never be invited.'),
+    seat_limit: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Members plus pending invitations may not exceed this; null means no limit.'),
+    max_pending_invitations: z
+      .int()
+      .min(1)
+      .nullable()
+      .default(null)
+      .describe('Most pending invitations at once; null means no limit.'),
+    max_sends_per_invitation: z
+      .int()
+      .min(1)
+      .max(100)
+      .default(10)
+      .describe('How many times one invitation may be sent, first send and resends together.'),
+    roles: z.array(RoleDefinitionSchema).min(1).max(50).default(DEFAULT_ROLES),
+    default_role: RoleName.default('member').describe('Role given when an invitation names none.'),
+  })
+  .meta({ id: 'OrganizationSettings' });
+
+export type OrganizationSettings = z.output<typeof OrganizationSettingsSchema>;
+
+export const OrganizationSettingsPatchSchema = OrganizationSettingsSchema.partial()
+  .strict()
+  .meta({ id: 'OrganizationSettingsPatch' });
+
+export const OrganizationSchema = z
+  .object({
+    id: z.string().describe('Organization id, `org_…`.'),
+    slug: Slug,
+    name: z.string(),
+    settings: OrganizationSettingsSchema,
+    your_role: z.string().nullable().describe("The caller's role in this organization."),
+    create_time: z.iso.datetime(),
+    update_time: z.iso.datetime(),
+  })
+  .meta({ id: 'Organization' });
+export type OrganizationView = z.output<typeof OrganizationSchema>;
+
+export const OrganizationCreateSchema = z
+  .strictObject({
+    slug: Slug,
+    name: z.string().trim().min(1).max(200),
+    settings: OrganizationSettingsPatchSchema.optional(),
+  })
+  .meta({ id: 'OrganizationCreate' });
+
+export const OrganizationUpdateSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    settings: OrganizationSettingsPatchSchema.optional(),
+  })
+  .meta({ id: 'OrganizationUpdate' });
+
+export const OrganizationListSchema = z
+  .object({ organizations: z.array(OrganizationSchema), next_page_token: z.string().nullable() })
+  .meta({ id: 'OrganizationList' });
+
+export const OrgParams = z.object({ org_id: z.string().describe('Organization id (`org_…`) or slug.') });

@@ -1,0 +1,146 @@
+import { organizationAccess, requireAdmin } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import { type Database, isUniqueViolation } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { newId, newUuid } from '../lib/ids.ts';
+import { insertMembership } from '../memberships/membership.repository.ts';
+import {
+  findOrganization,
+  insertOrganization,
+  listOrganizationsForUser,
+  lockOrganization,
+  type OrganizationRecord,
+  updateOrganization,
+} from './organization.repository.ts';
+import { type OrganizationSettings, OrganizationSettingsSchema } from './organization.schemas.ts';
+import { catalogProblems, findRole, ownerRole } from './roles.ts';
+
+export class OrganizationService {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  constructor(deps: { database: Database; clock: Clock }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+  }
+
+  /** Creates an organization with the caller as its owner. */
+  async create(
+    principal: Principal,
+    input: { slug: string; name: string; settings?: Partial<OrganizationSettings> | undefined },
+  ): Promise<{ organization: OrganizationRecord; role: string }> {
+    const now = this.#clock.now();
+    const settings = validSettings(OrganizationSettingsSchema.parse(input.settings ?? {}));
+    const organization: OrganizationRecord = {
+      id: newId('org', now),
+      uuid: newUuid(),
+      slug: input.slug,
+      name: input.name,
+      settings,
+      createdAt: now,
+      updatedAt: now,
+    };
+    const owner = ownerRole(settings.roles).name;
+    try {
+      await this.#database.db.transaction().execute(async (trx) => {
+        await insertOrganization(trx, organization);
+        await insertMembership(trx, {
+          organizationId: organization.id,
+          userId: principal.user.id,
+          role: owner,
+          createdAt: now,
+          updatedAt: now,
+        });
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError(409, 'slug_taken', 'Slug taken', `The slug "${input.slug}" is already in use.`, {
+          extras: { errors: [{ pointer: '/body/slug', detail: 'already in use' }] },
+        });
+      }
+      throw error;
+    }
+    return { organization, role: owner };
+  }
+
+  async get(principal: Principal, ref: string) {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    return { organization: access.organization, role: access.role?.name ?? null };
+  }
+
+  list(principal: Principal, options: { afterId?: string | undefined; limit: number }) {
+    return listOrganizationsForUser(this.#database.db, {
+      userId: principal.user.id,
+      allForInstanceAdmin: principal.user.isInstanceAdmin,
+      ...options,
+    });
+  }
+
+  /**
+   * Changes name and settings. Admins change settings; only the owner changes the role
+   * catalog, and no role still held by a member or offered by a pending invitation may vanish.
+   */
+  async update(
+    principal: Principal,
+    ref: string,
+    input: { name?: string | undefined; settings?: Partial<OrganizationSettings> | undefined },
+  ) {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'change the organization');
+    const current = access.organization;
+    const now = this.#clock.now();
+    const settings = input.settings ? validSettings({ ...current.settings, ...input.settings }) : undefined;
+    if (input.settings?.roles) {
+      if (access.rank < ownerRole(current.settings.roles).rank) {
+        throw new AppError(403, 'owner_role_required', 'Owner role required', 'Only owners change the role catalog.');
+      }
+    }
+    await db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, current.id);
+      if (settings && input.settings?.roles) {
+        const names = new Set(settings.roles.map((role) => role.name));
+        const used = await trx
+          .selectFrom('memberships')
+          .select('role')
+          .where('organization_id', '=', current.id)
+          .union(
+            trx
+              .selectFrom('invitations')
+              .select('role as role')
+              .where('organization_id', '=', current.id)
+              .where('status', '=', 'pending')
+              .where('role', 'is not', null)
+              .$narrowType<{ role: string }>(),
+          )
+          .execute();
+        const missing = [...new Set(used.map((row) => row.role))].filter((role) => !names.has(role));
+        if (missing.length > 0) {
+          throw new AppError(409, 'role_in_use', 'Role in use', `Roles still in use cannot be removed: ${missing.join(', ')}.`, {
+            extras: { roles: missing },
+          });
+        }
+      }
+      await updateOrganization(trx, current.id, {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(settings !== undefined ? { settings } : {}),
+        updatedAt: now,
+      });
+    });
+    const organization = (await findOrganization(db, current.id))!;
+    return { organization, role: access.role?.name ?? null };
+  }
+}
+
+function validSettings(settings: OrganizationSettings): OrganizationSettings {
+  const problems = catalogProblems(settings.roles);
+  if (!findRole(settings.roles, settings.default_role)) {
+    problems.push(`default_role "${settings.default_role}" is not in the role catalog`);
+  }
+  if (problems.length > 0) {
+    throw new AppError(422, 'invalid_settings', 'Invalid settings', problems.join('; '), {
+      extras: { errors: problems.map((detail) => ({ pointer: '/body/settings', detail })) },
+    });
+  }
+  return settings;
+}

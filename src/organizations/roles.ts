@@ -1,0 +1,54 @@
+import { AppError } from '../lib/errors.ts';
+
+export interface RoleDefinition {
+  name: string;
+  /** Higher ranks hold more power; nobody grants a rank above their own. */
+  rank: number;
+  /** Admin roles invite, manage members and change settings. */
+  admin: boolean;
+  description?: string | undefined;
+}
+
+export const DEFAULT_ROLES: RoleDefinition[] = [
+  { name: 'owner', rank: 100, admin: true, description: 'Full control, including the organization itself.' },
+  { name: 'admin', rank: 50, admin: true, description: 'Invites people and manages members.' },
+  { name: 'member', rank: 10, admin: false, description: 'Uses what the organization shares.' },
+];
+
+export function findRole(catalog: readonly RoleDefinition[], name: string): RoleDefinition | undefined {
+  return catalog.find((role) => role.name === name);
+}
+
+export function requireRole(catalog: readonly RoleDefinition[], name: string, pointer = '/body/role'): RoleDefinition {
+  const role = findRole(catalog, name);
+  if (!role) {
+    throw new AppError(422, 'unknown_role', 'Unknown role', `The organization has no role named "${name}".`, {
+      extras: { role: name, roles: catalog.map((r) => r.name), pointer },
+    });
+  }
+  return role;
+}
+
+/** The owner role is the highest-ranked one; the organization must always keep a holder of it. */
+export function ownerRole(catalog: readonly RoleDefinition[]): RoleDefinition {
+  return catalog.reduce((top, role) => (role.rank > top.rank ? role : top));
+}
+
+export function lowestRole(catalog: readonly RoleDefinition[]): RoleDefinition {
+  return catalog.reduce((low, role) => (role.rank < low.rank ? role : low));
+}
+
+/** Catalog invariants: unique names, unique top rank, at least one admin role, and the top role is admin. */
+export function catalogProblems(catalog: readonly RoleDefinition[]): string[] {
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const role of catalog) {
+    if (names.has(role.name)) problems.push(`role "${role.name}" appears twice`);
+    names.add(role.name);
+  }
+  if (catalog.length === 0) return ['the role catalog cannot be empty'];
+  const top = ownerRole(catalog);
+  if (catalog.filter((role) => role.rank === top.rank).length > 1) problems.push('exactly one role must hold the top rank');
+  if (!top.admin) problems.push(`the top-ranked role "${top.name}" must be an admin role`);
+  return problems;
+}

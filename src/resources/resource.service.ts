@@ -1,0 +1,146 @@
+import { organizationAccess, requireAdmin } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import { type Database, isUniqueViolation } from '../db/database.ts';
+import { appendEvents } from '../events/event.repository.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { newId, newUuid } from '../lib/ids.ts';
+import { findUserById } from '../users/user.repository.ts';
+import {
+  deleteGrant,
+  deleteResource,
+  findResourceInOrganization,
+  insertResource,
+  listGrants,
+  listResources,
+  putGrant,
+  findGrant,
+  type ResourceRecord,
+} from './resource.repository.ts';
+
+const resourceNotFound = () => new AppError(404, 'resource_not_found', 'Resource not found', 'No such resource here.');
+
+export class ResourceService {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  constructor(deps: { database: Database; clock: Clock }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+  }
+
+  async create(principal: Principal, ref: string, input: { type: string; name: string }): Promise<ResourceRecord> {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    requireAdmin(access, 'create resources');
+    const resource: ResourceRecord = {
+      id: newId('res', this.#clock.now()),
+      uuid: newUuid(),
+      organizationId: access.organization.id,
+      type: input.type,
+      name: input.name,
+      createdAt: this.#clock.now(),
+    };
+    try {
+      await insertResource(this.#database.db, resource);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError(409, 'resource_exists', 'Resource exists', `A ${input.type} named "${input.name}" exists.`);
+      }
+      throw error;
+    }
+    return resource;
+  }
+
+  async get(principal: Principal, ref: string, id: string): Promise<ResourceRecord> {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    const resource = await findResourceInOrganization(this.#database.db, access.organization.id, id);
+    if (!resource) throw resourceNotFound();
+    return resource;
+  }
+
+  async list(
+    principal: Principal,
+    ref: string,
+    options: { type?: string | undefined; afterId?: string | undefined; limit: number },
+  ) {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    return listResources(this.#database.db, { organizationId: access.organization.id, ...options });
+  }
+
+  /** Deletes a resource and its grants; its pending invitations are revoked, their history kept. */
+  async delete(principal: Principal, ref: string, id: string): Promise<void> {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'delete resources');
+    const resource = await findResourceInOrganization(db, access.organization.id, id);
+    if (!resource) throw resourceNotFound();
+    const now = this.#clock.now();
+    await db.transaction().execute(async (trx) => {
+      const revoked = await trx
+        .updateTable('invitations')
+        .set({ status: 'revoked', responded_at: now, responded_by_user_id: principal.user.id, updated_at: now })
+        .where('resource_id', '=', id)
+        .where('status', '=', 'pending')
+        .returning(['id', 'organization_id'])
+        .execute();
+      await appendEvents(
+        trx,
+        revoked.map((row) => ({
+          id: newId('evt', now),
+          invitationId: row.id,
+          organizationId: row.organization_id,
+          type: 'invitation.revoked' as const,
+          fromStatus: 'pending',
+          toStatus: 'revoked',
+          actorUserId: principal.user.id,
+          actorApiKeyId: principal.apiKeyId,
+          data: { reason: 'resource_deleted' },
+          createdAt: now,
+        })),
+      );
+      await deleteResource(trx, id);
+    });
+  }
+
+  async listGrants(
+    principal: Principal,
+    ref: string,
+    id: string,
+    options: { afterUserId?: string | undefined; limit: number },
+  ) {
+    const resource = await this.get(principal, ref, id);
+    return listGrants(this.#database.db, { resourceId: resource.id, ...options });
+  }
+
+  /** Sets the actions a user holds on the resource (replacing what they held). */
+  async putGrant(principal: Principal, ref: string, id: string, userId: string, actions: string[]) {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'grant access');
+    const resource = await findResourceInOrganization(db, access.organization.id, id);
+    if (!resource) throw resourceNotFound();
+    const user = await findUserById(db, userId);
+    if (!user) throw new AppError(404, 'user_not_found', 'User not found', 'No such user.');
+    const now = this.#clock.now();
+    const existing = await findGrant(db, id, userId);
+    const grant = {
+      resourceId: id,
+      userId,
+      actions: [...new Set(actions)].sort(),
+      createdAt: existing?.createdAt ?? now,
+      updatedAt: now,
+    };
+    await putGrant(db, grant);
+    return { ...grant, email: user.email };
+  }
+
+  async deleteGrant(principal: Principal, ref: string, id: string, userId: string): Promise<void> {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'revoke access');
+    const resource = await findResourceInOrganization(db, access.organization.id, id);
+    if (!resource) throw resourceNotFound();
+    if (!(await deleteGrant(db, id, userId))) {
+      throw new AppError(404, 'grant_not_found', 'Grant not found', 'The user holds nothing on this resource.');
+    }
+  }
+}

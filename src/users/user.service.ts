@@ -1,0 +1,108 @@
+import type { Principal } from '../auth/principal.ts';
+import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { canonicalEmail, checkEmail } from '../lib/email.ts';
+import { AppError, notFound } from '../lib/errors.ts';
+import { newId, newUuid } from '../lib/ids.ts';
+import { invalidEmail } from '../invitations/invitation.errors.ts';
+import { hashPassword } from './passwords.ts';
+import {
+  findUserByCanonicalEmail,
+  findUserById,
+  insertUser,
+  shareAnOrganization,
+  updateUser,
+  type UserRecord,
+} from './user.repository.ts';
+
+export interface UserInput {
+  email: string;
+  username?: string | undefined;
+  display_name?: string | undefined;
+  password?: string | undefined;
+}
+
+export class UserService {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  constructor(deps: { database: Database; clock: Clock }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+  }
+
+  /** Instance admins create users. */
+  async create(principal: Principal, input: UserInput): Promise<UserRecord> {
+    if (!principal.user.isInstanceAdmin) {
+      throw new AppError(403, 'instance_admin_required', 'Instance admin required', 'Only instance admins create users.');
+    }
+    return this.register(this.#database.db, input, { instanceAdmin: false });
+  }
+
+  /**
+   * Registers a user. An address held by a placeholder (someone invited before they had an
+   * account) is taken over: the person keeps everything already addressed to them.
+   */
+  async register(db: Executor, input: UserInput, options: { instanceAdmin: boolean }): Promise<UserRecord> {
+    const email = input.email.trim().normalize('NFC');
+    const problem = checkEmail(email);
+    if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
+    const now = this.#clock.now();
+    const passwordHash = input.password ? await hashPassword(input.password) : null;
+    const emailCanonical = canonicalEmail(email);
+    try {
+      const existing = await findUserByCanonicalEmail(db, emailCanonical);
+      if (existing && existing.status !== 'placeholder') {
+        throw new AppError(409, 'email_taken', 'Email taken', 'A user with this email address already exists.', {
+          extras: { errors: [{ pointer: '/body/email', detail: 'already registered' }] },
+        });
+      }
+      if (existing) {
+        await updateUser(db, existing.id, {
+          email,
+          username: input.username ?? null,
+          displayName: input.display_name ?? null,
+          passwordHash,
+          status: 'active',
+          updatedAt: now,
+        });
+        return (await findUserById(db, existing.id))!;
+      }
+      const user: UserRecord = {
+        id: newId('usr', now),
+        uuid: newUuid(),
+        email,
+        emailCanonical,
+        username: input.username ?? null,
+        displayName: input.display_name ?? null,
+        passwordHash,
+        status: 'active',
+        isInstanceAdmin: options.instanceAdmin,
+        externalId: null,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await insertUser(db, user);
+      return user;
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError(409, 'username_taken', 'Username taken', 'This username or email is already in use.', {
+          extras: { errors: [{ pointer: '/body/username', detail: 'already in use' }] },
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Visible: yourself, people who share an organization with you; instance admins see all. */
+  async get(principal: Principal, id: string): Promise<UserRecord> {
+    const db = this.#database.db;
+    const user = await findUserById(db, id);
+    const visible =
+      user &&
+      (user.id === principal.user.id ||
+        principal.user.isInstanceAdmin ||
+        (await shareAnOrganization(db, principal.user.id, user.id)));
+    if (!visible) throw notFound('user');
+    return user;
+  }
+}
