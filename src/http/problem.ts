@@ -37,29 +37,23 @@ export function pointer(path: readonly PropertyKey[]): string {
   return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
 }
 
-interface ZodIssueLike {
-  path: PropertyKey[];
-  message: string;
-  code?: string;
-  keys?: string[];
+interface ValidationItem {
+  keyword?: string;
+  instancePath?: string;
+  message?: string;
+  params?: { keys?: string[] };
 }
 
 function fieldErrors(error: FastifyError): FieldError[] {
   const context = (error as { validationContext?: string }).validationContext ?? 'body';
   const out: FieldError[] = [];
-  for (const item of error.validation ?? []) {
-    const issue = (item as unknown as { params?: { issue?: ZodIssueLike } }).params?.issue;
-    if (!issue) {
-      out.push({ pointer: `/${context}`, detail: item.message ?? 'invalid' });
+  for (const item of (error.validation ?? []) as ValidationItem[]) {
+    const path = (item.instancePath ?? '').replace(/^\/$/, '');
+    if (item.keyword === 'unrecognized_keys' && item.params?.keys) {
+      for (const key of item.params.keys) out.push({ pointer: `/${context}${path}/${key}`, detail: 'unknown field' });
       continue;
     }
-    if (issue.code === 'unrecognized_keys' && issue.keys) {
-      for (const key of issue.keys) {
-        out.push({ pointer: pointer([context, ...issue.path, key]), detail: 'unknown field' });
-      }
-      continue;
-    }
-    out.push({ pointer: pointer([context, ...issue.path]), detail: issue.message });
+    out.push({ pointer: `/${context}${path}`, detail: item.message ?? 'invalid' });
   }
   return out;
 }

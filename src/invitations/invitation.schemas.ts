@@ -187,8 +187,7 @@ export const InvitationListQuerySchema = z
       .transform((v) => v === 'true')
       .optional()
       .describe('Also count every match (costs a second query).'),
-  })
-  .meta({ id: 'InvitationListQuery' });
+  });
 export type InvitationListQuery = z.output<typeof InvitationListQuerySchema>;
 
 export const InvitationListSchema = z
