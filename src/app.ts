@@ -49,14 +49,21 @@ export function loggerOptions(level: string) {
     },
     serializers: {
       req(request: { method: string; url: string; id: string }) {
-        return { method: request.method, url: request.url.replace(TOKEN_IN_QUERY, '$1[redacted]'), id: request.id };
+        return {
+          method: request.method,
+          url: request.url.replace(TOKEN_IN_QUERY, '$1[redacted]'),
+          id: request.id,
+        };
       },
     },
   };
 }
 
 /** The Fastify app without listening: tests inject into it, main.ts listens. */
-export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ app: App; services: Services }> {
+export async function buildApp(
+  deps: Deps,
+  options: AppOptions = {},
+): Promise<{ app: App; services: Services }> {
   const services = createServices(deps);
   const app = Fastify({
     logger: options.logger ?? false,
@@ -65,7 +72,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     requestIdHeader: false,
     genReqId: (request) => {
       const inbound = request.headers['x-request-id'];
-      return typeof inbound === 'string' && REQUEST_ID.test(inbound) ? inbound : `req_${randomBytes(12).toString('hex')}`;
+      return typeof inbound === 'string' && REQUEST_ID.test(inbound)
+        ? inbound
+        : `req_${randomBytes(12).toString('hex')}`;
     },
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
@@ -100,10 +109,18 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     });
     if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
     if (auth !== 'authenticated' && !hasScope(request.principal, auth.scope)) {
-      throw new AppError(403, 'insufficient_scope', 'Insufficient scope', `This call needs the ${auth.scope} scope.`, {
-        extras: { scope: auth.scope },
-        headers: { 'www-authenticate': `Bearer realm="rsvp", error="insufficient_scope", scope="${auth.scope}"` },
-      });
+      throw new AppError(
+        403,
+        'insufficient_scope',
+        'Insufficient scope',
+        `This call needs the ${auth.scope} scope.`,
+        {
+          extras: { scope: auth.scope },
+          headers: {
+            'www-authenticate': `Bearer realm="rsvp", error="insufficient_scope", scope="${auth.scope}"`,
+          },
+        },
+      );
     }
   });
 
@@ -118,7 +135,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     sendProblem(
       request,
       reply,
-      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+      new AppError(
+        404,
+        'route_not_found',
+        'Not found',
+        `No route ${request.method} ${request.url.split('?')[0]}.`,
+      ),
     ),
   );
 
@@ -135,9 +157,17 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'An API key (`rsvp_sk_…`) or an access token.' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key (`rsvp_sk_…`) or an access token.',
+          },
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          basic: { type: 'http', scheme: 'basic', description: 'Email or username and password, or key id and secret.' },
+          basic: {
+            type: 'http',
+            scheme: 'basic',
+            description: 'Email or username and password, or key id and secret.',
+          },
         },
       },
       security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }],
@@ -146,7 +176,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     transformObject: jsonSchemaTransformObject,
   });
 
-  await app.register(async (scoped) => {
+  await app.register((scoped, _options, done) => {
     const api = scoped.withTypeProvider<ZodTypeProvider>() as App;
     organizationRoutes(api, services);
     membershipRoutes(api, services);
@@ -157,6 +187,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<{ 
     eventRoutes(api, services);
     oauthRoutes(api, services);
     healthRoutes(api, deps.database);
+    done();
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -1,8 +1,8 @@
+import type { Principal } from './auth/principal.ts';
 import type { Database } from './db/database.ts';
 import { AppError } from './lib/errors.ts';
-import { countInstanceAdmins } from './users/user.repository.ts';
 import type { Services } from './services.ts';
-import type { Principal } from './auth/principal.ts';
+import { countInstanceAdmins } from './users/user.repository.ts';
 
 export interface BootstrapInput {
   email: string;
@@ -18,7 +18,12 @@ export interface BootstrapInput {
  */
 export async function bootstrap(database: Database, services: Services, input: BootstrapInput) {
   if ((await countInstanceAdmins(database.db)) > 0) {
-    throw new AppError(409, 'already_bootstrapped', 'Already bootstrapped', 'This instance already has an admin.');
+    throw new AppError(
+      409,
+      'already_bootstrapped',
+      'Already bootstrapped',
+      'This instance already has an admin.',
+    );
   }
   const user = await services.users.register(
     database.db,

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 
-const csv = z
-  .string()
-  .transform((value) =>
-    value
-      .split(',')
-      .map((item) => item.trim())
-      .filter(Boolean),
-  );
+const csv = z.string().transform((value) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean),
+);
 
 const ConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -26,7 +24,11 @@ const ConfigSchema = z.object({
   OAUTH_JWKS_URL: z.url().optional(),
   OAUTH_ALGORITHMS: csv.default(['RS256', 'ES256']),
   OAUTH_EMAIL_CLAIM: z.string().default('email'),
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(2 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
 });
 
@@ -62,20 +64,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parsed.data;
   const jwtParts = [e.OAUTH_ISSUER, e.OAUTH_AUDIENCE, e.OAUTH_JWKS_URL];
   if (jwtParts.some(Boolean) && !jwtParts.every(Boolean)) {
-    throw new Error('invalid configuration:\n  OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together');
+    throw new Error(
+      'invalid configuration:\n  OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together',
+    );
   }
   const forbidden = e.OAUTH_ALGORITHMS.filter((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg));
   if (forbidden.length > 0) {
-    throw new Error(`invalid configuration:\n  OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`);
+    throw new Error(
+      `invalid configuration:\n  OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`,
+    );
   }
   return {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL ?? `${e.DATA_DIR.replace(/\/$/, '')}/rsvp.db`,
-    publicUrl: (e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
-      /\/$/,
-      '',
-    ),
+    publicUrl: (
+      e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
+    ).replace(/\/$/, ''),
     secret: e.RSVP_SECRET,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,

@@ -12,7 +12,11 @@ export const ENGINE = process.env.RSVP_TEST_DATABASE === 'postgres' ? 'postgres'
 export const PG_ADMIN_URL = process.env.RSVP_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A fresh, migrated database for one test file: in-memory SQLite, or a new PostgreSQL database. */
-export async function freshDatabase(): Promise<{ database: Database; url: string; drop: () => Promise<void> }> {
+export async function freshDatabase(): Promise<{
+  database: Database;
+  url: string;
+  drop: () => Promise<void>;
+}> {
   if (ENGINE === 'sqlite') {
     const database = openDatabase({ url: ':memory:' });
     await migrateToLatest(database);
@@ -48,7 +52,8 @@ export interface Harness {
     method: string,
     url: string,
     options?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
-  ) => Promise<{ status: number; body: any; headers: Record<string, string | string[] | undefined> }>;
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies as loose JSON.
+  ) => Promise<{ status: number; body: any; headers: import('node:http').OutgoingHttpHeaders }>;
   /** A user with a password and an API key, optionally a member of `org` with a role. */
   user: (email: string, role?: string) => Promise<{ id: string; key: string; email: string }>;
 }
@@ -89,7 +94,13 @@ export async function harness(): Promise<Harness> {
     if (role) {
       await database.db
         .insertInto('memberships')
-        .values({ organization_id: boot.organization.id, user_id: created.body.id, role, created_at: clock.now(), updated_at: clock.now() })
+        .values({
+          organization_id: boot.organization.id,
+          user_id: created.body.id,
+          role,
+          created_at: clock.now(),
+          updated_at: clock.now(),
+        })
         .execute();
     }
     return { id: created.body.id, key: secret, email };

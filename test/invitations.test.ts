@@ -29,7 +29,11 @@ describe('creating an invitation', () => {
     expect(res.body.id).toMatch(/^inv_[0-9a-v]{20}$/);
     expect(res.body.accept_url).toBeUndefined();
     expect(new Date(res.body.expire_time).getTime() - new Date(res.body.create_time).getTime()).toBe(7 * DAY);
-    const outbox = await h.database.db.selectFrom('outbox').selectAll().where('invitation_id', '=', res.body.id).execute();
+    const outbox = await h.database.db
+      .selectFrom('outbox')
+      .selectAll()
+      .where('invitation_id', '=', res.body.id)
+      .execute();
     expect(outbox).toHaveLength(1);
     expect(outbox[0]!.payload).not.toMatch(/rsvp_it_/);
     expect(JSON.parse(outbox[0]!.payload).sealed_accept_url).toMatch(/^v1\./);
@@ -51,7 +55,9 @@ describe('creating an invitation', () => {
     const member = await h.user('member1@example.com', 'member');
     const res = await invite({ email: member.email });
     expect([res.status, res.body.code]).toEqual([409, 'already_member']);
-    await h.call('POST', '/v1/organizations', { body: { slug: 'strict', name: 'Strict', settings: { allowed_email_domains: ['corp.example'] } } });
+    await h.call('POST', '/v1/organizations', {
+      body: { slug: 'strict', name: 'Strict', settings: { allowed_email_domains: ['corp.example'] } },
+    });
     const outside = await invite({ email: 'x@gmail.com' }, undefined, 'strict');
     expect([outside.status, outside.body.code]).toEqual([422, 'email_domain_not_allowed']);
     expect((await invite({ email: 'x@eu.corp.example' }, undefined, 'strict')).status).toBe(201);
@@ -64,7 +70,10 @@ describe('creating an invitation', () => {
     expect(unknown.status).toBe(400);
     expect(unknown.body.errors).toEqual([{ pointer: '/body/colour', detail: 'unknown field' }]);
     expect((await invite({ email: 'ttl@example.com', ttl_seconds: 60 })).status).toBe(400);
-    const far = await invite({ email: 'far@example.com', expire_time: new Date(h.clock.now().getTime() + 31 * DAY).toISOString() });
+    const far = await invite({
+      email: 'far@example.com',
+      expire_time: new Date(h.clock.now().getTime() + 31 * DAY).toISOString(),
+    });
     expect([far.status, far.body.code]).toEqual([422, 'invalid_expire_time']);
   });
 
@@ -85,17 +94,23 @@ describe('creating an invitation', () => {
     expect(theirs.status).toBe(201);
     expect((await invite({ email: 'a@example.com' }, stranger.key)).status).toBe(404);
     expect((await h.call('GET', `/v1/organizations/acme/invitations/${theirs.body.id}`)).status).toBe(404);
-    expect((await h.call('GET', `/v1/organizations/${h.org.id}/invitations/inv_00000000000000000000`)).status).toBe(404);
+    expect(
+      (await h.call('GET', `/v1/organizations/${h.org.id}/invitations/inv_00000000000000000000`)).status,
+    ).toBe(404);
   });
 
   it('counts members plus pending invitations against the seat limit (402), and the pending maximum', async () => {
-    const org = await h.call('POST', '/v1/organizations', { body: { slug: 'small', name: 'Small', settings: { seat_limit: 3 } } });
+    const org = await h.call('POST', '/v1/organizations', {
+      body: { slug: 'small', name: 'Small', settings: { seat_limit: 3 } },
+    });
     expect(org.status).toBe(201);
     expect((await invite({ email: 's1@example.com' }, undefined, 'small')).status).toBe(201);
     expect((await invite({ email: 's2@example.com' }, undefined, 'small')).status).toBe(201);
     const over = await invite({ email: 's3@example.com' }, undefined, 'small');
     expect([over.status, over.body.code]).toEqual([402, 'seat_limit_reached']);
-    await h.call('PATCH', '/v1/organizations/small', { body: { settings: { seat_limit: null, max_pending_invitations: 2 } } });
+    await h.call('PATCH', '/v1/organizations/small', {
+      body: { settings: { seat_limit: null, max_pending_invitations: 2 } },
+    });
     const pendingCap = await invite({ email: 's3@example.com' }, undefined, 'small');
     expect([pendingCap.status, pendingCap.body.code]).toEqual([402, 'pending_limit_reached']);
   });
@@ -112,22 +127,39 @@ describe('the invitee', () => {
 
     const preview = await h.call('POST', '/v1/invitations/preview', { key: null, body: { token } });
     expect(preview.status).toBe(200);
-    expect(Object.keys(preview.body).sort()).toEqual(['actions', 'expire_time', 'inviter_name', 'organization_name', 'resource', 'role']);
-    expect(preview.body).toMatchObject({ organization_name: 'Acme', inviter_name: 'Olive Owner', role: 'admin' });
+    expect(Object.keys(preview.body).sort()).toEqual([
+      'actions',
+      'expire_time',
+      'inviter_name',
+      'organization_name',
+      'resource',
+      'role',
+    ]);
+    expect(preview.body).toMatchObject({
+      organization_name: 'Acme',
+      inviter_name: 'Olive Owner',
+      role: 'admin',
+    });
 
     const ada = await h.user('ADA@example.com');
     const wrong = await h.user('eve@example.com');
     const mismatch = await h.call('POST', '/v1/invitations/accept', { key: wrong.key, body: { token } });
     expect([mismatch.status, mismatch.body.code]).toEqual([403, 'invitation_email_mismatch']);
     expect(mismatch.body.detail).toContain('a***@example.com');
-    expect((await h.call('POST', `/v1/invitations/${created.body.id}/accept`, { key: wrong.key })).status).toBe(404);
+    expect(
+      (await h.call('POST', `/v1/invitations/${created.body.id}/accept`, { key: wrong.key })).status,
+    ).toBe(404);
 
     const mine = await h.call('GET', '/v1/me/invitations?status=pending', { key: ada.key });
     expect(mine.body.invitations.map((i: { id: string }) => i.id)).toContain(created.body.id);
 
     const accepted = await h.call('POST', '/v1/invitations/accept', { key: ada.key, body: { token } });
     expect(accepted.status).toBe(200);
-    expect(accepted.body).toMatchObject({ status: 'accepted', role: 'admin', organization: { slug: 'acme' } });
+    expect(accepted.body).toMatchObject({
+      status: 'accepted',
+      role: 'admin',
+      organization: { slug: 'acme' },
+    });
     const members = await h.call('GET', '/v1/organizations/acme/members?role=admin');
     expect(members.body.members.map((m: { user_id: string }) => m.user_id)).toContain(ada.id);
     const again = await h.call('POST', '/v1/invitations/accept', { key: ada.key, body: { token } });
@@ -138,12 +170,18 @@ describe('the invitee', () => {
     const created = await invite({ email: 'race@example.com', send_email: false });
     const racer = await h.user('race@example.com');
     const results = await Promise.all(
-      Array.from({ length: 50 }, () => h.call('POST', `/v1/invitations/${created.body.id}/accept`, { key: racer.key })),
+      Array.from({ length: 50 }, () =>
+        h.call('POST', `/v1/invitations/${created.body.id}/accept`, { key: racer.key }),
+      ),
     );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
     expect(statuses.filter((s) => s === 409)).toHaveLength(49);
-    const memberships = await h.database.db.selectFrom('memberships').selectAll().where('user_id', '=', racer.id).execute();
+    const memberships = await h.database.db
+      .selectFrom('memberships')
+      .selectAll()
+      .where('user_id', '=', racer.id)
+      .execute();
     expect(memberships).toHaveLength(1);
   });
 
@@ -151,7 +189,9 @@ describe('the invitee', () => {
     const short = await invite({ email: 'late@example.com', ttl_seconds: HOUR / 1000, send_email: false });
     const late = await h.user('late@example.com');
     h.clock.advance(HOUR + 1000);
-    expect((await h.call('GET', `/v1/organizations/acme/invitations/${short.body.id}`)).body.status).toBe('expired');
+    expect((await h.call('GET', `/v1/organizations/acme/invitations/${short.body.id}`)).body.status).toBe(
+      'expired',
+    );
     const expired = await h.call('POST', `/v1/invitations/${short.body.id}/accept`, { key: late.key });
     expect([expired.status, expired.body.code]).toEqual([410, 'invitation_expired']);
     const fresh = await invite({ email: 'late@example.com', send_email: false });
@@ -162,24 +202,39 @@ describe('the invitee', () => {
     const gone = await h.call('POST', '/v1/invitations/accept', { key: late.key, body: { token } });
     expect([gone.status, gone.body.code]).toEqual([410, 'invitation_revoked']);
     const history = await h.call('GET', `/v1/events?invitation_id=${short.body.id}`);
-    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual(['invitation.created', 'invitation.expired']);
+    expect(history.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'invitation.created',
+      'invitation.expired',
+    ]);
   });
 
   it('declines, and a resource invitation grants its actions on accept', async () => {
-    const resource = await h.call('POST', '/v1/organizations/acme/resources', { body: { type: 'array', name: 'genomes' } });
+    const resource = await h.call('POST', '/v1/organizations/acme/resources', {
+      body: { type: 'array', name: 'genomes' },
+    });
     expect(resource.status).toBe(201);
-    const shared = await invite({ email: 'sci@example.com', resource_id: resource.body.id, actions: ['write', 'read', 'read'] });
+    const shared = await invite({
+      email: 'sci@example.com',
+      resource_id: resource.body.id,
+      actions: ['write', 'read', 'read'],
+    });
     expect(shared.body).toMatchObject({ target_type: 'resource', role: null, actions: ['read', 'write'] });
     const sci = await h.user('sci@example.com');
-    expect((await h.call('POST', `/v1/invitations/${shared.body.id}/accept`, { key: sci.key })).status).toBe(200);
+    expect((await h.call('POST', `/v1/invitations/${shared.body.id}/accept`, { key: sci.key })).status).toBe(
+      200,
+    );
     const grants = await h.call('GET', `/v1/organizations/acme/resources/${resource.body.id}/grants`);
-    expect(grants.body.grants).toEqual([expect.objectContaining({ user_id: sci.id, actions: ['read', 'write'] })]);
+    expect(grants.body.grants).toEqual([
+      expect.objectContaining({ user_id: sci.id, actions: ['read', 'write'] }),
+    ]);
 
     const declinable = await invite({ email: 'no@example.com' });
     const no = await h.user('no@example.com');
     const declined = await h.call('POST', `/v1/invitations/${declinable.body.id}/decline`, { key: no.key });
     expect(declined.body.status).toBe('declined');
-    expect(await h.database.db.selectFrom('memberships').selectAll().where('user_id', '=', no.id).execute()).toHaveLength(0);
+    expect(
+      await h.database.db.selectFrom('memberships').selectAll().where('user_id', '=', no.id).execute(),
+    ).toHaveLength(0);
   });
 });
 
@@ -200,12 +255,18 @@ describe('managing invitations', () => {
     expect(ok.headers.etag).toBe('"2"');
 
     const oldToken = new URL(created.body.accept_url).searchParams.get('token')!;
-    const resent = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: { send_email: false } });
+    const resent = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {
+      body: { send_email: false },
+    });
     expect(resent.status).toBe(200);
     const newToken = new URL(resent.body.accept_url).searchParams.get('token')!;
     expect(newToken).not.toBe(oldToken);
-    expect((await h.call('POST', '/v1/invitations/preview', { key: null, body: { token: oldToken } })).status).toBe(404);
-    expect((await h.call('POST', '/v1/invitations/preview', { key: null, body: { token: newToken } })).status).toBe(200);
+    expect(
+      (await h.call('POST', '/v1/invitations/preview', { key: null, body: { token: oldToken } })).status,
+    ).toBe(404);
+    expect(
+      (await h.call('POST', '/v1/invitations/preview', { key: null, body: { token: newToken } })).status,
+    ).toBe(200);
   });
 
   it('creates many in one call with a result per row', async () => {
@@ -246,11 +307,17 @@ describe('managing invitations', () => {
       token = page.body.next_page_token;
     } while (token);
     expect(seen).toEqual(Array.from({ length: 7 }, (_, i) => `page${6 - i}@paged.example`));
-    const searched = await h.call('GET', '/v1/organizations/paged/invitations?q=PAGE3&include_total_size=true');
+    const searched = await h.call(
+      'GET',
+      '/v1/organizations/paged/invitations?q=PAGE3&include_total_size=true',
+    );
     expect(searched.body.invitations.map((i: { email: string }) => i.email)).toEqual(['page3@paged.example']);
     expect(searched.body.total_size).toBe(1);
     const first = await h.call('GET', '/v1/organizations/paged/invitations?page_size=2');
-    const mismatched = await h.call('GET', `/v1/organizations/paged/invitations?page_size=2&q=x&page_token=${first.body.next_page_token}`);
+    const mismatched = await h.call(
+      'GET',
+      `/v1/organizations/paged/invitations?page_size=2&q=x&page_token=${first.body.next_page_token}`,
+    );
     expect([mismatched.status, mismatched.body.code]).toEqual([400, 'page_token_mismatch']);
     expect((await h.call('GET', '/v1/organizations/paged/invitations?page_size=500')).status).toBe(400);
     expect((await h.call('GET', '/v1/organizations/paged/invitations?status=bogus')).status).toBe(400);

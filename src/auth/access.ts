@@ -1,8 +1,8 @@
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import { type OrganizationRecord, findOrganization } from '../organizations/organization.repository.ts';
-import { findRole, ownerRole, type RoleDefinition } from '../organizations/roles.ts';
 import { findMembership } from '../memberships/membership.repository.ts';
+import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import { findRole, ownerRole, type RoleDefinition } from '../organizations/roles.ts';
 import type { Principal } from './principal.ts';
 
 export interface OrganizationAccess {
@@ -39,9 +39,15 @@ export async function organizationAccess(
 
 export function requireAdmin(access: OrganizationAccess, action: string): void {
   if (!access.isAdmin) {
-    throw new AppError(403, 'admin_role_required', 'Admin role required', `Only owners and admins may ${action}.`, {
-      extras: { your_role: access.role?.name ?? null },
-    });
+    throw new AppError(
+      403,
+      'admin_role_required',
+      'Admin role required',
+      `Only owners and admins may ${action}.`,
+      {
+        extras: { your_role: access.role?.name ?? null },
+      },
+    );
   }
 }
 

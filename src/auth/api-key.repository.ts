@@ -59,8 +59,15 @@ export async function insertApiKey(db: Executor, key: ApiKeyRecord): Promise<voi
     .execute();
 }
 
-export async function findApiKeyBySecretHash(db: Executor, secretHash: string): Promise<ApiKeyRecord | undefined> {
-  const row = await db.selectFrom('api_keys').selectAll().where('secret_hash', '=', secretHash).executeTakeFirst();
+export async function findApiKeyBySecretHash(
+  db: Executor,
+  secretHash: string,
+): Promise<ApiKeyRecord | undefined> {
+  const row = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('secret_hash', '=', secretHash)
+    .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 

@@ -3,7 +3,12 @@ import { type App, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 import type { ApiKeyRecord } from './api-key.repository.ts';
-import { ApiKeyCreateSchema, ApiKeyListSchema, ApiKeySchema, ApiKeyWithSecretSchema } from './api-key.schemas.ts';
+import {
+  ApiKeyCreateSchema,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  ApiKeyWithSecretSchema,
+} from './api-key.schemas.ts';
 
 const TAGS = ['API keys'];
 
@@ -76,6 +81,7 @@ export function apiKeyRoutes(app: App, services: Services) {
       params: z.object({ key_id: z.string() }),
       response: { 200: ApiKeySchema, ...problems(400, 401, 403, 404, 409) },
     },
-    handler: async (request) => apiKeyView(await services.apiKeys.revoke(request.principal!, request.params.key_id)),
+    handler: async (request) =>
+      apiKeyView(await services.apiKeys.revoke(request.principal!, request.params.key_id)),
   });
 }

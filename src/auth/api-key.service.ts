@@ -38,16 +38,28 @@ export class ApiKeyService {
       if (scopes[0] === '*') scopes = [...held];
       const missing = (scopes as Scope[]).filter((scope) => !held.has(scope));
       if (missing.length > 0) {
-        throw new AppError(403, 'scope_not_held', 'Scope not held', 'A key cannot grant scopes its creator lacks.', {
-          extras: { scopes: missing },
-        });
+        throw new AppError(
+          403,
+          'scope_not_held',
+          'Scope not held',
+          'A key cannot grant scopes its creator lacks.',
+          {
+            extras: { scopes: missing },
+          },
+        );
       }
     }
     const expiresAt = input.expireTime ? new Date(input.expireTime) : null;
     if (expiresAt && expiresAt <= now) {
-      throw new AppError(422, 'expire_time_in_past', 'Expiry in the past', 'expire_time must be in the future.', {
-        extras: { errors: [{ pointer: '/body/expire_time', detail: 'must be in the future' }] },
-      });
+      throw new AppError(
+        422,
+        'expire_time_in_past',
+        'Expiry in the past',
+        'expire_time must be in the future.',
+        {
+          extras: { errors: [{ pointer: '/body/expire_time', detail: 'must be in the future' }] },
+        },
+      );
     }
     const secret = newTypedSecret(API_KEY_PREFIX);
     const key: ApiKeyRecord = {
@@ -76,7 +88,12 @@ export class ApiKeyService {
     if (!key || key.userId !== principal.user.id) throw notFound('api key');
     const revoked = await revokeApiKey(this.#database.db, id, this.#clock.now());
     if (!revoked) {
-      throw new AppError(409, 'api_key_already_revoked', 'Already revoked', 'The API key was already revoked.');
+      throw new AppError(
+        409,
+        'api_key_already_revoked',
+        'Already revoked',
+        'The API key was already revoked.',
+      );
     }
     return (await findApiKey(this.#database.db, id))!;
   }

@@ -14,8 +14,8 @@ import {
   findUserById,
   findUserByUsername,
   insertUser,
-  updateUser,
   type UserRecord,
+  updateUser,
 } from '../users/user.repository.ts';
 import { type ApiKeyRecord, findApiKey, findApiKeyBySecretHash, touchApiKey } from './api-key.repository.ts';
 import { type Principal, SCOPES, type Scope } from './principal.ts';
@@ -130,7 +130,8 @@ export class Authenticator {
   async #principalForKey(key: ApiKeyRecord, method: Principal['method']): Promise<Principal> {
     const now = this.#clock.now();
     if (key.revokedAt) throw unauthenticated('The API key was revoked.', 'invalid_token');
-    if (key.expiresAt && key.expiresAt <= now) throw unauthenticated('The API key has expired.', 'invalid_token');
+    if (key.expiresAt && key.expiresAt <= now)
+      throw unauthenticated('The API key has expired.', 'invalid_token');
     const user = await this.#activeUser(key.userId);
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await touchApiKey(this.#database.db, key.id, now);
@@ -141,7 +142,7 @@ export class Authenticator {
 
   async #activeUser(userId: string): Promise<UserRecord> {
     const user = await findUserById(this.#database.db, userId);
-    if (!user || user.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
+    if (user?.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
     return user;
   }
 
@@ -257,7 +258,7 @@ export class Authenticator {
         throw unauthenticated('The email address belongs to another identity.', 'invalid_token');
       }
     }
-    if (!user || user.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
+    if (user?.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');
     return { method: 'external_jwt', user, apiKeyId: null, scopes: 'all' };
   }
 }

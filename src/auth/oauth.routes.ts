@@ -5,7 +5,7 @@ import type { App } from '../http/app-types.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { REALM } from './authenticator.ts';
-import { type Scope, SCOPES } from './principal.ts';
+import { SCOPES, type Scope } from './principal.ts';
 
 const TokenRequestSchema = z
   .object({
@@ -43,8 +43,10 @@ class OAuthError extends Error {
 function sendOAuthError(reply: FastifyReply, error: unknown) {
   let failure: OAuthError;
   if (error instanceof OAuthError) failure = error;
-  else if (error instanceof AppError && error.status === 401) failure = new OAuthError(401, 'invalid_client', error.message);
-  else if (error instanceof AppError && error.status < 500) failure = new OAuthError(400, 'invalid_request', error.message);
+  else if (error instanceof AppError && error.status === 401)
+    failure = new OAuthError(401, 'invalid_client', error.message);
+  else if (error instanceof AppError && error.status < 500)
+    failure = new OAuthError(400, 'invalid_request', error.message);
   else if (hasZodFastifySchemaValidationErrors(error as Error)) {
     failure = new OAuthError(400, 'invalid_request', 'grant_type is required.');
   } else throw error;
@@ -85,7 +87,8 @@ export function oauthRoutes(app: App, services: Services) {
         clientId = decodeURIComponent(decoded.slice(0, colon));
         clientSecret = decodeURIComponent(decoded.slice(colon + 1));
       }
-      if (!clientId || !clientSecret) throw new OAuthError(401, 'invalid_client', 'Client credentials are missing.');
+      if (!clientId || !clientSecret)
+        throw new OAuthError(401, 'invalid_client', 'Client credentials are missing.');
       const principal = await services.authenticator.verifyKeyIdAndSecret(clientId, clientSecret);
       if (body.scope) {
         const requested = body.scope.split(' ').filter(Boolean);

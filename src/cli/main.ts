@@ -4,14 +4,14 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { bootstrap } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
-import { migrateToLatest } from '../db/migrate.ts';
 import { openDatabase } from '../db/database.ts';
+import { migrateToLatest } from '../db/migrate.ts';
 import { systemClock } from '../lib/clock.ts';
+import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { serve } from '../main.ts';
 import { openRuntime } from '../runtime.ts';
 import { findUserByCanonicalEmail } from '../users/user.repository.ts';
-import { canonicalEmail } from '../lib/email.ts';
 import { parseCsv } from './csv.ts';
 
 const HELP: Record<string, string> = {
@@ -72,7 +72,11 @@ function fail(message: string): never {
 }
 
 /** A client for a running server, or an in-process app acting as an operator over the database. */
-async function connect(values: { url?: string | undefined; 'api-key'?: string | undefined; as?: string | undefined }) {
+async function connect(values: {
+  url?: string | undefined;
+  'api-key'?: string | undefined;
+  as?: string | undefined;
+}) {
   const url = values.url ?? process.env.RSVP_URL;
   const apiKey = values['api-key'] ?? process.env.RSVP_API_KEY;
   if (url) {
@@ -81,7 +85,10 @@ async function connect(values: { url?: string | undefined; 'api-key'?: string | 
       async call(method: string, path: string, body?: unknown) {
         const response = await fetch(new URL(path, url), {
           method,
-          headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${apiKey}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
           ...(body ? { body: JSON.stringify(body) } : {}),
         });
         const text = await response.text();
@@ -101,7 +108,8 @@ async function connect(values: { url?: string | undefined; 'api-key'?: string | 
         .where('is_instance_admin', '=', true)
         .orderBy('id')
         .executeTakeFirst();
-  if (!operator) fail(operatorEmail ? `no user ${operatorEmail}` : 'no instance admin yet: run `rsvp bootstrap` first');
+  if (!operator)
+    fail(operatorEmail ? `no user ${operatorEmail}` : 'no instance admin yet: run `rsvp bootstrap` first');
   const token = randomBytes(32).toString('base64url');
   const { app } = await buildApp({
     database,
@@ -171,7 +179,14 @@ async function invite(values: Record<string, unknown>, emails: string[]) {
           invitations: chunk,
           send_email: !values['no-email'],
         }),
-      ) as { results: { index: number; status: number; invitation?: { id: string; accept_url?: string }; error?: { code: string; detail?: string } }[] };
+      ) as {
+        results: {
+          index: number;
+          status: number;
+          invitation?: { id: string; accept_url?: string };
+          error?: { code: string; detail?: string };
+        }[];
+      };
       for (const row of result.results) {
         const n = start + row.index + 1;
         const email = chunk[row.index]!.email;
@@ -180,7 +195,9 @@ async function invite(values: Record<string, unknown>, emails: string[]) {
           const link = row.invitation.accept_url ? `\t${row.invitation.accept_url}` : '';
           process.stdout.write(`${n}\t${email}\tinvited\t${row.invitation.id}${link}\n`);
         } else {
-          process.stdout.write(`${n}\t${email}\tfailed\t${row.status} ${row.error?.code}: ${row.error?.detail}\n`);
+          process.stdout.write(
+            `${n}\t${email}\tfailed\t${row.status} ${row.error?.code}: ${row.error?.detail}\n`,
+          );
         }
       }
       progress(Math.min(start + 100, rows.length), rows.length);
@@ -193,7 +210,12 @@ async function invite(values: Record<string, unknown>, emails: string[]) {
 }
 
 async function main(argv: string[]) {
-  const { values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: OPTIONS,
+    allowPositionals: true,
+    strict: true,
+  });
   const [command = '', sub, ...rest] = positionals;
   if (values.help || command === '' || command === 'help') {
     process.stdout.write(`${HELP[command === 'help' ? (sub ?? '') : command] ?? HELP['']}\n`);
@@ -215,7 +237,12 @@ async function main(argv: string[]) {
       const password = values['password-stdin'] ? readFileSync(0, 'utf8').trim() : undefined;
       const config = loadConfig();
       const { database, keys } = await openRuntime(config);
-      const { services } = await buildApp({ database, keys, clock: systemClock, publicUrl: config.publicUrl });
+      const { services } = await buildApp({
+        database,
+        keys,
+        clock: systemClock,
+        publicUrl: config.publicUrl,
+      });
       const result = await bootstrap(database, services, {
         email: values.email,
         password,
@@ -233,7 +260,10 @@ async function main(argv: string[]) {
       return;
     }
     case 'invite':
-      await invite(values, [sub, ...rest].filter((x): x is string => Boolean(x)));
+      await invite(
+        values,
+        [sub, ...rest].filter((x): x is string => Boolean(x)),
+      );
       return;
     case 'invitations': {
       if (sub !== 'list') fail('usage: rsvp invitations list --org <org>');
@@ -245,12 +275,22 @@ async function main(argv: string[]) {
       const client = await connect(values);
       const body = expectOk(
         await client.call('GET', `/v1/organizations/${encodeURIComponent(values.org)}/invitations?${query}`),
-      ) as { invitations: { id: string; email: string; status: string; role: string | null; expire_time: string }[] };
+      ) as {
+        invitations: {
+          id: string;
+          email: string;
+          status: string;
+          role: string | null;
+          expire_time: string;
+        }[];
+      };
       await client.close();
       if (values.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
       else {
         for (const inv of body.invitations) {
-          process.stdout.write(`${inv.id}\t${inv.email}\t${inv.status}\t${inv.role ?? '-'}\t${inv.expire_time}\n`);
+          process.stdout.write(
+            `${inv.id}\t${inv.email}\t${inv.status}\t${inv.role ?? '-'}\t${inv.expire_time}\n`,
+          );
         }
       }
       return;
@@ -267,7 +307,9 @@ async function main(argv: string[]) {
             api_keys: { id: string; name: string; hint: string; revoke_time: string | null }[];
           };
           for (const key of body.api_keys) {
-            process.stdout.write(`${key.id}\t${key.name}\t${key.hint}…\t${key.revoke_time ? 'revoked' : 'active'}\n`);
+            process.stdout.write(
+              `${key.id}\t${key.name}\t${key.hint}…\t${key.revoke_time ? 'revoked' : 'active'}\n`,
+            );
           }
         } else if (sub === 'revoke') {
           if (!rest[0]) fail('keys revoke needs a key id');
@@ -286,7 +328,8 @@ async function main(argv: string[]) {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof AppError) fail(`${error.code}: ${error.message}`);
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS')) fail(error.message);
+  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    fail(error.message);
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
 });

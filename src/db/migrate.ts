@@ -13,7 +13,10 @@ function provider(database: Database): MigrationProvider {
 
 /** Brings the schema up to date. Safe to run from several processes at once (Kysely locks). */
 export async function migrateToLatest(database: Database): Promise<string[]> {
-  const migrator = new Migrator({ db: database.db as unknown as Kysely<unknown>, provider: provider(database) });
+  const migrator = new Migrator({
+    db: database.db as unknown as Kysely<unknown>,
+    provider: provider(database),
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

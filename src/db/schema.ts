@@ -164,4 +164,3 @@ export interface DB {
   idempotency_keys: IdempotencyKeyTable;
   instance_secrets: InstanceSecretTable;
 }
-

@@ -38,5 +38,10 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
 }
 
 export async function listOutbox(db: Executor, invitationId: string) {
-  return db.selectFrom('outbox').selectAll().where('invitation_id', '=', invitationId).orderBy('id').execute();
+  return db
+    .selectFrom('outbox')
+    .selectAll()
+    .where('invitation_id', '=', invitationId)
+    .orderBy('id')
+    .execute();
 }

@@ -59,7 +59,8 @@ export async function listEvents(
 ): Promise<EventRecord[]> {
   if (options.organizationIds !== 'all' && options.organizationIds.length === 0) return [];
   let query = db.selectFrom('invitation_events').selectAll().orderBy('id').limit(options.limit);
-  if (options.organizationIds !== 'all') query = query.where('organization_id', 'in', options.organizationIds);
+  if (options.organizationIds !== 'all')
+    query = query.where('organization_id', 'in', options.organizationIds);
   if (options.invitationId) query = query.where('invitation_id', '=', options.invitationId);
   if (options.types?.length) query = query.where('type', 'in', options.types);
   if (options.afterId) query = query.where('id', '>', options.afterId);

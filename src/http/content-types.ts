@@ -20,20 +20,33 @@ export function registerContentTypes(app: FastifyInstance) {
       try {
         done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
       } catch (error) {
-        done(malformed(error instanceof SyntaxError ? error.message : 'The body is not acceptable JSON.'), undefined);
+        done(
+          malformed(error instanceof SyntaxError ? error.message : 'The body is not acceptable JSON.'),
+          undefined,
+        );
       }
     },
   );
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, body === '' ? undefined : Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  app.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      done(null, body === '' ? undefined : Object.fromEntries(new URLSearchParams(body as string)));
+    },
+  );
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {
     if ((body as Buffer).length === 0) return done(null, undefined);
     const type = request.headers['content-type'] ?? 'none';
     done(
-      new AppError(415, 'unsupported_media_type', 'Unsupported media type', `Send application/json, not ${type}.`, {
-        headers: { 'accept-post': 'application/json', 'accept-patch': 'application/json' },
-      }),
+      new AppError(
+        415,
+        'unsupported_media_type',
+        'Unsupported media type',
+        `Send application/json, not ${type}.`,
+        {
+          headers: { 'accept-post': 'application/json', 'accept-patch': 'application/json' },
+        },
+      ),
       undefined,
     );
   });

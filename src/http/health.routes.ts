@@ -18,7 +18,10 @@ export function healthRoutes(app: App, database: Database) {
         await sql`select 1`.execute(database.db);
         return { status: 'ready', database: database.engine };
       } catch {
-        return reply.code(503).header('retry-after', '5').send({ status: 'unavailable', database: database.engine });
+        return reply
+          .code(503)
+          .header('retry-after', '5')
+          .send({ status: 'unavailable', database: database.engine });
       }
     },
   });

@@ -86,7 +86,11 @@ export async function completeIdempotencyKey(
 }
 
 export async function releaseIdempotencyKey(db: Executor, principalId: string, key: string): Promise<void> {
-  await db.deleteFrom('idempotency_keys').where('principal_id', '=', principalId).where('key', '=', key).execute();
+  await db
+    .deleteFrom('idempotency_keys')
+    .where('principal_id', '=', principalId)
+    .where('key', '=', key)
+    .execute();
 }
 
 export async function pruneIdempotencyKeys(db: Executor, olderThan: Date): Promise<void> {

@@ -17,7 +17,8 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 
 /** Accepts the Structured-Field string form (`"abc"`) and the bare form (`abc`). */
 function parseKey(header: string): string {
-  const bare = header.startsWith('"') && header.endsWith('"') && header.length >= 2 ? header.slice(1, -1) : header;
+  const bare =
+    header.startsWith('"') && header.endsWith('"') && header.length >= 2 ? header.slice(1, -1) : header;
   if (!/^[\x21-\x7e]{1,255}$/.test(bare)) {
     throw new AppError(
       400,
@@ -90,7 +91,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { database: Data
       if (value !== undefined) headers[name] = String(value);
     }
     const body = typeof payload === 'string' ? payload : payload === null ? '' : String(payload);
-    await completeIdempotencyKey(deps.database.db, claim.owner, claim.key, { statusCode: status, headers, body });
+    await completeIdempotencyKey(deps.database.db, claim.owner, claim.key, {
+      statusCode: status,
+      headers,
+      body,
+    });
     return payload;
   });
 }

@@ -44,8 +44,14 @@ export function decodePageToken(token: string | undefined, query: unknown): (str
     return body.after;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError(400, 'invalid_page_token', 'Invalid page token', 'The page token is not one rsvp issued.', {
-      extras: { errors: [{ pointer: '/query/page_token', detail: 'not a page token' }] },
-    });
+    throw new AppError(
+      400,
+      'invalid_page_token',
+      'Invalid page token',
+      'The page token is not one rsvp issued.',
+      {
+        extras: { errors: [{ pointer: '/query/page_token', detail: 'not a page token' }] },
+      },
+    );
   }
 }

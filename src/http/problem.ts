@@ -50,7 +50,8 @@ function fieldErrors(error: FastifyError): FieldError[] {
   for (const item of (error.validation ?? []) as ValidationItem[]) {
     const path = (item.instancePath ?? '').replace(/^\/$/, '');
     if (item.keyword === 'unrecognized_keys' && item.params?.keys) {
-      for (const key of item.params.keys) out.push({ pointer: `/${context}${path}/${key}`, detail: 'unknown field' });
+      for (const key of item.params.keys)
+        out.push({ pointer: `/${context}${path}/${key}`, detail: 'unknown field' });
       continue;
     }
     out.push({ pointer: `/${context}${path}`, detail: item.message ?? 'invalid' });
@@ -84,7 +85,12 @@ export function toAppError(error: unknown): AppError {
       return new AppError(status, 'bad_request', 'Bad request', fastifyError.message);
     }
   }
-  return new AppError(500, 'internal_error', 'Internal server error', 'Something went wrong on our side; it was logged.');
+  return new AppError(
+    500,
+    'internal_error',
+    'Internal server error',
+    'Something went wrong on our side; it was logged.',
+  );
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {

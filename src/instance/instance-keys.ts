@@ -17,7 +17,10 @@ function derive(master: string, purpose: string): Buffer {
  * The master secret comes from RSVP_SECRET when set. Otherwise one is generated once and kept
  * in the database, so every process sharing the database derives the same keys.
  */
-export async function loadInstanceKeys(database: Database, configured: string | undefined): Promise<InstanceKeys> {
+export async function loadInstanceKeys(
+  database: Database,
+  configured: string | undefined,
+): Promise<InstanceKeys> {
   let master = configured;
   if (!master) {
     await database.db

@@ -1,5 +1,5 @@
-import { AppError } from '../lib/errors.ts';
 import type { InvitationStatus } from '../db/schema.ts';
+import { AppError } from '../lib/errors.ts';
 
 export const invitationNotFound = () =>
   new AppError(404, 'invitation_not_found', 'Invitation not found', 'No such invitation is visible to you.');
@@ -8,19 +8,39 @@ export const invitationNotFound = () =>
 export function notPending(status: InvitationStatus, id?: string): AppError {
   const extras = { status, ...(id ? { invitation_id: id } : {}) };
   if (status === 'expired') {
-    return new AppError(410, 'invitation_expired', 'Invitation expired', 'The invitation has expired; ask for a new one.', {
+    return new AppError(
+      410,
+      'invitation_expired',
+      'Invitation expired',
+      'The invitation has expired; ask for a new one.',
+      {
+        extras,
+      },
+    );
+  }
+  if (status === 'revoked') {
+    return new AppError(410, 'invitation_revoked', 'Invitation revoked', 'The invitation was revoked.', {
       extras,
     });
   }
-  if (status === 'revoked') {
-    return new AppError(410, 'invitation_revoked', 'Invitation revoked', 'The invitation was revoked.', { extras });
-  }
-  return new AppError(409, 'invitation_not_pending', 'Invitation not pending', `The invitation was already ${status}.`, {
-    extras,
-  });
+  return new AppError(
+    409,
+    'invitation_not_pending',
+    'Invitation not pending',
+    `The invitation was already ${status}.`,
+    {
+      extras,
+    },
+  );
 }
 
 export const invalidEmail = (email: string, why: string) =>
-  new AppError(422, 'invalid_email', 'Invalid email address', `"${email}" is not a deliverable address: ${why}.`, {
-    extras: { errors: [{ pointer: '/email', detail: why }] },
-  });
+  new AppError(
+    422,
+    'invalid_email',
+    'Invalid email address',
+    `"${email}" is not a deliverable address: ${why}.`,
+    {
+      extras: { errors: [{ pointer: '/email', detail: why }] },
+    },
+  );

@@ -1,4 +1,10 @@
-import { type ExpressionBuilder, type SelectQueryBuilder, type Selectable, type Updateable, sql } from 'kysely';
+import {
+  type ExpressionBuilder,
+  type Selectable,
+  type SelectQueryBuilder,
+  sql,
+  type Updateable,
+} from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
 import { toDate } from '../lib/clock.ts';
@@ -125,7 +131,11 @@ export async function findInvitationByTokenHash(
   db: Executor,
   tokenHash: string,
 ): Promise<InvitationRecord | undefined> {
-  const row = await db.selectFrom('invitations').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+  const row = await db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
@@ -207,7 +217,8 @@ function changesToRow(changes: InvitationChanges, now: Date) {
   const set: Updateable<InvitationTable> = { updated_at: now };
   if (changes.status !== undefined) set.status = changes.status;
   if (changes.role !== undefined) set.role = changes.role;
-  if (changes.actions !== undefined) set.actions = changes.actions === null ? null : JSON.stringify(changes.actions);
+  if (changes.actions !== undefined)
+    set.actions = changes.actions === null ? null : JSON.stringify(changes.actions);
   if (changes.message !== undefined) set.message = changes.message;
   if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
   if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
@@ -275,14 +286,27 @@ export interface InvitationFilter {
   createdBefore?: Date | undefined;
 }
 
-export type InvitationOrder = 'create_time' | '-create_time' | 'expire_time' | '-expire_time' | 'email' | '-email';
+export type InvitationOrder =
+  | 'create_time'
+  | '-create_time'
+  | 'expire_time'
+  | '-expire_time'
+  | 'email'
+  | '-email';
 
-const ORDER_COLUMN = { create_time: 'created_at', expire_time: 'expires_at', email: 'email_canonical' } as const;
+const ORDER_COLUMN = {
+  create_time: 'created_at',
+  expire_time: 'expires_at',
+  email: 'email_canonical',
+} as const;
 
 function statusCondition(eb: ExpressionBuilder<DB, 'invitations'>, status: InvitationStatus, now: Date) {
   if (status === 'pending') return eb.and([eb('status', '=', 'pending'), eb('expires_at', '>', now)]);
   if (status === 'expired') {
-    return eb.or([eb('status', '=', 'expired'), eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', now)])]);
+    return eb.or([
+      eb('status', '=', 'expired'),
+      eb.and([eb('status', '=', 'pending'), eb('expires_at', '<=', now)]),
+    ]);
   }
   return eb('status', '=', status);
 }
@@ -348,7 +372,9 @@ export async function listInvitations(
     .execute();
   const sortKey = (row: InvitationRecord): (string | number)[] => {
     const value =
-      field === 'email' ? row.emailCanonical : (field === 'create_time' ? row.createdAt : row.expiresAt).toISOString();
+      field === 'email'
+        ? row.emailCanonical
+        : (field === 'create_time' ? row.createdAt : row.expiresAt).toISOString();
     return [value, row.id];
   };
   return { rows: rows.map((row) => toRecord(row as Row)), sortKey };

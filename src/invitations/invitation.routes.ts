@@ -1,10 +1,12 @@
 import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken } from '../http/pagination.ts';
+import { problemBody, sendProblem } from '../http/problem.ts';
 import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { sendProblem } from '../http/problem.ts';
 import type { Services } from '../services.ts';
+import type { InvitationRecord } from './invitation.repository.ts';
 import {
   InvitationBatchCreateSchema,
   InvitationBatchResultSchema,
@@ -25,9 +27,6 @@ import {
 } from './invitation.schemas.ts';
 import type { RowResult } from './invitation.service.ts';
 import { etagOf, invitationView, receivedInvitationView } from './invitation.views.ts';
-import { problemBody } from '../http/problem.ts';
-import type { Principal } from '../auth/principal.ts';
-import type { InvitationRecord } from './invitation.repository.ts';
 
 const OrgParams = z.object({ org_id: z.string() });
 const TAGS = ['Invitations'];
@@ -92,9 +91,14 @@ export function invitationRoutes(app: App, services: Services) {
       response: { 200: InvitationBatchResultSchema, ...problems(...COMMON) },
     },
     handler: async (request) => {
-      const results = await invitations.create(request.principal!, request.params.org_id, request.body.invitations, {
-        sendEmail: request.body.send_email,
-      });
+      const results = await invitations.create(
+        request.principal!,
+        request.params.org_id,
+        request.body.invitations,
+        {
+          sendEmail: request.body.send_email,
+        },
+      );
       return batchView(results, invitations.now, request.id);
     },
   });
@@ -151,7 +155,11 @@ export function invitationRoutes(app: App, services: Services) {
       response: { 200: InvitationSchema, ...problems(...COMMON) },
     },
     handler: async (request, reply) => {
-      const invitation = await invitations.get(request.principal!, request.params.org_id, request.params.invitation_id);
+      const invitation = await invitations.get(
+        request.principal!,
+        request.params.org_id,
+        request.params.invitation_id,
+      );
       reply.header('etag', etagOf(invitation));
       return invitationView(invitation, invitations.now);
     },
@@ -194,7 +202,7 @@ export function invitationRoutes(app: App, services: Services) {
         'Rotates the token (the previous link stops working) and restarts the expiry; an expired ' +
         'invitation becomes pending again. Limited by the organization’s `max_sends_per_invitation`.',
       params: InvitationParams,
-      body: InvitationResendSchema.optional(),
+      body: InvitationResendSchema.nullish(),
       response: { 200: InvitationCreatedSchema, ...problems(...COMMON, 409, 410) },
     },
     handler: async (request, reply) => {
@@ -206,7 +214,10 @@ export function invitationRoutes(app: App, services: Services) {
         { sendEmail: body.send_email, ttlSeconds: body.ttl_seconds },
       );
       reply.header('etag', etagOf(invitation));
-      return { ...invitationView(invitation, invitations.now), ...(acceptUrl ? { accept_url: acceptUrl } : {}) };
+      return {
+        ...invitationView(invitation, invitations.now),
+        ...(acceptUrl ? { accept_url: acceptUrl } : {}),
+      };
     },
   });
 
@@ -221,7 +232,11 @@ export function invitationRoutes(app: App, services: Services) {
       response: { 200: InvitationSchema, ...problems(...COMMON, 409, 410) },
     },
     handler: async (request, reply) => {
-      const invitation = await invitations.revoke(request.principal!, request.params.org_id, request.params.invitation_id);
+      const invitation = await invitations.revoke(
+        request.principal!,
+        request.params.org_id,
+        request.params.invitation_id,
+      );
       reply.header('etag', etagOf(invitation));
       return invitationView(invitation, invitations.now);
     },
@@ -229,7 +244,6 @@ export function invitationRoutes(app: App, services: Services) {
 
   // The invitee's side.
   const INVITEE = ['Invitee'];
-
 
   app.get('/v1/me/invitations', {
     config: { auth: { scope: 'invitations:respond' } },
@@ -264,7 +278,8 @@ export function invitationRoutes(app: App, services: Services) {
   });
 
   const respond = (verb: 'accept' | 'decline') => {
-    const act = verb === 'accept' ? invitations.accept.bind(invitations) : invitations.decline.bind(invitations);
+    const act =
+      verb === 'accept' ? invitations.accept.bind(invitations) : invitations.decline.bind(invitations);
     const describe = async (principal: Principal, invitation: InvitationRecord) => {
       const { organizations, resources, inviters } = await invitations.describe(principal, [invitation]);
       return receivedInvitationView(

@@ -64,7 +64,9 @@ export const InvitationCreateSchema = z
   .meta({ id: 'InvitationCreate' });
 export type InvitationCreateInput = z.output<typeof InvitationCreateSchema>;
 
-export const InvitationBatchRowSchema = z.strictObject(invitationInputFields).meta({ id: 'InvitationBatchRow' });
+export const InvitationBatchRowSchema = z
+  .strictObject(invitationInputFields)
+  .meta({ id: 'InvitationBatchRow' });
 export type InvitationRowInput = z.output<typeof InvitationBatchRowSchema>;
 
 export const InvitationBatchCreateSchema = z
@@ -155,11 +157,20 @@ export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
 export const InvitationResendSchema = z
   .strictObject({
     send_email: z.boolean().default(true),
-    ttl_seconds: TtlSeconds.optional().describe("New lifetime from now; the organization's default when omitted."),
+    ttl_seconds: TtlSeconds.optional().describe(
+      "New lifetime from now; the organization's default when omitted.",
+    ),
   })
   .meta({ id: 'InvitationResend' });
 
-export const ORDER_BY = ['create_time', '-create_time', 'expire_time', '-expire_time', 'email', '-email'] as const;
+export const ORDER_BY = [
+  'create_time',
+  '-create_time',
+  'expire_time',
+  '-expire_time',
+  'email',
+  '-email',
+] as const;
 
 const csvList = <T extends string>(values: readonly [T, ...T[]]) =>
   z
@@ -167,27 +178,26 @@ const csvList = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((value) => value.split(',').map((item) => item.trim()))
     .pipe(z.array(z.enum(values)).min(1));
 
-export const InvitationListQuerySchema = z
-  .object({
-    status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
-    email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
-    q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
-    inviter_id: z.string().optional(),
-    target_type: z.enum(['organization', 'resource']).optional(),
-    resource_id: z.string().optional(),
-    role: z.string().max(64).optional(),
-    delivery_state: DeliveryStateSchema.optional(),
-    created_after: z.iso.datetime().optional(),
-    created_before: z.iso.datetime().optional(),
-    order_by: z.enum(ORDER_BY).default('-create_time'),
-    page_size: PageSize,
-    page_token: PageToken,
-    include_total_size: z
-      .enum(['true', 'false'])
-      .transform((v) => v === 'true')
-      .optional()
-      .describe('Also count every match (costs a second query).'),
-  });
+export const InvitationListQuerySchema = z.object({
+  status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
+  email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
+  q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
+  inviter_id: z.string().optional(),
+  target_type: z.enum(['organization', 'resource']).optional(),
+  resource_id: z.string().optional(),
+  role: z.string().max(64).optional(),
+  delivery_state: DeliveryStateSchema.optional(),
+  created_after: z.iso.datetime().optional(),
+  created_before: z.iso.datetime().optional(),
+  order_by: z.enum(ORDER_BY).default('-create_time'),
+  page_size: PageSize,
+  page_token: PageToken,
+  include_total_size: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('Also count every match (costs a second query).'),
+});
 export type InvitationListQuery = z.output<typeof InvitationListQuerySchema>;
 
 export const InvitationListSchema = z

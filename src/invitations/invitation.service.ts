@@ -1,4 +1,9 @@
-import { organizationAccess, type OrganizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
+import {
+  type OrganizationAccess,
+  organizationAccess,
+  requireAdmin,
+  requireRankAtMost,
+} from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
@@ -9,7 +14,13 @@ import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
-import { encrypt, INVITATION_TOKEN_PREFIX, isWellFormedTypedSecret, newTypedSecret, sha256 } from '../lib/secrets.ts';
+import {
+  encrypt,
+  INVITATION_TOKEN_PREFIX,
+  isWellFormedTypedSecret,
+  newTypedSecret,
+  sha256,
+} from '../lib/secrets.ts';
 import {
   countMembers,
   findMembership,
@@ -131,7 +142,8 @@ export class InvitationService {
       let seatsTaken =
         settings.seat_limit === null
           ? 0
-          : (await countMembers(trx, organizationId)) + (await countLivePending(trx, organizationId, now, 'organization'));
+          : (await countMembers(trx, organizationId)) +
+            (await countLivePending(trx, organizationId, now, 'organization'));
 
       const created: InvitationRecord[] = [];
       const outbox: OutboxMessage[] = [];
@@ -140,9 +152,19 @@ export class InvitationService {
         const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
         let error: AppError | undefined;
         if (!row.resource && members.has(row.emailCanonical)) {
-          error = new AppError(409, 'already_member', 'Already a member', `${row.email} is already a member.`);
+          error = new AppError(
+            409,
+            'already_member',
+            'Already a member',
+            `${row.email} is already a member.`,
+          );
         } else if (granted && row.actions!.every((action) => granted.includes(action))) {
-          error = new AppError(409, 'already_has_access', 'Already has access', `${row.email} already holds these actions.`);
+          error = new AppError(
+            409,
+            'already_has_access',
+            'Already has access',
+            `${row.email} already holds these actions.`,
+          );
         } else if (existing) {
           const location = `/v1/organizations/${organizationId}/invitations/${existing}`;
           error = new AppError(
@@ -152,7 +174,10 @@ export class InvitationService {
             `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : 'organization'}.`,
             { extras: { existing_invitation_id: existing }, headers: { location } },
           );
-        } else if (settings.max_pending_invitations !== null && livePending + 1 > settings.max_pending_invitations) {
+        } else if (
+          settings.max_pending_invitations !== null &&
+          livePending + 1 > settings.max_pending_invitations
+        ) {
           error = new AppError(
             402,
             'pending_limit_reached',
@@ -284,7 +309,12 @@ export class InvitationService {
     if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
     const emailCanonical = canonicalEmail(email);
     if (emailCanonical === principal.user.emailCanonical) {
-      throw new AppError(422, 'cannot_invite_self', 'Cannot invite yourself', 'You cannot invite your own address.');
+      throw new AppError(
+        422,
+        'cannot_invite_self',
+        'Cannot invite yourself',
+        'You cannot invite your own address.',
+      );
     }
     const domain = emailDomain(emailCanonical);
     if (
@@ -308,9 +338,15 @@ export class InvitationService {
       }
       resource = resources.get(input.resource_id) ?? null;
       if (!resource) {
-        throw new AppError(404, 'resource_not_found', 'Resource not found', 'The resource does not exist here.', {
-          extras: { resource_id: input.resource_id },
-        });
+        throw new AppError(
+          404,
+          'resource_not_found',
+          'Resource not found',
+          'The resource does not exist here.',
+          {
+            extras: { resource_id: input.resource_id },
+          },
+        );
       }
       actions = [...new Set(input.actions)].sort();
     } else {
@@ -404,7 +440,12 @@ export class InvitationService {
 
   async #page(
     filter: InvitationFilter,
-    query: { order: InvitationOrder; after?: (string | number)[] | undefined; pageSize: number; includeTotal: boolean },
+    query: {
+      order: InvitationOrder;
+      after?: (string | number)[] | undefined;
+      pageSize: number;
+      includeTotal: boolean;
+    },
   ): Promise<InvitationPage> {
     const now = this.#clock.now();
     const { rows, sortKey } = await listInvitations(this.#db, {
@@ -432,7 +473,12 @@ export class InvitationService {
     input: InvitationUpdateInput,
     ifMatch: number | undefined,
   ): Promise<InvitationRecord> {
-    const { access, invitation } = await this.#adminInvitation(principal, organizationRef, id, 'change invitations');
+    const { access, invitation } = await this.#adminInvitation(
+      principal,
+      organizationRef,
+      id,
+      'change invitations',
+    );
     const now = this.#clock.now();
     if (ifMatch !== undefined && ifMatch !== invitation.version) throw preconditionFailed(invitation.version);
     const status = effectiveStatus(invitation, now);
@@ -475,7 +521,12 @@ export class InvitationService {
     id: string,
     options: { sendEmail: boolean; ttlSeconds?: number | undefined },
   ): Promise<{ invitation: InvitationRecord; acceptUrl?: string }> {
-    const { access, invitation } = await this.#adminInvitation(principal, organizationRef, id, 'resend invitations');
+    const { access, invitation } = await this.#adminInvitation(
+      principal,
+      organizationRef,
+      id,
+      'resend invitations',
+    );
     const now = this.#clock.now();
     const status = effectiveStatus(invitation, now);
     if (status !== 'pending' && status !== 'expired') throw notPending(status, invitation.id);
@@ -506,10 +557,14 @@ export class InvitationService {
         if (!updated) throw await this.#conflictAfterRace(trx, id, false);
         const events = [];
         if (invitation.status === 'pending' && status === 'expired') {
-          events.push(this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }));
+          events.push(
+            this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
+          );
         }
         events.push(
-          this.#event(updated, 'invitation.resent', status, 'pending', principal, { send_email: options.sendEmail }),
+          this.#event(updated, 'invitation.resent', status, 'pending', principal, {
+            send_email: options.sendEmail,
+          }),
         );
         await appendEvents(trx, events);
         if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, token, now)]);
@@ -572,7 +627,9 @@ export class InvitationService {
       } else {
         await this.#joinOrganization(trx, updated, principal.user.id, now);
       }
-      await appendEvents(trx, [this.#event(updated, 'invitation.accepted', 'pending', 'accepted', principal)]);
+      await appendEvents(trx, [
+        this.#event(updated, 'invitation.accepted', 'pending', 'accepted', principal),
+      ]);
       return updated;
     });
   }
@@ -594,7 +651,8 @@ export class InvitationService {
     const roles = organization!.settings.roles;
     const current = findRole(roles, membership.role)?.rank ?? -1;
     const invited = findRole(roles, invitation.role!)?.rank ?? -1;
-    if (invited > current) await setMembershipRole(trx, invitation.organizationId, userId, invitation.role!, now);
+    if (invited > current)
+      await setMembershipRole(trx, invitation.organizationId, userId, invitation.role!, now);
   }
 
   async decline(principal: Principal, ref: ResponderRef): Promise<InvitationRecord> {
@@ -608,7 +666,9 @@ export class InvitationService {
         inviteeUserId: principal.user.id,
       });
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
-      await appendEvents(trx, [this.#event(updated, 'invitation.declined', 'pending', 'declined', principal)]);
+      await appendEvents(trx, [
+        this.#event(updated, 'invitation.declined', 'pending', 'declined', principal),
+      ]);
       return updated;
     });
   }
@@ -636,7 +696,9 @@ export class InvitationService {
     const invitation = await findInvitation(this.#db, ref.id);
     if (!invitation) throw invitationNotFound();
     if (invitation.emailCanonical !== me) {
-      const access = await organizationAccess(this.#db, principal, invitation.organizationId).catch(() => null);
+      const access = await organizationAccess(this.#db, principal, invitation.organizationId).catch(
+        () => null,
+      );
       if (access?.isAdmin) {
         throw new AppError(403, 'not_the_invitee', 'Not the invitee', 'Only the invited person can respond.');
       }
@@ -664,7 +726,12 @@ export class InvitationService {
     if (conditional) return preconditionFailed(current.version);
     const status = effectiveStatus(current, this.#clock.now());
     if (status !== 'pending' && status !== 'expired') return notPending(status, id);
-    return new AppError(409, 'concurrent_modification', 'Changed meanwhile', 'The invitation changed meanwhile; retry.');
+    return new AppError(
+      409,
+      'concurrent_modification',
+      'Changed meanwhile',
+      'The invitation changed meanwhile; retry.',
+    );
   }
 
   /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
@@ -690,7 +757,11 @@ export class InvitationService {
   /** Invitations addressed to the signed-in user's email, newest first. */
   async listMine(
     principal: Principal,
-    query: { statuses?: InvitationStatus[] | undefined; after?: (string | number)[] | undefined; pageSize: number },
+    query: {
+      statuses?: InvitationStatus[] | undefined;
+      after?: (string | number)[] | undefined;
+      pageSize: number;
+    },
   ) {
     const page = await this.#page(
       { emailCanonical: principal.user.emailCanonical, statuses: query.statuses },
@@ -707,10 +778,12 @@ export class InvitationService {
       await Promise.all(organizationIds.map(async (id) => [id, (await findOrganization(db, id))!] as const)),
     );
     const resources = new Map(
-      (await findResources(db, list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])))).map((resource) => [
-        resource.id,
-        resource,
-      ]),
+      (
+        await findResources(
+          db,
+          list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])),
+        )
+      ).map((resource) => [resource.id, resource]),
     );
     const inviterIds = [...new Set(list.map((inv) => inv.inviterUserId))];
     const inviters = new Map(
@@ -745,7 +818,12 @@ function resolveExpiry(
   defaultTtlSeconds: number,
 ): Date {
   if (input.ttl_seconds !== undefined && input.expire_time !== undefined) {
-    throw new AppError(422, 'conflicting_expiry', 'Conflicting expiry', 'Give ttl_seconds or expire_time, not both.');
+    throw new AppError(
+      422,
+      'conflicting_expiry',
+      'Conflicting expiry',
+      'Give ttl_seconds or expire_time, not both.',
+    );
   }
   if (input.expire_time !== undefined) {
     const expiresAt = new Date(input.expire_time);

@@ -9,7 +9,8 @@ export function canonicalEmail(email: string): string {
 
 export type EmailProblem = 'empty' | 'too_long' | 'local_part_too_long' | 'malformed';
 
-const LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;
+const LOCAL_PART =
+  /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;
 const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9\u0080-\uFFFF-]{1,63}(?<!-)$/;
 
 /** Validates within RFC 5321 limits: local part ≤ 64 octets, whole address ≤ 254 octets. */

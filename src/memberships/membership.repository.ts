@@ -65,7 +65,11 @@ export async function setMembershipRole(
     .execute();
 }
 
-export async function deleteMembership(db: Executor, organizationId: string, userId: string): Promise<boolean> {
+export async function deleteMembership(
+  db: Executor,
+  organizationId: string,
+  userId: string,
+): Promise<boolean> {
   const result = await db
     .deleteFrom('memberships')
     .where('organization_id', '=', organizationId)
@@ -84,9 +88,12 @@ export async function countMembers(db: Executor, organizationId: string, role?: 
   return Number(row?.n ?? 0);
 }
 
-
 /** Canonical emails of the given set that already belong to the organization. */
-export async function memberEmailsAmong(db: Executor, organizationId: string, emails: string[]): Promise<Set<string>> {
+export async function memberEmailsAmong(
+  db: Executor,
+  organizationId: string,
+  emails: string[],
+): Promise<Set<string>> {
   if (emails.length === 0) return new Set();
   const rows = await db
     .selectFrom('memberships')
@@ -100,7 +107,12 @@ export async function memberEmailsAmong(db: Executor, organizationId: string, em
 
 export async function listMembers(
   db: Executor,
-  options: { organizationId: string; afterUserId?: string | undefined; limit: number; role?: string | undefined },
+  options: {
+    organizationId: string;
+    afterUserId?: string | undefined;
+    limit: number;
+    role?: string | undefined;
+  },
 ): Promise<MemberRow[]> {
   let query = db
     .selectFrom('memberships')

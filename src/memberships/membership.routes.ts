@@ -45,7 +45,11 @@ export function membershipRoutes(app: App, services: Services) {
       operationId: 'listMembers',
       summary: 'List members',
       params: z.object({ org_id: z.string() }),
-      querystring: z.object({ role: z.string().max(64).optional(), page_size: PageSize, page_token: PageToken }),
+      querystring: z.object({
+        role: z.string().max(64).optional(),
+        page_size: PageSize,
+        page_token: PageToken,
+      }),
       response: { 200: MemberListSchema, ...problems(...COMMON) },
     },
     handler: async (request) => {

@@ -13,7 +13,8 @@ import {
   setMembershipRole,
 } from './membership.repository.ts';
 
-const memberNotFound = () => new AppError(404, 'member_not_found', 'Member not found', 'No such member here.');
+const memberNotFound = () =>
+  new AppError(404, 'member_not_found', 'Member not found', 'No such member here.');
 
 export class MembershipService {
   readonly #database: Database;
@@ -47,7 +48,12 @@ export class MembershipService {
       if (!membership) throw memberNotFound();
       const current = findRole(catalog, membership.role);
       if (current && current.rank > access.rank) {
-        throw new AppError(403, 'member_ranks_above_you', 'Member ranks above you', 'You cannot change the role of someone ranked above you.');
+        throw new AppError(
+          403,
+          'member_ranks_above_you',
+          'Member ranks above you',
+          'You cannot change the role of someone ranked above you.',
+        );
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, role.name);
       await setMembershipRole(trx, access.organization.id, userId, role.name, now);
@@ -68,14 +74,24 @@ export class MembershipService {
       if (!membership) throw memberNotFound();
       const current = findRole(catalog, membership.role);
       if (!leaving && current && current.rank > access.rank) {
-        throw new AppError(403, 'member_ranks_above_you', 'Member ranks above you', 'You cannot remove someone ranked above you.');
+        throw new AppError(
+          403,
+          'member_ranks_above_you',
+          'Member ranks above you',
+          'You cannot remove someone ranked above you.',
+        );
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, null);
       await deleteMembership(trx, access.organization.id, userId);
     });
   }
 
-  async #keepAnOwner(trx: Executor, organization: OrganizationRecord, fromRole: string, toRole: string | null) {
+  async #keepAnOwner(
+    trx: Executor,
+    organization: OrganizationRecord,
+    fromRole: string,
+    toRole: string | null,
+  ) {
     const owner = ownerRole(organization.settings.roles).name;
     if (fromRole !== owner || toRole === owner) return;
     if ((await countMembers(trx, organization.id, owner)) <= 1) {

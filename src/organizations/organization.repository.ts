@@ -1,5 +1,4 @@
-import type { Executor } from '../db/database.ts';
-import type { Engine } from '../db/database.ts';
+import type { Engine, Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
 import type { OrganizationSettings } from './organization.schemas.ts';
 
@@ -51,9 +50,16 @@ export async function insertOrganization(db: Executor, org: OrganizationRecord):
 }
 
 /** Accepts the id (`org_…`) or the slug. */
-export async function findOrganization(db: Executor, idOrSlug: string): Promise<OrganizationRecord | undefined> {
+export async function findOrganization(
+  db: Executor,
+  idOrSlug: string,
+): Promise<OrganizationRecord | undefined> {
   const column = idOrSlug.startsWith('org_') ? 'id' : 'slug';
-  const row = await db.selectFrom('organizations').selectAll().where(column, '=', idOrSlug).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .selectAll()
+    .where(column, '=', idOrSlug)
+    .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
@@ -90,7 +96,9 @@ export async function listOrganizationsForUser(
   let query = db
     .selectFrom('organizations')
     .leftJoin('memberships', (join) =>
-      join.onRef('memberships.organization_id', '=', 'organizations.id').on('memberships.user_id', '=', options.userId),
+      join
+        .onRef('memberships.organization_id', '=', 'organizations.id')
+        .on('memberships.user_id', '=', options.userId),
     )
     .selectAll('organizations')
     .select('memberships.role')
@@ -103,6 +111,9 @@ export async function listOrganizationsForUser(
 }
 
 export async function countOrganizations(db: Executor): Promise<number> {
-  const row = await db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+  const row = await db
+    .selectFrom('organizations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
   return Number(row?.n ?? 0);
 }

@@ -78,7 +78,10 @@ export function organizationRoutes(app: App, services: Services) {
       response: { 200: OrganizationSchema, ...problems(...COMMON) },
     },
     handler: async (request) => {
-      const { organization, role } = await services.organizations.get(request.principal!, request.params.org_id);
+      const { organization, role } = await services.organizations.get(
+        request.principal!,
+        request.params.org_id,
+      );
       return organizationView(organization, role);
     },
   });

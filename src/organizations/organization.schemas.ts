@@ -17,7 +17,14 @@ const DomainName = z
   .string()
   .max(253)
   .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))
-  .pipe(z.string().regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'a domain name such as example.com'));
+  .pipe(
+    z
+      .string()
+      .regex(
+        /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+        'a domain name such as example.com',
+      ),
+  );
 
 export const RoleName = z
   .string()
@@ -28,7 +35,11 @@ export const RoleName = z
 export const RoleDefinitionSchema = z
   .strictObject({
     name: RoleName,
-    rank: z.int().min(0).max(1000).describe('Higher ranks hold more power; nobody grants a rank above their own.'),
+    rank: z
+      .int()
+      .min(0)
+      .max(1000)
+      .describe('Higher ranks hold more power; nobody grants a rank above their own.'),
     admin: z.boolean().describe('Admin roles invite people, manage members and change settings.'),
     description: z.string().max(500).optional(),
   })
@@ -47,7 +58,11 @@ export const OrganizationSettingsSchema = z
       .max(500)
       .default([])
       .describe('When not empty, only these domains (and their subdomains) may be invited.'),
-    blocked_email_domains: z.array(DomainName).max(500).default([]).describe('These domains may never be invited.'),
+    blocked_email_domains: z
+      .array(DomainName)
+      .max(500)
+      .default([])
+      .describe('These domains may never be invited.'),
     seat_limit: z
       .int()
       .min(1)

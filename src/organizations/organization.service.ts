@@ -93,7 +93,12 @@ export class OrganizationService {
     const settings = input.settings ? validSettings({ ...current.settings, ...input.settings }) : undefined;
     if (input.settings?.roles) {
       if (access.rank < ownerRole(current.settings.roles).rank) {
-        throw new AppError(403, 'owner_role_required', 'Owner role required', 'Only owners change the role catalog.');
+        throw new AppError(
+          403,
+          'owner_role_required',
+          'Owner role required',
+          'Only owners change the role catalog.',
+        );
       }
     }
     await db.transaction().execute(async (trx) => {
@@ -116,9 +121,15 @@ export class OrganizationService {
           .execute();
         const missing = [...new Set(used.map((row) => row.role))].filter((role) => !names.has(role));
         if (missing.length > 0) {
-          throw new AppError(409, 'role_in_use', 'Role in use', `Roles still in use cannot be removed: ${missing.join(', ')}.`, {
-            extras: { roles: missing },
-          });
+          throw new AppError(
+            409,
+            'role_in_use',
+            'Role in use',
+            `Roles still in use cannot be removed: ${missing.join(', ')}.`,
+            {
+              extras: { roles: missing },
+            },
+          );
         }
       }
       await updateOrganization(trx, current.id, {

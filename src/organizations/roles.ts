@@ -19,7 +19,11 @@ export function findRole(catalog: readonly RoleDefinition[], name: string): Role
   return catalog.find((role) => role.name === name);
 }
 
-export function requireRole(catalog: readonly RoleDefinition[], name: string, pointer = '/body/role'): RoleDefinition {
+export function requireRole(
+  catalog: readonly RoleDefinition[],
+  name: string,
+  pointer = '/body/role',
+): RoleDefinition {
   const role = findRole(catalog, name);
   if (!role) {
     throw new AppError(422, 'unknown_role', 'Unknown role', `The organization has no role named "${name}".`, {
@@ -48,7 +52,8 @@ export function catalogProblems(catalog: readonly RoleDefinition[]): string[] {
   }
   if (catalog.length === 0) return ['the role catalog cannot be empty'];
   const top = ownerRole(catalog);
-  if (catalog.filter((role) => role.rank === top.rank).length > 1) problems.push('exactly one role must hold the top rank');
+  if (catalog.filter((role) => role.rank === top.rank).length > 1)
+    problems.push('exactly one role must hold the top rank');
   if (!top.admin) problems.push(`the top-ranked role "${top.name}" must be an admin role`);
   return problems;
 }

@@ -88,7 +88,11 @@ export async function deleteResource(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('resources').where('id', '=', id).execute();
 }
 
-export async function findGrant(db: Executor, resourceId: string, userId: string): Promise<GrantRecord | undefined> {
+export async function findGrant(
+  db: Executor,
+  resourceId: string,
+  userId: string,
+): Promise<GrantRecord | undefined> {
   const row = await db
     .selectFrom('resource_grants')
     .selectAll()
@@ -120,7 +124,9 @@ export async function grantsForEmails(
     .where('resource_grants.resource_id', 'in', resourceIds)
     .where('users.email_canonical', 'in', emails)
     .execute();
-  return new Map(rows.map((row) => [`${row.resource_id}|${row.email_canonical}`, JSON.parse(row.actions) as string[]]));
+  return new Map(
+    rows.map((row) => [`${row.resource_id}|${row.email_canonical}`, JSON.parse(row.actions) as string[]]),
+  );
 }
 
 export async function putGrant(db: Executor, grant: GrantRecord): Promise<void> {

@@ -82,7 +82,9 @@ export function resourceRoutes(app: App, services: Services) {
     },
     handler: async (request, reply) => {
       const resource = await resources.create(request.principal!, request.params.org_id, request.body);
-      reply.code(201).header('location', `/v1/organizations/${resource.organizationId}/resources/${resource.id}`);
+      reply
+        .code(201)
+        .header('location', `/v1/organizations/${resource.organizationId}/resources/${resource.id}`);
       return resourceView(resource);
     },
   });
@@ -94,7 +96,11 @@ export function resourceRoutes(app: App, services: Services) {
       operationId: 'listResources',
       summary: 'List resources',
       params: z.object({ org_id: z.string() }),
-      querystring: z.object({ type: z.string().max(64).optional(), page_size: PageSize, page_token: PageToken }),
+      querystring: z.object({
+        type: z.string().max(64).optional(),
+        page_size: PageSize,
+        page_token: PageToken,
+      }),
       response: {
         200: z
           .object({ resources: z.array(ResourceSchema), next_page_token: z.string().nullable() })
@@ -128,7 +134,9 @@ export function resourceRoutes(app: App, services: Services) {
       response: { 200: ResourceSchema, ...problems(...COMMON) },
     },
     handler: async (request) =>
-      resourceView(await resources.get(request.principal!, request.params.org_id, request.params.resource_id)),
+      resourceView(
+        await resources.get(request.principal!, request.params.org_id, request.params.resource_id),
+      ),
   });
 
   app.delete('/v1/organizations/:org_id/resources/:resource_id', {
@@ -165,10 +173,15 @@ export function resourceRoutes(app: App, services: Services) {
     handler: async (request) => {
       const scope = { resource: request.params.resource_id };
       const after = decodePageToken(request.query.page_token, scope);
-      const rows = await resources.listGrants(request.principal!, request.params.org_id, request.params.resource_id, {
-        afterUserId: after?.[0] as string | undefined,
-        limit: request.query.page_size + 1,
-      });
+      const rows = await resources.listGrants(
+        request.principal!,
+        request.params.org_id,
+        request.params.resource_id,
+        {
+          afterUserId: after?.[0] as string | undefined,
+          limit: request.query.page_size + 1,
+        },
+      );
       const page = rows.slice(0, request.query.page_size);
       return {
         grants: page.map(grantView),

@@ -9,16 +9,17 @@ import { findUserById } from '../users/user.repository.ts';
 import {
   deleteGrant,
   deleteResource,
+  findGrant,
   findResourceInOrganization,
   insertResource,
   listGrants,
   listResources,
   putGrant,
-  findGrant,
   type ResourceRecord,
 } from './resource.repository.ts';
 
-const resourceNotFound = () => new AppError(404, 'resource_not_found', 'Resource not found', 'No such resource here.');
+const resourceNotFound = () =>
+  new AppError(404, 'resource_not_found', 'Resource not found', 'No such resource here.');
 
 export class ResourceService {
   readonly #database: Database;
@@ -28,7 +29,11 @@ export class ResourceService {
     this.#clock = deps.clock;
   }
 
-  async create(principal: Principal, ref: string, input: { type: string; name: string }): Promise<ResourceRecord> {
+  async create(
+    principal: Principal,
+    ref: string,
+    input: { type: string; name: string },
+  ): Promise<ResourceRecord> {
     const access = await organizationAccess(this.#database.db, principal, ref);
     requireAdmin(access, 'create resources');
     const resource: ResourceRecord = {
@@ -43,7 +48,12 @@ export class ResourceService {
       await insertResource(this.#database.db, resource);
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new AppError(409, 'resource_exists', 'Resource exists', `A ${input.type} named "${input.name}" exists.`);
+        throw new AppError(
+          409,
+          'resource_exists',
+          'Resource exists',
+          `A ${input.type} named "${input.name}" exists.`,
+        );
       }
       throw error;
     }
@@ -77,7 +87,12 @@ export class ResourceService {
     await db.transaction().execute(async (trx) => {
       const revoked = await trx
         .updateTable('invitations')
-        .set({ status: 'revoked', responded_at: now, responded_by_user_id: principal.user.id, updated_at: now })
+        .set({
+          status: 'revoked',
+          responded_at: now,
+          responded_by_user_id: principal.user.id,
+          updated_at: now,
+        })
         .where('resource_id', '=', id)
         .where('status', '=', 'pending')
         .returning(['id', 'organization_id'])
@@ -140,7 +155,12 @@ export class ResourceService {
     const resource = await findResourceInOrganization(db, access.organization.id, id);
     if (!resource) throw resourceNotFound();
     if (!(await deleteGrant(db, id, userId))) {
-      throw new AppError(404, 'grant_not_found', 'Grant not found', 'The user holds nothing on this resource.');
+      throw new AppError(
+        404,
+        'grant_not_found',
+        'Grant not found',
+        'The user holds nothing on this resource.',
+      );
     }
   }
 }

@@ -71,7 +71,9 @@ export async function insertUser(db: Executor, user: UserRecord): Promise<void> 
 export async function updateUser(
   db: Executor,
   id: string,
-  changes: Partial<Pick<UserRecord, 'email' | 'username' | 'displayName' | 'passwordHash' | 'status' | 'externalId'>> & {
+  changes: Partial<
+    Pick<UserRecord, 'email' | 'username' | 'displayName' | 'passwordHash' | 'status' | 'externalId'>
+  > & {
     updatedAt: Date;
   },
 ): Promise<void> {
@@ -95,8 +97,15 @@ export async function findUserById(db: Executor, id: string): Promise<UserRecord
   return row ? toRecord(row) : undefined;
 }
 
-export async function findUserByCanonicalEmail(db: Executor, emailCanonical: string): Promise<UserRecord | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('email_canonical', '=', emailCanonical).executeTakeFirst();
+export async function findUserByCanonicalEmail(
+  db: Executor,
+  emailCanonical: string,
+): Promise<UserRecord | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('email_canonical', '=', emailCanonical)
+    .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
@@ -111,8 +120,15 @@ export async function findUserByUsername(db: Executor, username: string): Promis
   return row ? toRecord(row) : undefined;
 }
 
-export async function findUserByExternalId(db: Executor, externalId: string): Promise<UserRecord | undefined> {
-  const row = await db.selectFrom('users').selectAll().where('external_id', '=', externalId).executeTakeFirst();
+export async function findUserByExternalId(
+  db: Executor,
+  externalId: string,
+): Promise<UserRecord | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('external_id', '=', externalId)
+    .executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 

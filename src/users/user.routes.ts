@@ -71,7 +71,8 @@ export function userRoutes(app: App, services: Services) {
       params: z.object({ user_id: z.string() }),
       response: { 200: UserSchema, ...problems(400, 401, 403, 404) },
     },
-    handler: async (request) => userView(await services.users.get(request.principal!, request.params.user_id)),
+    handler: async (request) =>
+      userView(await services.users.get(request.principal!, request.params.user_id)),
   });
 
   app.get('/v1/me', {

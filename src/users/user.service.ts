@@ -1,18 +1,18 @@
 import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
+import { invalidEmail } from '../invitations/invitation.errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail } from '../lib/email.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
-import { invalidEmail } from '../invitations/invitation.errors.ts';
 import { hashPassword } from './passwords.ts';
 import {
   findUserByCanonicalEmail,
   findUserById,
   insertUser,
   shareAnOrganization,
-  updateUser,
   type UserRecord,
+  updateUser,
 } from './user.repository.ts';
 
 export interface UserInput {
@@ -33,7 +33,12 @@ export class UserService {
   /** Instance admins create users. */
   async create(principal: Principal, input: UserInput): Promise<UserRecord> {
     if (!principal.user.isInstanceAdmin) {
-      throw new AppError(403, 'instance_admin_required', 'Instance admin required', 'Only instance admins create users.');
+      throw new AppError(
+        403,
+        'instance_admin_required',
+        'Instance admin required',
+        'Only instance admins create users.',
+      );
     }
     return this.register(this.#database.db, input, { instanceAdmin: false });
   }
@@ -52,9 +57,15 @@ export class UserService {
     try {
       const existing = await findUserByCanonicalEmail(db, emailCanonical);
       if (existing && existing.status !== 'placeholder') {
-        throw new AppError(409, 'email_taken', 'Email taken', 'A user with this email address already exists.', {
-          extras: { errors: [{ pointer: '/body/email', detail: 'already registered' }] },
-        });
+        throw new AppError(
+          409,
+          'email_taken',
+          'Email taken',
+          'A user with this email address already exists.',
+          {
+            extras: { errors: [{ pointer: '/body/email', detail: 'already registered' }] },
+          },
+        );
       }
       if (existing) {
         await updateUser(db, existing.id, {
@@ -85,9 +96,15 @@ export class UserService {
       return user;
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new AppError(409, 'username_taken', 'Username taken', 'This username or email is already in use.', {
-          extras: { errors: [{ pointer: '/body/username', detail: 'already in use' }] },
-        });
+        throw new AppError(
+          409,
+          'username_taken',
+          'Username taken',
+          'This username or email is already in use.',
+          {
+            extras: { errors: [{ pointer: '/body/username', detail: 'already in use' }] },
+          },
+        );
       }
       throw error;
     }

@@ -24,6 +24,9 @@ export interface RsvpClientOptions extends ClientOptions {
 export function createRsvpClient({ apiKey, headers, ...options }: RsvpClientOptions) {
   return createClient<paths>({
     ...options,
-    headers: { ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}), ...(headers as Record<string, string>) },
+    headers: {
+      ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}),
+      ...(headers as Record<string, string>),
+    },
   });
 }

@@ -45,7 +45,9 @@ export function initial(engine: Engine) {
 
       await db.schema
         .createTable('memberships')
-        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('organization_id', 'text', (c) =>
+          c.notNull().references('organizations.id').onDelete('cascade'),
+        )
         .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
         .addColumn('role', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
@@ -58,7 +60,9 @@ export function initial(engine: Engine) {
         .createTable('resources')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
-        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('organization_id', 'text', (c) =>
+          c.notNull().references('organizations.id').onDelete('cascade'),
+        )
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('created_at', ts, (c) => c.notNull())
@@ -94,7 +98,9 @@ export function initial(engine: Engine) {
         .createTable('invitations')
         .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('uuid', 'text', (c) => c.notNull().unique())
-        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('organization_id', 'text', (c) =>
+          c.notNull().references('organizations.id').onDelete('cascade'),
+        )
         .addColumn('target_key', 'text', (c) => c.notNull())
         // No foreign key: an invitation outlives a deleted resource, for the audit trail.
         .addColumn('resource_id', 'text')
@@ -192,11 +198,7 @@ export function initial(engine: Engine) {
         .addColumn('created_at', ts, (c) => c.notNull())
         .addColumn('updated_at', ts, (c) => c.notNull())
         .execute();
-      await db.schema
-        .createIndex('outbox_due')
-        .on('outbox')
-        .columns(['status', 'next_attempt_at'])
-        .execute();
+      await db.schema.createIndex('outbox_due').on('outbox').columns(['status', 'next_attempt_at']).execute();
 
       await db.schema
         .createTable('idempotency_keys')

@@ -1,0 +1,296 @@
+import { createServer, type Server } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
+import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
+import { ManualClock } from '../src/lib/clock.ts';
+import { type Harness, harness } from './helpers.ts';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(async () => {
+  await h.close();
+});
+
+describe('errors and headers', () => {
+  it('puts X-Request-Id on every response and honours a sane inbound one', async () => {
+    const mine = await h.call('GET', '/v1/me', { headers: { 'x-request-id': 'trace-123' } });
+    expect(mine.headers['x-request-id']).toBe('trace-123');
+    const junk = await h.call('GET', '/v1/nowhere', { headers: { 'x-request-id': 'bad id with spaces' } });
+    expect(junk.status).toBe(404);
+    expect(junk.headers['x-request-id']).toMatch(/^req_/);
+    expect(junk.body).toMatchObject({ code: 'route_not_found', request_id: junk.headers['x-request-id'] });
+  });
+
+  it('answers bad bodies with 4xx problems, never 500', async () => {
+    const url = '/v1/organizations/acme/invitations';
+    const malformed = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+      payload: '{"email":',
+    });
+    expect([malformed.statusCode, JSON.parse(malformed.body).code]).toEqual([400, 'malformed_json']);
+    const xml = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/xml' },
+      payload: '<a/>',
+    });
+    expect([xml.statusCode, JSON.parse(xml.body).code]).toEqual([415, 'unsupported_media_type']);
+    const huge = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+      payload: `{"email":"${'a'.repeat(3 * 1024 * 1024)}"}`,
+    });
+    expect([huge.statusCode, JSON.parse(huge.body).code]).toEqual([413, 'body_too_large']);
+    const proto = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+      payload: '{"email":"p@example.com","__proto__":{"x":1}}',
+    });
+    expect(proto.statusCode).toBe(400);
+    const empty = await h.app.inject({
+      method: 'POST',
+      url,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+    });
+    expect(empty.statusCode).toBe(400);
+  });
+
+  it('accepts an empty body with a JSON content type on DELETE and an empty form POST', async () => {
+    const created = await h.call('POST', '/v1/organizations/acme/resources', {
+      body: { type: 'group', name: 'g1' },
+    });
+    const deleted = await h.app.inject({
+      method: 'DELETE',
+      url: `/v1/organizations/acme/resources/${created.body.id}`,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+    });
+    expect(deleted.statusCode).toBe(204);
+    const inv = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'form@example.com', send_email: false },
+    });
+    const resent = await h.app.inject({
+      method: 'POST',
+      url: `/v1/organizations/acme/invitations/${inv.body.id}/resend`,
+      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(resent.statusCode).toBe(200);
+  });
+});
+
+describe('Idempotency-Key', () => {
+  it('replays the first response, refuses the key with another body, and scopes keys per principal', async () => {
+    const body = { email: 'idem@example.com', send_email: false };
+    const headers = { 'idempotency-key': '"8e03978e-40d5-43e8-bc93-6894a57f9324"' };
+    const first = await h.call('POST', '/v1/organizations/acme/invitations', { body, headers });
+    const replay = await h.call('POST', '/v1/organizations/acme/invitations', { body, headers });
+    expect(first.status).toBe(201);
+    expect(replay.status).toBe(201);
+    expect(replay.body).toEqual(first.body);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.headers.location).toBe(first.headers.location);
+    const count = await h.database.db
+      .selectFrom('invitations')
+      .select('id')
+      .where('email_canonical', '=', 'idem@example.com')
+      .execute();
+    expect(count).toHaveLength(1);
+    const other = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'idem2@example.com' },
+      headers,
+    });
+    expect([other.status, other.body.code]).toEqual([422, 'idempotency_key_reused']);
+    const bad = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body,
+      headers: { 'idempotency-key': 'x'.repeat(300) },
+    });
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('authentication', () => {
+  it('is default-deny with a WWW-Authenticate challenge', async () => {
+    const none = await h.call('GET', '/v1/organizations', { key: null });
+    expect(none.status).toBe(401);
+    expect(none.headers['www-authenticate']).toContain('Bearer realm="rsvp"');
+    const forged = await h.call('GET', '/v1/organizations', { key: `rsvp_sk_${'A'.repeat(38)}` });
+    expect([forged.status, forged.body.code]).toEqual([401, 'unauthenticated']);
+    expect(forged.headers['www-authenticate']).toContain('invalid_token');
+  });
+
+  it('takes API keys as Bearer or X-API-Key, Basic with password or key id, and stores only hashes', async () => {
+    const viaHeader = await h.call('GET', '/v1/me', { key: null, headers: { 'x-api-key': h.adminKey } });
+    expect(viaHeader.body).toMatchObject({ email: 'owner@acme.test', auth_method: 'api_key' });
+    const basic = Buffer.from('OWNER@acme.test:owner-password').toString('base64');
+    const password = await h.call('GET', '/v1/me', {
+      key: null,
+      headers: { authorization: `Basic ${basic}` },
+    });
+    expect(password.body.auth_method).toBe('basic_password');
+    const wrong = Buffer.from('owner@acme.test:nope').toString('base64');
+    expect(
+      (await h.call('GET', '/v1/me', { key: null, headers: { authorization: `Basic ${wrong}` } })).status,
+    ).toBe(401);
+    const created = await h.call('POST', '/v1/api-keys', { body: { name: 'ci' } });
+    expect(created.body.secret).toMatch(/^rsvp_sk_[0-9A-Za-z]{38}$/);
+    const keyBasic = Buffer.from(`${created.body.id}:${created.body.secret}`).toString('base64');
+    expect(
+      (await h.call('GET', '/v1/me', { key: null, headers: { authorization: `Basic ${keyBasic}` } })).status,
+    ).toBe(200);
+    const stored = await h.database.db
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.stringify(stored)).not.toContain(created.body.secret);
+    const listed = await h.call('GET', '/v1/api-keys');
+    expect(JSON.stringify(listed.body)).not.toContain(created.body.secret);
+    expect((await h.call('DELETE', `/v1/api-keys/${created.body.id}`)).body.revoke_time).not.toBeNull();
+    expect((await h.call('GET', '/v1/me', { key: created.body.secret })).status).toBe(401);
+  });
+
+  it('mints access tokens at /oauth/token that die with their key, and enforces scopes', async () => {
+    const key = await h.call('POST', '/v1/api-keys', {
+      body: { name: 'reader', scopes: ['invitations:read'] },
+    });
+    const form = `grant_type=client_credentials&client_id=${key.body.id}&client_secret=${key.body.secret}`;
+    const token = await h.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form,
+    });
+    expect(token.statusCode).toBe(200);
+    const { access_token, token_type, scope } = JSON.parse(token.body);
+    expect([token_type, scope]).toEqual(['Bearer', 'invitations:read']);
+    expect((await h.call('GET', '/v1/organizations/acme/invitations', { key: access_token })).status).toBe(
+      200,
+    );
+    const denied = await h.call('POST', '/v1/organizations/acme/invitations', {
+      key: access_token,
+      body: { email: 'x@example.com' },
+    });
+    expect([denied.status, denied.body.code]).toEqual([403, 'insufficient_scope']);
+    const badSecret = await h.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `grant_type=client_credentials&client_id=${key.body.id}&client_secret=wrong`,
+    });
+    expect([badSecret.statusCode, JSON.parse(badSecret.body).error]).toEqual([401, 'invalid_client']);
+    await h.call('DELETE', `/v1/api-keys/${key.body.id}`);
+    expect((await h.call('GET', '/v1/organizations/acme/invitations', { key: access_token })).status).toBe(
+      401,
+    );
+  });
+
+  it('accepts JWTs of a configured external issuer, checking signature, issuer, audience and algorithm', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const server: Server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const clock = new ManualClock();
+    const keys = await loadInstanceKeys(h.database, undefined);
+    const { app } = await buildApp({
+      database: h.database,
+      keys,
+      clock,
+      publicUrl: 'http://rsvp.test',
+      externalJwt: {
+        issuer: 'https://idp.test',
+        audience: 'rsvp',
+        jwksUrl: `http://127.0.0.1:${port}/jwks`,
+        algorithms: ['ES256'],
+        emailClaim: 'email',
+      },
+    });
+    const sign = (claims: Record<string, unknown>, audience = 'rsvp') =>
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://idp.test')
+        .setAudience(audience)
+        .setSubject('idp-user-1')
+        .setIssuedAt()
+        .setExpirationTime('5m')
+        .sign(privateKey);
+    try {
+      const good = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: {
+          authorization: `Bearer ${await sign({ email: 'Federated@Example.com', email_verified: true })}`,
+        },
+      });
+      expect(good.statusCode).toBe(200);
+      expect(JSON.parse(good.body)).toMatchObject({
+        email: 'Federated@Example.com',
+        auth_method: 'external_jwt',
+      });
+      const wrongAudience = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${await sign({ email: 'f@example.com' }, 'other')}` },
+      });
+      expect(wrongAudience.statusCode).toBe(401);
+      const hs = await new SignJWT({ email: 'f@example.com' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('https://idp.test')
+        .setAudience('rsvp')
+        .setSubject('x')
+        .setExpirationTime('5m')
+        .sign(new Uint8Array(32));
+      expect(
+        (await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${hs}` } }))
+          .statusCode,
+      ).toBe(401);
+    } finally {
+      await app.close();
+      server.close();
+    }
+  });
+});
+
+describe('organizations and members', () => {
+  it('keeps at least one owner and stops admins from touching those ranked above them', async () => {
+    const admin = await h.user('admin-m@example.com', 'admin');
+    const members = await h.call('GET', '/v1/organizations/acme/members?role=owner');
+    const ownerId = members.body.members[0].user_id;
+    const demote = await h.call('PATCH', `/v1/organizations/acme/members/${ownerId}`, {
+      key: admin.key,
+      body: { role: 'member' },
+    });
+    expect([demote.status, demote.body.code]).toEqual([403, 'member_ranks_above_you']);
+    const last = await h.call('DELETE', `/v1/organizations/acme/members/${ownerId}`);
+    expect([last.status, last.body.code]).toEqual([409, 'last_owner']);
+    const promoted = await h.call('PATCH', `/v1/organizations/acme/members/${admin.id}`, {
+      body: { role: 'member' },
+    });
+    expect(promoted.body.role).toBe('member');
+    expect(
+      (await h.call('DELETE', `/v1/organizations/acme/members/${admin.id}`, { key: admin.key })).status,
+    ).toBe(204);
+  });
+
+  it('refuses to drop a role that is in use and validates the role catalog', async () => {
+    const drop = await h.call('PATCH', '/v1/organizations/acme', {
+      body: { settings: { roles: [{ name: 'owner', rank: 100, admin: true }], default_role: 'owner' } },
+    });
+    expect([drop.status, drop.body.code]).toEqual([409, 'role_in_use']);
+    const bad = await h.call('PATCH', '/v1/organizations/acme', {
+      body: { settings: { default_role: 'ghost' } },
+    });
+    expect([bad.status, bad.body.code]).toEqual([422, 'invalid_settings']);
+    const taken = await h.call('POST', '/v1/organizations', { body: { slug: 'acme', name: 'Again' } });
+    expect([taken.status, taken.body.code]).toEqual([409, 'slug_taken']);
+  });
+});
