@@ -3150,7 +3150,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["InvitationResendInput"];
+                "application/json": components["schemas"]["InvitationResendInput"] | null;
             };
         };
         responses: {
