@@ -281,6 +281,26 @@ describe('organizations and members', () => {
     ).toBe(204);
   });
 
+  it('pages through organizations and API keys with cursor tokens, each row once', async () => {
+    for (const slug of ['page-a', 'page-b', 'page-c']) {
+      expect((await h.call('POST', '/v1/organizations', { body: { slug, name: slug } })).status).toBe(201);
+    }
+    const slugs: string[] = [];
+    let token: string | null = null;
+    do {
+      const page = await h.call('GET', `/v1/organizations?page_size=1${token ? `&page_token=${token}` : ''}`);
+      slugs.push(...page.body.organizations.map((o: { slug: string }) => o.slug));
+      token = page.body.next_page_token;
+    } while (token);
+    expect(new Set(slugs).size).toBe(slugs.length);
+    expect(slugs).toEqual(expect.arrayContaining(['acme', 'page-a', 'page-b', 'page-c']));
+    const keys = await h.call('GET', '/v1/api-keys?page_size=1');
+    expect(keys.body.api_keys).toHaveLength(1);
+    expect(keys.body.next_page_token).not.toBeNull();
+    const bogus = await h.call('GET', '/v1/api-keys?page_token=not-a-token');
+    expect([bogus.status, bogus.body.code]).toEqual([400, 'invalid_page_token']);
+  });
+
   it('refuses to drop a role that is in use and validates the role catalog', async () => {
     const drop = await h.call('PATCH', '/v1/organizations/acme', {
       body: { settings: { roles: [{ name: 'owner', rank: 100, admin: true }], default_role: 'owner' } },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type App, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 import type { ApiKeyRecord } from './api-key.repository.ts';
 import {
@@ -63,11 +63,8 @@ export function apiKeyRoutes(app: App, services: Services) {
         afterId: after?.[0] as string | undefined,
         limit: request.query.page_size + 1,
       });
-      const page = rows.slice(0, request.query.page_size);
-      return {
-        api_keys: page.map(apiKeyView),
-        next_page_token: rows.length > page.length ? encodePageToken([page.at(-1)!.id], scope) : null,
-      };
+      const page = pageOf(rows, request.query.page_size, (row) => row.id, scope);
+      return { api_keys: page.items.map(apiKeyView), next_page_token: page.next_page_token };
     },
   });
 

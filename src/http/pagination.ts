@@ -55,3 +55,18 @@ export function decodePageToken(token: string | undefined, query: unknown): (str
     );
   }
 }
+
+/**
+ * Cuts a page from rows fetched with one extra (`limit = pageSize + 1`): the extra row only
+ * says there is more, and the last row served gives the next token.
+ */
+export function pageOf<T>(
+  rows: T[],
+  pageSize: number,
+  keyOf: (row: T) => string,
+  query: unknown,
+): { items: T[]; next_page_token: string | null } {
+  const items = rows.slice(0, pageSize);
+  const next = rows.length > items.length ? encodePageToken([keyOf(items.at(-1)!)], query) : null;
+  return { items, next_page_token: next };
+}

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import { RoleName } from '../organizations/organization.schemas.ts';
 import type { Services } from '../services.ts';
 import type { MembershipRecord } from './membership.repository.ts';
@@ -60,11 +60,8 @@ export function membershipRoutes(app: App, services: Services) {
         limit: request.query.page_size + 1,
         role: request.query.role,
       });
-      const page = rows.slice(0, request.query.page_size);
-      return {
-        members: page.map(memberView),
-        next_page_token: rows.length > page.length ? encodePageToken([page.at(-1)!.userId], scope) : null,
-      };
+      const page = pageOf(rows, request.query.page_size, (row) => row.userId, scope);
+      return { members: page.items.map(memberView), next_page_token: page.next_page_token };
     },
   });
 

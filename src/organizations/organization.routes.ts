@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 import type { OrganizationRecord } from './organization.repository.ts';
 import {
@@ -60,10 +60,10 @@ export function organizationRoutes(app: App, services: Services) {
         afterId: after?.[0] as string | undefined,
         limit: request.query.page_size + 1,
       });
-      const page = rows.slice(0, request.query.page_size);
+      const page = pageOf(rows, request.query.page_size, (row) => row.id, scope);
       return {
-        organizations: page.map((row) => organizationView(row, row.role)),
-        next_page_token: rows.length > page.length ? encodePageToken([page.at(-1)!.id], scope) : null,
+        organizations: page.items.map((row) => organizationView(row, row.role)),
+        next_page_token: page.next_page_token,
       };
     },
   });

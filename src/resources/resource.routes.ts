@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import { Actions } from '../invitations/invitation.schemas.ts';
 import type { Services } from '../services.ts';
 import type { ResourceRecord } from './resource.repository.ts';
@@ -116,11 +116,8 @@ export function resourceRoutes(app: App, services: Services) {
         afterId: after?.[0] as string | undefined,
         limit: request.query.page_size + 1,
       });
-      const page = rows.slice(0, request.query.page_size);
-      return {
-        resources: page.map(resourceView),
-        next_page_token: rows.length > page.length ? encodePageToken([page.at(-1)!.id], scope) : null,
-      };
+      const page = pageOf(rows, request.query.page_size, (row) => row.id, scope);
+      return { resources: page.items.map(resourceView), next_page_token: page.next_page_token };
     },
   });
 
@@ -182,11 +179,8 @@ export function resourceRoutes(app: App, services: Services) {
           limit: request.query.page_size + 1,
         },
       );
-      const page = rows.slice(0, request.query.page_size);
-      return {
-        grants: page.map(grantView),
-        next_page_token: rows.length > page.length ? encodePageToken([page.at(-1)!.userId], scope) : null,
-      };
+      const page = pageOf(rows, request.query.page_size, (row) => row.userId, scope);
+      return { grants: page.items.map(grantView), next_page_token: page.next_page_token };
     },
   });
 
