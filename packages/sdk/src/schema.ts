@@ -541,7 +541,7 @@ export interface components {
              * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
              * @default 604800
              */
-            default_ttl_seconds: number;
+            default_ttl_seconds?: number;
             /** @description When not empty, only these domains (and their subdomains) may be invited. */
             allowed_email_domains?: string[];
             /** @description These domains may never be invited. */
@@ -550,17 +550,17 @@ export interface components {
              * @description Members plus pending invitations may not exceed this; null means no limit.
              * @default null
              */
-            seat_limit: number | null;
+            seat_limit?: number | null;
             /**
              * @description Most pending invitations at once; null means no limit.
              * @default null
              */
-            max_pending_invitations: number | null;
+            max_pending_invitations?: number | null;
             /**
              * @description How many times one invitation may be sent, first send and resends together.
              * @default 10
              */
-            max_sends_per_invitation: number;
+            max_sends_per_invitation?: number;
             /**
              * @default [
              *       {
@@ -583,19 +583,19 @@ export interface components {
              *       }
              *     ]
              */
-            roles: components["schemas"]["RoleDefinitionInput"][];
+            roles?: components["schemas"]["RoleDefinitionInput"][];
             /**
              * @description Role given when an invitation names none.
              * @default member
              */
-            default_role: string;
+            default_role?: string;
         };
         OrganizationSettingsPatchInput: {
             /**
              * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
              * @default 604800
              */
-            default_ttl_seconds: number;
+            default_ttl_seconds?: number;
             /** @description When not empty, only these domains (and their subdomains) may be invited. */
             allowed_email_domains?: string[];
             /** @description These domains may never be invited. */
@@ -604,17 +604,17 @@ export interface components {
              * @description Members plus pending invitations may not exceed this; null means no limit.
              * @default null
              */
-            seat_limit: number | null;
+            seat_limit?: number | null;
             /**
              * @description Most pending invitations at once; null means no limit.
              * @default null
              */
-            max_pending_invitations: number | null;
+            max_pending_invitations?: number | null;
             /**
              * @description How many times one invitation may be sent, first send and resends together.
              * @default 10
              */
-            max_sends_per_invitation: number;
+            max_sends_per_invitation?: number;
             /**
              * @default [
              *       {
@@ -637,12 +637,12 @@ export interface components {
              *       }
              *     ]
              */
-            roles: components["schemas"]["RoleDefinitionInput"][];
+            roles?: components["schemas"]["RoleDefinitionInput"][];
             /**
              * @description Role given when an invitation names none.
              * @default member
              */
-            default_role: string;
+            default_role?: string;
         };
         OrganizationInput: {
             /** @description Organization id, `org_…`. */
@@ -710,7 +710,7 @@ export interface components {
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
              */
-            send_email: boolean;
+            send_email?: boolean;
         };
         InvitationBatchRowInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -736,7 +736,7 @@ export interface components {
         InvitationBatchCreateInput: {
             invitations: components["schemas"]["InvitationBatchRowInput"][];
             /** @default true */
-            send_email: boolean;
+            send_email?: boolean;
         };
         InvitationInput: {
             /** @description `inv_…` */
@@ -867,7 +867,7 @@ export interface components {
         };
         InvitationResendInput: {
             /** @default true */
-            send_email: boolean;
+            send_email?: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
         };
@@ -1168,32 +1168,32 @@ export interface components {
              * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
              * @default 604800
              */
-            default_ttl_seconds: number;
+            default_ttl_seconds?: number;
             /**
              * @description When not empty, only these domains (and their subdomains) may be invited.
              * @default []
              */
-            allowed_email_domains: string[];
+            allowed_email_domains?: string[];
             /**
              * @description These domains may never be invited.
              * @default []
              */
-            blocked_email_domains: string[];
+            blocked_email_domains?: string[];
             /**
              * @description Members plus pending invitations may not exceed this; null means no limit.
              * @default null
              */
-            seat_limit: number | null;
+            seat_limit?: number | null;
             /**
              * @description Most pending invitations at once; null means no limit.
              * @default null
              */
-            max_pending_invitations: number | null;
+            max_pending_invitations?: number | null;
             /**
              * @description How many times one invitation may be sent, first send and resends together.
              * @default 10
              */
-            max_sends_per_invitation: number;
+            max_sends_per_invitation?: number;
             /**
              * @default [
              *       {
@@ -1216,12 +1216,12 @@ export interface components {
              *       }
              *     ]
              */
-            roles: components["schemas"]["RoleDefinition"][];
+            roles?: components["schemas"]["RoleDefinition"][];
             /**
              * @description Role given when an invitation names none.
              * @default member
              */
-            default_role: string;
+            default_role?: string;
         };
         Organization: {
             /** @description Organization id, `org_…`. */
