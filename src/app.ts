@@ -14,6 +14,7 @@ import { unauthenticated } from './auth/authenticator.ts';
 import { oauthRoutes } from './auth/oauth.routes.ts';
 import { hasScope } from './auth/principal.ts';
 import { eventRoutes } from './events/event.routes.ts';
+import { AllowedMethods } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
@@ -85,8 +86,10 @@ export async function buildApp(
   app.decorateRequest('idempotency', undefined);
   registerContentTypes(app);
 
+  const allowed = new AllowedMethods();
   // Default-deny: an API route that does not declare who may call it is refused at startup.
   app.addHook('onRoute', (route) => {
+    allowed.add(route.method, route.url);
     const guarded = route.url.startsWith('/v1') || route.url.startsWith('/oauth');
     if (guarded && !route.config?.auth) {
       throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
@@ -131,18 +134,31 @@ export async function buildApp(
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const methods = allowed.for(path);
+    if (methods.length > 0) {
+      return sendProblem(
+        request,
+        reply,
+        new AppError(
+          405,
+          'method_not_allowed',
+          'Method not allowed',
+          `${path} answers ${methods.join(', ')}.`,
+          {
+            headers: { allow: methods.join(', ') },
+            extras: { allowed_methods: methods },
+          },
+        ),
+      );
+    }
+    return sendProblem(
       request,
       reply,
-      new AppError(
-        404,
-        'route_not_found',
-        'Not found',
-        `No route ${request.method} ${request.url.split('?')[0]}.`,
-      ),
-    ),
-  );
+      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${path}.`),
+    );
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

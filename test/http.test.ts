@@ -24,6 +24,12 @@ describe('errors and headers', () => {
     expect(junk.body).toMatchObject({ code: 'route_not_found', request_id: junk.headers['x-request-id'] });
   });
 
+  it('answers a known path with the wrong method with 405 and Allow', async () => {
+    const res = await h.call('PUT', '/v1/organizations/acme/invitations');
+    expect([res.status, res.body.code]).toEqual([405, 'method_not_allowed']);
+    expect(res.headers.allow).toBe('GET, HEAD, POST');
+  });
+
   it('answers bad bodies with 4xx problems, never 500', async () => {
     const url = '/v1/organizations/acme/invitations';
     const malformed = await h.app.inject({
