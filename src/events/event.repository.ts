@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
 
 export const EVENT_TYPES = [
   'invitation.created',
@@ -23,6 +24,30 @@ export interface EventRecord {
   actorApiKeyId: string | null;
   data: Record<string, unknown>;
   createdAt: Date;
+}
+
+/** An event for a transition of `invitation`, by `actor` (null when rsvp itself acted). */
+export function transitionEvent(
+  invitation: { id: string; organizationId: string },
+  type: EventType,
+  fromStatus: string | null,
+  toStatus: string | null,
+  actor: { user: { id: string }; apiKeyId: string | null } | null,
+  now: Date,
+  data: Record<string, unknown> = {},
+): EventRecord {
+  return {
+    id: newId('evt', now),
+    invitationId: invitation.id,
+    organizationId: invitation.organizationId,
+    type,
+    fromStatus,
+    toStatus,
+    actorUserId: actor?.user.id ?? null,
+    actorApiKeyId: actor?.apiKeyId ?? null,
+    data,
+    createdAt: now,
+  };
 }
 
 /** Append-only: there is no update or delete for events anywhere in the code. */

@@ -1,6 +1,7 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
+import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
 import { findRole } from '../organizations/roles.ts';
 import { listEvents } from './event.repository.ts';
 
@@ -30,15 +31,10 @@ export class EventService {
     } else if (principal.user.isInstanceAdmin) {
       organizationIds = 'all';
     } else {
-      const rows = await db
-        .selectFrom('memberships')
-        .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
-        .select(['organizations.id', 'organizations.settings', 'memberships.role'])
-        .where('memberships.user_id', '=', principal.user.id)
-        .execute();
-      organizationIds = rows
-        .filter((row) => findRole(JSON.parse(row.settings).roles, row.role)?.admin)
-        .map((row) => row.id);
+      const memberships = await membershipsWithCatalog(db, principal.user.id);
+      organizationIds = memberships
+        .filter((membership) => findRole(membership.roles, membership.role)?.admin)
+        .map((membership) => membership.organizationId);
     }
     return listEvents(db, {
       organizationIds,

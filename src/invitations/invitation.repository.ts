@@ -254,6 +254,29 @@ export async function transitionFromPending(
   return row ? toRecord(row) : undefined;
 }
 
+/** Revokes every pending invitation onto a resource (it is being deleted); returns them. */
+export async function revokePendingForResource(
+  db: Executor,
+  resourceId: string,
+  now: Date,
+  byUserId: string,
+): Promise<InvitationRecord[]> {
+  const rows = await db
+    .updateTable('invitations')
+    .set({
+      status: 'revoked',
+      responded_at: now,
+      responded_by_user_id: byUserId,
+      updated_at: now,
+      version: sql`version + 1`,
+    })
+    .where('resource_id', '=', resourceId)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(toRecord);
+}
+
 /** Compare-and-set on the version: applies the changes only to the row exactly as it was read. */
 export async function updateIfVersion(
   db: Executor,

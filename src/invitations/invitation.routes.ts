@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken } from '../http/pagination.ts';
 import { problemBody, sendProblem } from '../http/problem.ts';
@@ -280,8 +279,8 @@ export function invitationRoutes(app: App, services: Services) {
   const respond = (verb: 'accept' | 'decline') => {
     const act =
       verb === 'accept' ? invitations.accept.bind(invitations) : invitations.decline.bind(invitations);
-    const describe = async (principal: Principal, invitation: InvitationRecord) => {
-      const { organizations, resources, inviters } = await invitations.describe(principal, [invitation]);
+    const describe = async (invitation: InvitationRecord) => {
+      const { organizations, resources, inviters } = await invitations.describe([invitation]);
       return receivedInvitationView(
         invitation,
         invitations.now,
@@ -304,7 +303,7 @@ export function invitationRoutes(app: App, services: Services) {
         response: { 200: ReceivedInvitationSchema, ...problems(...COMMON, 409, 410) },
       },
       handler: async (request) =>
-        describe(request.principal!, await act(request.principal!, { id: request.params.invitation_id })),
+        describe(await act(request.principal!, { id: request.params.invitation_id })),
     });
     app.post(`/v1/invitations/${verb}`, {
       config: { auth: { scope: 'invitations:respond' } },
@@ -318,8 +317,7 @@ export function invitationRoutes(app: App, services: Services) {
         body: TokenBodySchema,
         response: { 200: ReceivedInvitationSchema, ...problems(...COMMON, 409, 410) },
       },
-      handler: async (request) =>
-        describe(request.principal!, await act(request.principal!, { token: request.body.token })),
+      handler: async (request) => describe(await act(request.principal!, { token: request.body.token })),
     });
   };
   respond('accept');

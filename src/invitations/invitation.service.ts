@@ -8,7 +8,12 @@ import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
-import { appendEvents, type EventRecord, type EventType } from '../events/event.repository.ts';
+import {
+  appendEvents,
+  type EventRecord,
+  type EventType,
+  transitionEvent,
+} from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
@@ -28,7 +33,11 @@ import {
   memberEmailsAmong,
   setMembershipRole,
 } from '../memberships/membership.repository.ts';
-import { findOrganization, lockOrganization } from '../organizations/organization.repository.ts';
+import {
+  findOrganization,
+  findOrganizationsByIds,
+  lockOrganization,
+} from '../organizations/organization.repository.ts';
 import { findRole, requireRole } from '../organizations/roles.ts';
 import {
   findGrant,
@@ -38,7 +47,7 @@ import {
   putGrant,
   type ResourceRecord,
 } from '../resources/resource.repository.ts';
-import { findUserById, findUsersByCanonicalEmails } from '../users/user.repository.ts';
+import { findUserById, findUsersByCanonicalEmails, findUsersByIds } from '../users/user.repository.ts';
 import { invalidEmail, invitationNotFound, notPending } from './invitation.errors.ts';
 import {
   countInvitations,
@@ -395,18 +404,7 @@ export class InvitationService {
     actor: Principal | null,
     data: Record<string, unknown> = {},
   ): EventRecord {
-    return {
-      id: newId('evt', this.#clock.now()),
-      invitationId: invitation.id,
-      organizationId: invitation.organizationId,
-      type,
-      fromStatus,
-      toStatus,
-      actorUserId: actor?.user.id ?? null,
-      actorApiKeyId: actor?.apiKeyId ?? null,
-      data,
-      createdAt: this.#clock.now(),
-    };
+    return transitionEvent(invitation, type, fromStatus, toStatus, actor, this.#clock.now(), data);
   }
 
   async #adminInvitation(principal: Principal, organizationRef: string, id: string, action: string) {
@@ -767,29 +765,23 @@ export class InvitationService {
       { emailCanonical: principal.user.emailCanonical, statuses: query.statuses },
       { order: '-create_time', after: query.after, pageSize: query.pageSize, includeTotal: false },
     );
-    return { page, ...(await this.describe(principal, page.invitations)) };
+    return { page, ...(await this.describe(page.invitations)) };
   }
 
   /** What an invitee needs to recognise invitations: their organizations, resources and inviters. */
-  async describe(_principal: Principal, list: InvitationRecord[]) {
+  async describe(list: InvitationRecord[]) {
     const db = this.#db;
-    const organizationIds = [...new Set(list.map((inv) => inv.organizationId))];
-    const organizations = new Map(
-      await Promise.all(organizationIds.map(async (id) => [id, (await findOrganization(db, id))!] as const)),
-    );
-    const resources = new Map(
-      (
-        await findResources(
-          db,
-          list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])),
-        )
-      ).map((resource) => [resource.id, resource]),
-    );
-    const inviterIds = [...new Set(list.map((inv) => inv.inviterUserId))];
-    const inviters = new Map(
-      await Promise.all(inviterIds.map(async (id) => [id, await findUserById(db, id)] as const)),
-    );
-    return { organizations, resources, inviters };
+    const unique = (ids: string[]) => [...new Set(ids)];
+    const [organizations, resources, inviters] = await Promise.all([
+      findOrganizationsByIds(db, unique(list.map((inv) => inv.organizationId))),
+      findResources(db, unique(list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])))),
+      findUsersByIds(db, unique(list.map((inv) => inv.inviterUserId))),
+    ]);
+    return {
+      organizations: new Map(organizations.map((organization) => [organization.id, organization])),
+      resources: new Map(resources.map((resource) => [resource.id, resource])),
+      inviters: new Map(inviters.map((user) => [user.id, user])),
+    };
   }
 
   get now() {

@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
+import type { RoleDefinition } from '../organizations/roles.ts';
 
 export interface MembershipRecord {
   organizationId: string;
@@ -35,6 +36,24 @@ export async function findMembership(
         updatedAt: toDate(row.updated_at),
       }
     : undefined;
+}
+
+/** The user's memberships with each organization's role catalog, to tell where they administer. */
+export async function membershipsWithCatalog(
+  db: Executor,
+  userId: string,
+): Promise<{ organizationId: string; role: string; roles: RoleDefinition[] }[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+    .select(['organizations.id', 'organizations.settings', 'memberships.role'])
+    .where('memberships.user_id', '=', userId)
+    .execute();
+  return rows.map((row) => ({
+    organizationId: row.id,
+    role: row.role,
+    roles: (JSON.parse(row.settings) as { roles: RoleDefinition[] }).roles,
+  }));
 }
 
 export async function insertMembership(db: Executor, membership: MembershipRecord): Promise<void> {

@@ -89,6 +89,31 @@ export async function updateOrganization(
     .execute();
 }
 
+/** Roles held by a member or offered by a pending invitation of the organization. */
+export async function rolesInUse(db: Executor, id: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('memberships')
+    .select('role')
+    .where('organization_id', '=', id)
+    .union(
+      db
+        .selectFrom('invitations')
+        .select('role')
+        .where('organization_id', '=', id)
+        .where('status', '=', 'pending')
+        .where('role', 'is not', null)
+        .$narrowType<{ role: string }>(),
+    )
+    .execute();
+  return rows.map((row) => row.role);
+}
+
+/** Organizations by id, for labelling lists; unknown ids are simply absent. */
+export async function findOrganizationsByIds(db: Executor, ids: string[]): Promise<OrganizationRecord[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(toRecord);
+}
+
 export async function listOrganizationsForUser(
   db: Executor,
   options: { userId: string; allForInstanceAdmin: boolean; afterId?: string | undefined; limit: number },
@@ -108,12 +133,4 @@ export async function listOrganizationsForUser(
   if (options.afterId) query = query.where('organizations.id', '>', options.afterId);
   const rows = await query.execute();
   return rows.map((row) => ({ ...toRecord(row), role: row.role }));
-}
-
-export async function countOrganizations(db: Executor): Promise<number> {
-  const row = await db
-    .selectFrom('organizations')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
 }

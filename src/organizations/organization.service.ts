@@ -11,6 +11,7 @@ import {
   listOrganizationsForUser,
   lockOrganization,
   type OrganizationRecord,
+  rolesInUse,
   updateOrganization,
 } from './organization.repository.ts';
 import { type OrganizationSettings, OrganizationSettingsSchema } from './organization.schemas.ts';
@@ -105,21 +106,8 @@ export class OrganizationService {
       await lockOrganization(trx, this.#database.engine, current.id);
       if (settings && input.settings?.roles) {
         const names = new Set(settings.roles.map((role) => role.name));
-        const used = await trx
-          .selectFrom('memberships')
-          .select('role')
-          .where('organization_id', '=', current.id)
-          .union(
-            trx
-              .selectFrom('invitations')
-              .select('role as role')
-              .where('organization_id', '=', current.id)
-              .where('status', '=', 'pending')
-              .where('role', 'is not', null)
-              .$narrowType<{ role: string }>(),
-          )
-          .execute();
-        const missing = [...new Set(used.map((row) => row.role))].filter((role) => !names.has(role));
+        const used = await rolesInUse(trx, current.id);
+        const missing = used.filter((role) => !names.has(role));
         if (missing.length > 0) {
           throw new AppError(
             409,

@@ -1,7 +1,8 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
-import { appendEvents } from '../events/event.repository.ts';
+import { appendEvents, transitionEvent } from '../events/event.repository.ts';
+import { revokePendingForResource } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
@@ -85,32 +86,14 @@ export class ResourceService {
     if (!resource) throw resourceNotFound();
     const now = this.#clock.now();
     await db.transaction().execute(async (trx) => {
-      const revoked = await trx
-        .updateTable('invitations')
-        .set({
-          status: 'revoked',
-          responded_at: now,
-          responded_by_user_id: principal.user.id,
-          updated_at: now,
-        })
-        .where('resource_id', '=', id)
-        .where('status', '=', 'pending')
-        .returning(['id', 'organization_id'])
-        .execute();
+      const revoked = await revokePendingForResource(trx, id, now, principal.user.id);
       await appendEvents(
         trx,
-        revoked.map((row) => ({
-          id: newId('evt', now),
-          invitationId: row.id,
-          organizationId: row.organization_id,
-          type: 'invitation.revoked' as const,
-          fromStatus: 'pending',
-          toStatus: 'revoked',
-          actorUserId: principal.user.id,
-          actorApiKeyId: principal.apiKeyId,
-          data: { reason: 'resource_deleted' },
-          createdAt: now,
-        })),
+        revoked.map((invitation) =>
+          transitionEvent(invitation, 'invitation.revoked', 'pending', 'revoked', principal, now, {
+            reason: 'resource_deleted',
+          }),
+        ),
       );
       await deleteResource(trx, id);
     });

@@ -115,6 +115,23 @@ export async function findUsersByCanonicalEmails(db: Executor, emails: string[])
   return rows.map(toRecord);
 }
 
+export async function findUsersByIds(db: Executor, ids: string[]): Promise<UserRecord[]> {
+  if (ids.length === 0) return [];
+  return (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map(toRecord);
+}
+
+/** The oldest instance admin: the one `rsvp bootstrap` created. */
+export async function findFirstInstanceAdmin(db: Executor): Promise<UserRecord | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('is_instance_admin', '=', true)
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
 export async function findUserByUsername(db: Executor, username: string): Promise<UserRecord | undefined> {
   const row = await db.selectFrom('users').selectAll().where('username', '=', username).executeTakeFirst();
   return row ? toRecord(row) : undefined;
