@@ -11,7 +11,7 @@ import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { serve } from '../main.ts';
 import { openRuntime } from '../runtime.ts';
-import { findUserByCanonicalEmail } from '../users/user.repository.ts';
+import { findFirstInstanceAdmin, findUserByCanonicalEmail } from '../users/user.repository.ts';
 import { parseCsv } from './csv.ts';
 
 const HELP: Record<string, string> = {
@@ -102,12 +102,7 @@ async function connect(values: {
   const operatorEmail = values.as;
   const operator = operatorEmail
     ? await findUserByCanonicalEmail(database.db, canonicalEmail(operatorEmail))
-    : await database.db
-        .selectFrom('users')
-        .select('id')
-        .where('is_instance_admin', '=', true)
-        .orderBy('id')
-        .executeTakeFirst();
+    : await findFirstInstanceAdmin(database.db);
   if (!operator)
     fail(operatorEmail ? `no user ${operatorEmail}` : 'no instance admin yet: run `rsvp bootstrap` first');
   const token = randomBytes(32).toString('base64url');
