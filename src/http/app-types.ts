@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { z } from 'zod';
 import { ProblemSchema } from '../invitations/invitation.schemas.ts';
 
 export type App = FastifyInstance<
@@ -35,3 +36,11 @@ export function problems(...statuses: number[]) {
 
 /** Problems any authenticated JSON route can answer. */
 export const COMMON = [400, 401, 403, 404] as const;
+
+/**
+ * A request body that may be left out. Fastify validates an absent body as null (never
+ * undefined), so "optional" must accept null; use this for every such route.
+ */
+export function optionalBody<T extends z.ZodType>(schema: T) {
+  return schema.nullish();
+}

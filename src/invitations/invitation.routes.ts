@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type App, COMMON, problems } from '../http/app-types.ts';
+import { type App, COMMON, optionalBody, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken } from '../http/pagination.ts';
 import { problemBody, sendProblem } from '../http/problem.ts';
 import { canonicalEmail } from '../lib/email.ts';
@@ -201,7 +201,7 @@ export function invitationRoutes(app: App, services: Services) {
         'Rotates the token (the previous link stops working) and restarts the expiry; an expired ' +
         'invitation becomes pending again. Limited by the organization’s `max_sends_per_invitation`.',
       params: InvitationParams,
-      body: InvitationResendSchema.nullish(),
+      body: optionalBody(InvitationResendSchema),
       response: { 200: InvitationCreatedSchema, ...problems(...COMMON, 409, 410) },
     },
     handler: async (request, reply) => {
