@@ -38,6 +38,8 @@ export interface AppOptions {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Paths of the API proper: auth declared on every route, never cached, never framed. */
+const isApiPath = (url: string) => url.startsWith('/v1') || url.startsWith('/oauth');
 const TOKEN_IN_QUERY = /([?&]token=)[^&]*/g;
 
 /** Log options: credentials never reach the log, and neither do link tokens in query strings. */
@@ -90,8 +92,7 @@ export async function buildApp(
   // Default-deny: an API route that does not declare who may call it is refused at startup.
   app.addHook('onRoute', (route) => {
     allowed.add(route.method, route.url);
-    const guarded = route.url.startsWith('/v1') || route.url.startsWith('/oauth');
-    if (guarded && !route.config?.auth) {
+    if (isApiPath(route.url) && !route.config?.auth) {
       throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
     }
   });
@@ -100,7 +101,7 @@ export async function buildApp(
     reply.header('x-request-id', request.id);
     reply.header('x-content-type-options', 'nosniff');
     const auth = request.routeOptions.config.auth;
-    if (request.url.startsWith('/v1') || request.url.startsWith('/oauth')) {
+    if (isApiPath(request.url)) {
       reply.header('cache-control', 'no-store');
       reply.header('content-security-policy', "frame-ancestors 'none'");
     }

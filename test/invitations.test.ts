@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { DAY, HOUR } from '../src/lib/clock.ts';
+import { decrypt } from '../src/lib/secrets.ts';
 import { type Harness, harness } from './helpers.ts';
 
 let h: Harness;
@@ -321,5 +323,21 @@ describe('managing invitations', () => {
     expect([mismatched.status, mismatched.body.code]).toEqual([400, 'page_token_mismatch']);
     expect((await h.call('GET', '/v1/organizations/paged/invitations?page_size=500')).status).toBe(400);
     expect((await h.call('GET', '/v1/organizations/paged/invitations?status=bogus')).status).toBe(400);
+  });
+});
+
+describe('the outbox', () => {
+  it('keeps a sealed link that opens, with the instance key, to a link that works', async () => {
+    const created = await invite({ email: 'sealed@example.com' });
+    const message = await h.database.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('invitation_id', '=', created.body.id)
+      .executeTakeFirstOrThrow();
+    const keys = await loadInstanceKeys(h.database, undefined);
+    const link = decrypt(keys.encryption, JSON.parse(message.payload).sealed_accept_url);
+    const token = new URL(link).searchParams.get('token')!;
+    const preview = await h.call('POST', '/v1/invitations/preview', { key: null, body: { token } });
+    expect(preview.status).toBe(200);
   });
 });

@@ -36,12 +36,3 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
     )
     .execute();
 }
-
-export async function listOutbox(db: Executor, invitationId: string) {
-  return db
-    .selectFrom('outbox')
-    .selectAll()
-    .where('invitation_id', '=', invitationId)
-    .orderBy('id')
-    .execute();
-}

@@ -33,10 +33,6 @@ export function problemBody(error: AppError, requestId: string, instance?: strin
 }
 
 /** JSON pointer from a path of keys: `['body', 'invitations', 3, 'email']` → `/body/invitations/3/email`. */
-export function pointer(path: readonly PropertyKey[]): string {
-  return path.map((part) => `/${String(part).replaceAll('~', '~0').replaceAll('/', '~1')}`).join('');
-}
-
 interface ValidationItem {
   keyword?: string;
   instancePath?: string;

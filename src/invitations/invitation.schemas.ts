@@ -62,7 +62,6 @@ export const InvitationCreateSchema = z
       .describe('false: send nothing and return `accept_url` once, for callers who deliver it themselves.'),
   })
   .meta({ id: 'InvitationCreate' });
-export type InvitationCreateInput = z.output<typeof InvitationCreateSchema>;
 
 export const InvitationBatchRowSchema = z
   .strictObject(invitationInputFields)
@@ -198,7 +197,6 @@ export const InvitationListQuerySchema = z.object({
     .optional()
     .describe('Also count every match (costs a second query).'),
 });
-export type InvitationListQuery = z.output<typeof InvitationListQuerySchema>;
 
 export const InvitationListSchema = z
   .object({

@@ -22,13 +22,5 @@ export function toDate(value: Date | string): Date {
   return value instanceof Date ? value : new Date(value);
 }
 
-export function toIso(value: Date | string): string {
-  return toDate(value).toISOString();
-}
-
-export function toIsoOrNull(value: Date | string | null): string | null {
-  return value === null ? null : toIso(value);
-}
-
 export const HOUR = 3_600_000;
 export const DAY = 24 * HOUR;

@@ -42,5 +42,3 @@ export class ValidationError extends AppError {
 
 export const notFound = (what: string) =>
   new AppError(404, `${what.replaceAll(' ', '_')}_not_found`, 'Not found', `The ${what} does not exist.`);
-
-export const forbidden = (detail: string, code = 'forbidden') => new AppError(403, code, 'Forbidden', detail);

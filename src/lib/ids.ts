@@ -22,8 +22,6 @@ export function newId(prefix: string, now: Date = new Date()): string {
   return `${prefix}_${time}${random}`;
 }
 
-export const ID_PATTERN = /^[a-z]{2,4}_[0-9a-v]{20}$/;
-
 export function newUuid(): string {
   return randomUUID();
 }

@@ -38,10 +38,6 @@ export function ownerRole(catalog: readonly RoleDefinition[]): RoleDefinition {
   return catalog.reduce((top, role) => (role.rank > top.rank ? role : top));
 }
 
-export function lowestRole(catalog: readonly RoleDefinition[]): RoleDefinition {
-  return catalog.reduce((low, role) => (role.rank < low.rank ? role : low));
-}
-
 /** Catalog invariants: unique names, unique top rank, at least one admin role, and the top role is admin. */
 export function catalogProblems(catalog: readonly RoleDefinition[]): string[] {
   const problems: string[] = [];
