@@ -31,40 +31,22 @@ describe('errors and headers', () => {
   });
 
   it('answers bad bodies with 4xx problems, never 500', async () => {
-    const url = '/v1/organizations/acme/invitations';
-    const malformed = await h.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
-      payload: '{"email":',
-    });
+    const post = (contentType: string, payload?: string) =>
+      h.app.inject({
+        method: 'POST',
+        url: '/v1/organizations/acme/invitations',
+        headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': contentType },
+        ...(payload !== undefined ? { payload } : {}),
+      });
+    const malformed = await post('application/json', '{"email":');
     expect([malformed.statusCode, JSON.parse(malformed.body).code]).toEqual([400, 'malformed_json']);
-    const xml = await h.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/xml' },
-      payload: '<a/>',
-    });
+    const xml = await post('application/xml', '<a/>');
     expect([xml.statusCode, JSON.parse(xml.body).code]).toEqual([415, 'unsupported_media_type']);
-    const huge = await h.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
-      payload: `{"email":"${'a'.repeat(3 * 1024 * 1024)}"}`,
-    });
+    const huge = await post('application/json', `{"email":"${'a'.repeat(3 * 1024 * 1024)}"}`);
     expect([huge.statusCode, JSON.parse(huge.body).code]).toEqual([413, 'body_too_large']);
-    const proto = await h.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
-      payload: '{"email":"p@example.com","__proto__":{"x":1}}',
-    });
+    const proto = await post('application/json', '{"email":"p@example.com","__proto__":{"x":1}}');
     expect(proto.statusCode).toBe(400);
-    const empty = await h.app.inject({
-      method: 'POST',
-      url,
-      headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
-    });
+    const empty = await post('application/json');
     expect(empty.statusCode).toBe(400);
   });
 
