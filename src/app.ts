@@ -112,6 +112,7 @@ export async function buildApp(
       apiKey: typeof apiKey === 'string' ? apiKey : undefined,
     });
     if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
+    request.principal.client = { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
     if (auth !== 'authenticated' && !hasScope(request.principal, auth.scope)) {
       throw new AppError(
         403,

@@ -1,3 +1,5 @@
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { Database } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError, notFound } from '../lib/errors.ts';
@@ -74,7 +76,19 @@ export class ApiKeyService {
       lastUsedAt: null,
       revokedAt: null,
     };
-    await insertApiKey(this.#database.db, key);
+    await this.#database.db.transaction().execute(async (trx) => {
+      await insertApiKey(trx, key);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'api_key.created',
+          organizationId: null,
+          subject: { type: 'api_key', id: key.id },
+          actor: principal,
+          now,
+          data: { user_id: userId, name: key.name, scopes: key.scopes },
+        }),
+      ]);
+    });
     return { key, secret };
   }
 
@@ -86,7 +100,23 @@ export class ApiKeyService {
   async revoke(principal: Principal, id: string): Promise<ApiKeyRecord> {
     const key = await findApiKey(this.#database.db, id);
     if (!key || key.userId !== principal.user.id) throw notFound('api key');
-    const revoked = await revokeApiKey(this.#database.db, id, this.#clock.now());
+    const now = this.#clock.now();
+    const revoked = await this.#database.db.transaction().execute(async (trx) => {
+      const done = await revokeApiKey(trx, id, now);
+      if (done) {
+        await recordEvents(trx, [
+          auditEvent({
+            type: 'api_key.revoked',
+            organizationId: null,
+            subject: { type: 'api_key', id },
+            actor: principal,
+            now,
+            data: { user_id: key.userId, name: key.name },
+          }),
+        ]);
+      }
+      return done;
+    });
     if (!revoked) {
       throw new AppError(
         409,

@@ -26,6 +26,8 @@ export interface Principal {
   user: UserRecord;
   apiKeyId: string | null;
   scopes: ReadonlySet<Scope> | 'all';
+  /** Where the request came from, for the audit trail; `ip` honours trusted proxies only. */
+  client?: { ip: string; userAgent: string | null } | undefined;
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

@@ -2,11 +2,12 @@ import type { Kysely } from 'kysely';
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration';
 import type { Database } from './database.ts';
 import { initial } from './migrations/001_initial.ts';
+import { delivery } from './migrations/002_delivery.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001_initial': initial(database.engine) };
+      return { '001_initial': initial(database.engine), '002_delivery': delivery(database.engine) };
     },
   };
 }

@@ -89,17 +89,23 @@ export interface InvitationTable {
   last_sent_at: Timestamp | null;
   responded_at: Timestamp | null;
   responded_by_user_id: string | null;
+  reminder_sent_at: Timestamp | null;
 }
 
-export interface InvitationEventTable {
+export interface EventTable {
   id: string;
-  invitation_id: string;
-  organization_id: string;
+  /** Null for events about something outside any organization, such as a user's API key. */
+  organization_id: string | null;
+  subject_type: string;
+  subject_id: string;
+  invitation_id: string | null;
   type: string;
   from_status: string | null;
   to_status: string | null;
   actor_user_id: string | null;
   actor_api_key_id: string | null;
+  actor_ip: string | null;
+  actor_user_agent: string | null;
   data: JsonText;
   created_at: Timestamp;
 }
@@ -116,8 +122,46 @@ export interface OutboxTable {
   attempts: number;
   next_attempt_at: Timestamp;
   last_error: string | null;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  /** Webhook messages only: the endpoint this copy goes to. */
+  endpoint_id: string | null;
+  delivered_at: Timestamp | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface WebhookEndpointTable {
+  id: string;
+  organization_id: string;
+  url: string;
+  description: string | null;
+  event_types: JsonText;
+  /** AES-GCM sealed: signing needs the secret itself, so it cannot be hashed. */
+  sealed_secret: string;
+  enabled: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface WebhookAttemptTable {
+  id: string;
+  outbox_id: string;
+  endpoint_id: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: Timestamp;
+}
+
+export interface CapturedEmailTable {
+  id: string;
+  message_id: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  created_at: Timestamp;
 }
 
 export interface ApiKeyTable {
@@ -158,7 +202,10 @@ export interface DB {
   resources: ResourceTable;
   resource_grants: ResourceGrantTable;
   invitations: InvitationTable;
-  invitation_events: InvitationEventTable;
+  events: EventTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_attempts: WebhookAttemptTable;
+  captured_emails: CapturedEmailTable;
   outbox: OutboxTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;

@@ -1,4 +1,6 @@
-import type { Executor } from '../db/database.ts';
+import { sql } from 'kysely';
+import type { Engine, Executor } from '../db/database.ts';
+import { toDate } from '../lib/clock.ts';
 
 export interface OutboxMessage {
   id: string;
@@ -6,6 +8,7 @@ export interface OutboxMessage {
   topic: string;
   organizationId: string | null;
   invitationId: string | null;
+  endpointId?: string | null;
   /** The same logical message always has the same key, so a retry is never a second message. */
   dedupeKey: string;
   payload: Record<string, unknown>;
@@ -14,25 +17,151 @@ export interface OutboxMessage {
 
 /** Written in the transaction of the change that causes it; a worker delivers it after commit. */
 export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<void> {
-  if (messages.length === 0) return;
-  await db
-    .insertInto('outbox')
-    .values(
-      messages.map((message) => ({
-        id: message.id,
-        kind: message.kind,
-        topic: message.topic,
-        organization_id: message.organizationId,
-        invitation_id: message.invitationId,
-        dedupe_key: message.dedupeKey,
-        payload: JSON.stringify(message.payload),
-        status: 'pending' as const,
-        attempts: 0,
-        next_attempt_at: message.createdAt,
-        last_error: null,
-        created_at: message.createdAt,
-        updated_at: message.createdAt,
-      })),
+  for (let i = 0; i < messages.length; i += 500) {
+    await db
+      .insertInto('outbox')
+      .values(
+        messages.slice(i, i + 500).map((message) => ({
+          id: message.id,
+          kind: message.kind,
+          topic: message.topic,
+          organization_id: message.organizationId,
+          invitation_id: message.invitationId,
+          endpoint_id: message.endpointId ?? null,
+          dedupe_key: message.dedupeKey,
+          payload: JSON.stringify(message.payload),
+          status: 'pending' as const,
+          attempts: 0,
+          next_attempt_at: message.createdAt,
+          last_error: null,
+          locked_by: null,
+          locked_until: null,
+          delivered_at: null,
+          created_at: message.createdAt,
+          updated_at: message.createdAt,
+        })),
+      )
+      .execute();
+  }
+}
+
+export interface ClaimedMessage {
+  id: string;
+  kind: 'email' | 'webhook';
+  topic: string;
+  organizationId: string | null;
+  invitationId: string | null;
+  endpointId: string | null;
+  dedupeKey: string;
+  payload: Record<string, unknown>;
+  /** Including this one. */
+  attempts: number;
+  createdAt: Date;
+}
+
+/**
+ * Claims up to `limit` due messages for `workerId` until `leaseUntil`: pending ones whose time
+ * has come, and claimed ones whose holder's lease lapsed (it crashed). On PostgreSQL rows
+ * another worker is claiming are skipped, not waited for, so workers never block each other or
+ * take the same row; on SQLite the single write lock does the same.
+ */
+export async function claimDue(
+  db: Executor,
+  engine: Engine,
+  options: { workerId: string; now: Date; leaseUntil: Date; limit: number },
+): Promise<ClaimedMessage[]> {
+  const { workerId, now, leaseUntil, limit } = options;
+  let due = db
+    .selectFrom('outbox')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
+      ]),
     )
+    .orderBy('next_attempt_at')
+    .limit(limit);
+  if (engine === 'postgres') due = due.forUpdate().skipLocked();
+  const rows = await db
+    .updateTable('outbox')
+    .set({
+      status: 'processing',
+      locked_by: workerId,
+      locked_until: leaseUntil,
+      attempts: sql`attempts + 1`,
+      updated_at: now,
+    })
+    .where('id', 'in', due)
+    .returningAll()
     .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    kind: row.kind,
+    topic: row.topic,
+    organizationId: row.organization_id,
+    invitationId: row.invitation_id,
+    endpointId: row.endpoint_id,
+    dedupeKey: row.dedupe_key,
+    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    attempts: row.attempts,
+    createdAt: toDate(row.created_at),
+  }));
+}
+
+/**
+ * Settles a claimed message. Only the holder of the claim settles it: if its lease lapsed and
+ * another worker took the row over, this returns false and the newer holder decides.
+ */
+export async function settle(
+  db: Executor,
+  id: string,
+  workerId: string,
+  now: Date,
+  outcome:
+    | { status: 'done' }
+    | { status: 'pending'; nextAttemptAt: Date; error: string }
+    | { status: 'dead'; error: string },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('outbox')
+    .set({
+      status: outcome.status,
+      locked_by: null,
+      locked_until: null,
+      updated_at: now,
+      ...(outcome.status === 'done' ? { delivered_at: now, last_error: null } : { last_error: outcome.error }),
+      ...(outcome.status === 'pending' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
+    })
+    .where('id', '=', id)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'processing')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** The sealed link of the latest send of an invitation, for a reminder to carry. */
+export async function latestEmailPayload(
+  db: Executor,
+  invitationId: string,
+  sendNumber: number,
+): Promise<Record<string, unknown> | undefined> {
+  const row = await db
+    .selectFrom('outbox')
+    .select('payload')
+    .where('dedupe_key', '=', `invitation-email:${invitationId}:${sendNumber}`)
+    .executeTakeFirst();
+  return row ? (JSON.parse(row.payload) as Record<string, unknown>) : undefined;
+}
+
+/** How much work is waiting, for health and metrics. */
+export async function outboxBacklog(db: Executor, now: Date): Promise<{ due: number; dead: number }> {
+  const row = await db
+    .selectFrom('outbox')
+    .select([
+      sql<number>`sum(case when status = 'pending' and next_attempt_at <= ${now} then 1 else 0 end)`.as('due'),
+      sql<number>`sum(case when status = 'dead' then 1 else 0 end)`.as('dead'),
+    ])
+    .executeTakeFirst();
+  return { due: Number(row?.due ?? 0), dead: Number(row?.dead ?? 0) };
 }

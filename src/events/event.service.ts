@@ -3,7 +3,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
 import { findRole } from '../organizations/roles.ts';
-import { listEvents } from './event.repository.ts';
+import { type EventQuery, listEvents } from './event.repository.ts';
 
 export class EventService {
   readonly #database: Database;
@@ -11,16 +11,15 @@ export class EventService {
     this.#database = deps.database;
   }
 
-  /** The history of every invitation in the organizations the caller administers, oldest first. */
+  /**
+   * The history of the organizations the caller administers, oldest first. Events outside any
+   * organization (API keys, users) are visible to instance admins only.
+   */
   async list(
     principal: Principal,
     options: {
       organizationRef?: string | undefined;
-      invitationId?: string | undefined;
-      types?: string[] | undefined;
-      afterId?: string | undefined;
-      limit: number;
-    },
+    } & Omit<EventQuery, 'organizationIds'>,
   ) {
     const db = this.#database.db;
     let organizationIds: string[] | 'all';
@@ -36,12 +35,7 @@ export class EventService {
         .filter((membership) => findRole(membership.roles, membership.role)?.admin)
         .map((membership) => membership.organizationId);
     }
-    return listEvents(db, {
-      organizationIds,
-      invitationId: options.invitationId,
-      types: options.types,
-      afterId: options.afterId,
-      limit: options.limit,
-    });
+    const { organizationRef: _, ...query } = options;
+    return listEvents(db, { ...query, organizationIds });
   }
 }

@@ -38,6 +38,7 @@ export interface InvitationRecord {
   lastSentAt: Date | null;
   respondedAt: Date | null;
   respondedByUserId: string | null;
+  reminderSentAt: Date | null;
 }
 
 /** Expiry is exact at read time, whether or not a sweeper has written it yet. */
@@ -76,6 +77,7 @@ function toRecord(row: Row): InvitationRecord {
     lastSentAt: row.last_sent_at === null ? null : toDate(row.last_sent_at),
     respondedAt: row.responded_at === null ? null : toDate(row.responded_at),
     respondedByUserId: row.responded_by_user_id,
+    reminderSentAt: row.reminder_sent_at === null ? null : toDate(row.reminder_sent_at),
   };
 }
 
@@ -108,6 +110,7 @@ function toRow(record: InvitationRecord): Row {
     last_sent_at: record.lastSentAt,
     responded_at: record.respondedAt,
     responded_by_user_id: record.respondedByUserId,
+    reminder_sent_at: record.reminderSentAt,
   };
 }
 
@@ -162,6 +165,84 @@ export async function expireLapsedPending(
   return rows.map(toRecord);
 }
 
+/** Any organization's pending invitations past their expiry, oldest first, now marked expired. */
+export async function expireDuePending(db: Executor, now: Date, limit: number): Promise<InvitationRecord[]> {
+  const due = db
+    .selectFrom('invitations')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', now)
+    .orderBy('expires_at')
+    .limit(limit);
+  const rows = await db
+    .updateTable('invitations')
+    .set({ status: 'expired', updated_at: now, version: sql`version + 1` })
+    .where('id', 'in', due)
+    // Re-checked here: a concurrent accept or another sweeper may have changed the row.
+    .where('status', '=', 'pending')
+    .where('expires_at', '<=', now)
+    .returningAll()
+    .execute();
+  return rows.map(toRecord);
+}
+
+/**
+ * Claims reminders: pending invitations that were emailed, have not been reminded since their
+ * last send, and expire within `window`. The claim is the compare-and-set on `reminder_sent_at`.
+ */
+export async function claimReminders(
+  db: Executor,
+  now: Date,
+  windowMs: number,
+  limit: number,
+): Promise<InvitationRecord[]> {
+  const due = db
+    .selectFrom('invitations')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('delivery_state', '=', 'sent')
+    .where('reminder_sent_at', 'is', null)
+    .where('expires_at', '>', now)
+    .where('expires_at', '<=', new Date(now.getTime() + windowMs))
+    .orderBy('expires_at')
+    .limit(limit);
+  const rows = await db
+    .updateTable('invitations')
+    .set({ reminder_sent_at: now })
+    .where('id', 'in', due)
+    .where('reminder_sent_at', 'is', null)
+    .where('status', '=', 'pending')
+    .returningAll()
+    .execute();
+  return rows.map(toRecord);
+}
+
+/**
+ * Records the outcome of delivering send number `sendNumber`. Ignored when the invitation was
+ * sent again since: the newer send owns the delivery state.
+ */
+export async function setDeliveryOutcome(
+  db: Executor,
+  id: string,
+  sendNumber: number,
+  now: Date,
+  outcome: { state: 'sent' | 'failed'; error: string | null },
+): Promise<InvitationRecord | undefined> {
+  const row = await db
+    .updateTable('invitations')
+    .set({
+      delivery_state: outcome.state,
+      delivery_error: outcome.error,
+      updated_at: now,
+      version: sql`version + 1`,
+    })
+    .where('id', '=', id)
+    .where('send_count', '=', sendNumber)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
 /** Pending invitations of these addresses in the organization, keyed by `target|email`. */
 export async function pendingByTargetAndEmail(
   db: Executor,
@@ -211,6 +292,7 @@ export type InvitationChanges = Partial<{
   respondedAt: Date;
   respondedByUserId: string;
   inviteeUserId: string;
+  reminderSentAt: Date | null;
 }>;
 
 function changesToRow(changes: InvitationChanges, now: Date) {
@@ -230,6 +312,7 @@ function changesToRow(changes: InvitationChanges, now: Date) {
   if (changes.respondedAt !== undefined) set.responded_at = changes.respondedAt;
   if (changes.respondedByUserId !== undefined) set.responded_by_user_id = changes.respondedByUserId;
   if (changes.inviteeUserId !== undefined) set.invitee_user_id = changes.inviteeUserId;
+  if (changes.reminderSentAt !== undefined) set.reminder_sent_at = changes.reminderSentAt;
   return set;
 }
 

@@ -8,12 +8,8 @@ import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
-import {
-  appendEvents,
-  type EventRecord,
-  type EventType,
-  transitionEvent,
-} from '../events/event.repository.ts';
+import { auditEvent, type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
+import { recordEvents } from '../events/event.recorder.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
@@ -236,6 +232,7 @@ export class InvitationService {
           lastSentAt: options.sendEmail ? now : null,
           respondedAt: null,
           respondedByUserId: null,
+          reminderSentAt: null,
         };
         pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
         livePending++;
@@ -250,7 +247,7 @@ export class InvitationService {
         });
       }
       await insertInvitations(trx, created);
-      await appendEvents(trx, [
+      await recordEvents(trx, [
         ...lapsed.map((invitation) =>
           this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
         ),
@@ -500,7 +497,7 @@ export class InvitationService {
     return this.#db.transaction().execute(async (trx) => {
       const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
       if (!updated) throw await this.#conflictAfterRace(trx, id, ifMatch !== undefined);
-      await appendEvents(trx, [
+      await recordEvents(trx, [
         this.#event(updated, 'invitation.updated', 'pending', 'pending', principal, {
           fields: Object.keys(input).sort(),
         }),
@@ -546,6 +543,7 @@ export class InvitationService {
       expiresAt: new Date(now.getTime() + ttlMs),
       deliveryState: options.sendEmail ? 'queued' : 'not_sent',
       deliveryError: null,
+      reminderSentAt: null,
       ...(options.sendEmail ? { sendCount: invitation.sendCount + 1, lastSentAt: now } : {}),
     };
     try {
@@ -564,7 +562,7 @@ export class InvitationService {
             send_email: options.sendEmail,
           }),
         );
-        await appendEvents(trx, events);
+        await recordEvents(trx, events);
         if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, token, now)]);
         return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }) };
       });
@@ -591,7 +589,7 @@ export class InvitationService {
         respondedByUserId: principal.user.id,
       });
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
-      await appendEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
+      await recordEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
       return updated;
     });
   }
@@ -622,18 +620,45 @@ export class InvitationService {
           createdAt: grant?.createdAt ?? now,
           updatedAt: now,
         });
-      } else {
-        await this.#joinOrganization(trx, updated, principal.user.id, now);
       }
-      await appendEvents(trx, [
+      const joined = updated.resourceId
+        ? false
+        : await this.#joinOrganization(trx, updated, principal.user.id, now);
+      await recordEvents(trx, [
         this.#event(updated, 'invitation.accepted', 'pending', 'accepted', principal),
+        ...(joined
+          ? [
+              auditEvent({
+                type: 'membership.created',
+                organizationId: updated.organizationId,
+                subject: { type: 'membership', id: `${updated.organizationId}/${principal.user.id}` },
+                actor: principal,
+                now,
+                invitationId: updated.id,
+                data: { user_id: principal.user.id, role: updated.role, via: 'invitation' },
+                snapshot: {
+                  membership: {
+                    organization_id: updated.organizationId,
+                    user_id: principal.user.id,
+                    email: principal.user.email,
+                    role: updated.role,
+                  },
+                },
+              }),
+            ]
+          : []),
       ]);
       return updated;
     });
   }
 
-  /** An existing member keeps the higher of their role and the invited one. */
-  async #joinOrganization(trx: Executor, invitation: InvitationRecord, userId: string, now: Date) {
+  /** An existing member keeps the higher of their role and the invited one; true when newly joined. */
+  async #joinOrganization(
+    trx: Executor,
+    invitation: InvitationRecord,
+    userId: string,
+    now: Date,
+  ): Promise<boolean> {
     const membership = await findMembership(trx, invitation.organizationId, userId);
     if (!membership) {
       await insertMembership(trx, {
@@ -643,7 +668,7 @@ export class InvitationService {
         createdAt: now,
         updatedAt: now,
       });
-      return;
+      return true;
     }
     const organization = await findOrganization(trx, invitation.organizationId);
     const roles = organization!.settings.roles;
@@ -651,6 +676,7 @@ export class InvitationService {
     const invited = findRole(roles, invitation.role!)?.rank ?? -1;
     if (invited > current)
       await setMembershipRole(trx, invitation.organizationId, userId, invitation.role!, now);
+    return false;
   }
 
   async decline(principal: Principal, ref: ResponderRef): Promise<InvitationRecord> {
@@ -664,7 +690,7 @@ export class InvitationService {
         inviteeUserId: principal.user.id,
       });
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
-      await appendEvents(trx, [
+      await recordEvents(trx, [
         this.#event(updated, 'invitation.declined', 'pending', 'declined', principal),
       ]);
       return updated;

@@ -1,4 +1,6 @@
 import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -57,6 +59,16 @@ export class MembershipService {
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, role.name);
       await setMembershipRole(trx, access.organization.id, userId, role.name, now);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'membership.role_changed',
+          organizationId: access.organization.id,
+          subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
+          actor: principal,
+          now,
+          data: { user_id: userId, from_role: membership.role, to_role: role.name },
+        }),
+      ]);
       return { ...membership, role: role.name, updatedAt: now };
     });
   }
@@ -83,6 +95,16 @@ export class MembershipService {
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, null);
       await deleteMembership(trx, access.organization.id, userId);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'membership.removed',
+          organizationId: access.organization.id,
+          subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
+          actor: principal,
+          now: this.#clock.now(),
+          data: { user_id: userId, role: membership.role, left: leaving },
+        }),
+      ]);
     });
   }
 

@@ -1,4 +1,6 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -52,6 +54,16 @@ export class OrganizationService {
           createdAt: now,
           updatedAt: now,
         });
+        await recordEvents(trx, [
+          auditEvent({
+            type: 'organization.created',
+            organizationId: organization.id,
+            subject: { type: 'organization', id: organization.id },
+            actor: principal,
+            now,
+            data: { slug: organization.slug, name: organization.name },
+          }),
+        ]);
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -125,6 +137,21 @@ export class OrganizationService {
         ...(settings !== undefined ? { settings } : {}),
         updatedAt: now,
       });
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'organization.updated',
+          organizationId: current.id,
+          subject: { type: 'organization', id: current.id },
+          actor: principal,
+          now,
+          data: {
+            fields: [
+              ...(input.name !== undefined ? ['name'] : []),
+              ...Object.keys(input.settings ?? {}).map((key) => `settings.${key}`),
+            ],
+          },
+        }),
+      ]);
     });
     const organization = (await findOrganization(db, current.id))!;
     return { organization, role: access.role?.name ?? null };

@@ -1,7 +1,8 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
-import { appendEvents, transitionEvent } from '../events/event.repository.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent, transitionEvent } from '../events/event.repository.ts';
 import { revokePendingForResource } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -46,7 +47,19 @@ export class ResourceService {
       createdAt: this.#clock.now(),
     };
     try {
-      await insertResource(this.#database.db, resource);
+      await this.#database.db.transaction().execute(async (trx) => {
+        await insertResource(trx, resource);
+        await recordEvents(trx, [
+          auditEvent({
+            type: 'resource.created',
+            organizationId: resource.organizationId,
+            subject: { type: 'resource', id: resource.id },
+            actor: principal,
+            now: resource.createdAt,
+            data: { type: resource.type, name: resource.name },
+          }),
+        ]);
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AppError(
@@ -87,7 +100,7 @@ export class ResourceService {
     const now = this.#clock.now();
     await db.transaction().execute(async (trx) => {
       const revoked = await revokePendingForResource(trx, id, now, principal.user.id);
-      await appendEvents(
+      await recordEvents(
         trx,
         revoked.map((invitation) =>
           transitionEvent(invitation, 'invitation.revoked', 'pending', 'revoked', principal, now, {
@@ -96,6 +109,16 @@ export class ResourceService {
         ),
       );
       await deleteResource(trx, id);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'resource.deleted',
+          organizationId: access.organization.id,
+          subject: { type: 'resource', id },
+          actor: principal,
+          now,
+          data: { type: resource.type, name: resource.name, revoked_invitations: revoked.length },
+        }),
+      ]);
     });
   }
 
@@ -127,7 +150,19 @@ export class ResourceService {
       createdAt: existing?.createdAt ?? now,
       updatedAt: now,
     };
-    await putGrant(db, grant);
+    await db.transaction().execute(async (trx) => {
+      await putGrant(trx, grant);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'grant.updated',
+          organizationId: access.organization.id,
+          subject: { type: 'resource', id },
+          actor: principal,
+          now,
+          data: { user_id: userId, from_actions: existing?.actions ?? [], to_actions: grant.actions },
+        }),
+      ]);
+    });
     return { ...grant, email: user.email };
   }
 
@@ -137,13 +172,25 @@ export class ResourceService {
     requireAdmin(access, 'revoke access');
     const resource = await findResourceInOrganization(db, access.organization.id, id);
     if (!resource) throw resourceNotFound();
-    if (!(await deleteGrant(db, id, userId))) {
-      throw new AppError(
-        404,
-        'grant_not_found',
-        'Grant not found',
-        'The user holds nothing on this resource.',
-      );
-    }
+    await db.transaction().execute(async (trx) => {
+      if (!(await deleteGrant(trx, id, userId))) {
+        throw new AppError(
+          404,
+          'grant_not_found',
+          'Grant not found',
+          'The user holds nothing on this resource.',
+        );
+      }
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'grant.deleted',
+          organizationId: access.organization.id,
+          subject: { type: 'resource', id },
+          actor: principal,
+          now: this.#clock.now(),
+          data: { user_id: userId },
+        }),
+      ]);
+    });
   }
 }
