@@ -21,7 +21,12 @@ import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
 import './http/types.ts';
+import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
+import { BrowserSessions } from './pages/browser-session.ts';
+import { devMailboxRoutes } from './pages/dev-mailbox.routes.ts';
+import { inviteeRoutes } from './pages/invitee.routes.ts';
+import { webhookRoutes } from './webhooks/webhook.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { membershipRoutes } from './memberships/membership.routes.ts';
 import { organizationRoutes } from './organizations/organization.routes.ts';
@@ -35,6 +40,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
   bodyLimit?: number;
   trustProxy?: string | undefined;
+  /** Serve the capture transport's mailbox at /dev/mailbox (when no SMTP is configured). */
+  devMailbox?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -104,6 +111,12 @@ export async function buildApp(
     if (isApiPath(request.url)) {
       reply.header('cache-control', 'no-store');
       reply.header('content-security-policy', "frame-ancestors 'none'");
+    }
+    if (auth === 'public' && isApiPath(request.url)) {
+      // Unauthenticated calls are keyed by client address, which honours only trusted proxies.
+      const rule = services.abuseLimits.perClientAddress;
+      const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
+      if (!decision.allowed) throw tooManyRequests(decision, rule, 'Too many requests from your address.');
     }
     if (auth === undefined || auth === 'public') return;
     const apiKey = request.headers['x-api-key'];
@@ -205,7 +218,18 @@ export async function buildApp(
     eventRoutes(api, services);
     oauthRoutes(api, services);
     healthRoutes(api, deps.database);
+    webhookRoutes(api, services);
     done();
+  });
+  await app.register(async (scoped) => {
+    const sessions = new BrowserSessions({ key: deps.keys.sessionSigning, clock: deps.clock, publicUrl: deps.publicUrl });
+    inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+      database: deps.database,
+      clock: deps.clock,
+      sessions,
+      publicUrl: deps.publicUrl,
+    });
+    if (options.devMailbox) devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, deps.database);
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

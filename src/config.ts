@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { AbuseLimits, RateLimit } from './http/rate-limiter.ts';
 
 const csv = z.string().transform((value) =>
   value
@@ -6,6 +7,20 @@ const csv = z.string().transform((value) =>
     .map((item) => item.trim())
     .filter(Boolean),
 );
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+/** `<limit>/<window seconds>`, e.g. `10/600` for ten per ten minutes. */
+function rule(fallback: string) {
+  return z
+    .string()
+    .regex(/^\d+\/\d+$/, 'limit/window-seconds, such as 10/600')
+    .default(fallback)
+    .transform((value): RateLimit => {
+      const [limit, seconds] = value.split('/').map(Number) as [number, number];
+      return { limit, windowMs: seconds * 1000 };
+    });
+}
 
 const ConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
@@ -30,6 +45,26 @@ const ConfigSchema = z.object({
     .positive()
     .default(2 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)')
+    .optional(),
+  SMTP_REQUIRE_TLS: flag.default(false),
+  SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
+  SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  MAIL_FROM: z.string().max(320).optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis://host:6379').optional(),
+  APP_URL_ALLOWED_ORIGINS: csv.default([]),
+  WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
+  WORKERS: flag.default(true),
+  OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
+  OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
+  RATE_LIMIT_PER_RECIPIENT: rule('10/600'),
+  RATE_LIMIT_PER_INVITER: rule('5000/86400'),
+  RATE_LIMIT_RESENDS: rule('5/3600'),
+  RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
+  RATE_LIMIT_SIGN_IN: rule('10/900'),
 });
 
 export interface ExternalJwtConfig {
@@ -52,6 +87,17 @@ export interface Config {
   externalJwt: ExternalJwtConfig | undefined;
   bodyLimit: number;
   dbPoolSize: number;
+  smtp: { url: string; requireTls: boolean; rejectUnauthorized: boolean; timeoutMs: number } | undefined;
+  mailFrom: string;
+  redisUrl: string | undefined;
+  allowedAppOrigins: string[];
+  allowPrivateWebhooks: boolean;
+  /** Run the outbox worker and the sweeper in this process. */
+  workers: boolean;
+  outboxPollMs: number;
+  outboxLeaseMs: number;
+  sweepIntervalMs: number;
+  abuseLimits: AbuseLimits;
 }
 
 /** Parses the environment; throws one error listing every problem, so a bad deploy says why at once. */
@@ -74,13 +120,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `invalid configuration:\n  OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`,
     );
   }
+  const publicUrl = (
+    e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
+  ).replace(/\/$/, '');
   return {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL ?? `${e.DATA_DIR.replace(/\/$/, '')}/rsvp.db`,
-    publicUrl: (
-      e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
-    ).replace(/\/$/, ''),
+    publicUrl,
     secret: e.RSVP_SECRET,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
@@ -96,5 +143,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     bodyLimit: e.BODY_LIMIT_BYTES,
     dbPoolSize: e.DB_POOL_SIZE,
+    smtp: e.SMTP_URL
+      ? {
+          url: e.SMTP_URL,
+          requireTls: e.SMTP_REQUIRE_TLS,
+          rejectUnauthorized: e.SMTP_TLS_REJECT_UNAUTHORIZED,
+          timeoutMs: e.SMTP_TIMEOUT_MS,
+        }
+      : undefined,
+    mailFrom: e.MAIL_FROM ?? `rsvp <no-reply@${new URL(publicUrl).hostname}>`,
+    redisUrl: e.REDIS_URL,
+    allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
+    allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
+    workers: e.WORKERS,
+    outboxPollMs: e.OUTBOX_POLL_MS,
+    outboxLeaseMs: e.OUTBOX_LEASE_MS,
+    sweepIntervalMs: e.SWEEP_INTERVAL_MS,
+    abuseLimits: {
+      perRecipient: e.RATE_LIMIT_PER_RECIPIENT,
+      perInviter: e.RATE_LIMIT_PER_INVITER,
+      perInvitationResend: e.RATE_LIMIT_RESENDS,
+      perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
+      signIn: e.RATE_LIMIT_SIGN_IN,
+    },
   };
 }

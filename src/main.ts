@@ -1,18 +1,50 @@
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
+import { createDelivery } from './delivery/delivery.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
 
-/** Starts the service: migrate, listen, and shut down cleanly on SIGINT/SIGTERM. */
+/** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
   const { database, keys } = await openRuntime(config);
+  const clock = systemClock;
+  const rateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter(clock);
+  let delivery: ReturnType<typeof createDelivery> | undefined;
   const { app } = await buildApp(
-    { database, keys, clock: systemClock, publicUrl: config.publicUrl, externalJwt: config.externalJwt },
-    { logger: loggerOptions(config.logLevel), bodyLimit: config.bodyLimit, trustProxy: config.trustProxy },
+    {
+      database,
+      keys,
+      clock,
+      publicUrl: config.publicUrl,
+      externalJwt: config.externalJwt,
+      rateLimiter,
+      abuseLimits: config.abuseLimits,
+      allowedAppOrigins: config.allowedAppOrigins,
+      allowPrivateWebhooks: config.allowPrivateWebhooks,
+      onQueued: () => delivery?.nudge(),
+    },
+    {
+      logger: loggerOptions(config.logLevel),
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+      devMailbox: !config.smtp,
+    },
   );
+  delivery = createDelivery({ database, clock, keys, logger: app.log, config });
   await app.listen({ host: config.host, port: config.port });
+  if (config.workers) delivery.start();
+  app.log.info(
+    {
+      database: database.engine,
+      mail: config.smtp ? 'smtp' : 'capture (dev mailbox at /dev/mailbox)',
+      rate_limits: config.redisUrl ? 'redis' : 'in-process',
+      workers: config.workers,
+    },
+    'rsvp ready',
+  );
   if (!config.secret) {
     app.log.warn('RSVP_SECRET is not set: using a secret generated and kept in the database');
   }
@@ -28,6 +60,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
     closing = true;
     app.log.info({ signal }, 'shutting down');
     await app.close();
+    await delivery?.stop();
+    await rateLimiter.close();
     await database.close();
     process.exit(0);
   };

@@ -3,6 +3,12 @@ import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import { EventService } from './events/event.service.ts';
+import {
+  type AbuseLimits,
+  DEFAULT_ABUSE_LIMITS,
+  MemoryRateLimiter,
+  type RateLimiter,
+} from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { InvitationService } from './invitations/invitation.service.ts';
 import type { Clock } from './lib/clock.ts';
@@ -10,6 +16,7 @@ import { MembershipService } from './memberships/membership.service.ts';
 import { OrganizationService } from './organizations/organization.service.ts';
 import { ResourceService } from './resources/resource.service.ts';
 import { UserService } from './users/user.service.ts';
+import { WebhookService } from './webhooks/webhook.service.ts';
 
 export interface Deps {
   database: Database;
@@ -18,6 +25,14 @@ export interface Deps {
   publicUrl: string;
   externalJwt?: ExternalJwtConfig | undefined;
   operator?: OperatorGrant | undefined;
+  /** Shared counters (Redis) when several processes serve; in-process otherwise. */
+  rateLimiter?: RateLimiter | undefined;
+  abuseLimits?: AbuseLimits | undefined;
+  /** Origins invitees may be sent to after accepting. */
+  allowedAppOrigins?: readonly string[] | undefined;
+  allowPrivateWebhooks?: boolean | undefined;
+  /** Told after a commit that queued outbox messages: wakes this process's worker. */
+  onQueued?: (() => void) | undefined;
 }
 
 export interface Services {
@@ -29,19 +44,37 @@ export interface Services {
   resources: ResourceService;
   invitations: InvitationService;
   events: EventService;
+  webhooks: WebhookService;
+  rateLimiter: RateLimiter;
+  abuseLimits: AbuseLimits;
+  allowedAppOrigins: readonly string[];
 }
 
 /** Each service gets only the dependencies it uses. */
 export function createServices(deps: Deps): Services {
-  const { database, clock } = deps;
+  const { database, clock, keys } = deps;
+  const rateLimiter = deps.rateLimiter ?? new MemoryRateLimiter(clock);
+  const abuseLimits = deps.abuseLimits ?? DEFAULT_ABUSE_LIMITS;
+  const allowedAppOrigins = deps.allowedAppOrigins ?? [];
+  const onQueued = deps.onQueued ?? (() => {});
   return {
     authenticator: new Authenticator(deps),
     apiKeys: new ApiKeyService({ database, clock }),
-    organizations: new OrganizationService({ database, clock }),
+    organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock }),
     users: new UserService({ database, clock }),
     resources: new ResourceService({ database, clock }),
-    invitations: new InvitationService(deps),
+    invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, onQueued }),
     events: new EventService({ database }),
+    webhooks: new WebhookService({
+      database,
+      clock,
+      keys,
+      allowPrivateDestinations: deps.allowPrivateWebhooks ?? false,
+      onQueued,
+    }),
+    rateLimiter,
+    abuseLimits,
+    allowedAppOrigins,
   };
 }

@@ -153,6 +153,11 @@ export class Authenticator {
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     if (/^key_[0-9a-v]{20}$/.test(username)) return this.verifyKeyIdAndSecret(username, password);
+    return this.signInWithPassword(username, password);
+  }
+
+  /** Email or username and password; one answer for every failure, and the same time taken. */
+  async signInWithPassword(username: string, password: string): Promise<Principal> {
     const user = username.includes('@')
       ? await findUserByCanonicalEmail(this.#database.db, canonicalEmail(username))
       : await findUserByUsername(this.#database.db, username);

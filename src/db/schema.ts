@@ -89,6 +89,7 @@ export interface InvitationTable {
   last_sent_at: Timestamp | null;
   responded_at: Timestamp | null;
   responded_by_user_id: string | null;
+  remind_at: Timestamp | null;
   reminder_sent_at: Timestamp | null;
 }
 

@@ -7,6 +7,8 @@ export interface InstanceKeys {
   encryption: Buffer;
   /** HS256 key for the access tokens rsvp mints at /oauth/token. */
   jwtSigning: Uint8Array;
+  /** HMAC key for invitee-page session cookies and CSRF tokens. */
+  sessionSigning: Buffer;
 }
 
 function derive(master: string, purpose: string): Buffer {
@@ -35,5 +37,9 @@ export async function loadInstanceKeys(
       .executeTakeFirstOrThrow();
     master = row.value;
   }
-  return { encryption: derive(master, 'outbox-encryption'), jwtSigning: derive(master, 'jwt-signing') };
+  return {
+    encryption: derive(master, 'outbox-encryption'),
+    jwtSigning: derive(master, 'jwt-signing'),
+    sessionSigning: derive(master, 'session-signing'),
+  };
 }

@@ -38,6 +38,7 @@ export interface InvitationRecord {
   lastSentAt: Date | null;
   respondedAt: Date | null;
   respondedByUserId: string | null;
+  remindAt: Date | null;
   reminderSentAt: Date | null;
 }
 
@@ -77,6 +78,7 @@ function toRecord(row: Row): InvitationRecord {
     lastSentAt: row.last_sent_at === null ? null : toDate(row.last_sent_at),
     respondedAt: row.responded_at === null ? null : toDate(row.responded_at),
     respondedByUserId: row.responded_by_user_id,
+    remindAt: row.remind_at === null ? null : toDate(row.remind_at),
     reminderSentAt: row.reminder_sent_at === null ? null : toDate(row.reminder_sent_at),
   };
 }
@@ -110,6 +112,7 @@ function toRow(record: InvitationRecord): Row {
     last_sent_at: record.lastSentAt,
     responded_at: record.respondedAt,
     responded_by_user_id: record.respondedByUserId,
+    remind_at: record.remindAt,
     reminder_sent_at: record.reminderSentAt,
   };
 }
@@ -187,24 +190,20 @@ export async function expireDuePending(db: Executor, now: Date, limit: number): 
 }
 
 /**
- * Claims reminders: pending invitations that were emailed, have not been reminded since their
- * last send, and expire within `window`. The claim is the compare-and-set on `reminder_sent_at`.
+ * Claims due reminders: pending invitations whose email went out, whose reminder time has come,
+ * and that were not reminded since their last send. The claim is the compare-and-set on
+ * `reminder_sent_at`, so two sweepers never remind twice.
  */
-export async function claimReminders(
-  db: Executor,
-  now: Date,
-  windowMs: number,
-  limit: number,
-): Promise<InvitationRecord[]> {
+export async function claimReminders(db: Executor, now: Date, limit: number): Promise<InvitationRecord[]> {
   const due = db
     .selectFrom('invitations')
     .select('id')
+    .where('remind_at', '<=', now)
+    .where('reminder_sent_at', 'is', null)
     .where('status', '=', 'pending')
     .where('delivery_state', '=', 'sent')
-    .where('reminder_sent_at', 'is', null)
     .where('expires_at', '>', now)
-    .where('expires_at', '<=', new Date(now.getTime() + windowMs))
-    .orderBy('expires_at')
+    .orderBy('remind_at')
     .limit(limit);
   const rows = await db
     .updateTable('invitations')
@@ -292,6 +291,7 @@ export type InvitationChanges = Partial<{
   respondedAt: Date;
   respondedByUserId: string;
   inviteeUserId: string;
+  remindAt: Date | null;
   reminderSentAt: Date | null;
 }>;
 
@@ -312,6 +312,7 @@ function changesToRow(changes: InvitationChanges, now: Date) {
   if (changes.respondedAt !== undefined) set.responded_at = changes.respondedAt;
   if (changes.respondedByUserId !== undefined) set.responded_by_user_id = changes.respondedByUserId;
   if (changes.inviteeUserId !== undefined) set.invitee_user_id = changes.inviteeUserId;
+  if (changes.remindAt !== undefined) set.remind_at = changes.remindAt;
   if (changes.reminderSentAt !== undefined) set.reminder_sent_at = changes.reminderSentAt;
   return set;
 }

@@ -10,6 +10,7 @@ import type { InvitationStatus } from '../db/schema.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
 import { auditEvent, type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
+import { type AbuseLimits, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
@@ -96,12 +97,71 @@ export class InvitationService {
   readonly #clock: Clock;
   readonly #keys: InstanceKeys;
   readonly #publicUrl: string;
+  readonly #limiter: RateLimiter;
+  readonly #limits: AbuseLimits;
+  readonly #onQueued: () => void;
 
-  constructor(deps: { database: Database; clock: Clock; keys: InstanceKeys; publicUrl: string }) {
+  constructor(deps: {
+    database: Database;
+    clock: Clock;
+    keys: InstanceKeys;
+    publicUrl: string;
+    rateLimiter: RateLimiter;
+    abuseLimits: AbuseLimits;
+    /** Called after a commit that queued email, so the worker need not wait for its next poll. */
+    onQueued: () => void;
+  }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
     this.#keys = deps.keys;
     this.#publicUrl = deps.publicUrl;
+    this.#limiter = deps.rateLimiter;
+    this.#limits = deps.abuseLimits;
+    this.#onQueued = deps.onQueued;
+  }
+
+  /**
+   * The inviter's cap is taken for the whole request at once (all or nothing); the recipient
+   * cap row by row, so one over-invited address fails only its own row.
+   */
+  async #applyAbuseLimits(
+    principal: Principal,
+    prepared: PreparedRow[],
+    sendEmail: boolean,
+    results: Map<number, RowResult>,
+  ): Promise<PreparedRow[]> {
+    if (prepared.length === 0) return prepared;
+    const inviterRule = this.#limits.perInviter;
+    const inviter = await this.#limiter.consume(`inviter:${principal.user.id}`, inviterRule, prepared.length);
+    if (!inviter.allowed) {
+      throw tooManyRequests(
+        inviter,
+        inviterRule,
+        `You may create ${inviterRule.limit} invitations per ${describeWindow(inviterRule.windowMs)}; ` +
+          `${inviter.remaining} remain now and this request has ${prepared.length}.`,
+        'inviter_limit_reached',
+      );
+    }
+    if (!sendEmail) return prepared;
+    const rule = this.#limits.perRecipient;
+    const decisions = await Promise.all(
+      prepared.map((row) => this.#limiter.consume(recipientKey(row.emailCanonical), rule)),
+    );
+    return prepared.filter((row, i) => {
+      const decision = decisions[i]!;
+      if (decision.allowed) return true;
+      results.set(row.index, {
+        index: row.index,
+        ok: false,
+        error: tooManyRequests(
+          decision,
+          rule,
+          `${row.email} was sent ${rule.limit} invitation emails in the last ${describeWindow(rule.windowMs)}; try later.`,
+          'recipient_limit_reached',
+        ),
+      });
+      return false;
+    });
   }
 
   get #db() {
@@ -128,7 +188,12 @@ export class InvitationService {
     requireAdmin(access, 'invite people');
     const now = this.#clock.now();
     const results = new Map<number, RowResult>();
-    const prepared = await this.#prepareRows(principal, access, rows, now, results);
+    const prepared = await this.#applyAbuseLimits(
+      principal,
+      await this.#prepareRows(principal, access, rows, now, results),
+      options.sendEmail,
+      results,
+    );
     const organizationId = access.organization.id;
     const settings = access.organization.settings;
 
@@ -232,6 +297,7 @@ export class InvitationService {
           lastSentAt: options.sendEmail ? now : null,
           respondedAt: null,
           respondedByUserId: null,
+          remindAt: options.sendEmail ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now) : null,
           reminderSentAt: null,
         };
         pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
@@ -259,6 +325,7 @@ export class InvitationService {
       ]);
       await enqueue(trx, outbox);
     });
+    if (options.sendEmail) this.#onQueued();
     return rows.map((_, index) => results.get(index)!);
   }
 
@@ -491,6 +558,13 @@ export class InvitationService {
     }
     if (input.ttl_seconds !== undefined || input.expire_time !== undefined) {
       changes.expiresAt = resolveExpiry(input, now, access.organization.settings.default_ttl_seconds);
+      if (invitation.sendCount > 0 && invitation.reminderSentAt === null) {
+        changes.remindAt = remindAt(
+          changes.expiresAt,
+          access.organization.settings.reminder_before_expiry_seconds,
+          now,
+        );
+      }
     }
     if (input.message !== undefined) changes.message = input.message || null;
     if (input.metadata !== undefined) changes.metadata = input.metadata;
@@ -535,6 +609,28 @@ export class InvitationService {
         { extras: { limit: settings.max_sends_per_invitation } },
       );
     }
+    if (options.sendEmail) {
+      const resendRule = this.#limits.perInvitationResend;
+      const resends = await this.#limiter.consume(`resend:${invitation.id}`, resendRule);
+      if (!resends.allowed) {
+        throw tooManyRequests(
+          resends,
+          resendRule,
+          `An invitation may be resent ${resendRule.limit} times per ${describeWindow(resendRule.windowMs)}.`,
+          'resend_limit_reached',
+        );
+      }
+      const recipientRule = this.#limits.perRecipient;
+      const recipient = await this.#limiter.consume(recipientKey(invitation.emailCanonical), recipientRule);
+      if (!recipient.allowed) {
+        throw tooManyRequests(
+          recipient,
+          recipientRule,
+          `This address was sent ${recipientRule.limit} invitation emails in the last ${describeWindow(recipientRule.windowMs)}; try later.`,
+          'recipient_limit_reached',
+        );
+      }
+    }
     const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
     const ttlMs = (options.ttlSeconds ?? settings.default_ttl_seconds) * 1000;
     const changes: InvitationChanges = {
@@ -544,10 +640,13 @@ export class InvitationService {
       deliveryState: options.sendEmail ? 'queued' : 'not_sent',
       deliveryError: null,
       reminderSentAt: null,
+      remindAt: options.sendEmail
+        ? remindAt(new Date(now.getTime() + ttlMs), settings.reminder_before_expiry_seconds, now)
+        : null,
       ...(options.sendEmail ? { sendCount: invitation.sendCount + 1, lastSentAt: now } : {}),
     };
     try {
-      return await this.#db.transaction().execute(async (trx) => {
+      const result = await this.#db.transaction().execute(async (trx) => {
         await lockOrganization(trx, this.#database.engine, invitation.organizationId);
         const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
         if (!updated) throw await this.#conflictAfterRace(trx, id, false);
@@ -566,6 +665,8 @@ export class InvitationService {
         if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, token, now)]);
         return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }) };
       });
+      if (options.sendEmail) this.#onQueued();
+      return result;
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AppError(
@@ -758,18 +859,29 @@ export class InvitationService {
     );
   }
 
-  /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
-  async preview(token: string) {
+  /**
+   * Everything the invitee page shows for a link, whatever the invitation's state; throws 404
+   * for a link that matches nothing (never issued, or replaced by a resend).
+   */
+  async inspect(token: string) {
     const invitation = await this.#byToken(token);
     const status = effectiveStatus(invitation, this.#clock.now());
+    const [organization, inviter, resource] = await Promise.all([
+      findOrganization(this.#db, invitation.organizationId),
+      findUserById(this.#db, invitation.inviterUserId),
+      invitation.resourceId
+        ? findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
+        : undefined,
+    ]);
+    return { invitation, status, organization: organization!, inviter, resource };
+  }
+
+  /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
+  async preview(token: string) {
+    const { invitation, status, organization, inviter, resource } = await this.inspect(token);
     if (status !== 'pending') throw notPending(status);
-    const organization = await findOrganization(this.#db, invitation.organizationId);
-    const inviter = await findUserById(this.#db, invitation.inviterUserId);
-    const resource = invitation.resourceId
-      ? await findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
-      : undefined;
     return {
-      organization_name: organization!.name,
+      organization_name: organization.name,
       inviter_name: inviter?.displayName ?? inviter?.username ?? null,
       role: invitation.role,
       resource: resource ? { type: resource.type, name: resource.name } : null,
@@ -858,4 +970,22 @@ function resolveExpiry(
     return expiresAt;
   }
   return new Date(now.getTime() + (input.ttl_seconds ?? defaultTtlSeconds) * 1000);
+}
+
+/** Keyed by a hash: the limiter's store never holds an address. */
+function recipientKey(emailCanonical: string): string {
+  return `recipient:${sha256(emailCanonical)}`;
+}
+
+function describeWindow(ms: number): string {
+  if (ms % DAY === 0) return ms === DAY ? 'day' : `${ms / DAY} days`;
+  if (ms % HOUR === 0) return ms === HOUR ? 'hour' : `${ms / HOUR} hours`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
+/** When to remind before `expiresAt`; null when the organization sends no reminders or it is too late. */
+function remindAt(expiresAt: Date, beforeSeconds: number | null, now: Date): Date | null {
+  if (beforeSeconds === null) return null;
+  const at = new Date(expiresAt.getTime() - beforeSeconds * 1000);
+  return at > now ? at : null;
 }

@@ -1,6 +1,9 @@
 import type { Engine, Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
-import type { OrganizationSettings } from './organization.schemas.ts';
+import { type OrganizationSettings, OrganizationSettingsSchema } from './organization.schemas.ts';
+
+/** Settings added after an organization was stored read as their defaults. */
+const SETTING_DEFAULTS = OrganizationSettingsSchema.parse({});
 
 export interface OrganizationRecord {
   id: string;
@@ -28,7 +31,7 @@ function toRecord(row: Row): OrganizationRecord {
     uuid: row.uuid,
     slug: row.slug,
     name: row.name,
-    settings: JSON.parse(row.settings) as OrganizationSettings,
+    settings: { ...SETTING_DEFAULTS, ...(JSON.parse(row.settings) as Partial<OrganizationSettings>) },
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };

@@ -81,6 +81,28 @@ export const OrganizationSettingsSchema = z
       .max(100)
       .default(10)
       .describe('How many times one invitation may be sent, first send and resends together.'),
+    locale: z
+      .string()
+      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or fr')
+      .max(35)
+      .default('en')
+      .describe('Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.'),
+    app_url: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .nullable()
+      .default(null)
+      .describe(
+        'Where invitees land after accepting. Its origin must be in the instance allow-list ' +
+          '(`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.',
+      ),
+    reminder_before_expiry_seconds: z
+      .int()
+      .min(MIN_TTL_SECONDS)
+      .max(MAX_TTL_SECONDS)
+      .nullable()
+      .default(null)
+      .describe('Email a reminder this long before a sent, unanswered invitation expires; null sends none.'),
     roles: z.array(RoleDefinitionSchema).min(1).max(50).default(DEFAULT_ROLES),
     default_role: RoleName.default('member').describe('Role given when an invitation names none.'),
   })

@@ -22,9 +22,11 @@ import { catalogProblems, findRole, ownerRole } from './roles.ts';
 export class OrganizationService {
   readonly #database: Database;
   readonly #clock: Clock;
-  constructor(deps: { database: Database; clock: Clock }) {
+  readonly #allowedAppOrigins: readonly string[];
+  constructor(deps: { database: Database; clock: Clock; allowedAppOrigins: readonly string[] }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+    this.#allowedAppOrigins = deps.allowedAppOrigins;
   }
 
   /** Creates an organization with the caller as its owner. */
@@ -33,7 +35,7 @@ export class OrganizationService {
     input: { slug: string; name: string; settings?: Partial<OrganizationSettings> | undefined },
   ): Promise<{ organization: OrganizationRecord; role: string }> {
     const now = this.#clock.now();
-    const settings = validSettings(OrganizationSettingsSchema.parse(input.settings ?? {}));
+    const settings = validSettings(OrganizationSettingsSchema.parse(input.settings ?? {}), this.#allowedAppOrigins);
     const organization: OrganizationRecord = {
       id: newId('org', now),
       uuid: newUuid(),
@@ -103,7 +105,7 @@ export class OrganizationService {
     requireAdmin(access, 'change the organization');
     const current = access.organization;
     const now = this.#clock.now();
-    const settings = input.settings ? validSettings({ ...current.settings, ...input.settings }) : undefined;
+    const settings = input.settings ? validSettings({ ...current.settings, ...input.settings }, this.#allowedAppOrigins) : undefined;
     if (input.settings?.roles) {
       if (access.rank < ownerRole(current.settings.roles).rank) {
         throw new AppError(
@@ -158,8 +160,13 @@ export class OrganizationService {
   }
 }
 
-function validSettings(settings: OrganizationSettings): OrganizationSettings {
+function validSettings(settings: OrganizationSettings, allowedAppOrigins: readonly string[]): OrganizationSettings {
   const problems = catalogProblems(settings.roles);
+  if (settings.app_url !== null && !isAllowedAppUrl(settings.app_url, allowedAppOrigins)) {
+    problems.push(
+      `app_url's origin ${new URL(settings.app_url).origin} is not in this instance's APP_URL_ALLOWED_ORIGINS`,
+    );
+  }
   if (!findRole(settings.roles, settings.default_role)) {
     problems.push(`default_role "${settings.default_role}" is not in the role catalog`);
   }
@@ -169,4 +176,13 @@ function validSettings(settings: OrganizationSettings): OrganizationSettings {
     });
   }
   return settings;
+}
+
+/** Invitees are only ever sent to an app URL whose origin the operator listed: no open redirect. */
+export function isAllowedAppUrl(url: string, allowedOrigins: readonly string[]): boolean {
+  try {
+    return allowedOrigins.includes(new URL(url).origin);
+  } catch {
+    return false;
+  }
 }

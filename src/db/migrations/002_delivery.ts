@@ -23,7 +23,10 @@ export function delivery(engine: Engine) {
         .where(sql.ref('endpoint_id'), 'is not', null)
         .execute();
 
+      // When to remind, fixed at each send from the organization's setting; null for never.
+      await db.schema.alterTable('invitations').addColumn('remind_at', ts).execute();
       await db.schema.alterTable('invitations').addColumn('reminder_sent_at', ts).execute();
+      await db.schema.createIndex('invitations_remind_at').on('invitations').column('remind_at').execute();
       await db.schema
         .createIndex('invitations_pending_expiry')
         .on('invitations')

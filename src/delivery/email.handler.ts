@@ -1,0 +1,153 @@
+import type { Executor } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { transitionEvent } from '../events/event.repository.ts';
+import type { InstanceKeys } from '../instance/instance-keys.ts';
+import {
+  effectiveStatus,
+  findInvitation,
+  setDeliveryOutcome,
+} from '../invitations/invitation.repository.ts';
+import type { Clock } from '../lib/clock.ts';
+import { decrypt, sha256 } from '../lib/secrets.ts';
+import { findOrganization } from '../organizations/organization.repository.ts';
+import { findResourceInOrganization } from '../resources/resource.repository.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { emailLocale, renderInvitationEmail } from './email-templates.ts';
+import type { MailTransport } from './mail-transport.ts';
+import type { ClaimedMessage } from './outbox.repository.ts';
+import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
+
+export interface EmailPayload {
+  invitation_id: string;
+  send_number: number;
+  to: string;
+  locale: string | null;
+  sealed_accept_url: string;
+  kind?: 'invitation' | 'reminder';
+}
+
+/** A stable Message-ID per logical message: the same on every retry, different per send. */
+export function messageIdFor(dedupeKey: string, publicUrl: string): string {
+  return `<${sha256(dedupeKey).slice(0, 32)}@${new URL(publicUrl).hostname}>`;
+}
+
+/**
+ * Sends invitation and reminder emails. A message whose invitation was answered, revoked or
+ * sent again meanwhile is settled without sending: the invitee only ever gets a live link.
+ */
+export class EmailHandler implements OutboxHandler {
+  readonly maxAttempts = 10;
+  readonly #db: Executor;
+  readonly #clock: Clock;
+  readonly #keys: InstanceKeys;
+  readonly #transport: MailTransport;
+  readonly #from: string;
+  readonly #publicUrl: string;
+
+  constructor(deps: {
+    db: Executor;
+    clock: Clock;
+    keys: InstanceKeys;
+    transport: MailTransport;
+    from: string;
+    publicUrl: string;
+  }) {
+    this.#db = deps.db;
+    this.#clock = deps.clock;
+    this.#keys = deps.keys;
+    this.#transport = deps.transport;
+    this.#from = deps.from;
+    this.#publicUrl = deps.publicUrl;
+  }
+
+  /** 15 s, 30 s, 1 min … capped at an hour: about four hours over ten attempts. */
+  backoffMs(attempt: number): number {
+    return Math.min(15_000 * 2 ** (attempt - 1), 3_600_000);
+  }
+
+  async deliver(message: ClaimedMessage): Promise<AttemptResult> {
+    const payload = message.payload as unknown as EmailPayload;
+    const invitation = await findInvitation(this.#db, payload.invitation_id);
+    if (!invitation) return { ok: true, skipped: 'invitation deleted' };
+    if (invitation.sendCount !== payload.send_number) return { ok: true, skipped: 'sent again since' };
+    const status = effectiveStatus(invitation, this.#clock.now());
+    if (status !== 'pending') return { ok: true, skipped: `invitation ${status}` };
+    const organization = await findOrganization(this.#db, invitation.organizationId);
+    if (!organization) return { ok: true, skipped: 'organization deleted' };
+    const inviter = await findUserById(this.#db, invitation.inviterUserId);
+    const resource = invitation.resourceId
+      ? await findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
+      : undefined;
+    const locale = emailLocale(invitation.locale, organization.settings.locale);
+    const email = renderInvitationEmail(
+      {
+        kind: payload.kind ?? 'invitation',
+        organizationName: organization.name,
+        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        role: invitation.role,
+        resource: resource ? { type: resource.type, name: resource.name } : null,
+        actions: invitation.actions,
+        message: invitation.message,
+        expiresAt: invitation.expiresAt,
+        acceptUrl: decrypt(this.#keys.encryption, payload.sealed_accept_url),
+      },
+      locale,
+    );
+    try {
+      await this.#transport.send({
+        messageId: messageIdFor(message.dedupeKey, this.#publicUrl),
+        from: this.#from,
+        to: invitation.email,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        headers: {
+          'X-Rsvp-Invitation-Id': invitation.id,
+          'Auto-Submitted': 'auto-generated',
+          'Content-Language': email.locale,
+        },
+      });
+      return { ok: true };
+    } catch (error) {
+      const { message: reason, permanent } = error as { message: string; permanent?: boolean };
+      return { ok: false, error: reason, permanent: permanent === true };
+    }
+  }
+
+  async settled(
+    trx: Executor,
+    message: ClaimedMessage,
+    settlement: Settlement,
+    result: AttemptResult,
+  ): Promise<void> {
+    if ((result.ok && result.skipped) || settlement === 'retry') return;
+    const payload = message.payload as unknown as EmailPayload;
+    const now = this.#clock.now();
+    if (payload.kind === 'reminder') {
+      if (settlement !== 'done') return;
+      const invitation = await findInvitation(trx, payload.invitation_id);
+      if (invitation) {
+        await recordEvents(trx, [
+          transitionEvent(invitation, 'invitation.reminded', null, null, null, now, {
+            send_number: payload.send_number,
+          }),
+        ]);
+      }
+      return;
+    }
+    const failed = settlement === 'dead';
+    const error = failed ? (result as { error: string }).error : null;
+    const updated = await setDeliveryOutcome(trx, payload.invitation_id, payload.send_number, now, {
+      state: failed ? 'failed' : 'sent',
+      error,
+    });
+    if (!updated) return;
+    await recordEvents(trx, [
+      transitionEvent(updated, failed ? 'invitation.delivery_failed' : 'invitation.sent', null, null, null, now, {
+        send_number: payload.send_number,
+        message_id: messageIdFor(message.dedupeKey, this.#publicUrl),
+        ...(failed ? { error } : {}),
+      }),
+    ]);
+  }
+}

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, Executor } from '../db/database.ts';
+import type { Clock } from '../lib/clock.ts';
+import { type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
+
+export type AttemptResult =
+  | { ok: true; skipped?: string; statusCode?: number }
+  | { ok: false; error: string; permanent: boolean; statusCode?: number | null };
+
+export type Settlement = 'done' | 'retry' | 'dead';
+
+/** Delivers one kind of outbox message. */
+export interface OutboxHandler {
+  /** Attempts delivery; never throws for delivery trouble, it reports it. */
+  deliver(message: ClaimedMessage): Promise<AttemptResult & { durationMs?: number }>;
+  /** Runs in the transaction that settles the message: state changes and events that follow. */
+  settled(trx: Executor, message: ClaimedMessage, settlement: Settlement, result: AttemptResult, durationMs: number): Promise<void>;
+  /** Attempts in all, the first included, before a message is dead. */
+  readonly maxAttempts: number;
+  /** Wait before attempt `attempt + 1`, without jitter. */
+  backoffMs(attempt: number): number;
+}
+
+export interface WorkerLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface OutboxWorkerOptions {
+  database: Database;
+  clock: Clock;
+  handlers: { email: OutboxHandler; webhook: OutboxHandler };
+  logger: WorkerLogger;
+  batchSize?: number;
+  /** A claim lapses after this long; longer than any single delivery may take. */
+  leaseMs?: number;
+  pollMs?: number;
+}
+
+/** ±20 %: retries of many messages that failed together spread out instead of stampeding. */
+function withJitter(ms: number): number {
+  return Math.round(ms * (0.8 + Math.random() * 0.4));
+}
+
+/**
+ * Delivers outbox messages at least once. Each process runs one; on PostgreSQL several share
+ * the table through claims (SKIP LOCKED), and a claim whose holder died lapses and is taken
+ * over. A message's dedupe key gives it a stable Message-ID or webhook-id, so the rare
+ * redelivery after a crash is recognisable as the same message.
+ */
+export class OutboxWorker {
+  readonly id = `wrk_${randomBytes(6).toString('hex')}`;
+  readonly #options: Required<OutboxWorkerOptions>;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #stopped = true;
+  #wake: (() => void) | undefined;
+
+  constructor(options: OutboxWorkerOptions) {
+    this.#options = { batchSize: 25, leaseMs: 120_000, pollMs: 500, ...options };
+  }
+
+  /** Claims one batch and delivers it; the number of messages handled. */
+  async runOnce(): Promise<number> {
+    const { database, clock, batchSize, leaseMs } = this.#options;
+    const now = clock.now();
+    const claimed = await database.db
+      .transaction()
+      .execute((trx) =>
+        claimDue(trx, database.engine, {
+          workerId: this.id,
+          now,
+          leaseUntil: new Date(now.getTime() + leaseMs),
+          limit: batchSize,
+        }),
+      );
+    await Promise.all(claimed.map((message) => this.#handle(message)));
+    return claimed.length;
+  }
+
+  /** Runs batches until nothing is due: for tests and for the CLI. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const handled = await this.runOnce();
+      if (handled === 0) return total;
+      total += handled;
+    }
+  }
+
+  async #handle(message: ClaimedMessage): Promise<void> {
+    const { database, clock, handlers, logger } = this.#options;
+    const handler = handlers[message.kind];
+    const started = performance.now();
+    let result: AttemptResult;
+    try {
+      result = await handler.deliver(message);
+    } catch (error) {
+      result = { ok: false, error: `internal error: ${(error as Error).message}`, permanent: false };
+      logger.error({ err: error, outbox_id: message.id }, 'outbox handler failed');
+    }
+    const durationMs = Math.round(performance.now() - started);
+    const now = clock.now();
+    const settlement: Settlement = result.ok
+      ? 'done'
+      : result.permanent || message.attempts >= handler.maxAttempts
+        ? 'dead'
+        : 'retry';
+    try {
+      await database.db.transaction().execute(async (trx) => {
+        const mine = await settle(
+          trx,
+          message.id,
+          this.id,
+          now,
+          settlement === 'done'
+            ? { status: 'done' }
+            : settlement === 'dead'
+              ? { status: 'dead', error: (result as { error: string }).error }
+              : {
+                  status: 'pending',
+                  error: (result as { error: string }).error,
+                  nextAttemptAt: new Date(now.getTime() + withJitter(handler.backoffMs(message.attempts))),
+                },
+        );
+        if (!mine) throw new LostClaim();
+        await handler.settled(trx, message, settlement, result, durationMs);
+      });
+    } catch (error) {
+      if (error instanceof LostClaim) {
+        logger.warn({ outbox_id: message.id }, 'outbox claim lapsed before settling; the new holder decides');
+        return;
+      }
+      throw error;
+    }
+    if (settlement === 'dead') {
+      logger.warn({ outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error }, 'outbox message is dead');
+    }
+  }
+
+  /** Polls until stopped; `nudge()` wakes it early when work was just queued. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    const loop = async () => {
+      while (!this.#stopped) {
+        let handled = 0;
+        try {
+          handled = await this.runOnce();
+        } catch (error) {
+          this.#options.logger.error({ err: error }, 'outbox batch failed');
+        }
+        if (handled > 0 || this.#stopped) continue;
+        await new Promise<void>((resolve) => {
+          this.#wake = resolve;
+          this.#timer = setTimeout(resolve, this.#options.pollMs);
+        });
+        this.#wake = undefined;
+      }
+    };
+    this.#running = loop();
+  }
+
+  nudge(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#wake?.();
+  }
+
+  /** Finishes the batch in hand, then stops. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.nudge();
+    await this.#running;
+  }
+}
+
+class LostClaim extends Error {}

@@ -1,0 +1,105 @@
+import type { Database } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { transitionEvent } from '../events/event.repository.ts';
+import { claimReminders, expireDuePending } from '../invitations/invitation.repository.ts';
+import type { Clock } from '../lib/clock.ts';
+import { newId } from '../lib/ids.ts';
+import { enqueue, latestEmailPayload, type OutboxMessage } from './outbox.repository.ts';
+import type { WorkerLogger } from './outbox.worker.ts';
+
+const BATCH = 500;
+
+/**
+ * Writes down what time already decided: pending invitations past their expiry become expired
+ * (with their `invitation.expired` event and webhooks), and due reminders are queued. Reads
+ * never wait for it (an unexpired-looking row past its time already reads as expired); every
+ * change is a compare-and-set, so any number of processes may sweep at once.
+ */
+export class Sweeper {
+  readonly #database: Database;
+  readonly #clock: Clock;
+  readonly #logger: WorkerLogger;
+  readonly #intervalMs: number;
+  readonly #onQueued: () => void;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<unknown> | undefined;
+
+  constructor(deps: {
+    database: Database;
+    clock: Clock;
+    logger: WorkerLogger;
+    intervalMs: number;
+    onQueued: () => void;
+  }) {
+    this.#database = deps.database;
+    this.#clock = deps.clock;
+    this.#logger = deps.logger;
+    this.#intervalMs = deps.intervalMs;
+    this.#onQueued = deps.onQueued;
+  }
+
+  async runOnce(): Promise<{ expired: number; reminded: number }> {
+    let expired = 0;
+    let reminded = 0;
+    for (;;) {
+      const now = this.#clock.now();
+      const batch = await this.#database.db.transaction().execute(async (trx) => {
+        const lapsed = await expireDuePending(trx, now, BATCH);
+        await recordEvents(
+          trx,
+          lapsed.map((invitation) =>
+            transitionEvent(invitation, 'invitation.expired', 'pending', 'expired', null, now, { reason: 'lapsed' }),
+          ),
+        );
+        return lapsed.length;
+      });
+      expired += batch;
+      if (batch < BATCH) break;
+    }
+    for (;;) {
+      const now = this.#clock.now();
+      const batch = await this.#database.db.transaction().execute(async (trx) => {
+        const due = await claimReminders(trx, now, BATCH);
+        const messages: OutboxMessage[] = [];
+        for (const invitation of due) {
+          const sent = await latestEmailPayload(trx, invitation.id, invitation.sendCount);
+          if (!sent) continue;
+          messages.push({
+            id: newId('obx', now),
+            kind: 'email',
+            topic: 'invitation.reminder',
+            organizationId: invitation.organizationId,
+            invitationId: invitation.id,
+            dedupeKey: `invitation-reminder:${invitation.id}:${invitation.sendCount}`,
+            payload: { ...sent, kind: 'reminder' },
+            createdAt: now,
+          });
+        }
+        await enqueue(trx, messages);
+        return { claimed: due.length, queued: messages.length };
+      });
+      reminded += batch.queued;
+      if (batch.claimed < BATCH) break;
+    }
+    if (reminded > 0) this.#onQueued();
+    if (expired > 0 || reminded > 0) this.#logger.info({ expired, reminded }, 'sweep');
+    return { expired, reminded };
+  }
+
+  start(): void {
+    const tick = () => {
+      this.#running = this.runOnce()
+        .catch((error) => this.#logger.error({ err: error }, 'sweep failed'))
+        .finally(() => {
+          if (this.#timer !== undefined) this.#timer = setTimeout(tick, this.#intervalMs);
+        });
+    };
+    this.#timer = setTimeout(tick, 0);
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#running;
+  }
+}

@@ -1,0 +1,358 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '../auth/principal.ts';
+import type { Database } from '../db/database.ts';
+import type { App } from '../http/app-types.ts';
+import { tooManyRequests } from '../http/rate-limiter.ts';
+import type { InvitationRecord } from '../invitations/invitation.repository.ts';
+import type { Clock } from '../lib/clock.ts';
+import { canonicalEmail, maskEmail } from '../lib/email.ts';
+import { AppError } from '../lib/errors.ts';
+import { findOrganization } from '../organizations/organization.repository.ts';
+import { isAllowedAppUrl } from '../organizations/organization.service.ts';
+import type { Services } from '../services.ts';
+import { findUserById, type UserRecord } from '../users/user.repository.ts';
+import type { BrowserSessions } from './browser-session.ts';
+import { type Html, html, page } from './layout.ts';
+
+type Inspection = Awaited<ReturnType<Services['invitations']['inspect']>>;
+
+const TokenForm = z.object({ token: z.string().max(200), csrf: z.string().max(200).optional() });
+const SignInForm = TokenForm.extend({ email: z.string().max(320), password: z.string().max(256) });
+const SignUpForm = TokenForm.extend({
+  display_name: z.string().max(200).optional(),
+  password: z.string().max(256),
+});
+
+/**
+ * The pages an emailed link opens. GET and HEAD only read (a link scanner that follows the
+ * link consumes nothing); every change is a POST carrying a CSRF token. No JavaScript.
+ */
+export function inviteeRoutes(
+  app: App,
+  services: Services,
+  deps: { database: Database; clock: Clock; sessions: BrowserSessions; publicUrl: string },
+) {
+  const { sessions } = deps;
+  const formAction = ["'self'", ...services.allowedAppOrigins].join(' ');
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.url.startsWith('/invite')) return;
+    reply.header('cache-control', 'no-store');
+    // The token is in the URL: never let it leave in a Referer.
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header(
+      'content-security-policy',
+      `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+    );
+    const rule = services.abuseLimits.perClientAddress;
+    const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
+    if (!decision.allowed) {
+      const error = tooManyRequests(decision, rule, 'Too many requests from your address; wait a moment.');
+      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+      return reply
+        .code(429)
+        .type('text/html; charset=utf-8')
+        .send(page({ title: 'Slow down', body: messageCard('Too many requests', error.message, true) }));
+    }
+  });
+
+  const send = (reply: FastifyReply, status: number, title: string, body: Html) =>
+    reply.code(status).type('text/html; charset=utf-8').send(page({ title, body }));
+
+  async function signedInUser(request: FastifyRequest): Promise<UserRecord | null> {
+    const userId = sessions.userId(request);
+    if (!userId) return null;
+    const user = await findUserById(deps.database.db, userId);
+    return user?.status === 'active' ? user : null;
+  }
+
+  const principalFor = (request: FastifyRequest, user: UserRecord): Principal => ({
+    method: 'session',
+    user,
+    apiKeyId: null,
+    scopes: 'all',
+    client: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null },
+  });
+
+  /** Renders the page for `token` as the current visitor sees it, with an optional notice. */
+  async function renderInvitation(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    notice?: { status: number; title: string; detail: string },
+  ) {
+    let inspection: Inspection;
+    try {
+      inspection = await services.invitations.inspect(token);
+    } catch (error) {
+      if (error instanceof AppError && error.status === 404) {
+        return send(
+          reply,
+          404,
+          'Link not valid',
+          messageCard(
+            'This link is not valid',
+            'It may have been mistyped, or the invitation was sent again with a new link: use the most recent email.',
+          ),
+        );
+      }
+      throw error;
+    }
+    if (inspection.status !== 'pending') return send(reply, 410, 'Invitation closed', closedCard(inspection));
+    const user = await signedInUser(request);
+    const csrf = sessions.csrfToken(request, reply);
+    const cards: Html[] = [summaryCard(inspection)];
+    if (notice) cards.unshift(messageCard(notice.title, notice.detail, true));
+    const { invitation } = inspection;
+    if (user && user.emailCanonical === invitation.emailCanonical) {
+      cards.push(html`<section class="card" aria-labelledby="respond">
+<h2 id="respond">Your answer</h2>
+<p>Signed in as ${user.email}.</p>
+<div class="row">
+<form method="post" action="/invite/accept">${hidden(token, csrf)}<button class="primary" type="submit">Accept invitation</button></form>
+<form method="post" action="/invite/decline">${hidden(token, csrf)}<button type="submit">Decline</button></form>
+</div>
+</section>`);
+    } else if (user) {
+      cards.push(html`<section class="card error" aria-labelledby="mismatch">
+<h2 id="mismatch">This invitation is for another address</h2>
+<p>You are signed in as ${user.email}, but the invitation was sent to ${maskEmail(invitation.email)}.
+Sign out, then sign in or create an account with that address. The invitation stays open.</p>
+<form method="post" action="/invite/sign-out">${hidden(token, csrf)}<button type="submit">Sign out and switch account</button></form>
+</section>`);
+    } else {
+      cards.push(html`<section class="card" aria-labelledby="signin">
+<h2 id="signin">Sign in to answer</h2>
+<p class="muted">The invitation was sent to ${maskEmail(invitation.email)}; sign in with that address.</p>
+<form method="post" action="/invite/sign-in">${hidden(token, csrf)}
+<label>Email<input type="email" name="email" autocomplete="username" required></label>
+<label>Password<input type="password" name="password" autocomplete="current-password" required></label>
+<button class="primary" type="submit">Sign in</button>
+</form>
+</section>
+<section class="card" aria-labelledby="signup">
+<h2 id="signup">New here? Create your account</h2>
+<p class="muted">Your account will use the invited address, ${maskEmail(invitation.email)}.</p>
+<form method="post" action="/invite/sign-up">${hidden(token, csrf)}
+<label>Your name<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>
+<label>Choose a password (8 characters or more)<input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
+<button type="submit">Create account</button>
+</form>
+</section>`);
+    }
+    return send(reply, notice?.status ?? 200, 'Invitation', html`${cards}`);
+  }
+
+  /** Parses a form POST and checks its CSRF token and origin; null after answering the failure. */
+  function checkedForm<T extends z.ZodType>(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    schema: T,
+  ): z.output<T> | null {
+    const parsed = schema.safeParse(request.body ?? {});
+    if (!parsed.success) {
+      send(reply, 400, 'Bad request', messageCard('Something is missing', 'The form was incomplete; go back and try again.', true));
+      return null;
+    }
+    const origin = request.headers.origin;
+    const sameOrigin = origin === undefined || origin === new URL(deps.publicUrl).origin || origin === `${request.protocol}://${request.host}`;
+    if (!sameOrigin || !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)) {
+      send(
+        reply,
+        403,
+        'Form expired',
+        messageCard(
+          'This form has expired',
+          'Open the invitation link again and retry. (The form must be sent from this site, with cookies enabled.)',
+          true,
+        ),
+      );
+      return null;
+    }
+    return parsed.data;
+  }
+
+  const formRoute = { config: { auth: 'public' as const }, schema: { hide: true } };
+
+  app.get('/invite', {
+    ...formRoute,
+    schema: { hide: true, querystring: z.object({ token: z.string().max(200).default('') }) },
+    handler: async (request, reply) => renderInvitation(request, reply, request.query.token),
+  });
+
+  app.post('/invite/sign-in', {
+    ...formRoute,
+    handler: async (request, reply) => {
+      const form = checkedForm(request, reply, SignInForm);
+      if (!form) return reply;
+      const rule = services.abuseLimits.signIn;
+      const decision = await services.rateLimiter.consume(
+        `sign-in:${request.ip}:${canonicalEmail(form.email)}`,
+        rule,
+      );
+      if (!decision.allowed) {
+        reply.header('retry-after', String(decision.resetSeconds));
+        return renderInvitation(request, reply, form.token, {
+          status: 429,
+          title: 'Too many attempts',
+          detail: `Wait ${Math.ceil(decision.resetSeconds / 60)} minutes before trying again.`,
+        });
+      }
+      try {
+        const principal = await services.authenticator.signInWithPassword(form.email.trim(), form.password);
+        sessions.signIn(reply, principal.user.id);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status !== 401) throw error;
+        return renderInvitation(request, reply, form.token, {
+          status: 401,
+          title: 'Sign-in failed',
+          detail: 'Wrong email or password.',
+        });
+      }
+      return reply.redirect(inviteUrl(form.token), 303);
+    },
+  });
+
+  app.post('/invite/sign-up', {
+    ...formRoute,
+    handler: async (request, reply) => {
+      const form = checkedForm(request, reply, SignUpForm);
+      if (!form) return reply;
+      if (form.password.length < 8) {
+        return renderInvitation(request, reply, form.token, {
+          status: 422,
+          title: 'Password too short',
+          detail: 'Choose a password of 8 characters or more.',
+        });
+      }
+      let inspection: Inspection;
+      try {
+        inspection = await services.invitations.inspect(form.token);
+      } catch {
+        return renderInvitation(request, reply, form.token);
+      }
+      if (inspection.status !== 'pending') return renderInvitation(request, reply, form.token);
+      try {
+        const user = await services.users.register(
+          deps.database.db,
+          {
+            email: inspection.invitation.email,
+            password: form.password,
+            display_name: form.display_name?.trim() || undefined,
+          },
+          { instanceAdmin: false },
+        );
+        sessions.signIn(reply, user.id);
+      } catch (error) {
+        if (!(error instanceof AppError) || error.status !== 409) throw error;
+        return renderInvitation(request, reply, form.token, {
+          status: 409,
+          title: 'You already have an account',
+          detail: `An account exists for ${maskEmail(inspection.invitation.email)}: sign in instead.`,
+        });
+      }
+      return reply.redirect(inviteUrl(form.token), 303);
+    },
+  });
+
+  app.post('/invite/sign-out', {
+    ...formRoute,
+    handler: async (request, reply) => {
+      const form = checkedForm(request, reply, TokenForm);
+      if (!form) return reply;
+      sessions.signOut(reply);
+      return reply.redirect(inviteUrl(form.token), 303);
+    },
+  });
+
+  for (const answer of ['accept', 'decline'] as const) {
+    app.post(`/invite/${answer}`, {
+      ...formRoute,
+      handler: async (request, reply) => {
+        const form = checkedForm(request, reply, TokenForm);
+        if (!form) return reply;
+        const user = await signedInUser(request);
+        if (!user) return reply.redirect(inviteUrl(form.token), 303);
+        let invitation: InvitationRecord;
+        try {
+          invitation =
+            answer === 'accept'
+              ? await services.invitations.accept(principalFor(request, user), { token: form.token })
+              : await services.invitations.decline(principalFor(request, user), { token: form.token });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.status >= 500) throw error;
+          return renderInvitation(request, reply, form.token, {
+            status: error.status,
+            title: error.title,
+            detail: error.message,
+          });
+        }
+        const organization = await findOrganization(deps.database.db, invitation.organizationId);
+        if (answer === 'decline') {
+          return send(reply, 200, 'Declined', messageCard('Invitation declined', 'Nothing was shared with you, and the inviter will see that you declined.'));
+        }
+        const appUrl = organization?.settings.app_url ?? null;
+        if (appUrl && isAllowedAppUrl(appUrl, services.allowedAppOrigins)) {
+          return reply.redirect(appUrl, 303);
+        }
+        return send(
+          reply,
+          200,
+          'Welcome',
+          messageCard(
+            'Invitation accepted',
+            invitation.resourceId
+              ? 'You now have access to what was shared with you.'
+              : `You are now a member of ${organization?.name ?? 'the organization'}.`,
+          ),
+        );
+      },
+    });
+  }
+}
+
+function inviteUrl(token: string): string {
+  return `/invite?token=${encodeURIComponent(token)}`;
+}
+
+function hidden(token: string, csrf: string): Html {
+  return html`<input type="hidden" name="token" value="${token}"><input type="hidden" name="csrf" value="${csrf}">`;
+}
+
+function messageCard(title: string, detail: string, error = false): Html {
+  return html`<section class="card${error ? ' error' : ''}" role="${error ? 'alert' : 'status'}"><h1>${title}</h1><p>${detail}</p></section>`;
+}
+
+function summaryCard({ invitation, organization, inviter, resource }: Inspection): Html {
+  const inviterName = inviter?.displayName ?? inviter?.username ?? 'Someone';
+  const what = resource
+    ? html`${inviterName} invited you to the ${resource.type} <strong>${resource.name}</strong> in <strong>${organization.name}</strong>.`
+    : html`${inviterName} invited you to join <strong>${organization.name}</strong>.`;
+  return html`<section class="card" aria-labelledby="title">
+<h1 id="title">You are invited</h1>
+<p>${what}</p>
+<dl>
+${resource ? html`<dt>Permissions</dt><dd>${(invitation.actions ?? []).join(', ')}</dd>` : html`<dt>Role</dt><dd>${invitation.role}</dd>`}
+<dt>Expires</dt><dd><time datetime="${invitation.expiresAt.toISOString()}">${invitation.expiresAt.toUTCString()}</time></dd>
+</dl>
+${invitation.message ? html`<p class="muted">${inviterName} wrote:</p><blockquote>${invitation.message}</blockquote>` : ''}
+</section>`;
+}
+
+function closedCard({ invitation, status, organization, inviter }: Inspection): Html {
+  const inviterName = inviter?.displayName ?? inviter?.username ?? 'the person who invited you';
+  switch (status) {
+    case 'expired':
+      return messageCard(
+        'This invitation has expired',
+        `The invitation to ${organization.name} expired on ${invitation.expiresAt.toUTCString()}. Ask ${inviterName} to send it again.`,
+      );
+    case 'revoked':
+      return messageCard('This invitation was withdrawn', `${organization.name} withdrew this invitation.`);
+    case 'accepted':
+      return messageCard('This invitation was already accepted', `It has been used; you can sign in to ${organization.name} directly.`);
+    default:
+      return messageCard('This invitation was declined', `It can no longer be accepted. Ask ${inviterName} for a new one.`);
+  }
+}
