@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
-import { buildApp } from '../src/app.ts';
+import { type AppOptions, buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
-import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
+import { type InstanceKeys, loadInstanceKeys } from '../src/instance/instance-keys.ts';
+import type { Deps } from '../src/services.ts';
 import { ManualClock } from '../src/lib/clock.ts';
 import { findUserById } from '../src/users/user.repository.ts';
 
@@ -40,6 +41,7 @@ export async function freshDatabase(): Promise<{
 }
 
 export interface Harness {
+  keys: InstanceKeys;
   app: Awaited<ReturnType<typeof buildApp>>['app'];
   services: Awaited<ReturnType<typeof buildApp>>['services'];
   database: Database;
@@ -58,11 +60,16 @@ export interface Harness {
   user: (email: string, role?: string) => Promise<{ id: string; key: string; email: string }>;
 }
 
-export async function harness(): Promise<Harness> {
+export async function harness(
+  options: { deps?: Partial<Deps>; app?: AppOptions } = {},
+): Promise<Harness> {
   const { database, drop } = await freshDatabase();
   const clock = new ManualClock(new Date('2026-11-23T12:00:00.000Z'));
   const keys = await loadInstanceKeys(database, undefined);
-  const { app, services } = await buildApp({ database, keys, clock, publicUrl: 'http://rsvp.test' });
+  const { app, services } = await buildApp(
+    { database, keys, clock, publicUrl: 'http://rsvp.test', ...options.deps },
+    options.app,
+  );
   await app.ready();
   const boot = await bootstrap(database, services, {
     email: 'owner@acme.test',
@@ -106,6 +113,7 @@ export async function harness(): Promise<Harness> {
     return { id: created.body.id, key: secret, email };
   };
   return {
+    keys,
     app,
     services,
     database,

@@ -1,0 +1,64 @@
+import { type ParsedMail, simpleParser } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+
+export interface ReceivedMail {
+  messageId: string;
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: ParsedMail['headers'];
+}
+
+/**
+ * A real SMTP server on loopback, in the test process. Recipients whose local part starts
+ * with `bounce` are refused with 550, as a receiving server refuses an unknown mailbox.
+ */
+export async function startSmtpServer(): Promise<{
+  url: string;
+  received: ReceivedMail[];
+  close: () => Promise<void>;
+}> {
+  const received: ReceivedMail[] = [];
+  const server = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onRcptTo(address, _session, callback) {
+      if (address.address.startsWith('bounce')) {
+        const error = new Error('5.1.1 mailbox unavailable') as Error & { responseCode: number };
+        error.responseCode = 550;
+        return callback(error);
+      }
+      callback();
+    },
+    onData(stream, _session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push({
+            messageId: mail.messageId ?? '',
+            to: (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '',
+            subject: mail.subject ?? '',
+            text: mail.text ?? '',
+            html: typeof mail.html === 'string' ? mail.html : '',
+            headers: mail.headers,
+          });
+          callback();
+        })
+        .catch(callback);
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as { port: number };
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The invitation link in an email's text. */
+export function linkIn(mail: ReceivedMail): string {
+  const match = /https?:\/\/\S+\/invite\?token=rsvp_it_\w+/.exec(mail.text);
+  if (!match) throw new Error(`no invitation link in: ${mail.text}`);
+  return match[0];
+}
