@@ -39,8 +39,9 @@ export function inviteeRoutes(
   app.addHook('onRequest', async (request, reply) => {
     if (!request.url.startsWith('/invite')) return;
     reply.header('cache-control', 'no-store');
-    // The token is in the URL: never let it leave in a Referer.
-    reply.header('referrer-policy', 'no-referrer');
+    // The token is in the URL: it must never leave in a Referer. `same-origin` (not
+    // `no-referrer`) keeps the browser sending a real Origin on our own form posts.
+    reply.header('referrer-policy', 'same-origin');
     reply.header(
       'content-security-policy',
       `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
