@@ -8,7 +8,11 @@ import { openDatabase } from '../src/db/database.ts';
 import { systemClock } from '../src/lib/clock.ts';
 
 const database = openDatabase({ url: ':memory:' });
-const keys = { encryption: Buffer.alloc(32), jwtSigning: new Uint8Array(32), sessionSigning: Buffer.alloc(32) };
+const keys = {
+  encryption: Buffer.alloc(32),
+  jwtSigning: new Uint8Array(32),
+  sessionSigning: Buffer.alloc(32),
+};
 const { app } = await buildApp({ database, keys, clock: systemClock, publicUrl: 'http://localhost:8080' });
 await app.ready();
 const document = `${JSON.stringify(app.swagger(), null, 2)}\n`;

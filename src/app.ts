@@ -23,16 +23,16 @@ import { sendProblem, toAppError } from './http/problem.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
-import { BrowserSessions } from './pages/browser-session.ts';
-import { devMailboxRoutes } from './pages/dev-mailbox.routes.ts';
-import { inviteeRoutes } from './pages/invitee.routes.ts';
-import { webhookRoutes } from './webhooks/webhook.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { membershipRoutes } from './memberships/membership.routes.ts';
 import { organizationRoutes } from './organizations/organization.routes.ts';
+import { BrowserSessions } from './pages/browser-session.ts';
+import { devMailboxRoutes } from './pages/dev-mailbox.routes.ts';
+import { inviteeRoutes } from './pages/invitee.routes.ts';
 import { resourceRoutes } from './resources/resource.routes.ts';
 import { createServices, type Deps, type Services } from './services.ts';
 import { userRoutes } from './users/user.routes.ts';
+import { webhookRoutes } from './webhooks/webhook.routes.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -125,7 +125,10 @@ export async function buildApp(
       apiKey: typeof apiKey === 'string' ? apiKey : undefined,
     });
     if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
-    request.principal.client = { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null };
+    request.principal.client = {
+      ip: request.ip,
+      userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+    };
     if (auth !== 'authenticated' && !hasScope(request.principal, auth.scope)) {
       throw new AppError(
         403,
@@ -221,15 +224,21 @@ export async function buildApp(
     webhookRoutes(api, services);
     done();
   });
-  await app.register(async (scoped) => {
-    const sessions = new BrowserSessions({ key: deps.keys.sessionSigning, clock: deps.clock, publicUrl: deps.publicUrl });
+  await app.register((scoped, _options, done) => {
+    const sessions = new BrowserSessions({
+      key: deps.keys.sessionSigning,
+      clock: deps.clock,
+      publicUrl: deps.publicUrl,
+    });
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
       database: deps.database,
       clock: deps.clock,
       sessions,
       publicUrl: deps.publicUrl,
     });
-    if (options.devMailbox) devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, deps.database);
+    if (options.devMailbox)
+      devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, deps.database);
+    done();
   });
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

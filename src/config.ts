@@ -53,7 +53,10 @@ const ConfigSchema = z.object({
   SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
   SMTP_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   MAIL_FROM: z.string().max(320).optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'redis://host:6379').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'redis://host:6379')
+    .optional(),
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
   WORKERS: flag.default(true),

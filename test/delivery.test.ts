@@ -169,7 +169,9 @@ describe('delivery', () => {
     const listed = await h.call('GET', '/v1/organizations/acme/invitations?delivery_state=failed');
     expect(listed.body.invitations.map((inv: { id: string }) => inv.id)).toEqual([created.body.id]);
 
-    const resent = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} });
+    const resent = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {
+      body: {},
+    });
     expect(resent.status).toBe(200);
     expect(resent.body.delivery_state).toBe('queued');
     expect(resent.body.delivery_error).toBeNull();
@@ -228,7 +230,9 @@ describe('delivery', () => {
     await delivery.worker.drain();
     const types = receiver.hooks.map((hook) => JSON.parse(hook.body).type);
     expect(types).toEqual(expect.arrayContaining(['invitation.accepted', 'membership.created']));
-    const membership = receiver.hooks.map((hook) => JSON.parse(hook.body)).find((b) => b.type === 'membership.created');
+    const membership = receiver.hooks
+      .map((hook) => JSON.parse(hook.body))
+      .find((b) => b.type === 'membership.created');
     expect(membership.data.membership).toMatchObject({ user_id: gil.id, role: 'admin' });
   });
 
@@ -284,7 +288,9 @@ describe('delivery', () => {
       });
       rows.push({ email: 'popular@example.com', resource_id: resource.body.id, actions: ['read'] });
     }
-    const batch = await h.call('POST', '/v1/organizations/acme/invitations/batch', { body: { invitations: rows } });
+    const batch = await h.call('POST', '/v1/organizations/acme/invitations/batch', {
+      body: { invitations: rows },
+    });
     const statuses = batch.body.results.map((row: { status: number }) => row.status);
     expect(statuses.filter((status: number) => status === 201)).toHaveLength(10);
     const refused = batch.body.results.find((row: { status: number }) => row.status === 429);
@@ -295,12 +301,18 @@ describe('delivery', () => {
     });
     for (let i = 0; i < 4; i++) {
       h.clock.advance(1000);
-      const ok = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} });
+      const ok = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {
+        body: {},
+      });
       expect(ok.status).toBe(200);
     }
-    const another = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} });
+    const another = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {
+      body: {},
+    });
     expect(another.status).toBe(200);
-    const over = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} });
+    const over = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {
+      body: {},
+    });
     expect(over.status).toBe(429);
     expect(over.body.code).toBe('resend_limit_reached');
     expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
@@ -317,7 +329,9 @@ describe('delivery', () => {
 
   it("refuses a batch over the inviter's daily cap as a whole", async () => {
     const rows = Array.from({ length: 61 }, (_, i) => ({ email: `bulk${i}@example.com`, role: 'member' }));
-    const batch = await h.call('POST', '/v1/organizations/acme/invitations/batch', { body: { invitations: rows } });
+    const batch = await h.call('POST', '/v1/organizations/acme/invitations/batch', {
+      body: { invitations: rows },
+    });
     expect(batch.status).toBe(429);
     expect(batch.body.code).toBe('inviter_limit_reached');
     const count = await h.call('GET', '/v1/organizations/acme/invitations?q=bulk&include_total_size=true');
@@ -331,7 +345,10 @@ describe('delivery', () => {
       headers: { 'user-agent': 'audit-test/1.0' },
     });
     expect(changed.status).toBe(200);
-    const trail = await h.call('GET', `/v1/events?organization_id=acme&type=membership.role_changed&subject_id=${h.org.id}/${member.id}`);
+    const trail = await h.call(
+      'GET',
+      `/v1/events?organization_id=acme&type=membership.role_changed&subject_id=${h.org.id}/${member.id}`,
+    );
     expect(trail.body.events).toHaveLength(1);
     expect(trail.body.events[0]).toMatchObject({
       subject_type: 'membership',
@@ -348,7 +365,12 @@ describe('delivery', () => {
     expect(withCredentials.status).toBe(422);
     const strict = await harness();
     try {
-      for (const url of ['http://127.0.0.1:9/x', 'https://10.0.0.8/x', 'https://localhost/x', 'http://hooks.example.com/x']) {
+      for (const url of [
+        'http://127.0.0.1:9/x',
+        'https://10.0.0.8/x',
+        'https://localhost/x',
+        'http://hooks.example.com/x',
+      ]) {
         const refused = await strict.call('POST', '/v1/organizations/acme/webhooks', {
           body: { url, event_types: ['invitation.created'] },
         });

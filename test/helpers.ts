@@ -5,8 +5,8 @@ import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { type InstanceKeys, loadInstanceKeys } from '../src/instance/instance-keys.ts';
-import type { Deps } from '../src/services.ts';
 import { ManualClock } from '../src/lib/clock.ts';
+import type { Deps } from '../src/services.ts';
 import { findUserById } from '../src/users/user.repository.ts';
 
 export const ENGINE = process.env.RSVP_TEST_DATABASE === 'postgres' ? 'postgres' : 'sqlite';
@@ -60,9 +60,7 @@ export interface Harness {
   user: (email: string, role?: string) => Promise<{ id: string; key: string; email: string }>;
 }
 
-export async function harness(
-  options: { deps?: Partial<Deps>; app?: AppOptions } = {},
-): Promise<Harness> {
+export async function harness(options: { deps?: Partial<Deps>; app?: AppOptions } = {}): Promise<Harness> {
   const { database, drop } = await freshDatabase();
   const clock = new ManualClock(new Date('2026-11-23T12:00:00.000Z'));
   const keys = await loadInstanceKeys(database, undefined);

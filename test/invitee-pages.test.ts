@@ -56,7 +56,9 @@ runIt('invitee pages in a browser', () => {
         sweepIntervalMs: 60_000,
       },
     });
-    const patched = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { app_url: appUrl } } });
+    const patched = await h.call('PATCH', '/v1/organizations/acme', {
+      body: { settings: { app_url: appUrl } },
+    });
     expect(patched.status).toBe(200);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -118,10 +120,9 @@ runIt('invitee pages in a browser', () => {
 
     expect(await statusOf(id)).toBe('accepted');
     const members = await h.call('GET', '/v1/organizations/acme/members');
-    expect(members.body.members.map((m: { email: string; role: string }) => [m.email, m.role])).toContainEqual([
-      'pat@example.com',
-      'member',
-    ]);
+    expect(
+      members.body.members.map((m: { email: string; role: string }) => [m.email, m.role]),
+    ).toContainEqual(['pat@example.com', 'member']);
 
     const again = await page.goto(link);
     expect(again?.status()).toBe(410);
@@ -142,7 +143,9 @@ runIt('invitee pages in a browser', () => {
     await page.waitForSelector('text=Accept invitation');
 
     await page.goto(link);
-    expect(await page.locator('#mismatch').first().textContent()).toBe('This invitation is for another address');
+    expect(await page.locator('#mismatch').first().textContent()).toBe(
+      'This invitation is for another address',
+    );
     const text = await page.textContent('main');
     expect(text).toContain('q***@example.com');
     expect(text).not.toContain('quinn@example.com');

@@ -14,7 +14,7 @@ export interface ReceivedMail {
  * A real SMTP server on loopback, in the test process. Recipients whose local part starts
  * with `bounce` are refused with 550, as a receiving server refuses an unknown mailbox.
  */
-export async function startSmtpServer(): Promise<{
+export async function startSmtpServer(options: { delayMs?: number } = {}): Promise<{
   url: string;
   received: ReceivedMail[];
   close: () => Promise<void>;
@@ -33,7 +33,8 @@ export async function startSmtpServer(): Promise<{
     },
     onData(stream, _session, callback) {
       simpleParser(stream)
-        .then((mail) => {
+        .then(async (mail) => {
+          if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
           received.push({
             messageId: mail.messageId ?? '',
             to: (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '',

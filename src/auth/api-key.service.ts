@@ -1,6 +1,6 @@
+import type { Database } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
-import type { Database } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';

@@ -20,7 +20,14 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export type AuthMethod = 'api_key' | 'session' | 'basic_password' | 'basic_api_key' | 'jwt' | 'external_jwt' | 'operator';
+export type AuthMethod =
+  | 'api_key'
+  | 'session'
+  | 'basic_password'
+  | 'basic_api_key'
+  | 'jwt'
+  | 'external_jwt'
+  | 'operator';
 
 /** Who is calling: always a user, possibly narrowed by the scopes of the key that authenticated them. */
 export interface Principal {

@@ -71,7 +71,13 @@ export function createDelivery(options: {
     },
   });
   const nudge = () => worker.nudge();
-  const sweeper = new Sweeper({ database, clock, logger, intervalMs: config.sweepIntervalMs, onQueued: nudge });
+  const sweeper = new Sweeper({
+    database,
+    clock,
+    logger,
+    intervalMs: config.sweepIntervalMs,
+    onQueued: nudge,
+  });
   return {
     transport,
     worker,

@@ -64,7 +64,8 @@ const STRINGS: Record<EmailLocale, Strings> = {
     button: 'View the invitation',
     expires: (date) => `This invitation expires on ${date}.`,
     reminder: 'This invitation is still waiting for your answer and expires soon.',
-    ignore: 'If you did not expect this invitation, you can ignore this email; nothing happens unless you accept.',
+    ignore:
+      'If you did not expect this invitation, you can ignore this email; nothing happens unless you accept.',
     copyLink: 'Or copy this address into your browser:',
   },
   fr: {
@@ -120,8 +121,13 @@ const ZERO_WIDTH_SPACE = '\u200B';
 export function defang(value: string, options: { multiline?: boolean } = {}): string {
   let text = value.replace(URL_LIKE, '[link removed]');
   text = text.replace(/(\w)\.(?=\w)/g, `$1${ZERO_WIDTH_SPACE}.`);
-  const controls = options.multiline ? /[\u0000-\u0009\u000b-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g;
-  return text.replace(controls, ' ');
+  let out = '';
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    const control = code < 0x20 || code === 0x7f;
+    out += control && !(options.multiline && char === '\n') ? ' ' : char;
+  }
+  return out;
 }
 
 function formatDate(date: Date, locale: EmailLocale): string {
@@ -152,13 +158,7 @@ export function renderInvitationEmail(input: InvitationEmailInput, locale: Email
     '',
     strings.intro(texts),
     ...(input.kind === 'reminder' ? ['', strings.reminder] : []),
-    ...(message
-      ? [
-          '',
-          strings.wrote(texts.inviter),
-          ...message.split('\n').map((line) => `> ${line}`),
-        ]
-      : []),
+    ...(message ? ['', strings.wrote(texts.inviter), ...message.split('\n').map((line) => `> ${line}`)] : []),
     '',
     `${strings.button}: ${input.acceptUrl}`,
     '',

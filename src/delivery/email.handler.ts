@@ -2,11 +2,7 @@ import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import {
-  effectiveStatus,
-  findInvitation,
-  setDeliveryOutcome,
-} from '../invitations/invitation.repository.ts';
+import { effectiveStatus, findInvitation, setDeliveryOutcome } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
@@ -143,11 +139,19 @@ export class EmailHandler implements OutboxHandler {
     });
     if (!updated) return;
     await recordEvents(trx, [
-      transitionEvent(updated, failed ? 'invitation.delivery_failed' : 'invitation.sent', null, null, null, now, {
-        send_number: payload.send_number,
-        message_id: messageIdFor(message.dedupeKey, this.#publicUrl),
-        ...(failed ? { error } : {}),
-      }),
+      transitionEvent(
+        updated,
+        failed ? 'invitation.delivery_failed' : 'invitation.sent',
+        null,
+        null,
+        null,
+        now,
+        {
+          send_number: payload.send_number,
+          message_id: messageIdFor(message.dedupeKey, this.#publicUrl),
+          ...(failed ? { error } : {}),
+        },
+      ),
     ]);
   }
 }

@@ -130,7 +130,9 @@ export async function settle(
       locked_by: null,
       locked_until: null,
       updated_at: now,
-      ...(outcome.status === 'done' ? { delivered_at: now, last_error: null } : { last_error: outcome.error }),
+      ...(outcome.status === 'done'
+        ? { delivered_at: now, last_error: null }
+        : { last_error: outcome.error }),
       ...(outcome.status === 'pending' ? { next_attempt_at: outcome.nextAttemptAt } : {}),
     })
     .where('id', '=', id)
@@ -159,7 +161,9 @@ export async function outboxBacklog(db: Executor, now: Date): Promise<{ due: num
   const row = await db
     .selectFrom('outbox')
     .select([
-      sql<number>`sum(case when status = 'pending' and next_attempt_at <= ${now} then 1 else 0 end)`.as('due'),
+      sql<number>`sum(case when status = 'pending' and next_attempt_at <= ${now} then 1 else 0 end)`.as(
+        'due',
+      ),
       sql<number>`sum(case when status = 'dead' then 1 else 0 end)`.as('dead'),
     ])
     .executeTakeFirst();

@@ -14,7 +14,13 @@ export interface OutboxHandler {
   /** Attempts delivery; never throws for delivery trouble, it reports it. */
   deliver(message: ClaimedMessage): Promise<AttemptResult & { durationMs?: number }>;
   /** Runs in the transaction that settles the message: state changes and events that follow. */
-  settled(trx: Executor, message: ClaimedMessage, settlement: Settlement, result: AttemptResult, durationMs: number): Promise<void>;
+  settled(
+    trx: Executor,
+    message: ClaimedMessage,
+    settlement: Settlement,
+    result: AttemptResult,
+    durationMs: number,
+  ): Promise<void>;
   /** Attempts in all, the first included, before a message is dead. */
   readonly maxAttempts: number;
   /** Wait before attempt `attempt + 1`, without jitter. */
@@ -65,16 +71,14 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { database, clock, batchSize, leaseMs } = this.#options;
     const now = clock.now();
-    const claimed = await database.db
-      .transaction()
-      .execute((trx) =>
-        claimDue(trx, database.engine, {
-          workerId: this.id,
-          now,
-          leaseUntil: new Date(now.getTime() + leaseMs),
-          limit: batchSize,
-        }),
-      );
+    const claimed = await database.db.transaction().execute((trx) =>
+      claimDue(trx, database.engine, {
+        workerId: this.id,
+        now,
+        leaseUntil: new Date(now.getTime() + leaseMs),
+        limit: batchSize,
+      }),
+    );
     await Promise.all(claimed.map((message) => this.#handle(message)));
     return claimed.length;
   }
@@ -135,7 +139,10 @@ export class OutboxWorker {
       throw error;
     }
     if (settlement === 'dead') {
-      logger.warn({ outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error }, 'outbox message is dead');
+      logger.warn(
+        { outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error },
+        'outbox message is dead',
+      );
     }
   }
 

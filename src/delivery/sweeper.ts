@@ -48,7 +48,9 @@ export class Sweeper {
         await recordEvents(
           trx,
           lapsed.map((invitation) =>
-            transitionEvent(invitation, 'invitation.expired', 'pending', 'expired', null, now, { reason: 'lapsed' }),
+            transitionEvent(invitation, 'invitation.expired', 'pending', 'expired', null, now, {
+              reason: 'lapsed',
+            }),
           ),
         );
         return lapsed.length;

@@ -215,7 +215,8 @@ export interface EventQuery {
 export async function listEvents(db: Executor, options: EventQuery): Promise<EventRecord[]> {
   if (options.organizationIds !== 'all' && options.organizationIds.length === 0) return [];
   let query = db.selectFrom('events').selectAll().orderBy('id').limit(options.limit);
-  if (options.organizationIds !== 'all') query = query.where('organization_id', 'in', options.organizationIds);
+  if (options.organizationIds !== 'all')
+    query = query.where('organization_id', 'in', options.organizationIds);
   if (options.invitationId) query = query.where('invitation_id', '=', options.invitationId);
   if (options.subjectType) query = query.where('subject_type', '=', options.subjectType);
   if (options.subjectId) query = query.where('subject_id', '=', options.subjectId);

@@ -119,7 +119,12 @@ export function rateLimitHeaders(decision: RateDecision, rule: RateLimit): Recor
 }
 
 /** The 429 for a refused decision, with Retry-After and the RateLimit headers. */
-export function tooManyRequests(decision: RateDecision, rule: RateLimit, detail: string, code = 'rate_limited'): AppError {
+export function tooManyRequests(
+  decision: RateDecision,
+  rule: RateLimit,
+  detail: string,
+  code = 'rate_limited',
+): AppError {
   return new AppError(429, code, 'Too many requests', detail, {
     extras: { retry_after_seconds: decision.resetSeconds, limit: decision.limit },
     headers: { 'retry-after': String(decision.resetSeconds), ...rateLimitHeaders(decision, rule) },

@@ -8,8 +8,8 @@ import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
-import { auditEvent, type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent, type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
 import { type AbuseLimits, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
@@ -297,7 +297,9 @@ export class InvitationService {
           lastSentAt: options.sendEmail ? now : null,
           respondedAt: null,
           respondedByUserId: null,
-          remindAt: options.sendEmail ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now) : null,
+          remindAt: options.sendEmail
+            ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now)
+            : null,
           reminderSentAt: null,
         };
         pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);

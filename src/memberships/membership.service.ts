@@ -1,8 +1,8 @@
 import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';

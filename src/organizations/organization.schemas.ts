@@ -86,7 +86,9 @@ export const OrganizationSettingsSchema = z
       .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or fr')
       .max(35)
       .default('en')
-      .describe('Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.'),
+      .describe(
+        'Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.',
+      ),
     app_url: z
       .url({ protocol: /^https?$/ })
       .max(2000)

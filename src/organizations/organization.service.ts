@@ -1,8 +1,8 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
@@ -35,7 +35,10 @@ export class OrganizationService {
     input: { slug: string; name: string; settings?: Partial<OrganizationSettings> | undefined },
   ): Promise<{ organization: OrganizationRecord; role: string }> {
     const now = this.#clock.now();
-    const settings = validSettings(OrganizationSettingsSchema.parse(input.settings ?? {}), this.#allowedAppOrigins);
+    const settings = validSettings(
+      OrganizationSettingsSchema.parse(input.settings ?? {}),
+      this.#allowedAppOrigins,
+    );
     const organization: OrganizationRecord = {
       id: newId('org', now),
       uuid: newUuid(),
@@ -105,7 +108,9 @@ export class OrganizationService {
     requireAdmin(access, 'change the organization');
     const current = access.organization;
     const now = this.#clock.now();
-    const settings = input.settings ? validSettings({ ...current.settings, ...input.settings }, this.#allowedAppOrigins) : undefined;
+    const settings = input.settings
+      ? validSettings({ ...current.settings, ...input.settings }, this.#allowedAppOrigins)
+      : undefined;
     if (input.settings?.roles) {
       if (access.rank < ownerRole(current.settings.roles).rank) {
         throw new AppError(
@@ -160,7 +165,10 @@ export class OrganizationService {
   }
 }
 
-function validSettings(settings: OrganizationSettings, allowedAppOrigins: readonly string[]): OrganizationSettings {
+function validSettings(
+  settings: OrganizationSettings,
+  allowedAppOrigins: readonly string[],
+): OrganizationSettings {
   const problems = catalogProblems(settings.roles);
   if (settings.app_url !== null && !isAllowedAppUrl(settings.app_url, allowedAppOrigins)) {
     problems.push(

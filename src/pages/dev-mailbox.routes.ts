@@ -13,7 +13,12 @@ import { html, page } from './layout.ts';
 export function devMailboxRoutes(app: App, database: Database) {
   const requireInstanceAdmin = (isAdmin: boolean | undefined) => {
     if (!isAdmin) {
-      throw new AppError(403, 'instance_admin_required', 'Instance admin required', 'Only instance admins read the dev mailbox.');
+      throw new AppError(
+        403,
+        'instance_admin_required',
+        'Instance admin required',
+        'Only instance admins read the dev mailbox.',
+      );
     }
   };
 

@@ -153,11 +153,19 @@ Sign out, then sign in or create an account with that address. The invitation st
   ): z.output<T> | null {
     const parsed = schema.safeParse(request.body ?? {});
     if (!parsed.success) {
-      send(reply, 400, 'Bad request', messageCard('Something is missing', 'The form was incomplete; go back and try again.', true));
+      send(
+        reply,
+        400,
+        'Bad request',
+        messageCard('Something is missing', 'The form was incomplete; go back and try again.', true),
+      );
       return null;
     }
     const origin = request.headers.origin;
-    const sameOrigin = origin === undefined || origin === new URL(deps.publicUrl).origin || origin === `${request.protocol}://${request.host}`;
+    const sameOrigin =
+      origin === undefined ||
+      origin === new URL(deps.publicUrl).origin ||
+      origin === `${request.protocol}://${request.host}`;
     if (!sameOrigin || !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)) {
       send(
         reply,
@@ -291,7 +299,15 @@ Sign out, then sign in or create an account with that address. The invitation st
         }
         const organization = await findOrganization(deps.database.db, invitation.organizationId);
         if (answer === 'decline') {
-          return send(reply, 200, 'Declined', messageCard('Invitation declined', 'Nothing was shared with you, and the inviter will see that you declined.'));
+          return send(
+            reply,
+            200,
+            'Declined',
+            messageCard(
+              'Invitation declined',
+              'Nothing was shared with you, and the inviter will see that you declined.',
+            ),
+          );
         }
         const appUrl = organization?.settings.app_url ?? null;
         if (appUrl && isAllowedAppUrl(appUrl, services.allowedAppOrigins)) {
@@ -352,8 +368,14 @@ function closedCard({ invitation, status, organization, inviter }: Inspection): 
     case 'revoked':
       return messageCard('This invitation was withdrawn', `${organization.name} withdrew this invitation.`);
     case 'accepted':
-      return messageCard('This invitation was already accepted', `It has been used; you can sign in to ${organization.name} directly.`);
+      return messageCard(
+        'This invitation was already accepted',
+        `It has been used; you can sign in to ${organization.name} directly.`,
+      );
     default:
-      return messageCard('This invitation was declined', `It can no longer be accepted. Ask ${inviterName} for a new one.`);
+      return messageCard(
+        'This invitation was declined',
+        `It can no longer be accepted. Ask ${inviterName} for a new one.`,
+      );
   }
 }

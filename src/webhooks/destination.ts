@@ -56,7 +56,8 @@ export function guardedLookup(allowPrivate: boolean): LookupFunction {
           0,
         );
       }
-      if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
+      if ((options as { all?: boolean }).all)
+        return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, allowed);
       return callback(null, allowed[0]!.address, allowed[0]!.family);
     });
   };
@@ -75,7 +76,10 @@ export function destinationProblem(raw: string, allowPrivate: boolean): string |
   }
   if (url.username || url.password) return 'must not carry credentials';
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!allowPrivate && (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))) {
+  if (
+    !allowPrivate &&
+    (host === 'localhost' || host.endsWith('.localhost') || (isIP(host) && isPrivateAddress(host)))
+  ) {
     return 'must not point at a private or loopback address';
   }
   return null;

@@ -38,7 +38,8 @@ export class WebhookHandler implements OutboxHandler {
   async deliver(message: ClaimedMessage): Promise<AttemptResult> {
     const endpoint = message.endpointId ? await findEndpointById(this.#db, message.endpointId) : undefined;
     if (!endpoint) return { ok: false, error: 'endpoint deleted', permanent: true, statusCode: null };
-    if (!endpoint.enabled) return { ok: false, error: 'endpoint disabled', permanent: true, statusCode: null };
+    if (!endpoint.enabled)
+      return { ok: false, error: 'endpoint disabled', permanent: true, statusCode: null };
     const body = JSON.stringify(message.payload);
     const timestamp = Math.floor(this.#clock.now().getTime() / 1000);
     const secret = decrypt(this.#keys.encryption, endpoint.sealedSecret);
@@ -83,7 +84,13 @@ export class WebhookHandler implements OutboxHandler {
         },
       );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${TIMEOUT_MS / 1000} s`)));
-      request.on('error', (error) => reject((error as { cause?: unknown }).cause instanceof ForbiddenDestination ? (error as { cause: Error }).cause : error));
+      request.on('error', (error) =>
+        reject(
+          (error as { cause?: unknown }).cause instanceof ForbiddenDestination
+            ? (error as { cause: Error }).cause
+            : error,
+        ),
+      );
       request.end(body);
     });
   }

@@ -104,7 +104,9 @@ export async function enabledEndpoints(
 export async function updateEndpoint(
   db: Executor,
   id: string,
-  changes: Partial<Pick<WebhookEndpointRecord, 'url' | 'description' | 'eventTypes' | 'enabled' | 'sealedSecret'>>,
+  changes: Partial<
+    Pick<WebhookEndpointRecord, 'url' | 'description' | 'eventTypes' | 'enabled' | 'sealedSecret'>
+  >,
   now: Date,
 ): Promise<void> {
   await db
@@ -223,7 +225,14 @@ export async function requeueDelivery(
 ): Promise<boolean> {
   const result = await db
     .updateTable('outbox')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, locked_by: null, locked_until: null })
+    .set({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      updated_at: now,
+      locked_by: null,
+      locked_until: null,
+    })
     .where('id', '=', id)
     .where('endpoint_id', '=', endpointId)
     .where('status', 'in', ['done', 'dead', 'pending'])

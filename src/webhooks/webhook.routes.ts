@@ -51,7 +51,10 @@ const EndpointUpdateSchema = z
     description: z.string().max(500).nullish(),
     event_types: EventTypes.optional(),
     enabled: z.boolean().optional(),
-    rotate_secret: z.boolean().optional().describe('Issue a new secret (returned once); the old one stops at once.'),
+    rotate_secret: z
+      .boolean()
+      .optional()
+      .describe('Issue a new secret (returned once); the old one stops at once.'),
   })
   .meta({ id: 'WebhookEndpointUpdate' });
 
@@ -132,7 +135,11 @@ export function webhookRoutes(app: App, services: Services) {
       response: { 201: WebhookEndpointWithSecretSchema, ...problems(...COMMON, 422) },
     },
     handler: async (request, reply) => {
-      const { endpoint, secret } = await webhooks.create(request.principal!, request.params.org_id, request.body);
+      const { endpoint, secret } = await webhooks.create(
+        request.principal!,
+        request.params.org_id,
+        request.body,
+      );
       reply
         .code(201)
         .header('location', `/v1/organizations/${endpoint.organizationId}/webhooks/${endpoint.id}`);

@@ -31,7 +31,12 @@ export interface EndpointInput {
 }
 
 const endpointNotFound = () =>
-  new AppError(404, 'webhook_endpoint_not_found', 'Webhook endpoint not found', 'No such webhook endpoint here.');
+  new AppError(
+    404,
+    'webhook_endpoint_not_found',
+    'Webhook endpoint not found',
+    'No such webhook endpoint here.',
+  );
 
 /** Webhook endpoints of an organization, managed by its admins; secrets are shown once. */
 export class WebhookService {

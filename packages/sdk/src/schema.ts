@@ -492,7 +492,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * The history of invitation transitions
+         * The audit trail: invitation transitions and administrative actions
          * @description Append-only, oldest first, across the organizations you administer. Keep the last `next_page_token` to continue where you stopped.
          */
         get: operations["listEvents"];
@@ -518,6 +518,80 @@ export interface paths {
          * @description OAuth 2.0 client-credentials grant: the API key id is the client_id and its secret the client_secret (in the form body or as HTTP Basic). The token is a JWT valid for one hour and dies with its key.
          */
         post: operations["createAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List webhook endpoints */
+        get: operations["listWebhookEndpoints"];
+        put?: never;
+        /**
+         * Register a webhook endpoint
+         * @description Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, `webhook-signature: v1,…`) and retried with backoff for about three days.
+         */
+        post: operations["createWebhookEndpoint"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/webhooks/{endpoint_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a webhook endpoint with its delivery counts */
+        get: operations["getWebhookEndpoint"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook endpoint; its queued deliveries are dropped */
+        delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        /** Change, enable, disable or rotate the secret of a webhook endpoint */
+        patch: operations["updateWebhookEndpoint"];
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first, with every attempt */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again now */
+        post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
         head?: never;
@@ -561,6 +635,21 @@ export interface components {
              * @default 10
              */
             max_sends_per_invitation?: number;
+            /**
+             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @default en
+             */
+            locale?: string;
+            /**
+             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
+             * @default null
+             */
+            app_url?: string | null;
+            /**
+             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
+             * @default null
+             */
+            reminder_before_expiry_seconds?: number | null;
             /**
              * @default [
              *       {
@@ -615,6 +704,21 @@ export interface components {
              * @default 10
              */
             max_sends_per_invitation?: number;
+            /**
+             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @default en
+             */
+            locale?: string;
+            /**
+             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
+             * @default null
+             */
+            app_url?: string | null;
+            /**
+             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
+             * @default null
+             */
+            reminder_before_expiry_seconds?: number | null;
             /**
              * @default [
              *       {
@@ -922,7 +1026,7 @@ export interface components {
             expire_time: string;
         };
         /** @enum {string} */
-        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read";
+        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write";
         ApiKeyInput: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -992,14 +1096,21 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired";
-            invitation_id: string;
-            organization_id: string;
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
+            /** @description Null for events outside any organization. */
+            organization_id: string | null;
+            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
+            subject_type: string;
+            subject_id: string;
+            invitation_id: string | null;
             from_status: string | null;
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
             actor_api_key_id: string | null;
+            /** @description Client address of the request, behind trusted proxies only. */
+            actor_ip: string | null;
+            actor_user_agent: string | null;
             data: {
                 [key: string]: unknown;
             };
@@ -1063,6 +1174,84 @@ export interface components {
             /** @description Stored only as an argon2id hash. */
             password?: string;
         };
+        WebhookEndpointInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        WebhookEndpointWithSecretInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
+            secret: string;
+        };
+        WebhookEndpointCreateInput: {
+            /** @description https URL that receives POSTs. */
+            url: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+        };
+        WebhookEndpointUpdateInput: {
+            url?: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+            /** @description Issue a new secret (returned once); the old one stops at once. */
+            rotate_secret?: boolean;
+        };
+        WebhookDeliveryInput: {
+            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
+            id: string;
+            endpoint_id: string;
+            event_type: string;
+            /** @enum {string} */
+            status: "pending" | "processing" | "done" | "dead";
+            attempts: {
+                id: string;
+                /** @description The receiver's HTTP status; null when no answer came. */
+                status_code: number | null;
+                error: string | null;
+                duration_ms: number;
+                /** Format: date-time */
+                create_time: string;
+            }[];
+            next_attempt_time: string | null;
+            last_error: string | null;
+            delivered_time: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            create_time: string;
+        };
         MemberUpdateInput: {
             role: string;
         };
@@ -1093,6 +1282,32 @@ export interface components {
         };
         EventListInput: {
             events: components["schemas"]["EventInput"][];
+            next_page_token: string | null;
+        };
+        WebhookEndpointListInput: {
+            endpoints: components["schemas"]["WebhookEndpointInput"][];
+        };
+        WebhookEndpointUpdatedInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description The new secret, when `rotate_secret` was set. */
+            secret?: string;
+        };
+        WebhookDeliveryListInput: {
+            deliveries: components["schemas"]["WebhookDeliveryInput"][];
             next_page_token: string | null;
         };
         RoleDefinition: {
@@ -1134,6 +1349,21 @@ export interface components {
              * @default 10
              */
             max_sends_per_invitation: number;
+            /**
+             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @default en
+             */
+            locale: string;
+            /**
+             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
+             * @default null
+             */
+            app_url: string | null;
+            /**
+             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
+             * @default null
+             */
+            reminder_before_expiry_seconds: number | null;
             /**
              * @default [
              *       {
@@ -1194,6 +1424,21 @@ export interface components {
              * @default 10
              */
             max_sends_per_invitation?: number;
+            /**
+             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @default en
+             */
+            locale?: string;
+            /**
+             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
+             * @default null
+             */
+            app_url?: string | null;
+            /**
+             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
+             * @default null
+             */
+            reminder_before_expiry_seconds?: number | null;
             /**
              * @default [
              *       {
@@ -1501,7 +1746,7 @@ export interface components {
             expire_time: string;
         };
         /** @enum {string} */
-        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read";
+        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write";
         ApiKey: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -1571,14 +1816,21 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.resent" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired";
-            invitation_id: string;
-            organization_id: string;
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
+            /** @description Null for events outside any organization. */
+            organization_id: string | null;
+            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
+            subject_type: string;
+            subject_id: string;
+            invitation_id: string | null;
             from_status: string | null;
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
             actor_api_key_id: string | null;
+            /** @description Client address of the request, behind trusted proxies only. */
+            actor_ip: string | null;
+            actor_user_agent: string | null;
             data: {
                 [key: string]: unknown;
             };
@@ -1642,6 +1894,84 @@ export interface components {
             /** @description Stored only as an argon2id hash. */
             password?: string;
         };
+        WebhookEndpoint: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        WebhookEndpointWithSecret: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
+            secret: string;
+        };
+        WebhookEndpointCreate: {
+            /** @description https URL that receives POSTs. */
+            url: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+        };
+        WebhookEndpointUpdate: {
+            url?: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+            /** @description Issue a new secret (returned once); the old one stops at once. */
+            rotate_secret?: boolean;
+        };
+        WebhookDelivery: {
+            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
+            id: string;
+            endpoint_id: string;
+            event_type: string;
+            /** @enum {string} */
+            status: "pending" | "processing" | "done" | "dead";
+            attempts: {
+                id: string;
+                /** @description The receiver's HTTP status; null when no answer came. */
+                status_code: number | null;
+                error: string | null;
+                duration_ms: number;
+                /** Format: date-time */
+                create_time: string;
+            }[];
+            next_attempt_time: string | null;
+            last_error: string | null;
+            delivered_time: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            create_time: string;
+        };
         MemberUpdate: {
             role: string;
         };
@@ -1672,6 +2002,32 @@ export interface components {
         };
         EventList: {
             events: components["schemas"]["Event"][];
+            next_page_token: string | null;
+        };
+        WebhookEndpointList: {
+            endpoints: components["schemas"]["WebhookEndpoint"][];
+        };
+        WebhookEndpointUpdated: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description The new secret, when `rotate_secret` was set. */
+            secret?: string;
+        };
+        WebhookDeliveryList: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
             next_page_token: string | null;
         };
     };
@@ -3901,6 +4257,13 @@ export interface operations {
             query?: {
                 organization_id?: string;
                 invitation_id?: string;
+                subject_type?: string;
+                subject_id?: string;
+                actor_user_id?: string;
+                /** @description Events at or after this time. */
+                since?: string;
+                /** @description Events before this time. */
+                until?: string;
                 /** @description One type or several, comma-separated. */
                 type?: string;
                 /** @description At most 100; 50 by default. */
@@ -3999,6 +4362,455 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+        };
+    };
+    listWebhookEndpoints: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointCreateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpoint"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhookEndpoint: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEndpointUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointUpdated"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                status?: "pending" | "processing" | "done" | "dead";
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

@@ -36,7 +36,9 @@ export function delivery(engine: Engine) {
       await db.schema
         .createTable('webhook_endpoints')
         .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('organization_id', 'text', (c) => c.notNull().references('organizations.id').onDelete('cascade'))
+        .addColumn('organization_id', 'text', (c) =>
+          c.notNull().references('organizations.id').onDelete('cascade'),
+        )
         .addColumn('url', 'text', (c) => c.notNull())
         .addColumn('description', 'text')
         .addColumn('event_types', 'text', (c) => c.notNull())
