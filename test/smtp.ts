@@ -48,6 +48,8 @@ export async function startSmtpServer(options: { delayMs?: number } = {}): Promi
         .catch(callback);
     },
   });
+  // A client closing its pooled connection abruptly is not a test failure.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.server.address() as { port: number };
   return {

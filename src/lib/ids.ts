@@ -11,15 +11,28 @@ function base32hex(value: bigint, length: number): string {
   return out;
 }
 
+let lastTime = -1;
+let lastRandom = 0n;
+const RANDOM_MAX = (1n << 50n) - 1n;
+
 /**
  * `prefix_` + 20 lowercase base32hex characters: 10 of millisecond time, then 10 random
  * (50 bits). Ids sort by creation time, so keyset pagination on (time, id) stays stable and
- * the invitation id doubles as TileDB v4's `inv_…` format. Ids are not secrets.
+ * the invitation id doubles as TileDB v4's `inv_…` format. Within one process, ids made in
+ * the same millisecond increase (the random part is incremented, as in monotonic ULIDs), so
+ * events written together keep their order. Ids are not secrets.
  */
 export function newId(prefix: string, now: Date = new Date()): string {
-  const time = base32hex(BigInt(now.getTime()), 10);
-  const random = base32hex(randomBytes(8).readBigUInt64BE() >> 14n, 10);
-  return `${prefix}_${time}${random}`;
+  const ms = now.getTime();
+  let random: bigint;
+  if (ms === lastTime && lastRandom < RANDOM_MAX) {
+    random = lastRandom + 1n;
+  } else {
+    random = randomBytes(8).readBigUInt64BE() >> 15n;
+  }
+  lastTime = ms;
+  lastRandom = random;
+  return `${prefix}_${base32hex(BigInt(ms), 10)}${base32hex(random, 10)}`;
 }
 
 export function newUuid(): string {
