@@ -26,9 +26,8 @@ export async function bootstrap(database: Database, services: Services, input: B
     );
   }
   const user = await services.users.register(
-    database.db,
     { email: input.email, password: input.password, display_name: input.displayName },
-    { instanceAdmin: true },
+    { instanceAdmin: true, actor: null, via: 'bootstrap' },
   );
   const principal: Principal = { method: 'operator', user, apiKeyId: null, scopes: 'all' };
   const { organization } = await services.organizations.create(principal, {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
+import { outboxBacklog } from '../delivery/outbox.repository.ts';
 import type { App } from './app-types.ts';
 
 export function healthRoutes(app: App, database: Database) {
@@ -16,7 +17,8 @@ export function healthRoutes(app: App, database: Database) {
     handler: async (_request, reply) => {
       try {
         await sql`select 1`.execute(database.db);
-        return { status: 'ready', database: database.engine };
+        const outbox = await outboxBacklog(database.db, new Date());
+        return { status: 'ready', database: database.engine, outbox };
       } catch {
         return reply
           .code(503)

@@ -244,13 +244,12 @@ Sign out, then sign in or create an account with that address. The invitation st
       if (inspection.status !== 'pending') return renderInvitation(request, reply, form.token);
       try {
         const user = await services.users.register(
-          deps.database.db,
           {
             email: inspection.invitation.email,
             password: form.password,
             display_name: form.display_name?.trim() || undefined,
           },
-          { instanceAdmin: false },
+          { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
         sessions.signIn(reply, user.id);
       } catch (error) {

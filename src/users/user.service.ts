@@ -1,5 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { type Actor, auditEvent } from '../events/event.repository.ts';
 import { invalidEmail } from '../invitations/invitation.errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail } from '../lib/email.ts';
@@ -40,60 +42,47 @@ export class UserService {
         'Only instance admins create users.',
       );
     }
-    return this.register(this.#database.db, input, { instanceAdmin: false });
+    return this.register(input, { instanceAdmin: false, actor: principal, via: 'admin' });
   }
 
   /**
    * Registers a user. An address held by a placeholder (someone invited before they had an
    * account) is taken over: the person keeps everything already addressed to them.
    */
-  async register(db: Executor, input: UserInput, options: { instanceAdmin: boolean }): Promise<UserRecord> {
+  async register(
+    input: UserInput,
+    options: { instanceAdmin: boolean; actor: Actor | null; via: 'admin' | 'bootstrap' | 'invitee_page' },
+  ): Promise<UserRecord> {
     const email = input.email.trim().normalize('NFC');
     const problem = checkEmail(email);
     if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
     const now = this.#clock.now();
+    // Hashing is slow on purpose: done before the transaction so it holds no lock meanwhile.
     const passwordHash = input.password ? await hashPassword(input.password) : null;
     const emailCanonical = canonicalEmail(email);
     try {
-      const existing = await findUserByCanonicalEmail(db, emailCanonical);
-      if (existing && existing.status !== 'placeholder') {
-        throw new AppError(
-          409,
-          'email_taken',
-          'Email taken',
-          'A user with this email address already exists.',
-          {
-            extras: { errors: [{ pointer: '/body/email', detail: 'already registered' }] },
-          },
-        );
-      }
-      if (existing) {
-        await updateUser(db, existing.id, {
+      return await this.#database.db.transaction().execute(async (trx) => {
+        const user = await this.#upsertRegistered(
+          trx,
+          input,
           email,
-          username: input.username ?? null,
-          displayName: input.display_name ?? null,
+          emailCanonical,
           passwordHash,
-          status: 'active',
-          updatedAt: now,
-        });
-        return (await findUserById(db, existing.id))!;
-      }
-      const user: UserRecord = {
-        id: newId('usr', now),
-        uuid: newUuid(),
-        email,
-        emailCanonical,
-        username: input.username ?? null,
-        displayName: input.display_name ?? null,
-        passwordHash,
-        status: 'active',
-        isInstanceAdmin: options.instanceAdmin,
-        externalId: null,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await insertUser(db, user);
-      return user;
+          options,
+          now,
+        );
+        await recordEvents(trx, [
+          auditEvent({
+            type: 'user.created',
+            organizationId: null,
+            subject: { type: 'user', id: user.id },
+            actor: options.actor,
+            now,
+            data: { via: options.via, instance_admin: options.instanceAdmin },
+          }),
+        ]);
+        return user;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AppError(
@@ -108,6 +97,56 @@ export class UserService {
       }
       throw error;
     }
+  }
+
+  async #upsertRegistered(
+    db: Executor,
+    input: UserInput,
+    email: string,
+    emailCanonical: string,
+    passwordHash: string | null,
+    options: { instanceAdmin: boolean },
+    now: Date,
+  ): Promise<UserRecord> {
+    const existing = await findUserByCanonicalEmail(db, emailCanonical);
+    if (existing && existing.status !== 'placeholder') {
+      throw new AppError(
+        409,
+        'email_taken',
+        'Email taken',
+        'A user with this email address already exists.',
+        {
+          extras: { errors: [{ pointer: '/body/email', detail: 'already registered' }] },
+        },
+      );
+    }
+    if (existing) {
+      await updateUser(db, existing.id, {
+        email,
+        username: input.username ?? null,
+        displayName: input.display_name ?? null,
+        passwordHash,
+        status: 'active',
+        updatedAt: now,
+      });
+      return (await findUserById(db, existing.id))!;
+    }
+    const user: UserRecord = {
+      id: newId('usr', now),
+      uuid: newUuid(),
+      email,
+      emailCanonical,
+      username: input.username ?? null,
+      displayName: input.display_name ?? null,
+      passwordHash,
+      status: 'active',
+      isInstanceAdmin: options.instanceAdmin,
+      externalId: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await insertUser(db, user);
+    return user;
   }
 
   /** Visible: yourself, people who share an organization with you; instance admins see all. */
