@@ -59,6 +59,25 @@ export interface ClaimedMessage {
   createdAt: Date;
 }
 
+/** Ids of messages due now: pending ones whose time has come, and claims whose lease lapsed. */
+function dueIds(db: Executor, now: Date) {
+  return db
+    .selectFrom('outbox')
+    .select('id')
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
+        eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
+      ]),
+    );
+}
+
+/** Whether `claimDue` would find anything: a cheap, lock-free check for idle polls. */
+export async function anyDue(db: Executor, now: Date): Promise<boolean> {
+  const row = await dueIds(db, now).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Claims up to `limit` due messages for `workerId` until `leaseUntil`: pending ones whose time
  * has come, and claimed ones whose holder's lease lapsed (it crashed). On PostgreSQL rows
@@ -71,17 +90,7 @@ export async function claimDue(
   options: { workerId: string; now: Date; leaseUntil: Date; limit: number },
 ): Promise<ClaimedMessage[]> {
   const { workerId, now, leaseUntil, limit } = options;
-  let due = db
-    .selectFrom('outbox')
-    .select('id')
-    .where((eb) =>
-      eb.or([
-        eb.and([eb('status', '=', 'pending'), eb('next_attempt_at', '<=', now)]),
-        eb.and([eb('status', '=', 'processing'), eb('locked_until', '<', now)]),
-      ]),
-    )
-    .orderBy('next_attempt_at')
-    .limit(limit);
+  let due = dueIds(db, now).orderBy('next_attempt_at').limit(limit);
   if (engine === 'postgres') due = due.forUpdate().skipLocked();
   const rows = await db
     .updateTable('outbox')

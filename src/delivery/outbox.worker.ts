@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Database, Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import { type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
+import { anyDue, type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
 
 export type AttemptResult =
   | { ok: true; skipped?: string; statusCode?: number }
@@ -71,6 +71,8 @@ export class OutboxWorker {
   async runOnce(): Promise<number> {
     const { database, clock, batchSize, leaseMs } = this.#options;
     const now = clock.now();
+    // A plain read first: an idle poll then takes no write lock (SQLite) and no row locks.
+    if (!(await anyDue(database.db, now))) return 0;
     const claimed = await database.db.transaction().execute((trx) =>
       claimDue(trx, database.engine, {
         workerId: this.id,
