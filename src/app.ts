@@ -26,12 +26,12 @@ import { invitationRoutes } from './invitations/invitation.routes.ts';
 import { AppError } from './lib/errors.ts';
 import { membershipRoutes } from './memberships/membership.routes.ts';
 import { organizationRoutes } from './organizations/organization.routes.ts';
-import { BrowserSessions } from './web/browser-session.ts';
-import { devMailboxRoutes } from './web/dev-mailbox.routes.ts';
-import { inviteeRoutes } from './web/invitee.routes.ts';
 import { resourceRoutes } from './resources/resource.routes.ts';
 import { createServices, type Deps, type Services } from './services.ts';
 import { userRoutes } from './users/user.routes.ts';
+import { BrowserSessions } from './web/browser-session.ts';
+import { devMailboxRoutes } from './web/dev-mailbox.routes.ts';
+import { inviteeRoutes } from './web/invitee.routes.ts';
 import { webhookRoutes } from './webhooks/webhook.routes.ts';
 
 export const API_VERSION = '1.0.0';

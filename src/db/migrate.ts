@@ -3,11 +3,16 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import type { Database } from './database.ts';
 import { initial } from './migrations/001_initial.ts';
 import { delivery } from './migrations/002_delivery.ts';
+import { linkStyle } from './migrations/003_link_style.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001_initial': initial(database.engine), '002_delivery': delivery(database.engine) };
+      return {
+        '001_initial': initial(database.engine),
+        '002_delivery': delivery(database.engine),
+        '003_link_style': linkStyle(),
+      };
     },
   };
 }

@@ -90,6 +90,7 @@ export interface InvitationTable {
   responded_at: Timestamp | null;
   responded_by_user_id: string | null;
   remind_at: Timestamp | null;
+  link_style: 'token' | 'jwt';
   reminder_sent_at: Timestamp | null;
 }
 

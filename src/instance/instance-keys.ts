@@ -9,6 +9,8 @@ export interface InstanceKeys {
   jwtSigning: Uint8Array;
   /** HMAC key for invitee-page session cookies and CSRF tokens. */
   sessionSigning: Buffer;
+  /** HS256 key for invitation JWTs (TileDB v4 links); separate from access tokens by key and audience. */
+  invitationSigning: Buffer;
 }
 
 function derive(master: string, purpose: string): Buffer {
@@ -41,5 +43,6 @@ export async function loadInstanceKeys(
     encryption: derive(master, 'outbox-encryption'),
     jwtSigning: derive(master, 'jwt-signing'),
     sessionSigning: derive(master, 'session-signing'),
+    invitationSigning: derive(master, 'invitation-jwt'),
   };
 }

@@ -40,6 +40,7 @@ export interface InvitationRecord {
   respondedByUserId: string | null;
   remindAt: Date | null;
   reminderSentAt: Date | null;
+  linkStyle: 'token' | 'jwt';
 }
 
 /** Expiry is exact at read time, whether or not a sweeper has written it yet. */
@@ -79,6 +80,7 @@ function toRecord(row: Row): InvitationRecord {
     respondedAt: row.responded_at === null ? null : toDate(row.responded_at),
     respondedByUserId: row.responded_by_user_id,
     remindAt: row.remind_at === null ? null : toDate(row.remind_at),
+    linkStyle: row.link_style,
     reminderSentAt: row.reminder_sent_at === null ? null : toDate(row.reminder_sent_at),
   };
 }
@@ -113,6 +115,7 @@ function toRow(record: InvitationRecord): Row {
     responded_at: record.respondedAt,
     responded_by_user_id: record.respondedByUserId,
     remind_at: record.remindAt,
+    link_style: record.linkStyle,
     reminder_sent_at: record.reminderSentAt,
   };
 }
@@ -130,6 +133,14 @@ export async function insertInvitations(db: Executor, records: InvitationRecord[
 
 export async function findInvitation(db: Executor, id: string): Promise<InvitationRecord | undefined> {
   const row = await db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
+export async function findInvitationByUuid(
+  db: Executor,
+  uuid: string,
+): Promise<InvitationRecord | undefined> {
+  const row = await db.selectFrom('invitations').selectAll().where('uuid', '=', uuid).executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
@@ -391,6 +402,11 @@ export interface InvitationFilter {
   deliveryState?: DeliveryState | undefined;
   createdAfter?: Date | undefined;
   createdBefore?: Date | undefined;
+  /** Any of these organizations (an empty list matches nothing). */
+  organizationIds?: readonly string[] | undefined;
+  /** Resource invitations onto resources of this type (and name). */
+  resourceType?: string | undefined;
+  resourceName?: string | undefined;
 }
 
 export type InvitationOrder =
@@ -442,6 +458,20 @@ function applyFilter(
   if (filter.deliveryState) q = q.where('delivery_state', '=', filter.deliveryState);
   if (filter.createdAfter) q = q.where('created_at', '>=', filter.createdAfter);
   if (filter.createdBefore) q = q.where('created_at', '<', filter.createdBefore);
+  if (filter.organizationIds) {
+    q = filter.organizationIds.length
+      ? q.where('organization_id', 'in', filter.organizationIds)
+      : q.where(sql<boolean>`1 = 0`);
+  }
+  if (filter.resourceType !== undefined || filter.resourceName !== undefined) {
+    const { resourceType, resourceName } = filter;
+    q = q.where('resource_id', 'in', (eb) => {
+      let resources = eb.selectFrom('resources').select('resources.id');
+      if (resourceType !== undefined) resources = resources.where('resources.type', '=', resourceType);
+      if (resourceName !== undefined) resources = resources.where('resources.name', '=', resourceName);
+      return resources;
+    });
+  }
   return q;
 }
 
@@ -492,4 +522,37 @@ export async function countInvitations(db: Executor, filter: InvitationFilter, n
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+export type OffsetOrder = 'create_time' | '-create_time' | 'organization_name' | 'resource_name';
+
+/**
+ * One page by offset, for the APIs whose clients page by number. Names sort through correlated
+ * subqueries, so no join makes the filter's column names ambiguous; ties break by id.
+ */
+export async function listInvitationsByOffset(
+  db: Executor,
+  options: { filter: InvitationFilter; order: OffsetOrder; offset: number; limit: number; now: Date },
+): Promise<InvitationRecord[]> {
+  let query = applyFilter(db.selectFrom('invitations'), options.filter, options.now).selectAll('invitations');
+  switch (options.order) {
+    case 'create_time':
+      query = query.orderBy('created_at', 'asc').orderBy('id', 'asc');
+      break;
+    case '-create_time':
+      query = query.orderBy('created_at', 'desc').orderBy('id', 'desc');
+      break;
+    case 'organization_name':
+      query = query
+        .orderBy(sql`(select o.slug from organizations o where o.id = invitations.organization_id)`)
+        .orderBy('id', 'desc');
+      break;
+    case 'resource_name':
+      query = query
+        .orderBy(sql`(select r.name from resources r where r.id = invitations.resource_id)`)
+        .orderBy('id', 'desc');
+      break;
+  }
+  const rows = await query.limit(options.limit).offset(options.offset).execute();
+  return rows.map((row) => toRecord(row as Row));
 }

@@ -256,7 +256,7 @@ export function invitationRoutes(app: App, services: Services) {
     },
     handler: async (request) => {
       const scope = { mine: true, status: request.query.status };
-      const { page, organizations, resources, inviters } = await invitations.listMine(request.principal!, {
+      const { page, organizations, resources, users } = await invitations.listMine(request.principal!, {
         statuses: request.query.status,
         after: decodePageToken(request.query.page_token, scope),
         pageSize: request.query.page_size,
@@ -268,7 +268,7 @@ export function invitationRoutes(app: App, services: Services) {
             invitations.now,
             organizations.get(invitation.organizationId)!,
             invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
-            inviters.get(invitation.inviterUserId),
+            users.get(invitation.inviterUserId),
           ),
         ),
         next_page_token: page.nextAfter ? encodePageToken(page.nextAfter, scope) : null,
@@ -280,13 +280,13 @@ export function invitationRoutes(app: App, services: Services) {
     const act =
       verb === 'accept' ? invitations.accept.bind(invitations) : invitations.decline.bind(invitations);
     const describe = async (invitation: InvitationRecord) => {
-      const { organizations, resources, inviters } = await invitations.describe([invitation]);
+      const { organizations, resources, users } = await invitations.describe([invitation]);
       return receivedInvitationView(
         invitation,
         invitations.now,
         organizations.get(invitation.organizationId)!,
         invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
-        inviters.get(invitation.inviterUserId),
+        users.get(invitation.inviterUserId),
       );
     };
     app.post(`/v1/invitations/:invitation_id/${verb}`, {

@@ -1,3 +1,4 @@
+import { jwtVerify, SignJWT } from 'jose';
 import {
   type OrganizationAccess,
   organizationAccess,
@@ -17,6 +18,7 @@ import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } fro
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import {
+  constantTimeEqual,
   encrypt,
   INVITATION_TOKEN_PREFIX,
   isWellFormedTypedSecret,
@@ -53,17 +55,46 @@ import {
   expireLapsedPending,
   findInvitation,
   findInvitationByTokenHash,
+  findInvitationByUuid,
   type InvitationChanges,
   type InvitationFilter,
   type InvitationOrder,
   type InvitationRecord,
   insertInvitations,
   listInvitations,
+  listInvitationsByOffset,
+  type OffsetOrder,
   pendingByTargetAndEmail,
   transitionFromPending,
   updateIfVersion,
 } from './invitation.repository.ts';
 import type { InvitationRowInput, InvitationUpdateInput } from './invitation.schemas.ts';
+
+export const INVITATION_JWT_AUDIENCE = 'rsvp:invitation';
+const INVITATION_JWT_TYPE = 'rsvp-invitation+jwt';
+
+export interface CreateOptions {
+  sendEmail: boolean;
+  /** All rows or none: any failing row rejects the whole batch with `BatchRejected`. */
+  atomic?: boolean;
+  linkStyle?: 'token' | 'jwt';
+}
+
+/** An atomic batch in which some rows failed: nothing was created. */
+export class BatchRejected extends AppError {
+  readonly failures: RowResult[];
+  constructor(failures: RowResult[]) {
+    const first = failures.find((result) => !result.ok) as { error: AppError } | undefined;
+    super(
+      first?.error.status ?? 422,
+      'batch_rejected',
+      'Batch rejected',
+      first ? first.error.message : 'Some rows failed; nothing was created.',
+      { extras: { failed_rows: failures.map((failure) => failure.index) } },
+    );
+    this.failures = failures.filter((result) => !result.ok).sort((a, b) => a.index - b.index);
+  }
+}
 
 const MIN_TTL_MS = HOUR;
 const MAX_TTL_MS = 30 * DAY;
@@ -182,18 +213,17 @@ export class InvitationService {
     principal: Principal,
     organizationRef: string,
     rows: InvitationRowInput[],
-    options: { sendEmail: boolean },
+    options: CreateOptions,
   ): Promise<RowResult[]> {
     const access = await organizationAccess(this.#db, principal, organizationRef);
     requireAdmin(access, 'invite people');
     const now = this.#clock.now();
     const results = new Map<number, RowResult>();
-    const prepared = await this.#applyAbuseLimits(
-      principal,
-      await this.#prepareRows(principal, access, rows, now, results),
-      options.sendEmail,
-      results,
-    );
+    const checked = await this.#prepareRows(principal, access, rows, now, results);
+    if (options.atomic && results.size > 0) throw new BatchRejected([...results.values()]);
+    const prepared = await this.#applyAbuseLimits(principal, checked, options.sendEmail, results);
+    if (options.atomic && results.size > 0) throw new BatchRejected([...results.values()]);
+    const linkStyle = options.linkStyle ?? 'token';
     const organizationId = access.organization.id;
     const settings = access.organization.settings;
 
@@ -301,18 +331,23 @@ export class InvitationService {
             ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now)
             : null,
           reminderSentAt: null,
+          linkStyle,
         };
         pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
         livePending++;
         if (!row.resource) seatsTaken++;
         created.push(invitation);
-        if (options.sendEmail) outbox.push(this.#emailMessage(invitation, token, now));
+        const acceptUrl = await this.#acceptUrlFor(invitation, token);
+        if (options.sendEmail) outbox.push(this.#emailMessage(invitation, acceptUrl, now));
         results.set(row.index, {
           index: row.index,
           ok: true,
           invitation,
-          ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }),
+          ...(options.sendEmail ? {} : { acceptUrl }),
         });
+      }
+      if (options.atomic && created.length < prepared.length) {
+        throw new BatchRejected([...results.values()].filter((result) => !result.ok));
       }
       await insertInvitations(trx, created);
       await recordEvents(trx, [
@@ -442,7 +477,20 @@ export class InvitationService {
     };
   }
 
-  #emailMessage(invitation: InvitationRecord, token: string, now: Date): OutboxMessage {
+  /** The link the invitee gets: the raw token, or a JWT that resolves to it (see `#byToken`). */
+  async #acceptUrlFor(invitation: InvitationRecord, token: string): Promise<string> {
+    if (invitation.linkStyle === 'token') return this.acceptUrl(token);
+    const jwt = await new SignJWT({ th: invitation.tokenHash })
+      .setProtectedHeader({ alg: 'HS256', typ: INVITATION_JWT_TYPE })
+      .setIssuer(this.#publicUrl)
+      .setAudience(INVITATION_JWT_AUDIENCE)
+      .setSubject(invitation.id)
+      .setIssuedAt(Math.floor(invitation.updatedAt.getTime() / 1000))
+      .sign(this.#keys.invitationSigning);
+    return this.acceptUrl(jwt);
+  }
+
+  #emailMessage(invitation: InvitationRecord, acceptUrl: string, now: Date): OutboxMessage {
     return {
       id: newId('obx', now),
       kind: 'email',
@@ -456,7 +504,7 @@ export class InvitationService {
         send_number: invitation.sendCount,
         to: invitation.email,
         locale: invitation.locale,
-        sealed_accept_url: encrypt(this.#keys.encryption, this.acceptUrl(token)),
+        sealed_accept_url: encrypt(this.#keys.encryption, acceptUrl),
       },
       createdAt: now,
     };
@@ -664,8 +712,9 @@ export class InvitationService {
           }),
         );
         await recordEvents(trx, events);
-        if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, token, now)]);
-        return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl: this.acceptUrl(token) }) };
+        const acceptUrl = await this.#acceptUrlFor(updated, token);
+        if (options.sendEmail) await enqueue(trx, [this.#emailMessage(updated, acceptUrl, now)]);
+        return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl }) };
       });
       if (options.sendEmail) this.#onQueued();
       return result;
@@ -834,11 +883,83 @@ export class InvitationService {
     return invitation;
   }
 
+  /**
+   * The invitation a link's secret opens: an `rsvp_it_` token, or an invitation JWT of this
+   * instance whose token hash is still the invitation's (a resend rotates it, so older JWTs,
+   * like older tokens, stop working).
+   */
   async #byToken(token: string): Promise<InvitationRecord> {
-    if (!isWellFormedTypedSecret(INVITATION_TOKEN_PREFIX, token)) throw invitationNotFound();
-    const invitation = await findInvitationByTokenHash(this.#db, sha256(token));
+    if (isWellFormedTypedSecret(INVITATION_TOKEN_PREFIX, token)) {
+      const invitation = await findInvitationByTokenHash(this.#db, sha256(token));
+      if (!invitation) throw invitationNotFound();
+      return invitation;
+    }
+    if (token.split('.').length !== 3) throw invitationNotFound();
+    let claims: { sub?: string; th?: unknown };
+    try {
+      ({ payload: claims } = await jwtVerify(token, this.#keys.invitationSigning, {
+        algorithms: ['HS256'],
+        issuer: this.#publicUrl,
+        audience: INVITATION_JWT_AUDIENCE,
+        typ: INVITATION_JWT_TYPE,
+      }));
+    } catch {
+      throw invitationNotFound();
+    }
+    const invitation = claims.sub ? await findInvitation(this.#db, claims.sub) : undefined;
+    if (!invitation || typeof claims.th !== 'string' || !constantTimeEqual(claims.th, invitation.tokenHash)) {
+      throw invitationNotFound();
+    }
+    return invitation;
+  }
+
+  /** The invitation a link's secret opens, or 404; for surfaces that take the secret in a body. */
+  byLinkSecret(secret: string): Promise<InvitationRecord> {
+    return this.#byToken(secret);
+  }
+
+  /** By UUID, the id some wire formats use; 404 when none. Access is checked by the action taken. */
+  async findByUuid(uuid: string): Promise<InvitationRecord> {
+    const invitation = await findInvitationByUuid(this.#db, uuid);
     if (!invitation) throw invitationNotFound();
     return invitation;
+  }
+
+  /**
+   * Offset pages with a total, for wire formats that page by number. `scope` says whose
+   * invitations: those the caller sent, those addressed to the caller, or an organization's
+   * (its admins only).
+   */
+  async listByOffset(
+    principal: Principal,
+    query: {
+      scope: 'sent' | 'received' | { organizationRef: string };
+      filter?: InvitationFilter;
+      order: OffsetOrder;
+      offset: number;
+      limit: number;
+    },
+  ): Promise<{ invitations: InvitationRecord[]; total: number }> {
+    const filter: InvitationFilter = { ...query.filter };
+    if (query.scope === 'sent') filter.inviterUserId = principal.user.id;
+    else if (query.scope === 'received') filter.emailCanonical = principal.user.emailCanonical;
+    else {
+      const access = await organizationAccess(this.#db, principal, query.scope.organizationRef);
+      requireAdmin(access, 'see invitations');
+      filter.organizationId = access.organization.id;
+    }
+    const now = this.#clock.now();
+    const [invitations, total] = await Promise.all([
+      listInvitationsByOffset(this.#db, {
+        filter,
+        order: query.order,
+        offset: query.offset,
+        limit: query.limit,
+        now,
+      }),
+      countInvitations(this.#db, filter, now),
+    ]);
+    return { invitations, total };
   }
 
   async #notPendingNow(db: Executor, id: string): Promise<AppError> {
@@ -908,19 +1029,25 @@ export class InvitationService {
     return { page, ...(await this.describe(page.invitations)) };
   }
 
-  /** What an invitee needs to recognise invitations: their organizations, resources and inviters. */
+  /**
+   * What it takes to show invitations: their organizations, resources, and the users they name
+   * (inviters, invitees, responders), each looked up once.
+   */
   async describe(list: InvitationRecord[]) {
     const db = this.#db;
-    const unique = (ids: string[]) => [...new Set(ids)];
-    const [organizations, resources, inviters] = await Promise.all([
+    const unique = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
+    const [organizations, resources, users] = await Promise.all([
       findOrganizationsByIds(db, unique(list.map((inv) => inv.organizationId))),
-      findResources(db, unique(list.flatMap((inv) => (inv.resourceId ? [inv.resourceId] : [])))),
-      findUsersByIds(db, unique(list.map((inv) => inv.inviterUserId))),
+      findResources(db, unique(list.map((inv) => inv.resourceId))),
+      findUsersByIds(
+        db,
+        unique(list.flatMap((inv) => [inv.inviterUserId, inv.inviteeUserId, inv.respondedByUserId])),
+      ),
     ]);
     return {
       organizations: new Map(organizations.map((organization) => [organization.id, organization])),
       resources: new Map(resources.map((resource) => [resource.id, resource])),
-      inviters: new Map(inviters.map((user) => [user.id, user])),
+      users: new Map(users.map((user) => [user.id, user])),
     };
   }
 

@@ -53,16 +53,16 @@ export async function insertOrganization(db: Executor, org: OrganizationRecord):
 }
 
 /** Accepts the id (`org_…`) or the slug. */
-export async function findOrganization(
-  db: Executor,
-  idOrSlug: string,
-): Promise<OrganizationRecord | undefined> {
-  const column = idOrSlug.startsWith('org_') ? 'id' : 'slug';
-  const row = await db
-    .selectFrom('organizations')
-    .selectAll()
-    .where(column, '=', idOrSlug)
-    .executeTakeFirst();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** By id (`org_…`), UUID or slug: every surface names organizations its own way. */
+export async function findOrganization(db: Executor, ref: string): Promise<OrganizationRecord | undefined> {
+  const column = ref.startsWith('org_') ? 'id' : UUID.test(ref) ? 'uuid' : 'slug';
+  let row = await db.selectFrom('organizations').selectAll().where(column, '=', ref).executeTakeFirst();
+  // A slug may happen to look like a UUID.
+  if (!row && column === 'uuid') {
+    row = await db.selectFrom('organizations').selectAll().where('slug', '=', ref).executeTakeFirst();
+  }
   return row ? toRecord(row) : undefined;
 }
 

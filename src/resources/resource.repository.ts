@@ -64,6 +64,22 @@ export async function findResourceInOrganization(
   return row ? toResource(row) : undefined;
 }
 
+export async function findResourceByName(
+  db: Executor,
+  organizationId: string,
+  type: string,
+  name: string,
+): Promise<ResourceRecord | undefined> {
+  const row = await db
+    .selectFrom('resources')
+    .selectAll()
+    .where('organization_id', '=', organizationId)
+    .where('type', '=', type)
+    .where('name', '=', name)
+    .executeTakeFirst();
+  return row ? toResource(row) : undefined;
+}
+
 export async function findResources(db: Executor, ids: string[]): Promise<ResourceRecord[]> {
   if (ids.length === 0) return [];
   return (await db.selectFrom('resources').selectAll().where('id', 'in', ids).execute()).map(toResource);
