@@ -8,6 +8,10 @@ const csv = z.string().transform((value) =>
     .filter(Boolean),
 );
 
+/** Wire formats served on listeners of their own (`RSVP_DIALECTS=tiledb:8081`). */
+export const DIALECT_NAMES = ['tiledb'] as const;
+export type DialectName = (typeof DIALECT_NAMES)[number];
+
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** `<limit>/<window seconds>`, e.g. `10/600` for ten per ten minutes. */
@@ -60,6 +64,27 @@ const ConfigSchema = z.object({
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
   WORKERS: flag.default(true),
+  RSVP_DIALECTS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const out: { name: DialectName; port: number }[] = [];
+      for (const item of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const [name, port] = item.split(':');
+        if (!(DIALECT_NAMES as readonly string[]).includes(name!) || !/^\d{1,5}$/.test(port ?? '')) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `"${item}": expected name:port with name one of ${DIALECT_NAMES.join(', ')}`,
+          });
+          continue;
+        }
+        out.push({ name: name as DialectName, port: Number(port) });
+      }
+      return out;
+    }),
   OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
@@ -95,6 +120,7 @@ export interface Config {
   redisUrl: string | undefined;
   allowedAppOrigins: string[];
   allowPrivateWebhooks: boolean;
+  dialects: { name: DialectName; port: number }[];
   /** Run the outbox worker and the sweeper in this process. */
   workers: boolean;
   outboxPollMs: number;
@@ -159,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
     workers: e.WORKERS,
+    dialects: e.RSVP_DIALECTS,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

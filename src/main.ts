@@ -2,9 +2,13 @@ import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
+import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
+import type { App } from './http/app-types.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
+
+const DIALECTS = { tiledb: buildTiledbApp } as const;
 
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(env: Record<string, string | undefined> = process.env) {
@@ -13,7 +17,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const clock = systemClock;
   const rateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter(clock);
   let delivery: ReturnType<typeof createDelivery> | undefined;
-  const { app } = await buildApp(
+  const { app, services } = await buildApp(
     {
       database,
       keys,
@@ -35,6 +39,16 @@ export async function serve(env: Record<string, string | undefined> = process.en
   );
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });
   await app.listen({ host: config.host, port: config.port });
+  const dialects: App[] = [];
+  for (const dialect of config.dialects) {
+    const dialectApp = DIALECTS[dialect.name](services, {
+      logger: app.log.child({ dialect: dialect.name }),
+      bodyLimit: config.bodyLimit,
+      trustProxy: config.trustProxy,
+    });
+    await dialectApp.listen({ host: config.host, port: dialect.port });
+    dialects.push(dialectApp);
+  }
   if (config.workers) delivery.start();
   app.log.info(
     {
@@ -42,6 +56,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       mail: config.smtp ? 'smtp' : 'capture (dev mailbox at /dev/mailbox)',
       rate_limits: config.redisUrl ? 'redis' : 'in-process',
       workers: config.workers,
+      dialects: config.dialects.map((d) => `${d.name} on :${d.port}`),
     },
     'rsvp ready',
   );
@@ -59,7 +74,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down');
-    await app.close();
+    await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
     await delivery?.stop();
     await rateLimiter.close();
     await database.close();

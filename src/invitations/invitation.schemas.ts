@@ -234,7 +234,13 @@ export const MyInvitationsQuerySchema = z.object({
 });
 
 export const TokenBodySchema = z
-  .strictObject({ token: z.string().min(1).max(200).describe('The token from the invitation link.') })
+  .strictObject({
+    token: z
+      .string()
+      .min(1)
+      .max(2000)
+      .describe('The secret from the invitation link: an `rsvp_it_` token or an invitation JWT.'),
+  })
   .meta({ id: 'InvitationToken' });
 
 export const InvitationPreviewSchema = z

@@ -731,6 +731,13 @@ export class InvitationService {
     }
   }
 
+  /** Revokes by id alone, for wire formats whose paths do not name the organization. */
+  async revokeById(principal: Principal, id: string): Promise<InvitationRecord> {
+    const invitation = await findInvitation(this.#db, id);
+    if (!invitation) throw invitationNotFound();
+    return this.revoke(principal, invitation.organizationId, id);
+  }
+
   async revoke(principal: Principal, organizationRef: string, id: string): Promise<InvitationRecord> {
     const { invitation } = await this.#adminInvitation(principal, organizationRef, id, 'revoke invitations');
     const now = this.#clock.now();
@@ -1049,6 +1056,16 @@ export class InvitationService {
       resources: new Map(resources.map((resource) => [resource.id, resource])),
       users: new Map(users.map((user) => [user.id, user])),
     };
+  }
+
+  /** The status as of now (a pending invitation past its expiry reads as expired). */
+  statusOf(invitation: InvitationRecord): InvitationStatus {
+    return effectiveStatus(invitation, this.#clock.now());
+  }
+
+  /** Why an invitation that is not pending cannot be acted on. */
+  notPendingError(invitation: InvitationRecord): AppError {
+    return notPending(this.statusOf(invitation), invitation.id);
   }
 
   get now() {

@@ -35,6 +35,11 @@ export class MembershipService {
     return listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
   }
 
+  /** A user's role in an organization, or null when not a member. No access check: callers show it. */
+  async roleOf(organizationId: string, userId: string): Promise<string | null> {
+    return (await findMembership(this.#database.db, organizationId, userId))?.role ?? null;
+  }
+
   /** Admins change roles of members ranked no higher than themselves, to roles no higher either. */
   async changeRole(principal: Principal, ref: string, userId: string, roleName: string) {
     const db = this.#database.db;

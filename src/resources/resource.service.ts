@@ -12,6 +12,7 @@ import {
   deleteGrant,
   deleteResource,
   findGrant,
+  findResourceByName,
   findResourceInOrganization,
   insertResource,
   listGrants,
@@ -71,6 +72,14 @@ export class ResourceService {
       }
       throw error;
     }
+    return resource;
+  }
+
+  /** A resource by organization, type and name, visible to the organization's members. */
+  async findByName(principal: Principal, ref: string, type: string, name: string): Promise<ResourceRecord> {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    const resource = await findResourceByName(this.#database.db, access.organization.id, type, name);
+    if (!resource) throw resourceNotFound();
     return resource;
   }
 

@@ -11,6 +11,7 @@ import { hashPassword } from './passwords.ts';
 import {
   findUserByCanonicalEmail,
   findUserById,
+  findUserByUsername,
   insertUser,
   shareAnOrganization,
   type UserRecord,
@@ -30,6 +31,12 @@ export class UserService {
   constructor(deps: { database: Database; clock: Clock }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+  }
+
+  /** The address of an active user by username, for APIs that invite by name; undefined when none. */
+  async emailOfUsername(username: string): Promise<string | undefined> {
+    const user = await findUserByUsername(this.#database.db, username);
+    return user?.status === 'active' ? user.email : undefined;
   }
 
   /** Instance admins create users. */

@@ -17,7 +17,7 @@ import { type Html, html, page } from './layout.ts';
 
 type Inspection = Awaited<ReturnType<Services['invitations']['inspect']>>;
 
-const TokenForm = z.object({ token: z.string().max(200), csrf: z.string().max(200).optional() });
+const TokenForm = z.object({ token: z.string().max(2000), csrf: z.string().max(200).optional() });
 const SignInForm = TokenForm.extend({ email: z.string().max(320), password: z.string().max(256) });
 const SignUpForm = TokenForm.extend({
   display_name: z.string().max(200).optional(),
@@ -186,7 +186,7 @@ Sign out, then sign in or create an account with that address. The invitation st
 
   app.get('/invite', {
     ...formRoute,
-    schema: { hide: true, querystring: z.object({ token: z.string().max(200).default('') }) },
+    schema: { hide: true, querystring: z.object({ token: z.string().max(2000).default('') }) },
     handler: async (request, reply) => renderInvitation(request, reply, request.query.token),
   });
 

@@ -1009,7 +1009,7 @@ export interface components {
             next_page_token: string | null;
         };
         InvitationTokenInput: {
-            /** @description The token from the invitation link. */
+            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
             token: string;
         };
         /** @description What an invitation link may tell anyone who holds it, and nothing more. */
@@ -1729,7 +1729,7 @@ export interface components {
             next_page_token: string | null;
         };
         InvitationToken: {
-            /** @description The token from the invitation link. */
+            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
             token: string;
         };
         /** @description What an invitation link may tell anyone who holds it, and nothing more. */

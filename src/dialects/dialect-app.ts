@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { hasScope } from '../auth/principal.ts';
+import { AllowedMethods } from '../http/allowed-methods.ts';
+import type { App } from '../http/app-types.ts';
+import { registerContentTypes } from '../http/content-types.ts';
+import { toAppError } from '../http/problem.ts';
+import '../http/types.ts';
+import { AppError } from '../lib/errors.ts';
+
+export interface DialectOptions {
+  logger?: FastifyServerOptions['logger'];
+  bodyLimit?: number;
+  trustProxy?: string | undefined;
+}
+
+/**
+ * A Fastify app for one foreign wire format: same content-type policy, request ids, default-deny
+ * auth declarations and logging as the native API, but errors in the dialect's own body.
+ */
+export function createDialectApp(
+  options: DialectOptions & {
+    /** The dialect's error body for a failure. */
+    errorBody: (error: AppError, request: FastifyRequest) => unknown;
+    /** Authenticates a request whose route is not public; sets `request.principal` or throws. */
+    authenticate: (request: FastifyRequest) => Promise<void>;
+  },
+): App {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const inbound = request.headers['x-request-id'];
+      return typeof inbound === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(inbound)
+        ? inbound
+        : `req_${randomBytes(12).toString('hex')}`;
+    },
+    routerOptions: { maxParamLength: 500 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.decorateRequest('principal', null);
+  registerContentTypes(app);
+
+  const allowed = new AllowedMethods();
+  app.addHook('onRoute', (route) => {
+    allowed.add(route.method, route.url);
+    if (!route.config?.auth)
+      throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
+    reply.header('x-content-type-options', 'nosniff');
+    const auth = request.routeOptions.config.auth;
+    if (auth === undefined || auth === 'public') return;
+    await options.authenticate(request);
+    if (auth !== 'authenticated' && request.principal && !hasScope(request.principal, auth.scope)) {
+      throw new AppError(
+        403,
+        'insufficient_scope',
+        'Insufficient scope',
+        `This call needs the ${auth.scope} scope.`,
+      );
+    }
+    if (request.principal) {
+      request.principal.client = {
+        ip: request.ip,
+        userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+      };
+    }
+  });
+
+  const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {
+    for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
+    return reply
+      .code(error.status)
+      .type('application/json')
+      .send(JSON.stringify(options.errorBody(error, request)));
+  };
+  app.setErrorHandler((error, request, reply) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    return send(request, reply, appError);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const methods = allowed.for(path);
+    if (methods.length > 0) {
+      return send(
+        request,
+        reply,
+        new AppError(
+          405,
+          'method_not_allowed',
+          'Method not allowed',
+          `${path} answers ${methods.join(', ')}.`,
+          {
+            headers: { allow: methods.join(', ') },
+          },
+        ),
+      );
+    }
+    return send(
+      request,
+      reply,
+      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${path}.`),
+    );
+  });
+  return app as App;
+}

@@ -1,0 +1,367 @@
+import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
+import type { Principal } from '../../auth/principal.ts';
+import type { InvitationStatus } from '../../db/schema.ts';
+import type { App } from '../../http/app-types.ts';
+import type {
+  InvitationFilter,
+  InvitationRecord,
+  OffsetOrder,
+} from '../../invitations/invitation.repository.ts';
+import type { RowResult } from '../../invitations/invitation.service.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { Services } from '../../services.ts';
+import {
+  ARRAY_ACTIONS,
+  catalogRoleFor,
+  GROUP_ACTIONS,
+  META,
+  NAMESPACE_ACTIONS,
+  ORGANIZATION_ROLES,
+  parseResourceRef,
+  v1InvitationView,
+} from './tiledb.mapping.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const Recipients = z.array(z.string().max(320)).min(1).max(1000);
+
+const JoinBody = z.object({
+  invitee_email: Recipients,
+  organization_role: z.enum(ORGANIZATION_ROLES),
+  actions: z.array(z.enum(NAMESPACE_ACTIONS)).max(NAMESPACE_ACTIONS.length).optional(),
+});
+const ArrayShareBody = z.object({
+  invitee_email: Recipients,
+  actions: z.array(z.enum(ARRAY_ACTIONS)).min(1).max(ARRAY_ACTIONS.length),
+});
+const GroupShareBody = z.object({
+  invitee_email_or_name: Recipients,
+  array_actions: z.array(z.enum(ARRAY_ACTIONS)).max(ARRAY_ACTIONS.length),
+  group_actions: z.array(z.enum(GROUP_ACTIONS)).min(1).max(GROUP_ACTIONS.length),
+});
+const ListQuery = z.object({
+  organization: z.string().max(200).optional(),
+  array: z.string().max(500).optional(),
+  group: z.string().max(500).optional(),
+  start: z.coerce.number().int().min(0).optional(),
+  end: z.coerce.number().int().min(0).optional(),
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(10),
+  type: z.enum(['ARRAY_SHARE', 'GROUP_SHARE', 'JOIN_ORGANIZATION', 'PAYMENT_SHARE']).optional(),
+  status: z.enum(['PENDING', 'ACCEPTED']).optional(),
+  orderby: z.enum(['timestamp', 'array_name', 'organization_name']).optional(),
+});
+
+const ORDER: Record<string, OffsetOrder> = {
+  timestamp: '-create_time',
+  array_name: 'resource_name',
+  organization_name: 'organization_name',
+};
+
+const cannotFind = () =>
+  new AppError(404, 'invitation_not_found', 'Not found', 'Could not find invitation identifier');
+const nothingToCancel = () =>
+  new AppError(404, 'invitation_not_found', 'Not found', 'No invitation was found to cancel');
+
+/**
+ * TileDB Cloud v1 invitations: join an organization, share an array or a group with a list of
+ * recipients (204 all sent, 207 some failed, 500 none sent), accept by invitation UUID, cancel
+ * by UUID and the path of what was shared, and list with TileDB's filters and page numbers.
+ */
+export function tiledbV1Routes(app: App, services: Services) {
+  const { invitations } = services;
+
+  /** Usernames become the user's address; an unknown name fails as its own recipient. */
+  async function recipients(names: string[]): Promise<{ given: string; email: string | null }[]> {
+    return Promise.all(
+      names.map(async (given) => {
+        const trimmed = given.trim();
+        if (trimmed.includes('@')) return { given, email: trimmed };
+        return { given, email: (await services.users.emailOfUsername(trimmed)) ?? null };
+      }),
+    );
+  }
+
+  /** 204 when every recipient was invited, 207 when some failed, 500 when none was. */
+  async function sendAll(
+    reply: FastifyReply,
+    principal: Principal,
+    organizationId: string,
+    people: { given: string; email: string | null }[],
+    row: (email: string) => Parameters<Services['invitations']['create']>[2][number],
+  ) {
+    const known = people.filter((person) => person.email !== null);
+    const results: RowResult[] =
+      known.length > 0
+        ? await invitations.create(
+            principal,
+            organizationId,
+            known.map((person) => row(person.email!)),
+            { sendEmail: true },
+          )
+        : [];
+    const failedKnown = new Set(results.flatMap((result) => (result.ok ? [] : [known[result.index]!])));
+    const failed = people
+      .filter((person) => person.email === null || failedKnown.has(person))
+      .map((person) => person.given);
+    if (failed.length === 0) return reply.code(204).send(null);
+    return reply.code(failed.length === people.length ? 500 : 207).send({ failed_recipients: failed });
+  }
+
+  /** A namespace is an organization, by name (slug) or UUID. */
+  const organizationOf = async (principal: Principal, namespace: string) =>
+    (await services.organizations.get(principal, namespace)).organization;
+
+  app.post('/v1/invitations/:organization/join', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { params: z.object({ organization: z.string().max(200) }), body: JoinBody },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const organization = await organizationOf(principal, request.params.organization);
+      const { organization_role, actions } = request.body;
+      const role = catalogRoleFor(organization.settings, organization_role);
+      return sendAll(
+        reply,
+        principal,
+        organization.id,
+        await recipients(request.body.invitee_email),
+        (email) => ({
+          email,
+          role,
+          metadata: metadataOf({
+            [META.role]: organization_role,
+            [META.namespaceActions]: [...new Set(actions ?? [])].join(','),
+          }),
+        }),
+      );
+    },
+  });
+
+  app.post('/v1/invitations/:namespace/:array/share', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      params: z.object({ namespace: z.string().max(200), array: z.string().max(500) }),
+      body: ArrayShareBody,
+    },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { namespace, name } = resourceIn(request.params.namespace, request.params.array);
+      const organization = await organizationOf(principal, namespace);
+      const array = await services.resources.findByName(principal, organization.id, 'array', name);
+      return sendAll(
+        reply,
+        principal,
+        organization.id,
+        await recipients(request.body.invitee_email),
+        (email) => ({
+          email,
+          resource_id: array.id,
+          actions: request.body.actions,
+        }),
+      );
+    },
+  });
+
+  app.post('/v1/invitations/group/:namespace/:group/share', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      params: z.object({ namespace: z.string().max(200), group: z.string().max(500) }),
+      body: GroupShareBody,
+    },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { namespace, name } = resourceIn(request.params.namespace, request.params.group);
+      const organization = await organizationOf(principal, namespace);
+      const group = await services.resources.findByName(principal, organization.id, 'group', name);
+      const { group_actions, array_actions } = request.body;
+      return sendAll(
+        reply,
+        principal,
+        organization.id,
+        await recipients(request.body.invitee_email_or_name),
+        (email) => ({
+          email,
+          resource_id: group.id,
+          actions: group_actions,
+          metadata: metadataOf({ [META.arrayActions]: [...new Set(array_actions)].join(',') }),
+        }),
+      );
+    },
+  });
+
+  app.post('/v1/invitations/:invitation', {
+    config: { auth: { scope: 'invitations:respond' } },
+    schema: { params: z.object({ invitation: z.string().max(200) }) },
+    handler: async (request, reply) => {
+      const invitation = await byUuid(request.params.invitation, cannotFind);
+      await invitations.accept(request.principal!, { id: invitation.id }).catch((error) => {
+        throw error instanceof AppError && error.status === 404 ? cannotFind() : error;
+      });
+      return reply.code(204).send(null);
+    },
+  });
+
+  async function byUuid(uuid: string, missing: () => AppError): Promise<InvitationRecord> {
+    if (!UUID.test(uuid)) throw missing();
+    return invitations.findByUuid(uuid).catch(() => {
+      throw missing();
+    });
+  }
+
+  /** Cancels when the invitation is pending and is what the path says; 404 otherwise. */
+  async function cancel(
+    principal: Principal,
+    uuid: string,
+    matches: (invitation: InvitationRecord) => Promise<boolean>,
+    reply: FastifyReply,
+  ) {
+    const invitation = await byUuid(uuid, nothingToCancel);
+    if (invitations.statusOf(invitation) !== 'pending' || !(await matches(invitation)))
+      throw nothingToCancel();
+    await invitations.revoke(principal, invitation.organizationId, invitation.id);
+    return reply.code(204).send(null);
+  }
+
+  const sameOrganization = async (principal: Principal, invitation: InvitationRecord, ref: string) =>
+    (await organizationOf(principal, ref).catch(() => null))?.id === invitation.organizationId;
+
+  const sharedResource = async (
+    principal: Principal,
+    invitation: InvitationRecord,
+    namespaceParam: string,
+    nameParam: string,
+    type: 'array' | 'group',
+  ) => {
+    const { namespace, name } = resourceIn(namespaceParam, nameParam);
+    if (!invitation.resourceId || !(await sameOrganization(principal, invitation, namespace))) return false;
+    const resource = await services.resources
+      .findByName(principal, invitation.organizationId, type, name)
+      .catch(() => null);
+    return resource?.id === invitation.resourceId;
+  };
+
+  app.delete('/v1/invitations/:invitation/:organization/join', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { params: z.object({ invitation: z.string().max(200), organization: z.string().max(200) }) },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { invitation, organization } = request.params;
+      return cancel(
+        principal,
+        invitation,
+        async (found) =>
+          found.resourceId === null && (await sameOrganization(principal, found, organization)),
+        reply,
+      );
+    },
+  });
+
+  app.delete('/v1/invitations/:invitation/:namespace/:array/share', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      params: z.object({
+        invitation: z.string().max(200),
+        namespace: z.string().max(200),
+        array: z.string().max(500),
+      }),
+    },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { invitation, namespace, array } = request.params;
+      return cancel(
+        principal,
+        invitation,
+        (found) => sharedResource(principal, found, namespace, array, 'array'),
+        reply,
+      );
+    },
+  });
+
+  app.delete('/v1/invitations/group/:invitation/:namespace/:group_name/share', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      params: z.object({
+        invitation: z.string().max(200),
+        namespace: z.string().max(200),
+        group_name: z.string().max(500),
+      }),
+    },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { invitation, namespace, group_name } = request.params;
+      return cancel(
+        principal,
+        invitation,
+        (found) => sharedResource(principal, found, namespace, group_name, 'group'),
+        reply,
+      );
+    },
+  });
+
+  app.get('/v1/invitations', {
+    config: { auth: { scope: 'invitations:read' } },
+    schema: { querystring: ListQuery },
+    handler: async (request) => {
+      const principal = request.principal!;
+      const q = request.query;
+      const array = q.array ? parseResourceRef(q.array) : undefined;
+      const group = q.group ? parseResourceRef(q.group) : undefined;
+      const namespace = q.organization ?? array?.namespace ?? group?.namespace;
+      // With an organization (or a tiledb:// URI naming one): that organization's invitations,
+      // for its admins. Without: the invitations addressed to the caller.
+      const scope = namespace ? { organizationRef: namespace } : ('received' as const);
+      const statuses: InvitationStatus[] =
+        q.status === 'PENDING'
+          ? ['pending']
+          : q.status === 'ACCEPTED'
+            ? ['accepted']
+            : ['pending', 'accepted'];
+      const filter: InvitationFilter = {
+        statuses,
+        ...(q.start !== undefined ? { createdAfter: new Date(q.start * 1000) } : {}),
+        ...(q.end !== undefined ? { createdBefore: new Date((q.end + 1) * 1000) } : {}),
+      };
+      if (q.type === 'JOIN_ORGANIZATION') filter.targetType = 'organization';
+      if (q.type === 'ARRAY_SHARE' || array)
+        Object.assign(filter, { resourceType: 'array', resourceName: array?.name });
+      if (q.type === 'GROUP_SHARE' || group)
+        Object.assign(filter, { resourceType: 'group', resourceName: group?.name });
+      const impossible =
+        q.type === 'PAYMENT_SHARE' ||
+        (array && group) ||
+        (q.type === 'JOIN_ORGANIZATION' && (array || group)) ||
+        (q.type === 'ARRAY_SHARE' && group) ||
+        (q.type === 'GROUP_SHARE' && array);
+      if (impossible) filter.organizationIds = [];
+      const { invitations: rows, total } = await invitations.listByOffset(principal, {
+        scope,
+        filter,
+        order: ORDER[q.orderby ?? 'timestamp']!,
+        offset: (q.page - 1) * q.per_page,
+        limit: q.per_page,
+      });
+      const described = await invitations.describe(rows);
+      const now = invitations.now;
+      return {
+        invitations: rows.map((row) => v1InvitationView(row, described, now)),
+        pagination_metadata: {
+          page: q.page,
+          per_page: q.per_page,
+          total_pages: Math.ceil(total / q.per_page),
+          total_items: total,
+        },
+      };
+    },
+  });
+}
+
+/** A `{namespace}/{name}` pair from path parameters, where the name may itself be a `tiledb://` URI. */
+function resourceIn(namespace: string, raw: string): { namespace: string; name: string } {
+  const ref = parseResourceRef(raw);
+  return { namespace: ref.namespace ?? namespace, name: ref.name };
+}
+
+/** Metadata without its empty values. */
+function metadataOf(entries: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== ''));
+}

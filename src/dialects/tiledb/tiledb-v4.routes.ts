@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import type { App } from '../../http/app-types.ts';
+import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
+import { BatchRejected, type RowResult } from '../../invitations/invitation.service.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { Services } from '../../services.ts';
+import {
+  catalogRoleFor,
+  type Described,
+  organizationRefOfWorkspace,
+  tiledbRoleOf,
+  WORKSPACE_ROLES,
+  workspaceId,
+} from './tiledb.mapping.ts';
+
+const CreateItem = z.object({
+  invitee_email: z.string().max(320),
+  workspace_invitation: z.object({
+    workspace_id: z.string().min(1).max(200),
+    prospective_role: z.enum(WORKSPACE_ROLES),
+  }),
+});
+const CreateBody = z.array(CreateItem).min(1).max(1000);
+const JwtBody = z.object({ jwt: z.string().min(1).max(4000) });
+const RespondBody = JwtBody.extend({ response: z.enum(['accept', 'reject']) });
+const InvitationParams = z.object({ invitation_id: z.string().max(64) });
+const ListQuery = z.object({
+  page: z.coerce.number().int().min(1).default(1),
+  per_page: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+const notFound = () => new AppError(404, 'invitation_not_found', 'Not found', 'invitation not found');
+
+/**
+ * TileDB Cloud v4 invitations: workspace invitations created in bulk, read and answered by the
+ * invitee with the JWT their link carries, listed (what the caller sent) and revoked.
+ */
+export function tiledbV4Routes(app: App, services: Services) {
+  const { invitations } = services;
+
+  async function view(invitation: InvitationRecord, described: Described) {
+    const organization = described.organizations.get(invitation.organizationId)!;
+    const inviter = described.users.get(invitation.inviterUserId);
+    const inviterRole = await services.memberships.roleOf(organization.id, invitation.inviterUserId);
+    const settings = organization.settings;
+    return {
+      invitation_id: invitation.id,
+      invitee_email: invitation.email,
+      created_by: {
+        user_id: invitation.inviterUserId,
+        display_name: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? '',
+        email: inviter?.email ?? '',
+        workspace_role: inviterRole
+          ? tiledbRoleOf(settings, inviterRole, WORKSPACE_ROLES, 'member')
+          : 'member',
+      },
+      created_at: invitation.createdAt.toISOString(),
+      ...(invitation.role
+        ? {
+            workspace_invitation: {
+              workspace_id: workspaceId(organization),
+              name: organization.name,
+              prospective_role: tiledbRoleOf(settings, invitation.role, WORKSPACE_ROLES, 'member'),
+            },
+          }
+        : {}),
+    };
+  }
+
+  app.post('/v4/invitations', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { body: CreateBody },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      // One atomic create per workspace, in the order workspaces first appear.
+      const byWorkspace = new Map<string, { index: number; item: z.output<typeof CreateItem> }[]>();
+      request.body.forEach((item, index) => {
+        const ref = organizationRefOfWorkspace(item.workspace_invitation.workspace_id);
+        byWorkspace.set(ref, [...(byWorkspace.get(ref) ?? []), { index, item }]);
+      });
+      for (const [ref, items] of byWorkspace) {
+        const { organization } = await services.organizations.get(principal, ref);
+        const rows = items.map(({ item }) => ({
+          email: item.invitee_email,
+          role: catalogRoleFor(organization.settings, item.workspace_invitation.prospective_role),
+        }));
+        try {
+          await invitations.create(principal, organization.id, rows, {
+            sendEmail: true,
+            atomic: true,
+            linkStyle: 'jwt',
+          });
+        } catch (error) {
+          if (!(error instanceof BatchRejected)) throw error;
+          throw new BatchRejected(
+            error.failures.map((failure): RowResult => ({ ...failure, index: items[failure.index]!.index })),
+          );
+        }
+      }
+      return reply.code(201).send(null);
+    },
+  });
+
+  app.get('/v4/invitations', {
+    config: { auth: { scope: 'invitations:read' } },
+    schema: { querystring: ListQuery },
+    handler: async (request) => {
+      const { page, per_page } = request.query;
+      const { invitations: rows, total } = await invitations.listByOffset(request.principal!, {
+        scope: 'sent',
+        filter: { statuses: ['pending'], targetType: 'organization' },
+        order: '-create_time',
+        offset: (page - 1) * per_page,
+        limit: per_page,
+      });
+      const described = await invitations.describe(rows);
+      return {
+        data: await Promise.all(rows.map((row) => view(row, described))),
+        pagination_metadata: {
+          page,
+          per_page,
+          total_pages: Math.ceil(total / per_page),
+          total_items: total,
+        },
+      };
+    },
+  });
+
+  // The invitee reads the invitation with the JWT of their link; it is the only authority needed.
+  app.post('/v4/invitations/:invitation_id', {
+    config: { auth: 'public' },
+    schema: { params: InvitationParams, body: JwtBody },
+    handler: async (request) => {
+      const invitation = await invitations.byLinkSecret(request.body.jwt).catch(() => {
+        throw notFound();
+      });
+      if (invitation.id !== request.params.invitation_id) throw notFound();
+      const status = invitations.statusOf(invitation);
+      if (status !== 'pending') throw invitations.notPendingError(invitation);
+      return { data: await view(invitation, await invitations.describe([invitation])) };
+    },
+  });
+
+  // Answering needs the invitee signed in as well: accepting makes that account a member.
+  app.patch('/v4/invitations/:invitation_id', {
+    config: { auth: { scope: 'invitations:respond' } },
+    schema: { params: InvitationParams, body: RespondBody },
+    handler: async (request, reply) => {
+      const invitation = await invitations.byLinkSecret(request.body.jwt).catch(() => {
+        throw notFound();
+      });
+      if (invitation.id !== request.params.invitation_id) throw notFound();
+      const ref = { token: request.body.jwt };
+      if (request.body.response === 'accept') await invitations.accept(request.principal!, ref);
+      else await invitations.decline(request.principal!, ref);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.delete('/v4/invitations/:invitation_id', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { params: InvitationParams },
+    handler: async (request, reply) => {
+      await invitations.revokeById(request.principal!, request.params.invitation_id);
+      return reply.code(204).send(null);
+    },
+  });
+}
