@@ -42,7 +42,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const dialects: App[] = [];
   for (const dialect of config.dialects) {
     const dialectApp = DIALECTS[dialect.name](services, {
-      logger: app.log.child({ dialect: dialect.name }),
+      loggerInstance: app.log.child({ dialect: dialect.name }),
       bodyLimit: config.bodyLimit,
       trustProxy: config.trustProxy,
     });

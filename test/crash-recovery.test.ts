@@ -55,8 +55,9 @@ describe('delivery survives kill -9 and shares work between processes', () => {
   let adminKey: string;
   const children = new Set<ChildProcess>();
 
-  async function startServer(): Promise<{ child: ChildProcess; url: string }> {
+  async function startServer(): Promise<{ child: ChildProcess; url: string; tiledbUrl: string }> {
     const port = await freePort();
+    const tiledbPort = await freePort();
     const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
       env: {
         ...process.env,
@@ -68,6 +69,7 @@ describe('delivery survives kill -9 and shares work between processes', () => {
         // A crashed worker's claims lapse quickly, so the test does not wait minutes.
         OUTBOX_LEASE_MS: '1500',
         OUTBOX_POLL_MS: '50',
+        RSVP_DIALECTS: `tiledb:${tiledbPort}`,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -81,7 +83,7 @@ describe('delivery survives kill -9 and shares work between processes', () => {
         return false;
       }
     });
-    return { child, url };
+    return { child, url, tiledbUrl: `http://127.0.0.1:${tiledbPort}` };
   }
 
   async function inviteBurst(url: string, prefix: string): Promise<string[]> {
@@ -149,6 +151,10 @@ describe('delivery survives kill -9 and shares work between processes', () => {
 
   it(`delivers all of a ${BURST}-invitation burst once each after the process is killed mid-way`, async () => {
     const first = await startServer();
+    // The configured dialect listens too, on its own port and in its own error format.
+    const tiledb = await fetch(`${first.tiledbUrl}/v1/invitations`);
+    expect(tiledb.status).toBe(401);
+    expect(await tiledb.json()).toMatchObject({ code: 40101, request_id: expect.any(String) });
     const ids = await inviteBurst(first.url, 'crash');
     await until('the first emails', () => smtp.received.length >= BURST / 5);
     first.child.kill('SIGKILL');

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasScope } from '../auth/principal.ts';
 import { AllowedMethods } from '../http/allowed-methods.ts';
@@ -11,6 +16,8 @@ import { AppError } from '../lib/errors.ts';
 
 export interface DialectOptions {
   logger?: FastifyServerOptions['logger'];
+  /** A logger to share (the main app's child), instead of `logger` options. */
+  loggerInstance?: FastifyBaseLogger;
   bodyLimit?: number;
   trustProxy?: string | undefined;
 }
@@ -28,7 +35,9 @@ export function createDialectApp(
   },
 ): App {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.loggerInstance
+      ? { loggerInstance: options.loggerInstance }
+      : { logger: options.logger ?? false }),
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
     requestIdHeader: false,
