@@ -13,6 +13,7 @@ const keys = {
   jwtSigning: new Uint8Array(32),
   sessionSigning: Buffer.alloc(32),
   invitationSigning: Buffer.alloc(32),
+  pageTokenSigning: Buffer.alloc(32),
 };
 const { app } = await buildApp({ database, keys, clock: systemClock, publicUrl: 'http://localhost:8080' });
 await app.ready();

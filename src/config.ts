@@ -9,7 +9,7 @@ const csv = z.string().transform((value) =>
 );
 
 /** Wire formats served on listeners of their own (`RSVP_DIALECTS=tiledb:8081`). */
-export const DIALECT_NAMES = ['tiledb'] as const;
+export const DIALECT_NAMES = ['tiledb', 'confluent'] as const;
 export type DialectName = (typeof DIALECT_NAMES)[number];
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
@@ -93,6 +93,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_RESENDS: rule('5/3600'),
   RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
   RATE_LIMIT_SIGN_IN: rule('10/900'),
+  RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
 });
 
 export interface ExternalJwtConfig {
@@ -195,6 +196,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perInvitationResend: e.RATE_LIMIT_RESENDS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
       signIn: e.RATE_LIMIT_SIGN_IN,
+      perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
   };
 }

@@ -1,14 +1,25 @@
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
-import { loadConfig } from './config.ts';
+import { type DialectName, loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
+import { buildConfluentApp } from './dialects/confluent/confluent.app.ts';
+import type { DialectOptions } from './dialects/dialect-app.ts';
 import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
 import type { App } from './http/app-types.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
+import type { InstanceKeys } from './instance/instance-keys.ts';
 import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
+import type { Services } from './services.ts';
 
-const DIALECTS = { tiledb: buildTiledbApp } as const;
+const DIALECTS: Record<
+  DialectName,
+  (services: Services, keys: InstanceKeys, options: DialectOptions) => App
+> = {
+  tiledb: (services, _keys, options) => buildTiledbApp(services, options),
+  confluent: (services, keys, options) =>
+    buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning }, options),
+};
 
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(env: Record<string, string | undefined> = process.env) {
@@ -41,7 +52,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];
   for (const dialect of config.dialects) {
-    const dialectApp = DIALECTS[dialect.name](services, {
+    const dialectApp = DIALECTS[dialect.name](services, keys, {
       loggerInstance: app.log.child({ dialect: dialect.name }),
       bodyLimit: config.bodyLimit,
       trustProxy: config.trustProxy,

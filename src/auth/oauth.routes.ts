@@ -58,8 +58,9 @@ function sendOAuthError(reply: FastifyReply, error: unknown) {
     .send(JSON.stringify({ error: failure.error, error_description: failure.message }));
 }
 
-export function oauthRoutes(app: App, services: Services) {
-  app.post('/oauth/token', {
+/** The client-credentials token endpoint, at `/oauth/token` or where a dialect's clients expect it. */
+export function oauthRoutes(app: App, services: Services, path = '/oauth/token') {
+  app.post(path, {
     config: { auth: 'public' },
     errorHandler: (error, _request, reply) => sendOAuthError(reply, error),
     schema: {

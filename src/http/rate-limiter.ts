@@ -142,6 +142,8 @@ export interface AbuseLimits {
   perClientAddress: RateLimit;
   /** Sign-in attempts per client address and email. */
   signIn: RateLimit;
+  /** Requests per principal, on the APIs that publish a request quota (Confluent). */
+  perPrincipal: RateLimit;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
@@ -150,4 +152,5 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perInvitationResend: { limit: 5, windowMs: 3_600_000 },
   perClientAddress: { limit: 300, windowMs: 60_000 },
   signIn: { limit: 10, windowMs: 15 * 60_000 },
+  perPrincipal: { limit: 1000, windowMs: 60_000 },
 };

@@ -11,6 +11,8 @@ export interface InstanceKeys {
   sessionSigning: Buffer;
   /** HS256 key for invitation JWTs (TileDB v4 links); separate from access tokens by key and audience. */
   invitationSigning: Buffer;
+  /** HMAC key for page tokens that must not be forged (Confluent's opaque page tokens). */
+  pageTokenSigning: Buffer;
 }
 
 function derive(master: string, purpose: string): Buffer {
@@ -44,5 +46,6 @@ export async function loadInstanceKeys(
     jwtSigning: derive(master, 'jwt-signing'),
     sessionSigning: derive(master, 'session-signing'),
     invitationSigning: derive(master, 'invitation-jwt'),
+    pageTokenSigning: derive(master, 'page-token'),
   };
 }

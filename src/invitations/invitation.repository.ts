@@ -396,6 +396,7 @@ export interface InvitationFilter {
   statuses?: readonly InvitationStatus[] | undefined;
   emailContains?: string | undefined;
   inviterUserId?: string | undefined;
+  inviteeUserId?: string | undefined;
   targetType?: 'organization' | 'resource' | undefined;
   resourceId?: string | undefined;
   role?: string | undefined;
@@ -451,6 +452,7 @@ function applyFilter(
     q = q.where(sql<boolean>`email_canonical like ${`%${escaped}%`} escape '\\'`);
   }
   if (filter.inviterUserId) q = q.where('inviter_user_id', '=', filter.inviterUserId);
+  if (filter.inviteeUserId) q = q.where('invitee_user_id', '=', filter.inviteeUserId);
   if (filter.targetType === 'organization') q = q.where('resource_id', 'is', null);
   if (filter.targetType === 'resource') q = q.where('resource_id', 'is not', null);
   if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);

@@ -46,7 +46,15 @@ import {
   putGrant,
   type ResourceRecord,
 } from '../resources/resource.repository.ts';
-import { findUserById, findUsersByCanonicalEmails, findUsersByIds } from '../users/user.repository.ts';
+import {
+  findUserById,
+  findUsersByCanonicalEmails,
+  findUsersByIds,
+  insertUser,
+  neverRegistered,
+  type UserRecord,
+  updateUser,
+} from '../users/user.repository.ts';
 import { invalidEmail, invitationNotFound, notPending } from './invitation.errors.ts';
 import {
   countInvitations,
@@ -78,6 +86,8 @@ export interface CreateOptions {
   /** All rows or none: any failing row rejects the whole batch with `BatchRejected`. */
   atomic?: boolean;
   linkStyle?: 'token' | 'jwt';
+  /** Give every invitee a user at once (a placeholder until they register), as some APIs expose. */
+  placeholderUsers?: boolean;
 }
 
 /** An atomic batch in which some rows failed: nothing was created. */
@@ -235,9 +245,12 @@ export class InvitationService {
       const members = await memberEmailsAmong(trx, organizationId, emails);
       const resourceIds = [...new Set(prepared.flatMap((row) => (row.resource ? [row.resource.id] : [])))];
       const grants = await grantsForEmails(trx, resourceIds, emails);
-      const users = new Map(
-        (await findUsersByCanonicalEmails(trx, emails)).map((user) => [user.emailCanonical, user.id]),
-      );
+      const known = await findUsersByCanonicalEmails(trx, emails);
+      const users = new Map(known.map((user) => [user.emailCanonical, user.id]));
+      const revived = options.placeholderUsers
+        ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
+        : [];
+      const placeholders: UserRecord[] = [];
       let livePending = await countLivePending(trx, organizationId, now);
       let seatsTaken =
         settings.seat_limit === null
@@ -298,6 +311,11 @@ export class InvitationService {
           results.set(row.index, { index: row.index, ok: false, error });
           continue;
         }
+        if (options.placeholderUsers && !users.has(row.emailCanonical)) {
+          const placeholder = placeholderUser(row.email, row.emailCanonical, now);
+          placeholders.push(placeholder);
+          users.set(row.emailCanonical, placeholder.id);
+        }
         const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
         const invitation: InvitationRecord = {
           id: newId('inv', now),
@@ -348,6 +366,12 @@ export class InvitationService {
       }
       if (options.atomic && created.length < prepared.length) {
         throw new BatchRejected([...results.values()].filter((result) => !result.ok));
+      }
+      for (const user of placeholders) await insertUser(trx, user);
+      for (const user of revived) {
+        if (created.some((invitation) => invitation.inviteeUserId === user.id)) {
+          await updateUser(trx, user.id, { status: 'placeholder', updatedAt: now });
+        }
       }
       await insertInvitations(trx, created);
       await recordEvents(trx, [
@@ -738,7 +762,16 @@ export class InvitationService {
     return this.revoke(principal, invitation.organizationId, id);
   }
 
-  async revoke(principal: Principal, organizationRef: string, id: string): Promise<InvitationRecord> {
+  /**
+   * Revokes a pending invitation. With `deactivatePlaceholder`, an invitee who never registered
+   * and has no other pending invitation is deactivated too (a later invitation revives them).
+   */
+  async revoke(
+    principal: Principal,
+    organizationRef: string,
+    id: string,
+    options: { deactivatePlaceholder?: boolean } = {},
+  ): Promise<InvitationRecord> {
     const { invitation } = await this.#adminInvitation(principal, organizationRef, id, 'revoke invitations');
     const now = this.#clock.now();
     return this.#db.transaction().execute(async (trx) => {
@@ -748,6 +781,17 @@ export class InvitationService {
         respondedByUserId: principal.user.id,
       });
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
+      if (options.deactivatePlaceholder && updated.inviteeUserId) {
+        const invitee = await findUserById(trx, updated.inviteeUserId);
+        const stillInvited = await countInvitations(
+          trx,
+          { emailCanonical: updated.emailCanonical, statuses: ['pending'] },
+          now,
+        );
+        if (invitee?.status === 'placeholder' && stillInvited === 0) {
+          await updateUser(trx, invitee.id, { status: 'deactivated', updatedAt: now });
+        }
+      }
       await recordEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
       return updated;
     });
@@ -1134,4 +1178,21 @@ function remindAt(expiresAt: Date, beforeSeconds: number | null, now: Date): Dat
   if (beforeSeconds === null) return null;
   const at = new Date(expiresAt.getTime() - beforeSeconds * 1000);
   return at > now ? at : null;
+}
+
+function placeholderUser(email: string, emailCanonical: string, now: Date): UserRecord {
+  return {
+    id: newId('usr', now),
+    uuid: newUuid(),
+    email,
+    emailCanonical,
+    username: null,
+    displayName: null,
+    passwordHash: null,
+    status: 'placeholder',
+    isInstanceAdmin: false,
+    externalId: null,
+    createdAt: now,
+    updatedAt: now,
+  };
 }

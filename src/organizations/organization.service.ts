@@ -86,6 +86,30 @@ export class OrganizationService {
     return { organization: access.organization, role: access.role?.name ?? null };
   }
 
+  /**
+   * The organization an API without an organization parameter acts in: the oldest one the
+   * caller administers. 403 when they administer none.
+   */
+  async defaultFor(principal: Principal): Promise<OrganizationRecord> {
+    const organizations = await listOrganizationsForUser(this.#database.db, {
+      userId: principal.user.id,
+      allForInstanceAdmin: false,
+      limit: 1000,
+    });
+    const administered = organizations.find(
+      (organization) => organization.role && findRole(organization.settings.roles, organization.role)?.admin,
+    );
+    if (!administered) {
+      throw new AppError(
+        403,
+        'admin_role_required',
+        'Admin role required',
+        'You administer no organization.',
+      );
+    }
+    return administered;
+  }
+
   list(principal: Principal, options: { afterId?: string | undefined; limit: number }) {
     return listOrganizationsForUser(this.#database.db, {
       userId: principal.user.id,

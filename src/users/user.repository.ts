@@ -170,3 +170,10 @@ export async function countInstanceAdmins(db: Executor): Promise<number> {
     .executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** A user that was only ever a placeholder: deactivated before anyone registered it. */
+export function neverRegistered(user: UserRecord): boolean {
+  return (
+    user.status === 'placeholder' || (user.status === 'deactivated' && !user.passwordHash && !user.externalId)
+  );
+}

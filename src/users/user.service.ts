@@ -13,6 +13,7 @@ import {
   findUserById,
   findUserByUsername,
   insertUser,
+  neverRegistered,
   shareAnOrganization,
   type UserRecord,
   updateUser,
@@ -116,7 +117,7 @@ export class UserService {
     now: Date,
   ): Promise<UserRecord> {
     const existing = await findUserByCanonicalEmail(db, emailCanonical);
-    if (existing && existing.status !== 'placeholder') {
+    if (existing && !neverRegistered(existing)) {
       throw new AppError(
         409,
         'email_taken',
