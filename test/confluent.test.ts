@@ -177,7 +177,9 @@ describe('Confluent Cloud IAM v2 dialect', () => {
     const refused = await c.call('GET', `/iam/v2/invitations?page_size=2&page_token=${tampered}`);
     expect(refused.status).toBe(400);
     expect(refused.body.errors[0].source).toEqual({ parameter: 'page_token' });
-    expect((await c.call('GET', `/iam/v2/invitations?email=sam@example.com&page_token=${token}`)).status).toBe(400);
+    expect(
+      (await c.call('GET', `/iam/v2/invitations?email=sam@example.com&page_token=${token}`)).status,
+    ).toBe(400);
     expect((await c.call('GET', `/iam/v2/invitations?page_token=${'x'.repeat(256)}`)).status).toBe(400);
     expect((await c.call('GET', '/iam/v2/invitations?page_size=101')).status).toBe(400);
 
