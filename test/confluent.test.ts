@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import type { App } from '../src/http/app-types.ts';
 import { DEFAULT_ABUSE_LIMITS } from '../src/http/rate-limiter.ts';
 import { DAY } from '../src/lib/clock.ts';
 import { type Harness, harness } from './helpers.ts';
