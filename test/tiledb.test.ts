@@ -389,6 +389,19 @@ describe('TileDB dialect', () => {
       });
       expect(missing.status).toBe(404);
       expectTiledbError(missing.body);
+      const onGenome = await h.call(
+        'GET',
+        `/v1/organizations/acme/invitations?resource_id=${genome}&order_by=email`,
+      );
+      expect(
+        onGenome.body.invitations.map((inv: { email: string; actions: string[] }) => [
+          inv.email,
+          inv.actions,
+        ]),
+      ).toEqual([
+        ['kim@example.com', ['read', 'write']],
+        ['lee@example.com', ['read']],
+      ]);
       const native = await h.call('GET', `/v1/organizations/acme/invitations?resource_id=${cohort}`);
       expect(native.body.invitations[0]).toMatchObject({
         actions: ['edit', 'read'],
