@@ -5,6 +5,7 @@ import { createDelivery } from './delivery/delivery.ts';
 import { buildConfluentApp } from './dialects/confluent/confluent.app.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
 import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
+import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
@@ -14,9 +15,10 @@ import type { Services } from './services.ts';
 
 const DIALECTS: Record<
   DialectName,
-  (services: Services, keys: InstanceKeys, options: DialectOptions) => App
+  (services: Services, keys: InstanceKeys, options: DialectOptions, publicUrl: string) => App
 > = {
   tiledb: (services, _keys, options) => buildTiledbApp(services, options),
+  trieve: (services, _keys, options, publicUrl) => buildTrieveApp(services, { publicUrl }, options),
   confluent: (services, keys, options) =>
     buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning }, options),
 };
@@ -52,11 +54,16 @@ export async function serve(env: Record<string, string | undefined> = process.en
   await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];
   for (const dialect of config.dialects) {
-    const dialectApp = DIALECTS[dialect.name](services, keys, {
-      loggerInstance: app.log.child({ dialect: dialect.name }),
-      bodyLimit: config.bodyLimit,
-      trustProxy: config.trustProxy,
-    });
+    const dialectApp = DIALECTS[dialect.name](
+      services,
+      keys,
+      {
+        loggerInstance: app.log.child({ dialect: dialect.name }),
+        bodyLimit: config.bodyLimit,
+        trustProxy: config.trustProxy,
+      },
+      config.publicUrl,
+    );
     await dialectApp.listen({ host: config.host, port: dialect.port });
     dialects.push(dialectApp);
   }

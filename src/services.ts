@@ -61,7 +61,7 @@ export function createServices(deps: Deps): Services {
     authenticator: new Authenticator(deps),
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
-    memberships: new MembershipService({ database, clock }),
+    memberships: new MembershipService({ database, clock, onQueued }),
     users: new UserService({ database, clock }),
     resources: new ResourceService({ database, clock }),
     invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, onQueued }),

@@ -27,6 +27,59 @@ export interface RenderedEmail {
   locale: EmailLocale;
 }
 
+interface AddedStrings {
+  subject(inviter: string, org: string): string;
+  intro(inviter: string, org: string, role: string): string;
+  button: string;
+}
+
+const ADDED: Record<EmailLocale, AddedStrings> = {
+  en: {
+    subject: (inviter, org) => `${inviter} added you to ${org}`,
+    intro: (inviter, org, role) =>
+      `${inviter} added you to ${org} as ${role}. You already have an account, so there is nothing to accept.`,
+    button: 'Open it',
+  },
+  fr: {
+    subject: (inviter, org) => `${inviter} vous a ajouté à ${org}`,
+    intro: (inviter, org, role) =>
+      `${inviter} vous a ajouté à ${org} avec le rôle ${role}. Vous avez déjà un compte : il n'y a rien à accepter.`,
+    button: 'Ouvrir',
+  },
+};
+
+/** The email telling a registered user they were added to an organization directly. */
+export function renderAddedEmail(
+  input: { organizationName: string; inviterName: string; role: string; link: string | null },
+  locale: EmailLocale,
+): RenderedEmail {
+  const strings = ADDED[locale];
+  const org = defang(input.organizationName);
+  const inviter = defang(input.inviterName);
+  const role = defang(input.role);
+  const subject = strings.subject(inviter, org).slice(0, 200);
+  const intro = strings.intro(inviter, org, role);
+  const text = [
+    STRINGS[locale].greeting,
+    '',
+    intro,
+    ...(input.link ? ['', `${strings.button}: ${input.link}`] : []),
+    '',
+  ].join('\n');
+  const e = escapeHtml;
+  const html = `<!doctype html>
+<html lang="${locale}">
+<head><meta charset="utf-8"><title>${e(subject)}</title></head>
+<body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;padding:24px">
+<p>${e(STRINGS[locale].greeting)}</p>
+<p>${e(intro)}</p>
+${input.link ? `<p><a href="${e(input.link)}" style="background:#1f6feb;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>` : ''}
+</body>
+</html>
+`;
+  return { subject, text, html, locale };
+}
+
 interface Strings {
   subject(i: Texts): string;
   reminderPrefix: string;

@@ -8,7 +8,12 @@ import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { emailLocale, renderInvitationEmail } from './email-templates.ts';
+import {
+  emailLocale,
+  type RenderedEmail,
+  renderAddedEmail,
+  renderInvitationEmail,
+} from './email-templates.ts';
 import type { MailTransport } from './mail-transport.ts';
 import type { ClaimedMessage } from './outbox.repository.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
@@ -62,6 +67,7 @@ export class EmailHandler implements OutboxHandler {
   }
 
   async deliver(message: ClaimedMessage): Promise<AttemptResult> {
+    if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
     const payload = message.payload as unknown as EmailPayload;
     const invitation = await findInvitation(this.#db, payload.invitation_id);
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
@@ -89,25 +95,58 @@ export class EmailHandler implements OutboxHandler {
       },
       locale,
     );
+    return this.#send(message, invitation.email, email, { 'X-Rsvp-Invitation-Id': invitation.id });
+  }
+
+  async #send(
+    message: ClaimedMessage,
+    to: string,
+    email: RenderedEmail,
+    headers: Record<string, string>,
+  ): Promise<AttemptResult> {
     try {
       await this.#transport.send({
         messageId: messageIdFor(message.dedupeKey, this.#publicUrl),
         from: this.#from,
-        to: invitation.email,
+        to,
         subject: email.subject,
         text: email.text,
         html: email.html,
-        headers: {
-          'X-Rsvp-Invitation-Id': invitation.id,
-          'Auto-Submitted': 'auto-generated',
-          'Content-Language': email.locale,
-        },
+        headers: { ...headers, 'Auto-Submitted': 'auto-generated', 'Content-Language': email.locale },
       });
       return { ok: true };
     } catch (error) {
       const { message: reason, permanent } = error as { message: string; permanent?: boolean };
       return { ok: false, error: reason, permanent: permanent === true };
     }
+  }
+
+  /** "You were added": for registered users made members without an invitation. */
+  async #deliverAdded(message: ClaimedMessage): Promise<AttemptResult> {
+    const payload = message.payload as {
+      organization_id: string;
+      user_id: string;
+      inviter_user_id: string;
+      role: string;
+      link: string | null;
+      locale: string | null;
+    };
+    const [organization, user, inviter] = await Promise.all([
+      findOrganization(this.#db, payload.organization_id),
+      findUserById(this.#db, payload.user_id),
+      findUserById(this.#db, payload.inviter_user_id),
+    ]);
+    if (!organization || user?.status !== 'active') return { ok: true, skipped: 'no longer applicable' };
+    const email = renderAddedEmail(
+      {
+        organizationName: organization.name,
+        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        role: payload.role,
+        link: payload.link,
+      },
+      emailLocale(payload.locale, organization.settings.locale),
+    );
+    return this.#send(message, user.email, email, {});
   }
 
   async settled(
@@ -117,6 +156,7 @@ export class EmailHandler implements OutboxHandler {
     result: AttemptResult,
   ): Promise<void> {
     if ((result.ok && result.skipped) || settlement === 'retry') return;
+    if (message.payload.kind === 'membership_added') return;
     const payload = message.payload as unknown as EmailPayload;
     const now = this.#clock.now();
     if (payload.kind === 'reminder') {

@@ -88,6 +88,11 @@ export interface CreateOptions {
   linkStyle?: 'token' | 'jwt';
   /** Give every invitee a user at once (a placeholder until they register), as some APIs expose. */
   placeholderUsers?: boolean;
+  /**
+   * The emailed link, for APIs whose links have their own shape. It must carry `secret` (the
+   * link is the invitee's only proof), and is used for this first send only.
+   */
+  linkFor?: (invitation: InvitationRecord, secret: string) => string;
 }
 
 /** An atomic batch in which some rows failed: nothing was created. */
@@ -355,7 +360,9 @@ export class InvitationService {
         livePending++;
         if (!row.resource) seatsTaken++;
         created.push(invitation);
-        const acceptUrl = await this.#acceptUrlFor(invitation, token);
+        const acceptUrl = options.linkFor
+          ? options.linkFor(invitation, token)
+          : await this.#acceptUrlFor(invitation, token);
         if (options.sendEmail) outbox.push(this.#emailMessage(invitation, acceptUrl, now));
         results.set(row.index, {
           index: row.index,

@@ -1,17 +1,23 @@
 import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
+import { enqueue } from '../delivery/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
 import type { Clock } from '../lib/clock.ts';
+import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
+import { newId } from '../lib/ids.ts';
 import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
+import { findUserByCanonicalEmail } from '../users/user.repository.ts';
 import {
   countMembers,
   deleteMembership,
   findMembership,
+  insertMembership,
   listMembers,
+  type MembershipRecord,
   setMembershipRole,
 } from './membership.repository.ts';
 
@@ -21,9 +27,11 @@ const memberNotFound = () =>
 export class MembershipService {
   readonly #database: Database;
   readonly #clock: Clock;
-  constructor(deps: { database: Database; clock: Clock }) {
+  readonly #onQueued: () => void;
+  constructor(deps: { database: Database; clock: Clock; onQueued?: () => void }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+    this.#onQueued = deps.onQueued ?? (() => {});
   }
 
   async list(
@@ -33,6 +41,80 @@ export class MembershipService {
   ) {
     const access = await organizationAccess(this.#database.db, principal, ref);
     return listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
+  }
+
+  /**
+   * Adds a registered user to the organization at once, without an invitation (APIs such as
+   * Trieve's do this for people who already have an account), and emails them that they were
+   * added, with `link` to go to. Admins only, with a role no higher than their own.
+   */
+  async addRegistered(
+    principal: Principal,
+    ref: string,
+    input: { email: string; role: string; link: string | null; locale?: string | null },
+  ): Promise<MembershipRecord | null> {
+    const db = this.#database.db;
+    const access = await organizationAccess(db, principal, ref);
+    requireAdmin(access, 'add members');
+    const role = requireRole(access.organization.settings.roles, input.role);
+    requireRankAtMost(access, role);
+    const user = await findUserByCanonicalEmail(db, canonicalEmail(input.email));
+    if (user?.status !== 'active') return null;
+    const now = this.#clock.now();
+    return db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, access.organization.id);
+      if (await findMembership(trx, access.organization.id, user.id)) {
+        throw new AppError(409, 'already_member', 'Already a member', `${user.email} is already a member.`);
+      }
+      const membership = {
+        organizationId: access.organization.id,
+        userId: user.id,
+        role: role.name,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await insertMembership(trx, membership);
+      await recordEvents(trx, [
+        auditEvent({
+          type: 'membership.created',
+          organizationId: access.organization.id,
+          subject: { type: 'membership', id: `${access.organization.id}/${user.id}` },
+          actor: principal,
+          now,
+          data: { user_id: user.id, role: role.name, via: 'direct' },
+          snapshot: {
+            membership: {
+              organization_id: access.organization.id,
+              user_id: user.id,
+              email: user.email,
+              role: role.name,
+            },
+          },
+        }),
+      ]);
+      await enqueue(trx, [
+        {
+          id: newId('obx', now),
+          kind: 'email',
+          topic: 'membership.added',
+          organizationId: access.organization.id,
+          invitationId: null,
+          dedupeKey: `membership-added:${access.organization.id}:${user.id}:${now.getTime()}`,
+          payload: {
+            kind: 'membership_added',
+            organization_id: access.organization.id,
+            user_id: user.id,
+            inviter_user_id: principal.user.id,
+            role: role.name,
+            link: input.link,
+            locale: input.locale ?? null,
+          },
+          createdAt: now,
+        },
+      ]);
+      this.#onQueued();
+      return membership;
+    });
   }
 
   /** A user's role in an organization, or null when not a member. No access check: callers show it. */

@@ -8,7 +8,7 @@ import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { findOrganization } from '../organizations/organization.repository.ts';
+import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
 import { findUserById, type UserRecord } from '../users/user.repository.ts';
@@ -208,9 +208,10 @@ Sign out, then sign in or create an account with that address. The invitation st
           detail: `Wait ${Math.ceil(decision.resetSeconds / 60)} minutes before trying again.`,
         });
       }
+      let user: UserRecord;
       try {
-        const principal = await services.authenticator.signInWithPassword(form.email.trim(), form.password);
-        sessions.signIn(reply, principal.user.id);
+        ({ user } = await services.authenticator.signInWithPassword(form.email.trim(), form.password));
+        sessions.signIn(reply, user.id);
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 401) throw error;
         return renderInvitation(request, reply, form.token, {
@@ -219,7 +220,7 @@ Sign out, then sign in or create an account with that address. The invitation st
           detail: 'Wrong email or password.',
         });
       }
-      return reply.redirect(inviteUrl(form.token), 303);
+      return afterSignIn(request, reply, user, form.token);
     },
   });
 
@@ -242,6 +243,7 @@ Sign out, then sign in or create an account with that address. The invitation st
         return renderInvitation(request, reply, form.token);
       }
       if (inspection.status !== 'pending') return renderInvitation(request, reply, form.token);
+      let signedUp: UserRecord | undefined;
       try {
         const user = await services.users.register(
           {
@@ -252,6 +254,7 @@ Sign out, then sign in or create an account with that address. The invitation st
           { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
         sessions.signIn(reply, user.id);
+        signedUp = user;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 409) throw error;
         return renderInvitation(request, reply, form.token, {
@@ -260,7 +263,7 @@ Sign out, then sign in or create an account with that address. The invitation st
           detail: `An account exists for ${maskEmail(inspection.invitation.email)}: sign in instead.`,
         });
       }
-      return reply.redirect(inviteUrl(form.token), 303);
+      return afterSignIn(request, reply, signedUp!, form.token);
     },
   });
 
@@ -274,6 +277,86 @@ Sign out, then sign in or create an account with that address. The invitation st
     },
   });
 
+  /**
+   * Where an invitee lands after accepting: the invitation's `redirect_url` (set by APIs that
+   * take one), else the organization's `app_url` — each only when its origin is allow-listed.
+   */
+  function landingFor(
+    invitation: InvitationRecord,
+    organization: OrganizationRecord | undefined,
+  ): string | null {
+    for (const candidate of [invitation.metadata.redirect_url, organization?.settings.app_url]) {
+      if (candidate && isAllowedAppUrl(candidate, services.allowedAppOrigins)) return candidate;
+    }
+    return null;
+  }
+
+  /** Accepts or declines as `user`, then lands them; failures re-render the invitation page. */
+  async function respond(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    token: string,
+    answer: 'accept' | 'decline',
+  ) {
+    let invitation: InvitationRecord;
+    try {
+      invitation =
+        answer === 'accept'
+          ? await services.invitations.accept(principalFor(request, user), { token })
+          : await services.invitations.decline(principalFor(request, user), { token });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      return renderInvitation(request, reply, token, {
+        status: error.status,
+        title: error.title,
+        detail: error.message,
+      });
+    }
+    if (answer === 'decline') {
+      return send(
+        reply,
+        200,
+        'Declined',
+        messageCard(
+          'Invitation declined',
+          'Nothing was shared with you, and the inviter will see that you declined.',
+        ),
+      );
+    }
+    const organization = await findOrganization(deps.database.db, invitation.organizationId);
+    const landing = landingFor(invitation, organization);
+    if (landing) return reply.redirect(landing, 303);
+    return send(
+      reply,
+      200,
+      'Welcome',
+      messageCard(
+        'Invitation accepted',
+        invitation.resourceId
+          ? 'You now have access to what was shared with you.'
+          : `You are now a member of ${organization?.name ?? 'the organization'}.`,
+      ),
+    );
+  }
+
+  /**
+   * After signing in or up: invitations marked `accept_on_sign_in` (APIs whose invitations are
+   * redeemed by signing in, such as Trieve's) are accepted in the same step, when the account
+   * is the invited one; others go back to the page to choose.
+   */
+  async function afterSignIn(request: FastifyRequest, reply: FastifyReply, user: UserRecord, token: string) {
+    const invitation = await services.invitations.inspect(token).catch(() => null);
+    if (
+      invitation?.status === 'pending' &&
+      invitation.invitation.metadata.accept_on_sign_in === 'true' &&
+      invitation.invitation.emailCanonical === user.emailCanonical
+    ) {
+      return respond(request, reply, user, token, 'accept');
+    }
+    return reply.redirect(inviteUrl(token), 303);
+  }
+
   for (const answer of ['accept', 'decline'] as const) {
     app.post(`/invite/${answer}`, {
       ...formRoute,
@@ -282,47 +365,7 @@ Sign out, then sign in or create an account with that address. The invitation st
         if (!form) return reply;
         const user = await signedInUser(request);
         if (!user) return reply.redirect(inviteUrl(form.token), 303);
-        let invitation: InvitationRecord;
-        try {
-          invitation =
-            answer === 'accept'
-              ? await services.invitations.accept(principalFor(request, user), { token: form.token })
-              : await services.invitations.decline(principalFor(request, user), { token: form.token });
-        } catch (error) {
-          if (!(error instanceof AppError) || error.status >= 500) throw error;
-          return renderInvitation(request, reply, form.token, {
-            status: error.status,
-            title: error.title,
-            detail: error.message,
-          });
-        }
-        const organization = await findOrganization(deps.database.db, invitation.organizationId);
-        if (answer === 'decline') {
-          return send(
-            reply,
-            200,
-            'Declined',
-            messageCard(
-              'Invitation declined',
-              'Nothing was shared with you, and the inviter will see that you declined.',
-            ),
-          );
-        }
-        const appUrl = organization?.settings.app_url ?? null;
-        if (appUrl && isAllowedAppUrl(appUrl, services.allowedAppOrigins)) {
-          return reply.redirect(appUrl, 303);
-        }
-        return send(
-          reply,
-          200,
-          'Welcome',
-          messageCard(
-            'Invitation accepted',
-            invitation.resourceId
-              ? 'You now have access to what was shared with you.'
-              : `You are now a member of ${organization?.name ?? 'the organization'}.`,
-          ),
-        );
+        return respond(request, reply, user, form.token, answer);
       },
     });
   }

@@ -1,0 +1,285 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { App } from '../../http/app-types.ts';
+import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
+import { checkEmail } from '../../lib/email.ts';
+import { AppError } from '../../lib/errors.ts';
+import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
+import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
+import { isAllowedAppUrl } from '../../organizations/organization.service.ts';
+import { findRole, ownerRole } from '../../organizations/roles.ts';
+import type { Services } from '../../services.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Trieve's roles: 0 user, 1 admin, 2 owner. */
+export type TrieveRole = 0 | 1 | 2;
+
+const InvitationBody = z.object({
+  email: z.string().max(320),
+  user_role: z.number().int(),
+  app_url: z.string().max(2000),
+  redirect_uri: z.string().max(2000),
+  scopes: z.array(z.string().max(300)).max(200).nullish(),
+});
+
+const META = { role: 'trieve_role', scopes: 'trieve_scopes' } as const;
+
+/** A Trieve error: `{message}` with the status Trieve uses for it. */
+export const trieveError = (status: number, message: string) =>
+  new AppError(status, 'trieve', 'Error', message);
+const badRequest = (message: string) => trieveError(400, message);
+
+/** The Trieve role of a catalog role: owner tier 2, admin roles 1, everyone else 0. */
+export function trieveRoleOf(settings: OrganizationSettings, catalogRole: string | null): TrieveRole {
+  const definition = catalogRole ? findRole(settings.roles, catalogRole) : undefined;
+  if (!definition) return 0;
+  if (definition.rank >= ownerRole(settings.roles).rank) return 2;
+  return definition.admin ? 1 : 0;
+}
+
+/** The catalog role for a Trieve role: the owner role, the highest non-owner admin role, or the default. */
+function catalogRoleFor(settings: OrganizationSettings, role: TrieveRole): string {
+  const owner = ownerRole(settings.roles);
+  if (role === 2) return owner.name;
+  if (role === 1) {
+    const admin = settings.roles
+      .filter((r) => r.admin && r.name !== owner.name)
+      .sort((a, b) => b.rank - a.rank)[0];
+    if (admin) return admin.name;
+  }
+  return settings.default_role;
+}
+
+/** Trieve writes naive UTC timestamps with microseconds: `2024-05-07T04:24:17.123456`. */
+export function naiveTimestamp(date: Date): string {
+  return `${date.toISOString().slice(0, 23)}000`;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trieve?: { organization: OrganizationRecord; role: TrieveRole };
+  }
+}
+
+/**
+ * Trieve's invitation routes. Every call names its organization in `TR-Organization` and needs
+ * an admin (1) or owner (2) of it. Where Trieve's own server is loose (listing by the path's
+ * organization, deleting any organization's invitation), rsvp requires admin rights in the
+ * organization the invitation belongs to and answers for other organizations as not found.
+ */
+export function trieveRoutes(app: App, services: Services, deps: { publicOrigin: string }) {
+  const { invitations } = services;
+
+  /** The header organization, and the caller's Trieve role in it (admin or owner only). */
+  async function adminContext(request: FastifyRequest) {
+    const raw = request.headers['tr-organization'] ?? request.headers['x-organization'];
+    const header = Array.isArray(raw) ? raw[0] : raw;
+    if (!header) throw trieveError(401, 'Unauthorized');
+    if (!UUID.test(header)) throw badRequest('Could not convert Organization to UUID');
+    const access = await services.organizations.get(request.principal!, header).catch(() => {
+      throw trieveError(403, 'Forbidden');
+    });
+    // Instance admins act as Trieve's ADMIN_API_KEY superuser: owner everywhere.
+    const role = access.role
+      ? trieveRoleOf(access.organization.settings, access.role)
+      : request.principal!.user.isInstanceAdmin
+        ? 2
+        : 0;
+    if (role < 1) throw trieveError(403, 'Forbidden');
+    return { organization: access.organization, role: role as TrieveRole };
+  }
+
+  /** Admin or owner of `ref` (by UUID), else the organization answers as not found. */
+  async function administered(request: FastifyRequest, ref: string): Promise<OrganizationRecord> {
+    const access = await services.organizations.get(request.principal!, ref).catch(() => null);
+    const role = access
+      ? access.role
+        ? trieveRoleOf(access.organization.settings, access.role)
+        : request.principal!.user.isInstanceAdmin
+          ? 2
+          : 0
+      : 0;
+    if (!access || role < 1) throw trieveError(404, 'Not Found: organization not found');
+    return access.organization;
+  }
+
+  /** Links in emails may only point at allow-listed origins: the instance's, or the organization's app. */
+  function checkLink(url: string, organization: OrganizationRecord, field: string) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw badRequest(`${field} is not a URL`);
+    }
+    const allowed = [
+      ...services.allowedAppOrigins,
+      deps.publicOrigin,
+      ...(organization.settings.app_url ? [new URL(organization.settings.app_url).origin] : []),
+    ];
+    if (!/^https?:$/.test(parsed.protocol) || !isAllowedAppUrl(url, allowed)) {
+      throw badRequest(`${field} is not allowed for this organization`);
+    }
+  }
+
+  function view(invitation: InvitationRecord, organization: OrganizationRecord) {
+    const scopes = invitation.metadata[META.scopes];
+    return {
+      id: invitation.uuid,
+      email: invitation.email,
+      organization_id: organization.uuid,
+      used: invitation.status === 'accepted',
+      created_at: naiveTimestamp(invitation.createdAt),
+      updated_at: naiveTimestamp(invitation.updatedAt),
+      role:
+        invitation.metadata[META.role] !== undefined
+          ? Number(invitation.metadata[META.role])
+          : trieveRoleOf(organization.settings, invitation.role),
+      scopes: scopes ? (JSON.parse(scopes) as string[]) : null,
+    };
+  }
+
+  app.post('/api/invitation', {
+    config: { auth: 'authenticated' },
+    schema: { body: InvitationBody },
+    handler: async (request, reply) => {
+      const principal = request.principal!;
+      const { organization, role: myRole } = await adminContext(request);
+      const body = request.body;
+      const email = body.email.trim();
+      if (checkEmail(email)) throw badRequest('Invalid email');
+      if (email.toLowerCase() === principal.user.email.toLowerCase())
+        throw badRequest('Can not invite yourself');
+      const role: TrieveRole = body.user_role === 1 || body.user_role === 2 ? body.user_role : 0;
+      if (role > myRole) throw badRequest('Can not invite user with higher role than yours');
+      checkLink(body.app_url, organization, 'app_url');
+      checkLink(body.redirect_uri, organization, 'redirect_uri');
+      const catalogRole = catalogRoleFor(organization.settings, role);
+
+      // A registered user joins at once, and is told so by email (no invitation to accept).
+      const [base, query] = body.redirect_uri.split('?');
+      const joined = await services.memberships
+        .addRegistered(principal, organization.id, {
+          email,
+          role: catalogRole,
+          link: `${base}org${query !== undefined ? `?${query}` : ''}`,
+        })
+        .catch((error) => {
+          if (error instanceof AppError && error.code === 'already_member') {
+            throw badRequest(`User with email ${email} is already in the organization`);
+          }
+          throw error;
+        });
+      if (joined) return reply.code(204).send(null);
+
+      const [result] = await invitations.create(
+        principal,
+        organization.id,
+        [
+          {
+            email,
+            role: catalogRole,
+            metadata: {
+              [META.role]: String(role),
+              ...(body.scopes ? { [META.scopes]: JSON.stringify(body.scopes) } : {}),
+              redirect_url: body.redirect_uri,
+              accept_on_sign_in: 'true',
+            },
+          },
+        ],
+        {
+          sendEmail: true,
+          linkFor: (invitation, secret) => {
+            const link = new URL(`${body.app_url.replace(/\/$/, '')}/auth`);
+            link.searchParams.set('inv_code', invitation.uuid);
+            link.searchParams.set('organization_id', organization.uuid);
+            link.searchParams.set('redirect_uri', body.redirect_uri);
+            link.searchParams.set('token', secret);
+            return link.toString();
+          },
+        },
+      );
+      if (!result!.ok) {
+        const error = result!.error;
+        if (error.code === 'already_member')
+          throw badRequest(`User with email ${email} is already in the organization`);
+        if (error.code === 'invitation_already_pending') {
+          throw badRequest(`User with email ${email} has already been invited`);
+        }
+        if (error.code === 'cannot_invite_self') throw badRequest('Can not invite yourself');
+        if (error.code === 'invalid_email') throw badRequest('Invalid email');
+        throw trieveError(error.status, error.message);
+      }
+      return reply.code(204).send(null);
+    },
+  });
+
+  for (const path of ['/api/invitations/:organization_id', '/api/invitation/:organization_id'] as const) {
+    app.get(path, {
+      config: { auth: 'authenticated' },
+      schema: { params: z.object({ organization_id: z.string().max(64) }) },
+      handler: async (request) => {
+        await adminContext(request);
+        if (!UUID.test(request.params.organization_id))
+          throw badRequest('Invalid path parameter: organization_id');
+        const organization = await administered(request, request.params.organization_id);
+        const { invitations: rows } = await invitations.listByOffset(request.principal!, {
+          scope: { organizationRef: organization.id },
+          filter: { statuses: ['pending', 'accepted', 'expired'] },
+          order: 'create_time',
+          offset: 0,
+          limit: 10_000,
+        });
+        return rows.map((row) => view(row, organization));
+      },
+    });
+  }
+
+  app.delete('/api/invitation/:invitation_id', {
+    config: { auth: 'authenticated' },
+    schema: { params: z.object({ invitation_id: z.string().max(64) }) },
+    handler: async (request, reply) => {
+      await adminContext(request);
+      const id = request.params.invitation_id;
+      const gone = () => badRequest('Error getting invitation.');
+      if (!UUID.test(id)) throw gone();
+      const invitation = await invitations.findByUuid(id).catch(() => {
+        throw gone();
+      });
+      await administered(request, invitation.organizationId).catch(() => {
+        throw gone();
+      });
+      const status = invitations.statusOf(invitation);
+      if (status === 'accepted') throw badRequest('Invitation has already been used.');
+      if (status !== 'pending') throw gone();
+      await invitations.revoke(request.principal!, invitation.organizationId, invitation.id);
+      return reply.code(204).send(null);
+    },
+  });
+
+  // The emailed link (`{app_url}/auth?inv_code&organization_id&redirect_uri&token`) lands here and
+  // goes on to the invitee page, where the invitee signs in or up and is joined at once.
+  app.get('/api/auth', {
+    config: { auth: 'public' },
+    schema: {
+      querystring: z.object({
+        inv_code: z.string().max(64).optional(),
+        organization_id: z.string().max(64).optional(),
+        redirect_uri: z.string().max(2000).optional(),
+        token: z.string().max(2000).optional(),
+      }),
+    },
+    handler: async (request, reply) => {
+      const { inv_code, organization_id, token } = request.query;
+      const invalid = () => badRequest('Invitation link is not valid');
+      if (!token || !inv_code) throw invalid();
+      const invitation = await invitations.byLinkSecret(token).catch(() => {
+        throw invalid();
+      });
+      const { organization } = await invitations.inspect(token);
+      if (invitation.uuid !== inv_code || (organization_id && organization_id !== organization.uuid))
+        throw invalid();
+      return reply.redirect(invitations.acceptUrl(token), 303);
+    },
+  });
+}
