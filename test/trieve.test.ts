@@ -344,7 +344,7 @@ describe('Trieve dialect', () => {
       },
     });
     const list = await client.fetch('/api/invitations/{organization_id}', 'get', { organizationId: org });
-    const uma = list.find((inv) => inv.email === 'uma@example.com')!;
+    const uma = (list as { id: string; email: string }[]).find((inv) => inv.email === 'uma@example.com')!;
     expect(uma).toMatchObject({ organization_id: org, used: false, role: 0 });
     await client.fetch('/api/invitation/{invitation_id}', 'delete', {
       invitationId: uma.id,
