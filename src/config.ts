@@ -9,7 +9,7 @@ const csv = z.string().transform((value) =>
 );
 
 /** Wire formats served on listeners of their own (`RSVP_DIALECTS=tiledb:8081`). */
-export const DIALECT_NAMES = ['tiledb', 'trieve', 'confluent'] as const;
+export const DIALECT_NAMES = ['tiledb', 'trieve', 'cvat', 'confluent'] as const;
 export type DialectName = (typeof DIALECT_NAMES)[number];
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');

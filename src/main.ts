@@ -3,6 +3,7 @@ import { needsBootstrap } from './bootstrap.ts';
 import { type DialectName, loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
 import { buildConfluentApp } from './dialects/confluent/confluent.app.ts';
+import { buildCvatApp } from './dialects/cvat/cvat.app.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
 import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
@@ -19,6 +20,12 @@ const DIALECTS: Record<
 > = {
   tiledb: (services, _keys, options) => buildTiledbApp(services, options),
   trieve: (services, _keys, options, publicUrl) => buildTrieveApp(services, { publicUrl }, options),
+  cvat: (services, keys, options, publicUrl) =>
+    buildCvatApp(
+      services,
+      { keyMac: keys.pageTokenSigning, sessionKey: keys.sessionSigning, clock: systemClock, publicUrl },
+      options,
+    ),
   confluent: (services, keys, options) =>
     buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning }, options),
 };

@@ -140,6 +140,13 @@ export class Authenticator {
     return { method, user, apiKeyId: key.id, scopes };
   }
 
+  /** The principal of a browser session's user; null when the user is gone or not active. */
+  async sessionPrincipal(userId: string): Promise<Principal | null> {
+    const user = await findUserById(this.#database.db, userId);
+    if (user?.status !== 'active') return null;
+    return { method: 'session', user, apiKeyId: null, scopes: 'all' };
+  }
+
   async #activeUser(userId: string): Promise<UserRecord> {
     const user = await findUserById(this.#database.db, userId);
     if (user?.status !== 'active') throw unauthenticated('The account is not active.', 'invalid_token');

@@ -4,6 +4,7 @@ import type { Database } from './database.ts';
 import { initial } from './migrations/001_initial.ts';
 import { delivery } from './migrations/002_delivery.ts';
 import { linkStyle } from './migrations/003_link_style.ts';
+import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -12,6 +13,7 @@ function provider(database: Database): MigrationProvider {
         '001_initial': initial(database.engine),
         '002_delivery': delivery(database.engine),
         '003_link_style': linkStyle(),
+        '004_sequence_numbers': sequenceNumbers(database.engine),
       };
     },
   };

@@ -1,4 +1,4 @@
-import type { ColumnType } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /** Timestamps: `timestamptz` on PostgreSQL (read as Date), ISO-8601 UTC text on SQLite. */
 export type Timestamp = Date | string;
@@ -9,6 +9,8 @@ export type JsonText = string;
 
 export interface OrganizationTable {
   id: string;
+  /** Integer number, for wire formats with integer ids. */
+  seq: Generated<number>;
   uuid: string;
   slug: string;
   name: string;
@@ -19,6 +21,8 @@ export interface OrganizationTable {
 
 export interface UserTable {
   id: string;
+  /** Integer number, for wire formats with integer ids. */
+  seq: Generated<number>;
   uuid: string;
   email: string;
   email_canonical: string;

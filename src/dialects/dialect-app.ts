@@ -30,6 +30,8 @@ export function createDialectApp(
   options: DialectOptions & {
     /** The dialect's error body for a failure. */
     errorBody: (error: AppError, request: FastifyRequest) => unknown;
+    /** Content type of error bodies; JSON by default. */
+    errorContentType?: string;
     /** Authenticates a request whose route is not public; sets `request.principal` or throws. */
     authenticate: (request: FastifyRequest) => Promise<void>;
   },
@@ -87,7 +89,7 @@ export function createDialectApp(
     for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
     return reply
       .code(error.status)
-      .type('application/json')
+      .type(options.errorContentType ?? 'application/json')
       .send(JSON.stringify(options.errorBody(error, request)));
   };
   app.setErrorHandler((error, request, reply) => {

@@ -408,6 +408,11 @@ export interface InvitationFilter {
   /** Resource invitations onto resources of this type (and name). */
   resourceType?: string | undefined;
   resourceName?: string | undefined;
+  /** Invitations this user sent or received. */
+  involving?: { userId: string; emailCanonical: string } | undefined;
+  /** The inviter's username (or email when they have none): exact, or containing this text. */
+  inviterName?: string | undefined;
+  inviterNameContains?: string | undefined;
 }
 
 export type InvitationOrder =
@@ -460,6 +465,17 @@ function applyFilter(
   if (filter.deliveryState) q = q.where('delivery_state', '=', filter.deliveryState);
   if (filter.createdAfter) q = q.where('created_at', '>=', filter.createdAfter);
   if (filter.createdBefore) q = q.where('created_at', '<', filter.createdBefore);
+  if (filter.involving) {
+    const { userId, emailCanonical } = filter.involving;
+    q = q.where((eb) =>
+      eb.or([eb('inviter_user_id', '=', userId), eb('email_canonical', '=', emailCanonical)]),
+    );
+  }
+  if (filter.inviterName !== undefined) q = q.where(sql<boolean>`${INVITER_NAME} = ${filter.inviterName}`);
+  if (filter.inviterNameContains !== undefined) {
+    const escaped = filter.inviterNameContains.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
+    q = q.where(sql<boolean>`lower(${INVITER_NAME}) like ${`%${escaped}%`} escape '\\'`);
+  }
   if (filter.organizationIds) {
     q = filter.organizationIds.length
       ? q.where('organization_id', 'in', filter.organizationIds)
@@ -526,7 +542,16 @@ export async function countInvitations(db: Executor, filter: InvitationFilter, n
   return Number(row?.n ?? 0);
 }
 
-export type OffsetOrder = 'create_time' | '-create_time' | 'organization_name' | 'resource_name';
+export type OffsetOrder =
+  | 'create_time'
+  | '-create_time'
+  | 'organization_name'
+  | 'resource_name'
+  | 'inviter_username'
+  | '-inviter_username';
+
+/** An inviter's username, or their email when they have none, for sorting and searching. */
+const INVITER_NAME = sql`(select coalesce(u.username, u.email) from users u where u.id = invitations.inviter_user_id)`;
 
 /**
  * One page by offset, for the APIs whose clients page by number. Names sort through correlated
@@ -554,6 +579,12 @@ export async function listInvitationsByOffset(
         .orderBy(sql`(select r.name from resources r where r.id = invitations.resource_id)`)
         .orderBy('id', 'desc');
       break;
+    case 'inviter_username':
+    case '-inviter_username': {
+      const direction = options.order.startsWith('-') ? sql`desc` : sql`asc`;
+      query = query.orderBy(sql`${INVITER_NAME} ${direction}`).orderBy('id', 'desc');
+      break;
+    }
   }
   const rows = await query.limit(options.limit).offset(options.offset).execute();
   return rows.map((row) => toRecord(row as Row));

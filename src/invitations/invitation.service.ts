@@ -93,6 +93,11 @@ export interface CreateOptions {
    * link is the invitee's only proof), and is used for this first send only.
    */
   linkFor?: (invitation: InvitationRecord, secret: string) => string;
+  /**
+   * When the organization does not ask registered invitees to confirm (`invitation_confirm`
+   * false), an organization invitation to an active user is accepted at once, without email.
+   */
+  autoAcceptRegistered?: boolean;
 }
 
 /** An atomic batch in which some rows failed: nothing was created. */
@@ -252,6 +257,12 @@ export class InvitationService {
       const grants = await grantsForEmails(trx, resourceIds, emails);
       const known = await findUsersByCanonicalEmails(trx, emails);
       const users = new Map(known.map((user) => [user.emailCanonical, user.id]));
+      const joinAtOnce = new Set(
+        options.autoAcceptRegistered && !settings.invitation_confirm
+          ? known.filter((user) => user.status === 'active').map((user) => user.emailCanonical)
+          : [],
+      );
+      const joined: InvitationRecord[] = [];
       const revived = options.placeholderUsers
         ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
         : [];
@@ -356,6 +367,22 @@ export class InvitationService {
           reminderSentAt: null,
           linkStyle,
         };
+        if (!row.resource && joinAtOnce.has(row.emailCanonical)) {
+          Object.assign(invitation, {
+            status: 'accepted',
+            deliveryState: 'not_sent',
+            sendCount: 0,
+            lastSentAt: null,
+            remindAt: null,
+            respondedAt: now,
+            respondedByUserId: invitation.inviteeUserId,
+          } satisfies Partial<InvitationRecord>);
+          seatsTaken++;
+          created.push(invitation);
+          joined.push(invitation);
+          results.set(row.index, { index: row.index, ok: true, invitation });
+          continue;
+        }
         pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
         livePending++;
         if (!row.resource) seatsTaken++;
@@ -381,15 +408,46 @@ export class InvitationService {
         }
       }
       await insertInvitations(trx, created);
+      const joinEvents: EventRecord[] = [];
+      for (const invitation of joined) {
+        const userId = invitation.inviteeUserId!;
+        if (await this.#joinOrganization(trx, invitation, userId, now)) {
+          joinEvents.push(
+            auditEvent({
+              type: 'membership.created',
+              organizationId: organizationId,
+              subject: { type: 'membership', id: `${organizationId}/${userId}` },
+              actor: principal,
+              now,
+              invitationId: invitation.id,
+              data: { user_id: userId, role: invitation.role, via: 'invitation_without_confirmation' },
+              snapshot: {
+                membership: {
+                  organization_id: organizationId,
+                  user_id: userId,
+                  email: invitation.email,
+                  role: invitation.role,
+                },
+              },
+            }),
+          );
+        }
+      }
       await recordEvents(trx, [
         ...lapsed.map((invitation) =>
           this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
         ),
         ...created.map((invitation) =>
           this.#event(invitation, 'invitation.created', null, 'pending', principal, {
-            send_email: options.sendEmail,
+            send_email: options.sendEmail && invitation.status === 'pending',
           }),
         ),
+        ...joined.map((invitation) =>
+          this.#event(invitation, 'invitation.accepted', 'pending', 'accepted', principal, {
+            confirmation: 'not_required',
+          }),
+        ),
+        ...joinEvents,
       ]);
       await enqueue(trx, outbox);
     });
@@ -976,6 +1034,13 @@ export class InvitationService {
     return this.#byToken(secret);
   }
 
+  /** By id, 404 when none. Access is checked by the action taken. */
+  async findById(id: string): Promise<InvitationRecord> {
+    const invitation = await findInvitation(this.#db, id);
+    if (!invitation) throw invitationNotFound();
+    return invitation;
+  }
+
   /** By UUID, the id some wire formats use; 404 when none. Access is checked by the action taken. */
   async findByUuid(uuid: string): Promise<InvitationRecord> {
     const invitation = await findInvitationByUuid(this.#db, uuid);
@@ -991,7 +1056,12 @@ export class InvitationService {
   async listByOffset(
     principal: Principal,
     query: {
-      scope: 'sent' | 'received' | { organizationRef: string };
+      /**
+       * Whose invitations: those the caller sent, received, or either; an organization's (its
+       * admins only); or `filtered`, when the caller's surface has already limited `filter` to
+       * what the caller may see (CVAT's visibility rules).
+       */
+      scope: 'sent' | 'received' | 'involved' | 'filtered' | { organizationRef: string };
       filter?: InvitationFilter;
       order: OffsetOrder;
       offset: number;
@@ -1001,7 +1071,9 @@ export class InvitationService {
     const filter: InvitationFilter = { ...query.filter };
     if (query.scope === 'sent') filter.inviterUserId = principal.user.id;
     else if (query.scope === 'received') filter.emailCanonical = principal.user.emailCanonical;
-    else {
+    else if (query.scope === 'involved') {
+      filter.involving = { userId: principal.user.id, emailCanonical: principal.user.emailCanonical };
+    } else if (query.scope !== 'filtered') {
       const access = await organizationAccess(this.#db, principal, query.scope.organizationRef);
       requireAdmin(access, 'see invitations');
       filter.organizationId = access.organization.id;

@@ -7,6 +7,8 @@ const SETTING_DEFAULTS = OrganizationSettingsSchema.parse({});
 
 export interface OrganizationRecord {
   id: string;
+  /** The integer number, when read from the database. */
+  seq?: number;
   uuid: string;
   slug: string;
   name: string;
@@ -17,6 +19,7 @@ export interface OrganizationRecord {
 
 type Row = {
   id: string;
+  seq?: number | string;
   uuid: string;
   slug: string;
   name: string;
@@ -28,6 +31,7 @@ type Row = {
 function toRecord(row: Row): OrganizationRecord {
   return {
     id: row.id,
+    ...(row.seq !== undefined && row.seq !== null ? { seq: Number(row.seq) } : {}),
     uuid: row.uuid,
     slug: row.slug,
     name: row.name,
@@ -53,6 +57,14 @@ export async function insertOrganization(db: Executor, org: OrganizationRecord):
 }
 
 /** Accepts the id (`org_…`) or the slug. */
+export async function findOrganizationBySeq(
+  db: Executor,
+  seq: number,
+): Promise<OrganizationRecord | undefined> {
+  const row = await db.selectFrom('organizations').selectAll().where('seq', '=', seq).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** By id (`org_…`), UUID or slug: every surface names organizations its own way. */

@@ -105,6 +105,13 @@ export const OrganizationSettingsSchema = z
       .nullable()
       .default(null)
       .describe('Email a reminder this long before a sent, unanswered invitation expires; null sends none.'),
+    invitation_confirm: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a ' +
+          'registered invitee a member at once, with no email.',
+      ),
     roles: z.array(RoleDefinitionSchema).min(1).max(50).default(DEFAULT_ROLES),
     default_role: RoleName.default('member').describe('Role given when an invitation names none.'),
   })

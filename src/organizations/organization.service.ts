@@ -9,6 +9,7 @@ import { newId, newUuid } from '../lib/ids.ts';
 import { insertMembership } from '../memberships/membership.repository.ts';
 import {
   findOrganization,
+  findOrganizationBySeq,
   insertOrganization,
   listOrganizationsForUser,
   lockOrganization,
@@ -79,6 +80,16 @@ export class OrganizationService {
       throw error;
     }
     return { organization, role: owner };
+  }
+
+  /** An organization by its integer number, without access checks (callers check membership). */
+  async findBySeq(seq: number): Promise<OrganizationRecord | undefined> {
+    return findOrganizationBySeq(this.#database.db, seq);
+  }
+
+  /** An organization by id, slug or UUID, without access checks. */
+  async find(ref: string): Promise<OrganizationRecord | undefined> {
+    return findOrganization(this.#database.db, ref);
   }
 
   async get(principal: Principal, ref: string) {

@@ -3,6 +3,8 @@ import { toDate } from '../lib/clock.ts';
 
 export interface UserRecord {
   id: string;
+  /** The integer number, when read from the database. */
+  seq?: number;
   uuid: string;
   email: string;
   emailCanonical: string;
@@ -18,6 +20,7 @@ export interface UserRecord {
 
 type Row = {
   id: string;
+  seq?: number | string;
   uuid: string;
   email: string;
   email_canonical: string;
@@ -34,6 +37,7 @@ type Row = {
 function toRecord(row: Row): UserRecord {
   return {
     id: row.id,
+    ...(row.seq !== undefined && row.seq !== null ? { seq: Number(row.seq) } : {}),
     uuid: row.uuid,
     email: row.email,
     emailCanonical: row.email_canonical,
@@ -176,4 +180,9 @@ export function neverRegistered(user: UserRecord): boolean {
   return (
     user.status === 'placeholder' || (user.status === 'deactivated' && !user.passwordHash && !user.externalId)
   );
+}
+
+export async function findUserBySeq(db: Executor, seq: number): Promise<UserRecord | undefined> {
+  const row = await db.selectFrom('users').selectAll().where('seq', '=', seq).executeTakeFirst();
+  return row ? toRecord(row) : undefined;
 }

@@ -11,6 +11,7 @@ import { hashPassword } from './passwords.ts';
 import {
   findUserByCanonicalEmail,
   findUserById,
+  findUserBySeq,
   findUserByUsername,
   insertUser,
   neverRegistered,
@@ -32,6 +33,11 @@ export class UserService {
   constructor(deps: { database: Database; clock: Clock }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+  }
+
+  /** A user by integer number, for wire formats with integer ids; undefined when none. */
+  findBySeq(seq: number): Promise<UserRecord | undefined> {
+    return findUserBySeq(this.#database.db, seq);
   }
 
   /** The address of an active user by username, for APIs that invite by name; undefined when none. */

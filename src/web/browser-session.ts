@@ -27,11 +27,13 @@ export class BrowserSessions {
   readonly #key: Buffer;
   readonly #clock: Clock;
   readonly #secure: boolean;
+  readonly #sessionCookie: string;
 
-  constructor(deps: { key: Buffer; clock: Clock; publicUrl: string }) {
+  constructor(deps: { key: Buffer; clock: Clock; publicUrl: string; sessionCookie?: string }) {
     this.#key = deps.key;
     this.#clock = deps.clock;
     this.#secure = deps.publicUrl.startsWith('https:');
+    this.#sessionCookie = deps.sessionCookie ?? SESSION_COOKIE;
   }
 
   #mac(value: string): string {
@@ -44,7 +46,7 @@ export class BrowserSessions {
 
   /** The signed-in user's id, or null. */
   userId(request: FastifyRequest): string | null {
-    const raw = parseCookies(request.headers.cookie).get(SESSION_COOKIE);
+    const raw = parseCookies(request.headers.cookie).get(this.#sessionCookie);
     if (!raw) return null;
     const [userId, expires, mac] = raw.split('.');
     if (!userId || !expires || !mac) return null;
@@ -56,11 +58,11 @@ export class BrowserSessions {
   signIn(reply: FastifyReply, userId: string): void {
     const expires = Math.floor(this.#clock.now().getTime() / 1000) + SESSION_TTL_SECONDS;
     const value = `${userId}.${expires}.${this.#mac(`session:${userId}.${expires}`)}`;
-    reply.header('set-cookie', this.#cookie(SESSION_COOKIE, value, SESSION_TTL_SECONDS));
+    reply.header('set-cookie', this.#cookie(this.#sessionCookie, value, SESSION_TTL_SECONDS));
   }
 
   signOut(reply: FastifyReply): void {
-    reply.header('set-cookie', this.#cookie(SESSION_COOKIE, '', 0));
+    reply.header('set-cookie', this.#cookie(this.#sessionCookie, '', 0));
   }
 
   /**

@@ -651,6 +651,11 @@ export interface components {
              */
             reminder_before_expiry_seconds?: number | null;
             /**
+             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @default true
+             */
+            invitation_confirm?: boolean;
+            /**
              * @default [
              *       {
              *         "name": "owner",
@@ -719,6 +724,11 @@ export interface components {
              * @default null
              */
             reminder_before_expiry_seconds?: number | null;
+            /**
+             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @default true
+             */
+            invitation_confirm?: boolean;
             /**
              * @default [
              *       {
@@ -1365,6 +1375,11 @@ export interface components {
              */
             reminder_before_expiry_seconds: number | null;
             /**
+             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @default true
+             */
+            invitation_confirm: boolean;
+            /**
              * @default [
              *       {
              *         "name": "owner",
@@ -1439,6 +1454,11 @@ export interface components {
              * @default null
              */
             reminder_before_expiry_seconds?: number | null;
+            /**
+             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @default true
+             */
+            invitation_confirm?: boolean;
             /**
              * @default [
              *       {
