@@ -23,7 +23,7 @@ function errorBody(error: AppError) {
     const fields: Record<string, string[]> = {};
     for (const item of error.errors) {
       const field = item.pointer.split('/').filter(Boolean).slice(1).join('.') || 'non_field_errors';
-      (fields[field] ??= []).push(item.detail);
+      fields[field] = [...(fields[field] ?? []), item.detail];
     }
     return fields;
   }
