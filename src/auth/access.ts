@@ -1,7 +1,9 @@
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import { findMembership } from '../memberships/membership.repository.ts';
-import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import {
+  findOrganizationWithRole,
+  type OrganizationRecord,
+} from '../organizations/organization.repository.ts';
 import { findRole, ownerRole, type RoleDefinition } from '../organizations/roles.ts';
 import type { Principal } from './principal.ts';
 
@@ -23,12 +25,12 @@ export async function organizationAccess(
   principal: Principal,
   idOrSlug: string,
 ): Promise<OrganizationAccess> {
-  const organization = await findOrganization(db, idOrSlug);
-  if (!organization) throw notFound('organization');
-  const membership = await findMembership(db, organization.id, principal.user.id);
+  const found = await findOrganizationWithRole(db, idOrSlug, principal.user.id);
+  if (!found) throw notFound('organization');
+  const { organization, memberRole } = found;
   const catalog = organization.settings.roles;
-  if (membership) {
-    const role = findRole(catalog, membership.role) ?? null;
+  if (memberRole !== null) {
+    const role = findRole(catalog, memberRole) ?? null;
     return { organization, role, rank: role?.rank ?? -1, isAdmin: role?.admin ?? false };
   }
   if (principal.user.isInstanceAdmin) {

@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
+import { toRecord as toUserRecord, type UserRecord, type UserRow } from '../users/user.repository.ts';
 import type { Scope } from './principal.ts';
 
 export interface ApiKeyRecord {
@@ -59,16 +60,40 @@ export async function insertApiKey(db: Executor, key: ApiKeyRecord): Promise<voi
     .execute();
 }
 
-export async function findApiKeyBySecretHash(
+const USER_COLUMNS = [
+  'id',
+  'seq',
+  'uuid',
+  'email',
+  'email_canonical',
+  'username',
+  'display_name',
+  'password_hash',
+  'status',
+  'is_instance_admin',
+  'external_id',
+  'created_at',
+  'updated_at',
+] as const;
+
+/** The key of a secret and its user, in one query: the hot path of every API-key request. */
+export async function findApiKeyAndUserBySecretHash(
   db: Executor,
   secretHash: string,
-): Promise<ApiKeyRecord | undefined> {
+): Promise<{ key: ApiKeyRecord; user: UserRecord } | undefined> {
   const row = await db
     .selectFrom('api_keys')
-    .selectAll()
-    .where('secret_hash', '=', secretHash)
+    .innerJoin('users', 'users.id', 'api_keys.user_id')
+    .selectAll('api_keys')
+    .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
+    .where('api_keys.secret_hash', '=', secretHash)
     .executeTakeFirst();
-  return row ? toRecord(row) : undefined;
+  if (!row) return undefined;
+  const record = row as unknown as Record<string, unknown>;
+  const user = Object.fromEntries(
+    USER_COLUMNS.map((column) => [column, record[`user_${column}`]]),
+  ) as UserRow;
+  return { key: toRecord(row as Row), user: toUserRecord(user) };
 }
 
 export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRecord | undefined> {

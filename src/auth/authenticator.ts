@@ -17,7 +17,12 @@ import {
   type UserRecord,
   updateUser,
 } from '../users/user.repository.ts';
-import { type ApiKeyRecord, findApiKey, findApiKeyBySecretHash, touchApiKey } from './api-key.repository.ts';
+import {
+  type ApiKeyRecord,
+  findApiKey,
+  findApiKeyAndUserBySecretHash,
+  touchApiKey,
+} from './api-key.repository.ts';
 import { type Principal, SCOPES, type Scope } from './principal.ts';
 
 export const REALM = 'rsvp';
@@ -122,17 +127,24 @@ export class Authenticator {
     if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
       throw unauthenticated('The API key is malformed.', 'invalid_token');
     }
-    const key = await findApiKeyBySecretHash(this.#database.db, sha256(secret));
-    if (!key) throw unauthenticated('The API key is not valid.', 'invalid_token');
-    return this.#principalForKey(key, method);
+    const found = await findApiKeyAndUserBySecretHash(this.#database.db, sha256(secret));
+    if (!found) throw unauthenticated('The API key is not valid.', 'invalid_token');
+    return this.#principalForKey(found.key, method, found.user);
   }
 
-  async #principalForKey(key: ApiKeyRecord, method: Principal['method']): Promise<Principal> {
+  async #principalForKey(
+    key: ApiKeyRecord,
+    method: Principal['method'],
+    knownUser?: UserRecord,
+  ): Promise<Principal> {
     const now = this.#clock.now();
     if (key.revokedAt) throw unauthenticated('The API key was revoked.', 'invalid_token');
     if (key.expiresAt && key.expiresAt <= now)
       throw unauthenticated('The API key has expired.', 'invalid_token');
-    const user = await this.#activeUser(key.userId);
+    if (knownUser && knownUser.status !== 'active') {
+      throw unauthenticated('The account is not active.', 'invalid_token');
+    }
+    const user = knownUser ?? (await this.#activeUser(key.userId));
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await touchApiKey(this.#database.db, key.id, now);
     }

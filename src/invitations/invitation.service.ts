@@ -267,7 +267,9 @@ export class InvitationService {
         ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
         : [];
       const placeholders: UserRecord[] = [];
-      let livePending = await countLivePending(trx, organizationId, now);
+      // Counting is a scan of the organization's pending invitations: only when a limit needs it.
+      let livePending =
+        settings.max_pending_invitations === null ? 0 : await countLivePending(trx, organizationId, now);
       let seatsTaken =
         settings.seat_limit === null
           ? 0

@@ -65,6 +65,34 @@ export async function findOrganizationBySeq(
   return row ? toRecord(row) : undefined;
 }
 
+/**
+ * An organization and the role `userId` holds in it (null when not a member), in one query:
+ * the access check on every organization-scoped request.
+ */
+export async function findOrganizationWithRole(
+  db: Executor,
+  ref: string,
+  userId: string,
+): Promise<{ organization: OrganizationRecord; memberRole: string | null } | undefined> {
+  const column = ref.startsWith('org_') ? 'id' : UUID.test(ref) ? 'uuid' : 'slug';
+  const query = (by: 'id' | 'uuid' | 'slug') =>
+    db
+      .selectFrom('organizations')
+      .selectAll('organizations')
+      .select((eb) =>
+        eb
+          .selectFrom('memberships')
+          .select('memberships.role')
+          .whereRef('memberships.organization_id', '=', 'organizations.id')
+          .where('memberships.user_id', '=', userId)
+          .as('member_role'),
+      )
+      .where(`organizations.${by}`, '=', ref)
+      .executeTakeFirst();
+  const row = (await query(column)) ?? (column === 'uuid' ? await query('slug') : undefined);
+  return row ? { organization: toRecord(row), memberRole: row.member_role ?? null } : undefined;
+}
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** By id (`org_…`), UUID or slug: every surface names organizations its own way. */

@@ -34,7 +34,9 @@ type Row = {
   updated_at: Date | string;
 };
 
-function toRecord(row: Row): UserRecord {
+export type UserRow = Row;
+
+export function toRecord(row: Row): UserRecord {
   return {
     id: row.id,
     ...(row.seq !== undefined && row.seq !== null ? { seq: Number(row.seq) } : {}),
