@@ -187,6 +187,20 @@ describe('the invitee', () => {
     expect(memberships).toHaveLength(1);
   });
 
+  it('gives exactly one pending invitation for 20 concurrent creates to the same address, and no 500', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => invite({ email: 'twins@example.com', send_email: false })),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+    expect(statuses.filter((s) => s === 409)).toHaveLength(19);
+    expect(new Set(results.filter((r) => r.status === 409).map((r) => r.body.code))).toEqual(
+      new Set(['invitation_already_pending']),
+    );
+    const pending = await h.call('GET', '/v1/organizations/acme/invitations?email=twins@example.com');
+    expect(pending.body.invitations).toHaveLength(1);
+  });
+
   it('gets 410 on an expired or revoked invitation, and an expired one frees the slot for a new invitation', async () => {
     const short = await invite({ email: 'late@example.com', ttl_seconds: HOUR / 1000, send_email: false });
     const late = await h.user('late@example.com');

@@ -247,212 +247,224 @@ export class InvitationService {
     const organizationId = access.organization.id;
     const settings = access.organization.settings;
 
-    await this.#db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, this.#database.engine, organizationId);
-      const emails = [...new Set(prepared.map((row) => row.emailCanonical))];
-      const lapsed = await expireLapsedPending(trx, organizationId, emails, now);
-      const pending = await pendingByTargetAndEmail(trx, organizationId, emails);
-      const members = await memberEmailsAmong(trx, organizationId, emails);
-      const resourceIds = [...new Set(prepared.flatMap((row) => (row.resource ? [row.resource.id] : [])))];
-      const grants = await grantsForEmails(trx, resourceIds, emails);
-      const known = await findUsersByCanonicalEmails(trx, emails);
-      const users = new Map(known.map((user) => [user.emailCanonical, user.id]));
-      const joinAtOnce = new Set(
-        options.autoAcceptRegistered && !settings.invitation_confirm
-          ? known.filter((user) => user.status === 'active').map((user) => user.emailCanonical)
-          : [],
-      );
-      const joined: InvitationRecord[] = [];
-      const revived = options.placeholderUsers
-        ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
-        : [];
-      const placeholders: UserRecord[] = [];
-      // Counting is a scan of the organization's pending invitations: only when a limit needs it.
-      let livePending =
-        settings.max_pending_invitations === null ? 0 : await countLivePending(trx, organizationId, now);
-      let seatsTaken =
-        settings.seat_limit === null
-          ? 0
-          : (await countMembers(trx, organizationId)) +
-            (await countLivePending(trx, organizationId, now, 'organization'));
+    // The organization lock serialises creates so that seat and pending limits hold. Without
+    // limits there is nothing to overrun, and the partial unique index alone keeps one pending
+    // invitation per address and target: a create that loses that race is retried under the
+    // lock, where it sees the winner and reports it row by row.
+    const limited = settings.seat_limit !== null || settings.max_pending_invitations !== null;
+    const write = (lock: boolean) =>
+      this.#db.transaction().execute(async (trx) => {
+        if (lock) await lockOrganization(trx, this.#database.engine, organizationId);
+        const emails = [...new Set(prepared.map((row) => row.emailCanonical))];
+        const lapsed = await expireLapsedPending(trx, organizationId, emails, now);
+        const pending = await pendingByTargetAndEmail(trx, organizationId, emails);
+        const members = await memberEmailsAmong(trx, organizationId, emails);
+        const resourceIds = [...new Set(prepared.flatMap((row) => (row.resource ? [row.resource.id] : [])))];
+        const grants = await grantsForEmails(trx, resourceIds, emails);
+        const known = await findUsersByCanonicalEmails(trx, emails);
+        const users = new Map(known.map((user) => [user.emailCanonical, user.id]));
+        const joinAtOnce = new Set(
+          options.autoAcceptRegistered && !settings.invitation_confirm
+            ? known.filter((user) => user.status === 'active').map((user) => user.emailCanonical)
+            : [],
+        );
+        const joined: InvitationRecord[] = [];
+        const revived = options.placeholderUsers
+          ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
+          : [];
+        const placeholders: UserRecord[] = [];
+        // Counting is a scan of the organization's pending invitations: only when a limit needs it.
+        let livePending =
+          settings.max_pending_invitations === null ? 0 : await countLivePending(trx, organizationId, now);
+        let seatsTaken =
+          settings.seat_limit === null
+            ? 0
+            : (await countMembers(trx, organizationId)) +
+              (await countLivePending(trx, organizationId, now, 'organization'));
 
-      const created: InvitationRecord[] = [];
-      const outbox: OutboxMessage[] = [];
-      for (const row of prepared) {
-        const existing = pending.get(`${row.targetKey}|${row.emailCanonical}`);
-        const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
-        let error: AppError | undefined;
-        if (!row.resource && members.has(row.emailCanonical)) {
-          error = new AppError(
-            409,
-            'already_member',
-            'Already a member',
-            `${row.email} is already a member.`,
-          );
-        } else if (granted && row.actions!.every((action) => granted.includes(action))) {
-          error = new AppError(
-            409,
-            'already_has_access',
-            'Already has access',
-            `${row.email} already holds these actions.`,
-          );
-        } else if (existing) {
-          const location = `/v1/organizations/${organizationId}/invitations/${existing}`;
-          error = new AppError(
-            409,
-            'invitation_already_pending',
-            'Invitation already pending',
-            `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : 'organization'}.`,
-            { extras: { existing_invitation_id: existing }, headers: { location } },
-          );
-        } else if (
-          settings.max_pending_invitations !== null &&
-          livePending + 1 > settings.max_pending_invitations
-        ) {
-          error = new AppError(
-            402,
-            'pending_limit_reached',
-            'Pending invitation limit reached',
-            `The organization allows at most ${settings.max_pending_invitations} pending invitations.`,
-            { extras: { limit: settings.max_pending_invitations } },
-          );
-        } else if (!row.resource && settings.seat_limit !== null && seatsTaken + 1 > settings.seat_limit) {
-          error = new AppError(
-            402,
-            'seat_limit_reached',
-            'Seat limit reached',
-            `Members and pending invitations would exceed the organization's ${settings.seat_limit} seats.`,
-            { extras: { limit: settings.seat_limit } },
-          );
-        }
-        if (error) {
-          results.set(row.index, { index: row.index, ok: false, error });
-          continue;
-        }
-        if (options.placeholderUsers && !users.has(row.emailCanonical)) {
-          const placeholder = placeholderUser(row.email, row.emailCanonical, now);
-          placeholders.push(placeholder);
-          users.set(row.emailCanonical, placeholder.id);
-        }
-        const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
-        const invitation: InvitationRecord = {
-          id: newId('inv', now),
-          uuid: newUuid(),
-          organizationId,
-          targetKey: row.targetKey,
-          resourceId: row.resource?.id ?? null,
-          role: row.role,
-          actions: row.actions,
-          email: row.email,
-          emailCanonical: row.emailCanonical,
-          inviteeUserId: users.get(row.emailCanonical) ?? null,
-          inviterUserId: principal.user.id,
-          inviterApiKeyId: principal.apiKeyId,
-          message: row.input.message || null,
-          locale: row.input.locale ?? null,
-          metadata: row.input.metadata ?? {},
-          status: 'pending',
-          deliveryState: options.sendEmail ? 'queued' : 'not_sent',
-          deliveryError: null,
-          sendCount: options.sendEmail ? 1 : 0,
-          tokenHash: sha256(token),
-          version: 1,
-          createdAt: now,
-          updatedAt: now,
-          expiresAt: row.expiresAt,
-          lastSentAt: options.sendEmail ? now : null,
-          respondedAt: null,
-          respondedByUserId: null,
-          remindAt: options.sendEmail
-            ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now)
-            : null,
-          reminderSentAt: null,
-          linkStyle,
-        };
-        if (!row.resource && joinAtOnce.has(row.emailCanonical)) {
-          Object.assign(invitation, {
-            status: 'accepted',
-            deliveryState: 'not_sent',
-            sendCount: 0,
-            lastSentAt: null,
-            remindAt: null,
-            respondedAt: now,
-            respondedByUserId: invitation.inviteeUserId,
-          } satisfies Partial<InvitationRecord>);
-          seatsTaken++;
+        const created: InvitationRecord[] = [];
+        const outbox: OutboxMessage[] = [];
+        for (const row of prepared) {
+          const existing = pending.get(`${row.targetKey}|${row.emailCanonical}`);
+          const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
+          let error: AppError | undefined;
+          if (!row.resource && members.has(row.emailCanonical)) {
+            error = new AppError(
+              409,
+              'already_member',
+              'Already a member',
+              `${row.email} is already a member.`,
+            );
+          } else if (granted && row.actions!.every((action) => granted.includes(action))) {
+            error = new AppError(
+              409,
+              'already_has_access',
+              'Already has access',
+              `${row.email} already holds these actions.`,
+            );
+          } else if (existing) {
+            const location = `/v1/organizations/${organizationId}/invitations/${existing}`;
+            error = new AppError(
+              409,
+              'invitation_already_pending',
+              'Invitation already pending',
+              `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : 'organization'}.`,
+              { extras: { existing_invitation_id: existing }, headers: { location } },
+            );
+          } else if (
+            settings.max_pending_invitations !== null &&
+            livePending + 1 > settings.max_pending_invitations
+          ) {
+            error = new AppError(
+              402,
+              'pending_limit_reached',
+              'Pending invitation limit reached',
+              `The organization allows at most ${settings.max_pending_invitations} pending invitations.`,
+              { extras: { limit: settings.max_pending_invitations } },
+            );
+          } else if (!row.resource && settings.seat_limit !== null && seatsTaken + 1 > settings.seat_limit) {
+            error = new AppError(
+              402,
+              'seat_limit_reached',
+              'Seat limit reached',
+              `Members and pending invitations would exceed the organization's ${settings.seat_limit} seats.`,
+              { extras: { limit: settings.seat_limit } },
+            );
+          }
+          if (error) {
+            results.set(row.index, { index: row.index, ok: false, error });
+            continue;
+          }
+          if (options.placeholderUsers && !users.has(row.emailCanonical)) {
+            const placeholder = placeholderUser(row.email, row.emailCanonical, now);
+            placeholders.push(placeholder);
+            users.set(row.emailCanonical, placeholder.id);
+          }
+          const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
+          const invitation: InvitationRecord = {
+            id: newId('inv', now),
+            uuid: newUuid(),
+            organizationId,
+            targetKey: row.targetKey,
+            resourceId: row.resource?.id ?? null,
+            role: row.role,
+            actions: row.actions,
+            email: row.email,
+            emailCanonical: row.emailCanonical,
+            inviteeUserId: users.get(row.emailCanonical) ?? null,
+            inviterUserId: principal.user.id,
+            inviterApiKeyId: principal.apiKeyId,
+            message: row.input.message || null,
+            locale: row.input.locale ?? null,
+            metadata: row.input.metadata ?? {},
+            status: 'pending',
+            deliveryState: options.sendEmail ? 'queued' : 'not_sent',
+            deliveryError: null,
+            sendCount: options.sendEmail ? 1 : 0,
+            tokenHash: sha256(token),
+            version: 1,
+            createdAt: now,
+            updatedAt: now,
+            expiresAt: row.expiresAt,
+            lastSentAt: options.sendEmail ? now : null,
+            respondedAt: null,
+            respondedByUserId: null,
+            remindAt: options.sendEmail
+              ? remindAt(row.expiresAt, settings.reminder_before_expiry_seconds, now)
+              : null,
+            reminderSentAt: null,
+            linkStyle,
+          };
+          if (!row.resource && joinAtOnce.has(row.emailCanonical)) {
+            Object.assign(invitation, {
+              status: 'accepted',
+              deliveryState: 'not_sent',
+              sendCount: 0,
+              lastSentAt: null,
+              remindAt: null,
+              respondedAt: now,
+              respondedByUserId: invitation.inviteeUserId,
+            } satisfies Partial<InvitationRecord>);
+            seatsTaken++;
+            created.push(invitation);
+            joined.push(invitation);
+            results.set(row.index, { index: row.index, ok: true, invitation });
+            continue;
+          }
+          pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
+          livePending++;
+          if (!row.resource) seatsTaken++;
           created.push(invitation);
-          joined.push(invitation);
-          results.set(row.index, { index: row.index, ok: true, invitation });
-          continue;
+          const acceptUrl = options.linkFor
+            ? options.linkFor(invitation, token)
+            : await this.#acceptUrlFor(invitation, token);
+          if (options.sendEmail) outbox.push(this.#emailMessage(invitation, acceptUrl, now));
+          results.set(row.index, {
+            index: row.index,
+            ok: true,
+            invitation,
+            ...(options.sendEmail ? {} : { acceptUrl }),
+          });
         }
-        pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
-        livePending++;
-        if (!row.resource) seatsTaken++;
-        created.push(invitation);
-        const acceptUrl = options.linkFor
-          ? options.linkFor(invitation, token)
-          : await this.#acceptUrlFor(invitation, token);
-        if (options.sendEmail) outbox.push(this.#emailMessage(invitation, acceptUrl, now));
-        results.set(row.index, {
-          index: row.index,
-          ok: true,
-          invitation,
-          ...(options.sendEmail ? {} : { acceptUrl }),
-        });
-      }
-      if (options.atomic && created.length < prepared.length) {
-        throw new BatchRejected([...results.values()].filter((result) => !result.ok));
-      }
-      for (const user of placeholders) await insertUser(trx, user);
-      for (const user of revived) {
-        if (created.some((invitation) => invitation.inviteeUserId === user.id)) {
-          await updateUser(trx, user.id, { status: 'placeholder', updatedAt: now });
+        if (options.atomic && created.length < prepared.length) {
+          throw new BatchRejected([...results.values()].filter((result) => !result.ok));
         }
-      }
-      await insertInvitations(trx, created);
-      const joinEvents: EventRecord[] = [];
-      for (const invitation of joined) {
-        const userId = invitation.inviteeUserId!;
-        if (await this.#joinOrganization(trx, invitation, userId, now)) {
-          joinEvents.push(
-            auditEvent({
-              type: 'membership.created',
-              organizationId: organizationId,
-              subject: { type: 'membership', id: `${organizationId}/${userId}` },
-              actor: principal,
-              now,
-              invitationId: invitation.id,
-              data: { user_id: userId, role: invitation.role, via: 'invitation_without_confirmation' },
-              snapshot: {
-                membership: {
-                  organization_id: organizationId,
-                  user_id: userId,
-                  email: invitation.email,
-                  role: invitation.role,
+        for (const user of placeholders) await insertUser(trx, user);
+        for (const user of revived) {
+          if (created.some((invitation) => invitation.inviteeUserId === user.id)) {
+            await updateUser(trx, user.id, { status: 'placeholder', updatedAt: now });
+          }
+        }
+        await insertInvitations(trx, created);
+        const joinEvents: EventRecord[] = [];
+        for (const invitation of joined) {
+          const userId = invitation.inviteeUserId!;
+          if (await this.#joinOrganization(trx, invitation, userId, now)) {
+            joinEvents.push(
+              auditEvent({
+                type: 'membership.created',
+                organizationId: organizationId,
+                subject: { type: 'membership', id: `${organizationId}/${userId}` },
+                actor: principal,
+                now,
+                invitationId: invitation.id,
+                data: { user_id: userId, role: invitation.role, via: 'invitation_without_confirmation' },
+                snapshot: {
+                  membership: {
+                    organization_id: organizationId,
+                    user_id: userId,
+                    email: invitation.email,
+                    role: invitation.role,
+                  },
                 },
-              },
-            }),
-          );
+              }),
+            );
+          }
         }
-      }
-      await recordEvents(trx, [
-        ...lapsed.map((invitation) =>
-          this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
-        ),
-        ...created.map((invitation) =>
-          this.#event(invitation, 'invitation.created', null, 'pending', principal, {
-            send_email: options.sendEmail && invitation.status === 'pending',
-          }),
-        ),
-        ...joined.map((invitation) =>
-          this.#event(invitation, 'invitation.accepted', 'pending', 'accepted', principal, {
-            confirmation: 'not_required',
-          }),
-        ),
-        ...joinEvents,
-      ]);
-      await enqueue(trx, outbox);
-    });
+        await recordEvents(trx, [
+          ...lapsed.map((invitation) =>
+            this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
+          ),
+          ...created.map((invitation) =>
+            this.#event(invitation, 'invitation.created', null, 'pending', principal, {
+              send_email: options.sendEmail && invitation.status === 'pending',
+            }),
+          ),
+          ...joined.map((invitation) =>
+            this.#event(invitation, 'invitation.accepted', 'pending', 'accepted', principal, {
+              confirmation: 'not_required',
+            }),
+          ),
+          ...joinEvents,
+        ]);
+        await enqueue(trx, outbox);
+      });
+    try {
+      await write(limited);
+    } catch (error) {
+      if (limited || !isUniqueViolation(error)) throw error;
+      await write(true);
+    }
     if (options.sendEmail) this.#onQueued();
     return rows.map((_, index) => results.get(index)!);
   }
