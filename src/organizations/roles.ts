@@ -53,3 +53,28 @@ export function catalogProblems(catalog: readonly RoleDefinition[]): string[] {
   if (!top.admin) problems.push(`the top-ranked role "${top.name}" must be an admin role`);
   return problems;
 }
+
+/**
+ * The three tiers foreign APIs speak of (owner, admin, plain member), whatever an organization's
+ * catalog calls its roles.
+ */
+export type RoleTier = 'owner' | 'admin' | 'member';
+
+/** The catalog role standing for a tier: the owner role, the highest non-owner admin role, or the default role. */
+export function roleForTier(catalog: readonly RoleDefinition[], defaultRole: string, tier: RoleTier): string {
+  const owner = ownerRole(catalog);
+  if (tier === 'owner') return owner.name;
+  if (tier === 'admin') {
+    const admin = catalog.filter((r) => r.admin && r.name !== owner.name).sort((a, b) => b.rank - a.rank)[0];
+    if (admin) return admin.name;
+  }
+  return defaultRole;
+}
+
+/** The tier of a catalog role; unknown roles are plain members. */
+export function tierOf(catalog: readonly RoleDefinition[], roleName: string | null): RoleTier {
+  const definition = roleName ? findRole(catalog, roleName) : undefined;
+  if (!definition) return 'member';
+  if (definition.rank >= ownerRole(catalog).rank) return 'owner';
+  return definition.admin ? 'admin' : 'member';
+}

@@ -3,7 +3,7 @@ import type { InvitationFilter, InvitationRecord } from '../../invitations/invit
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
-import { findRole, ownerRole } from '../../organizations/roles.ts';
+import { findRole, roleForTier, tierOf } from '../../organizations/roles.ts';
 import type { UserRecord } from '../../users/user.repository.ts';
 
 export const CVAT_ROLES = ['worker', 'supervisor', 'maintainer', 'owner'] as const;
@@ -24,24 +24,15 @@ export const permissionDenied = () => detail(403, 'You do not have permission to
 /** The catalog role for a CVAT role: the same name if the catalog has it, else by tier. */
 export function catalogRoleFor(settings: OrganizationSettings, role: CvatRole): string {
   if (findRole(settings.roles, role)) return role;
-  const owner = ownerRole(settings.roles);
-  if (role === 'owner') return owner.name;
-  if (role === 'maintainer') {
-    const admin = settings.roles
-      .filter((r) => r.admin && r.name !== owner.name)
-      .sort((a, b) => b.rank - a.rank)[0];
-    if (admin) return admin.name;
-  }
-  return settings.default_role;
+  const tier = role === 'owner' ? 'owner' : role === 'maintainer' ? 'admin' : 'member';
+  return roleForTier(settings.roles, settings.default_role, tier);
 }
 
-/** The CVAT role a catalog role reads as. */
+/** The CVAT role a catalog role reads as: its own name when CVAT has it, else by tier. */
 export function cvatRoleOf(settings: OrganizationSettings, catalogRole: string | null): CvatRole {
   if (catalogRole && (CVAT_ROLES as readonly string[]).includes(catalogRole)) return catalogRole as CvatRole;
-  const definition = catalogRole ? findRole(settings.roles, catalogRole) : undefined;
-  if (!definition) return 'worker';
-  if (definition.rank >= ownerRole(settings.roles).rank) return 'owner';
-  return definition.admin ? 'maintainer' : 'worker';
+  const tier = tierOf(settings.roles, catalogRole);
+  return tier === 'owner' ? 'owner' : tier === 'admin' ? 'maintainer' : 'worker';
 }
 
 /** Who may invite whom: a maintainer workers and supervisors, the owner up to maintainer, nobody an owner. */

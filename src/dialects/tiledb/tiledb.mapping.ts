@@ -3,7 +3,7 @@ import { effectiveStatus } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
-import { findRole, ownerRole } from '../../organizations/roles.ts';
+import { findRole, roleForTier, tierOf } from '../../organizations/roles.ts';
 import type { ResourceRecord } from '../../resources/resource.repository.ts';
 import type { UserRecord } from '../../users/user.repository.ts';
 
@@ -44,20 +44,12 @@ export const META = {
 
 /**
  * The organization catalog role for a TileDB role: the role of the same name when the catalog
- * has one (an organization used with TileDB may define TileDB's roles), otherwise by tier — the
- * owner role, the highest non-owner admin role, or the organization's default role.
+ * has one (an organization used with TileDB may define TileDB's roles), otherwise by tier.
  */
 export function catalogRoleFor(settings: OrganizationSettings, role: string): string {
   if (findRole(settings.roles, role)) return role;
-  const owner = ownerRole(settings.roles);
-  if (role === 'owner') return owner.name;
-  if (role === 'admin') {
-    const admins = settings.roles
-      .filter((r) => r.admin && r.name !== owner.name)
-      .sort((a, b) => b.rank - a.rank);
-    if (admins[0]) return admins[0].name;
-  }
-  return settings.default_role;
+  const tier = role === 'owner' || role === 'admin' ? role : 'member';
+  return roleForTier(settings.roles, settings.default_role, tier);
 }
 
 /** The TileDB role a catalog role reads as: its own name when TileDB has it, else by tier. */
@@ -68,10 +60,8 @@ export function tiledbRoleOf<T extends string>(
   memberTier: T,
 ): T {
   if ((roles as readonly string[]).includes(catalogRole)) return catalogRole as T;
-  const definition = findRole(settings.roles, catalogRole);
-  if (definition && definition.rank >= ownerRole(settings.roles).rank) return 'owner' as T;
-  if (definition?.admin) return 'admin' as T;
-  return memberTier;
+  const tier = tierOf(settings.roles, catalogRole);
+  return tier === 'member' ? memberTier : (tier as T);
 }
 
 /** v4 workspace ids are `ws_` + the organization id's 20 characters. */

@@ -7,7 +7,7 @@ import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
 import { isAllowedAppUrl } from '../../organizations/organization.service.ts';
-import { findRole, ownerRole } from '../../organizations/roles.ts';
+import { type RoleTier, roleForTier, tierOf } from '../../organizations/roles.ts';
 import type { Services } from '../../services.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -30,25 +30,16 @@ export const trieveError = (status: number, message: string) =>
   new AppError(status, 'trieve', 'Error', message);
 const badRequest = (message: string) => trieveError(400, message);
 
-/** The Trieve role of a catalog role: owner tier 2, admin roles 1, everyone else 0. */
+const TIERS: Record<TrieveRole, RoleTier> = { 0: 'member', 1: 'admin', 2: 'owner' };
+
+/** The Trieve role of a catalog role: owner tier 2, admin tier 1, everyone else 0. */
 export function trieveRoleOf(settings: OrganizationSettings, catalogRole: string | null): TrieveRole {
-  const definition = catalogRole ? findRole(settings.roles, catalogRole) : undefined;
-  if (!definition) return 0;
-  if (definition.rank >= ownerRole(settings.roles).rank) return 2;
-  return definition.admin ? 1 : 0;
+  const tier = tierOf(settings.roles, catalogRole);
+  return tier === 'owner' ? 2 : tier === 'admin' ? 1 : 0;
 }
 
-/** The catalog role for a Trieve role: the owner role, the highest non-owner admin role, or the default. */
 function catalogRoleFor(settings: OrganizationSettings, role: TrieveRole): string {
-  const owner = ownerRole(settings.roles);
-  if (role === 2) return owner.name;
-  if (role === 1) {
-    const admin = settings.roles
-      .filter((r) => r.admin && r.name !== owner.name)
-      .sort((a, b) => b.rank - a.rank)[0];
-    if (admin) return admin.name;
-  }
-  return settings.default_role;
+  return roleForTier(settings.roles, settings.default_role, TIERS[role]);
 }
 
 /** Trieve writes naive UTC timestamps with microseconds: `2024-05-07T04:24:17.123456`. */
