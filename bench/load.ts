@@ -42,12 +42,9 @@ const codes = result.statusCodeStats as Record<string, { count: number }>;
 console.log(
   JSON.stringify({
     // A fixed amount finishes in under a second or two: its rate is count over elapsed time.
-    rps: job.amount
-      ? Math.round(
-          (result.requests.total * 1000) /
-            (new Date(result.finish).getTime() - new Date(result.start).getTime()),
-        )
-      : result.requests.average,
+    // autocannon ends fixed-count runs on its one-second tick, so their rate comes from latency:
+    // with every connection busy, connections / mean latency.
+    rps: job.amount ? Math.round((job.connections * 1000) / result.latency.mean) : result.requests.average,
     total: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
