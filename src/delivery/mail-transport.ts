@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Executor } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
@@ -38,23 +38,33 @@ export interface SmtpOptions {
   timeoutMs: number;
 }
 
-/** SMTP through nodemailer's pooled transport. `smtps://` is implicit TLS, `smtp://` upgrades when offered. */
+/**
+ * SMTP through nodemailer's pooled transport. `smtps://` is implicit TLS, `smtp://` upgrades when
+ * offered. nodemailer is loaded on first use, so a process that never sends does not carry it.
+ */
 export function smtpTransport(options: SmtpOptions): MailTransport {
-  const transporter = nodemailer.createTransport({
-    url: options.url,
-    pool: true,
-    maxConnections: 5,
-    requireTLS: options.requireTls,
-    tls: { rejectUnauthorized: options.rejectUnauthorized },
-    connectionTimeout: options.timeoutMs,
-    greetingTimeout: options.timeoutMs,
-    socketTimeout: options.timeoutMs,
-  });
+  let transporter: Promise<Transporter> | undefined;
+  const connect = () => {
+    transporter ??= import('nodemailer').then(({ default: nodemailer }) =>
+      nodemailer.createTransport({
+        url: options.url,
+        pool: true,
+        maxConnections: 5,
+        requireTLS: options.requireTls,
+        tls: { rejectUnauthorized: options.rejectUnauthorized },
+        connectionTimeout: options.timeoutMs,
+        greetingTimeout: options.timeoutMs,
+        socketTimeout: options.timeoutMs,
+      }),
+    );
+    return transporter;
+  };
   return {
     name: 'smtp',
     async send(mail) {
+      const smtp = await connect();
       try {
-        await transporter.sendMail({
+        await smtp.sendMail({
           messageId: mail.messageId,
           from: mail.from,
           to: mail.to,
@@ -71,7 +81,7 @@ export function smtpTransport(options: SmtpOptions): MailTransport {
       }
     },
     async close() {
-      transporter.close();
+      if (transporter) (await transporter).close();
     },
   };
 }

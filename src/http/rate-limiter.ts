@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 
@@ -79,20 +79,27 @@ end
 return {1, count, ttl}
 `;
 
-/** Counters in Redis, shared by every rsvp process. */
+/** Counters in Redis, shared by every rsvp process. ioredis is loaded only when this is used. */
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis;
+  readonly #redis: Promise<Redis>;
   readonly #prefix: string;
 
   constructor(url: string, prefix = 'rsvp:rl:') {
-    this.#redis = new Redis(url, { enableAutoPipelining: true, maxRetriesPerRequest: 2, lazyConnect: false });
-    this.#redis.defineCommand('rsvpConsume', { numberOfKeys: 1, lua: CONSUME });
+    this.#redis = import('ioredis').then(({ Redis }) => {
+      const redis = new Redis(url, {
+        enableAutoPipelining: true,
+        maxRetriesPerRequest: 2,
+        lazyConnect: false,
+      });
+      redis.defineCommand('rsvpConsume', { numberOfKeys: 1, lua: CONSUME });
+      return redis;
+    });
     this.#prefix = prefix;
   }
 
   async consume(key: string, rule: RateLimit, cost = 1): Promise<RateDecision> {
     const [allowed, count, ttl] = (await (
-      this.#redis as unknown as {
+      (await this.#redis) as unknown as {
         rsvpConsume(key: string, cost: number, limit: number, windowMs: number): Promise<number[]>;
       }
     ).rsvpConsume(`${this.#prefix}${key}`, cost, rule.limit, rule.windowMs)) as [number, number, number];
@@ -105,7 +112,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async close() {
-    await this.#redis.quit();
+    await (await this.#redis).quit();
   }
 }
 
