@@ -81,7 +81,8 @@ export function smtpTransport(options: SmtpOptions): MailTransport {
       }
     },
     async close() {
-      if (transporter) (await transporter).close();
+      // Close only a transporter that was ever opened.
+      if (transporter !== undefined) (await transporter).close();
     },
   };
 }
