@@ -19,6 +19,7 @@ import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
@@ -42,6 +43,8 @@ export interface AppOptions {
   trustProxy?: string | undefined;
   /** Serve the capture transport's mailbox at /dev/mailbox (when no SMTP is configured). */
   devMailbox?: boolean;
+  /** Bearer token a Prometheus scraper sends to read /metrics; instance admins may always. */
+  metricsToken?: string | undefined;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -146,6 +149,8 @@ export async function buildApp(
   });
 
   registerIdempotency(app, deps);
+  const metrics = new Metrics();
+  metrics.register(app);
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toAppError(error);
@@ -222,6 +227,7 @@ export async function buildApp(
     oauthRoutes(api, services);
     healthRoutes(api, deps.database);
     webhookRoutes(api, services);
+    metricsRoutes(api, { metrics, database: deps.database, services, token: options.metricsToken });
     done();
   });
   await app.register((scoped, _options, done) => {

@@ -64,6 +64,7 @@ const ConfigSchema = z.object({
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
   WORKERS: flag.default(true),
+  METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   RSVP_DIALECTS: z
     .string()
     .default('')
@@ -122,6 +123,7 @@ export interface Config {
   allowedAppOrigins: string[];
   allowPrivateWebhooks: boolean;
   dialects: { name: DialectName; port: number }[];
+  metricsToken: string | undefined;
   /** Run the outbox worker and the sweeper in this process. */
   workers: boolean;
   outboxPollMs: number;
@@ -187,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
     workers: e.WORKERS,
     dialects: e.RSVP_DIALECTS,
+    metricsToken: e.METRICS_TOKEN,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,

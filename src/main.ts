@@ -55,6 +55,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       bodyLimit: config.bodyLimit,
       trustProxy: config.trustProxy,
       devMailbox: !config.smtp,
+      metricsToken: config.metricsToken,
     },
   );
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });

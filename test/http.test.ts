@@ -303,4 +303,42 @@ describe('organizations and members', () => {
     const taken = await h.call('POST', '/v1/organizations', { body: { slug: 'acme', name: 'Again' } });
     expect([taken.status, taken.body.code]).toEqual([409, 'slug_taken']);
   });
+
+  it('serves Prometheus metrics to instance admins or the scrape token, labelled by route pattern', async () => {
+    await h.call('GET', '/v1/organizations/acme');
+    expect((await h.call('GET', '/metrics', { key: null })).status).toBe(401);
+    const member = await h.user('metrics-member@acme.test', 'member');
+    expect((await h.call('GET', '/metrics', { key: member.key })).status).toBe(403);
+    const scraped = await h.call('GET', '/metrics');
+    expect(scraped.status).toBe(200);
+    expect(scraped.headers['content-type']).toContain('text/plain');
+    expect(scraped.body).toMatch(
+      /rsvp_http_requests_total\{method="GET",route="\/v1\/organizations\/:org_id",status="2xx"\} \d+/,
+    );
+    expect(scraped.body).toMatch(/rsvp_outbox_due_messages \d+/);
+    expect(scraped.body).not.toContain('/v1/organizations/acme');
+
+    const token = 'scrape-token-0123456789';
+    const withToken = await harness({ app: { metricsToken: token } });
+    try {
+      expect(
+        (
+          await withToken.call('GET', '/metrics', {
+            key: null,
+            headers: { authorization: `Bearer ${token}` },
+          })
+        ).status,
+      ).toBe(200);
+      expect(
+        (
+          await withToken.call('GET', '/metrics', {
+            key: null,
+            headers: { authorization: 'Bearer wrong-token-0123456789' },
+          })
+        ).status,
+      ).toBe(401);
+    } finally {
+      await withToken.close();
+    }
+  });
 });
