@@ -358,6 +358,39 @@ describe('delivery', () => {
     });
   });
 
+  it('prunes settled messages and their attempts, and old idempotency keys, after their retention', async () => {
+    const keyed = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'kept-a-while@example.com', role: 'member' },
+      headers: { 'idempotency-key': 'prune-me' },
+    });
+    expect(keyed.status).toBe(201);
+    await delivery.worker.drain();
+    const count = async (table: 'outbox' | 'webhook_attempts' | 'idempotency_keys') =>
+      Number(
+        (
+          await h.database.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    expect(await count('outbox')).toBeGreaterThan(0);
+    expect(await count('webhook_attempts')).toBeGreaterThan(0);
+    expect(await count('idempotency_keys')).toBeGreaterThan(0);
+    h.clock.advance(31 * DAY);
+    const swept = await delivery.sweeper.runOnce();
+    expect(swept.pruned).toBeGreaterThan(0);
+    // What the sweep itself just queued (expiry webhooks) is young and stays.
+    const old = await h.database.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('updated_at', '<', new Date(h.clock.now().getTime() - 30 * DAY))
+      .execute();
+    expect(old).toEqual([]);
+    expect(await count('idempotency_keys')).toBe(0);
+    expect(await count('webhook_attempts')).toBe(0);
+  });
+
   it('refuses webhook URLs with credentials, and private ones unless allowed', async () => {
     const withCredentials = await h.call('POST', '/v1/organizations/acme/webhooks', {
       body: { url: 'https://user:pw@hooks.example.com/x', event_types: ['invitation.created'] },

@@ -182,3 +182,39 @@ export async function outboxBacklog(db: Executor, now: Date): Promise<{ due: num
   ]);
   return { due: Number(due.n), dead: Number(dead.n) };
 }
+
+/**
+ * Removes settled messages older than `olderThan`, keeping any invitation email whose invitation
+ * is still pending (a reminder reuses its sealed link). Webhook attempts go with their messages.
+ */
+export async function pruneSettled(db: Executor, olderThan: Date): Promise<number> {
+  const stale = db
+    .selectFrom('outbox')
+    .select('outbox.id')
+    .where('outbox.status', 'in', ['done', 'dead'])
+    .where('outbox.updated_at', '<', olderThan)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('invitations')
+            .select('invitations.id')
+            .whereRef('invitations.id', '=', 'outbox.invitation_id')
+            .where('invitations.status', '=', 'pending')
+            .where('outbox.kind', '=', 'email'),
+        ),
+      ),
+    );
+  await db.deleteFrom('webhook_attempts').where('outbox_id', 'in', stale).execute();
+  const result = await db.deleteFrom('outbox').where('id', 'in', stale).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/** Development mailbox messages older than `olderThan`. */
+export async function pruneCapturedEmails(db: Executor, olderThan: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('captured_emails')
+    .where('created_at', '<', olderThan)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

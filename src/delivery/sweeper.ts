@@ -1,13 +1,28 @@
 import type { Database } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
+import { pruneIdempotencyKeys } from '../http/idempotency.repository.ts';
 import { claimReminders, expireDuePending } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
+import { DAY, HOUR } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
-import { enqueue, latestEmailPayload, type OutboxMessage } from './outbox.repository.ts';
+import {
+  enqueue,
+  latestEmailPayload,
+  type OutboxMessage,
+  pruneCapturedEmails,
+  pruneSettled,
+} from './outbox.repository.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;
+
+/** How long what was only kept for a while is kept. */
+export const RETENTION = {
+  idempotencyKeys: DAY,
+  settledMessages: 30 * DAY,
+  capturedEmails: 7 * DAY,
+} as const;
 
 /**
  * Writes down what time already decided: pending invitations past their expiry become expired
@@ -23,6 +38,7 @@ export class Sweeper {
   readonly #onQueued: () => void;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<unknown> | undefined;
+  #lastPrune = 0;
 
   constructor(deps: {
     database: Database;
@@ -38,7 +54,7 @@ export class Sweeper {
     this.#onQueued = deps.onQueued;
   }
 
-  async runOnce(): Promise<{ expired: number; reminded: number }> {
+  async runOnce(): Promise<{ expired: number; reminded: number; pruned: number }> {
     let expired = 0;
     let reminded = 0;
     for (;;) {
@@ -85,7 +101,23 @@ export class Sweeper {
     }
     if (reminded > 0) this.#onQueued();
     if (expired > 0 || reminded > 0) this.#logger.info({ expired, reminded }, 'sweep');
-    return { expired, reminded };
+    const pruned = await this.#prune();
+    return { expired, reminded, pruned };
+  }
+
+  /** Retention, at most hourly: idempotency keys, settled messages and the dev mailbox. */
+  async #prune(): Promise<number> {
+    const now = this.#clock.now().getTime();
+    if (now - this.#lastPrune < HOUR) return 0;
+    this.#lastPrune = now;
+    const db = this.#database.db;
+    await pruneIdempotencyKeys(db, new Date(now - RETENTION.idempotencyKeys));
+    const settled = await db
+      .transaction()
+      .execute((trx) => pruneSettled(trx, new Date(now - RETENTION.settledMessages)));
+    const captured = await pruneCapturedEmails(db, new Date(now - RETENTION.capturedEmails));
+    if (settled + captured > 0) this.#logger.info({ settled, captured }, 'pruned');
+    return settled + captured;
   }
 
   start(): void {
