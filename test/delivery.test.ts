@@ -156,6 +156,15 @@ describe('delivery', () => {
     const [mail] = mailTo('eloise@example.fr') as [ReceivedMail];
     expect(mail.subject).toBe('Olive Owner vous invite à rejoindre Acme');
     expect(mail.text).toContain('Cette invitation expire le');
+    // The page the link opens speaks the same language.
+    const page = await h.app.inject({
+      method: 'GET',
+      url: new URL(linkIn(mail)).pathname + new URL(linkIn(mail)).search,
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<html lang="fr">');
+    expect(page.body).toContain('Vous êtes invité');
+    expect(page.body).toContain('Olive Owner vous invite à rejoindre <strong>Acme</strong>');
   });
 
   it('marks a recipient the server refuses as failed, with the reason, and a resend retries', async () => {

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
+import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
 import type { App } from '../http/app-types.ts';
 import { tooManyRequests } from '../http/rate-limiter.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
@@ -14,6 +15,7 @@ import type { Services } from '../services.ts';
 import { findUserById, type UserRecord } from '../users/user.repository.ts';
 import type { BrowserSessions } from './browser-session.ts';
 import { type Html, html, page } from './layout.ts';
+import { PAGE_STRINGS, type PageStrings } from './page-strings.ts';
 
 type Inspection = Awaited<ReturnType<Services['invitations']['inspect']>>;
 
@@ -58,8 +60,8 @@ export function inviteeRoutes(
     }
   });
 
-  const send = (reply: FastifyReply, status: number, title: string, body: Html) =>
-    reply.code(status).type('text/html; charset=utf-8').send(page({ title, body }));
+  const send = (reply: FastifyReply, status: number, title: string, body: Html, lang = 'en') =>
+    reply.code(status).type('text/html; charset=utf-8').send(page({ title, body, lang }));
 
   async function signedInUser(request: FastifyRequest): Promise<UserRecord | null> {
     const userId = sessions.userId(request);
@@ -100,49 +102,53 @@ export function inviteeRoutes(
       }
       throw error;
     }
-    if (inspection.status !== 'pending') return send(reply, 410, 'Invitation closed', closedCard(inspection));
+    const locale = emailLocale(inspection.invitation.locale, inspection.organization.settings.locale);
+    const t = PAGE_STRINGS[locale];
+    if (inspection.status !== 'pending') {
+      return send(reply, 410, t.invitedTitle, closedCard(inspection, t, locale), locale);
+    }
     const user = await signedInUser(request);
     const csrf = sessions.csrfToken(request, reply);
-    const cards: Html[] = [summaryCard(inspection)];
+    const cards: Html[] = [summaryCard(inspection, t, locale)];
     if (notice) cards.unshift(messageCard(notice.title, notice.detail, true));
     const { invitation } = inspection;
     if (user && user.emailCanonical === invitation.emailCanonical) {
       cards.push(html`<section class="card" aria-labelledby="respond">
-<h2 id="respond">Your answer</h2>
-<p>Signed in as ${user.email}.</p>
+<h2 id="respond">${t.yourAnswer}</h2>
+<p>${t.signedInAs(user.email)}</p>
 <div class="row">
-<form method="post" action="/invite/accept">${hidden(token, csrf)}<button class="primary" type="submit">Accept invitation</button></form>
-<form method="post" action="/invite/decline">${hidden(token, csrf)}<button type="submit">Decline</button></form>
+<form method="post" action="/invite/accept">${hidden(token, csrf)}<button class="primary" type="submit">${t.accept}</button></form>
+<form method="post" action="/invite/decline">${hidden(token, csrf)}<button type="submit">${t.decline}</button></form>
 </div>
 </section>`);
     } else if (user) {
       cards.push(html`<section class="card error" aria-labelledby="mismatch">
-<h2 id="mismatch">This invitation is for another address</h2>
-<p>You are signed in as ${user.email}, but the invitation was sent to ${maskEmail(invitation.email)}.
-Sign out, then sign in or create an account with that address. The invitation stays open.</p>
-<form method="post" action="/invite/sign-out">${hidden(token, csrf)}<button type="submit">Sign out and switch account</button></form>
+<h2 id="mismatch">${t.otherAddressTitle}</h2>
+<p>${t.otherAddress(user.email, maskEmail(invitation.email))}</p>
+<form method="post" action="/invite/sign-out">${hidden(token, csrf)}<button type="submit">${t.switchAccount}</button></form>
 </section>`);
     } else {
+      const masked = maskEmail(invitation.email);
       cards.push(html`<section class="card" aria-labelledby="signin">
-<h2 id="signin">Sign in to answer</h2>
-<p class="muted">The invitation was sent to ${maskEmail(invitation.email)}; sign in with that address.</p>
+<h2 id="signin">${t.signInTitle}</h2>
+<p class="muted">${t.signInHint(masked)}</p>
 <form method="post" action="/invite/sign-in">${hidden(token, csrf)}
-<label>Email<input type="email" name="email" autocomplete="username" required></label>
-<label>Password<input type="password" name="password" autocomplete="current-password" required></label>
-<button class="primary" type="submit">Sign in</button>
+<label>${t.email}<input type="email" name="email" autocomplete="username" required></label>
+<label>${t.password}<input type="password" name="password" autocomplete="current-password" required></label>
+<button class="primary" type="submit">${t.signIn}</button>
 </form>
 </section>
 <section class="card" aria-labelledby="signup">
-<h2 id="signup">New here? Create your account</h2>
-<p class="muted">Your account will use the invited address, ${maskEmail(invitation.email)}.</p>
+<h2 id="signup">${t.signUpTitle}</h2>
+<p class="muted">${t.signUpHint(masked)}</p>
 <form method="post" action="/invite/sign-up">${hidden(token, csrf)}
-<label>Your name<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>
-<label>Choose a password (8 characters or more)<input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
-<button type="submit">Create account</button>
+<label>${t.yourName}<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>
+<label>${t.choosePassword}<input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
+<button type="submit">${t.createAccount}</button>
 </form>
 </section>`);
     }
-    return send(reply, notice?.status ?? 200, 'Invitation', html`${cards}`);
+    return send(reply, notice?.status ?? 200, t.invitedTitle, html`${cards}`, locale);
   }
 
   /** Parses a form POST and checks its CSRF token and origin; null after answering the failure. */
@@ -383,41 +389,47 @@ function messageCard(title: string, detail: string, error = false): Html {
   return html`<section class="card${error ? ' error' : ''}" role="${error ? 'alert' : 'status'}"><h1>${title}</h1><p>${detail}</p></section>`;
 }
 
-function summaryCard({ invitation, organization, inviter, resource }: Inspection): Html {
-  const inviterName = inviter?.displayName ?? inviter?.username ?? 'Someone';
+function formatDate(date: Date, locale: EmailLocale): string {
+  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
+}
+
+function summaryCard(
+  { invitation, organization, inviter, resource }: Inspection,
+  t: PageStrings,
+  locale: EmailLocale,
+): Html {
+  const inviterName = inviter?.displayName ?? inviter?.username ?? t.someone;
   const what = resource
-    ? html`${inviterName} invited you to the ${resource.type} <strong>${resource.name}</strong> in <strong>${organization.name}</strong>.`
-    : html`${inviterName} invited you to join <strong>${organization.name}</strong>.`;
+    ? html`${t.invitedToResource(inviterName, resource.type)} <strong>${resource.name}</strong> ${t.inOrganization} <strong>${organization.name}</strong>.`
+    : html`${t.invitedToJoin(inviterName)} <strong>${organization.name}</strong>.`;
   return html`<section class="card" aria-labelledby="title">
-<h1 id="title">You are invited</h1>
+<h1 id="title">${t.invitedTitle}</h1>
 <p>${what}</p>
 <dl>
-${resource ? html`<dt>Permissions</dt><dd>${(invitation.actions ?? []).join(', ')}</dd>` : html`<dt>Role</dt><dd>${invitation.role}</dd>`}
-<dt>Expires</dt><dd><time datetime="${invitation.expiresAt.toISOString()}">${invitation.expiresAt.toUTCString()}</time></dd>
+${resource ? html`<dt>${t.permissions}</dt><dd>${(invitation.actions ?? []).join(', ')}</dd>` : html`<dt>${t.role}</dt><dd>${invitation.role}</dd>`}
+<dt>${t.expires}</dt><dd><time datetime="${invitation.expiresAt.toISOString()}">${formatDate(invitation.expiresAt, locale)}</time></dd>
 </dl>
-${invitation.message ? html`<p class="muted">${inviterName} wrote:</p><blockquote>${invitation.message}</blockquote>` : ''}
+${invitation.message ? html`<p class="muted">${t.wrote(inviterName)}</p><blockquote>${invitation.message}</blockquote>` : ''}
 </section>`;
 }
 
-function closedCard({ invitation, status, organization, inviter }: Inspection): Html {
-  const inviterName = inviter?.displayName ?? inviter?.username ?? 'the person who invited you';
+function closedCard(
+  { invitation, status, organization, inviter }: Inspection,
+  t: PageStrings,
+  locale: EmailLocale,
+): Html {
+  const inviterName = inviter?.displayName ?? inviter?.username ?? t.theInviter;
   switch (status) {
     case 'expired':
       return messageCard(
-        'This invitation has expired',
-        `The invitation to ${organization.name} expired on ${invitation.expiresAt.toUTCString()}. Ask ${inviterName} to send it again.`,
+        t.expiredTitle,
+        t.expired(organization.name, formatDate(invitation.expiresAt, locale), inviterName),
       );
     case 'revoked':
-      return messageCard('This invitation was withdrawn', `${organization.name} withdrew this invitation.`);
+      return messageCard(t.withdrawnTitle, t.withdrawn(organization.name));
     case 'accepted':
-      return messageCard(
-        'This invitation was already accepted',
-        `It has been used; you can sign in to ${organization.name} directly.`,
-      );
+      return messageCard(t.usedTitle, t.used(organization.name));
     default:
-      return messageCard(
-        'This invitation was declined',
-        `It can no longer be accepted. Ask ${inviterName} for a new one.`,
-      );
+      return messageCard(t.declinedTitle, t.declined(inviterName));
   }
 }
