@@ -49,7 +49,6 @@ export const WEBHOOK_EVENT_TYPES = [
   'invitation.expired',
   'membership.created',
 ] as const satisfies readonly EventType[];
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** Who acted, and from where; null when rsvp itself acted (expiry, delivery). */
 export interface Actor {

@@ -8,7 +8,6 @@ import type { ResourceRecord } from '../../resources/resource.repository.ts';
 import type { UserRecord } from '../../users/user.repository.ts';
 
 export const WORKSPACE_ROLES = ['owner', 'admin', 'member'] as const;
-export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
 export const ORGANIZATION_ROLES = ['owner', 'admin', 'read_write_delete', 'read_write', 'read_only'] as const;
 export type OrganizationRole = (typeof ORGANIZATION_ROLES)[number];
 export const ARRAY_ACTIONS = [
