@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
@@ -14,7 +13,7 @@ import { unauthenticated } from './auth/authenticator.ts';
 import { oauthRoutes } from './auth/oauth.routes.ts';
 import { hasScope } from './auth/principal.ts';
 import { eventRoutes } from './events/event.routes.ts';
-import { AllowedMethods } from './http/allowed-methods.ts';
+import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
@@ -47,7 +46,6 @@ export interface AppOptions {
   metricsToken?: string | undefined;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
 const isApiPath = (url: string) => url.startsWith('/v1') || url.startsWith('/oauth');
 const TOKEN_IN_QUERY = /([?&]token=)[^&]*/g;
@@ -83,12 +81,7 @@ export async function buildApp(
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
     requestIdHeader: false,
-    genReqId: (request) => {
-      const inbound = request.headers['x-request-id'];
-      return typeof inbound === 'string' && REQUEST_ID.test(inbound)
-        ? inbound
-        : `req_${randomBytes(12).toString('hex')}`;
-    },
+    genReqId: requestIdFor,
     routerOptions: { maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -157,31 +150,9 @@ export async function buildApp(
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
     return sendProblem(request, reply, problem);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!;
-    const methods = allowed.for(path);
-    if (methods.length > 0) {
-      return sendProblem(
-        request,
-        reply,
-        new AppError(
-          405,
-          'method_not_allowed',
-          'Method not allowed',
-          `${path} answers ${methods.join(', ')}.`,
-          {
-            headers: { allow: methods.join(', ') },
-            extras: { allowed_methods: methods },
-          },
-        ),
-      );
-    }
-    return sendProblem(
-      request,
-      reply,
-      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${path}.`),
-    );
-  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, allowed.noRoute(request.method, request.url)),
+  );
 
   await app.register(fastifySwagger, {
     openapi: {

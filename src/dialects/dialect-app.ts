@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -7,7 +6,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasScope } from '../auth/principal.ts';
-import { AllowedMethods } from '../http/allowed-methods.ts';
+import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';
 import { toAppError } from '../http/problem.ts';
@@ -43,12 +42,7 @@ export function createDialectApp(
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
     trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
     requestIdHeader: false,
-    genReqId: (request) => {
-      const inbound = request.headers['x-request-id'];
-      return typeof inbound === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(inbound)
-        ? inbound
-        : `req_${randomBytes(12).toString('hex')}`;
-    },
+    genReqId: requestIdFor,
     routerOptions: { maxParamLength: 500 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -97,29 +91,8 @@ export function createDialectApp(
     if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
     return send(request, reply, appError);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]!;
-    const methods = allowed.for(path);
-    if (methods.length > 0) {
-      return send(
-        request,
-        reply,
-        new AppError(
-          405,
-          'method_not_allowed',
-          'Method not allowed',
-          `${path} answers ${methods.join(', ')}.`,
-          {
-            headers: { allow: methods.join(', ') },
-          },
-        ),
-      );
-    }
-    return send(
-      request,
-      reply,
-      new AppError(404, 'route_not_found', 'Not found', `No route ${request.method} ${path}.`),
-    );
-  });
+  app.setNotFoundHandler((request, reply) =>
+    send(request, reply, allowed.noRoute(request.method, request.url)),
+  );
   return app as App;
 }

@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto';
+import type { RawRequestDefaultExpression } from 'fastify';
 import findMyWay from 'find-my-way';
+import { AppError } from '../lib/errors.ts';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -20,4 +23,33 @@ export class AllowedMethods {
   for(path: string): string[] {
     return METHODS.filter((method) => this.#router.find(method, path) !== null);
   }
+
+  /** What a request no route answered gets: 405 with `Allow` when the path exists, else 404. */
+  noRoute(method: string, url: string): AppError {
+    const path = url.split('?')[0]!;
+    const methods = this.for(path);
+    if (methods.length > 0) {
+      return new AppError(
+        405,
+        'method_not_allowed',
+        'Method not allowed',
+        `${path} answers ${methods.join(', ')}.`,
+        {
+          headers: { allow: methods.join(', ') },
+          extras: { allowed_methods: methods },
+        },
+      );
+    }
+    return new AppError(404, 'route_not_found', 'Not found', `No route ${method} ${path}.`);
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A sane inbound `X-Request-Id` is kept, so a trace spans the caller and rsvp; otherwise a new one. */
+export function requestIdFor(request: RawRequestDefaultExpression): string {
+  const inbound = request.headers['x-request-id'];
+  return typeof inbound === 'string' && REQUEST_ID.test(inbound)
+    ? inbound
+    : `req_${randomBytes(12).toString('hex')}`;
 }
