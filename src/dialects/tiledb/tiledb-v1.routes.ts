@@ -256,47 +256,32 @@ export function tiledbV1Routes(app: App, services: Services) {
     },
   });
 
-  app.delete('/v1/invitations/:invitation/:namespace/:array/share', {
-    config: { auth: { scope: 'invitations:write' } },
-    schema: {
-      params: z.object({
-        invitation: z.string().max(200),
-        namespace: z.string().max(200),
-        array: z.string().max(500),
-      }),
-    },
-    handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { invitation, namespace, array } = request.params;
-      return cancel(
-        principal,
-        invitation,
-        (found) => sharedResource(principal, found, namespace, array, 'array'),
-        reply,
-      );
-    },
-  });
-
-  app.delete('/v1/invitations/group/:invitation/:namespace/:group_name/share', {
-    config: { auth: { scope: 'invitations:write' } },
-    schema: {
-      params: z.object({
-        invitation: z.string().max(200),
-        namespace: z.string().max(200),
-        group_name: z.string().max(500),
-      }),
-    },
-    handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { invitation, namespace, group_name } = request.params;
-      return cancel(
-        principal,
-        invitation,
-        (found) => sharedResource(principal, found, namespace, group_name, 'group'),
-        reply,
-      );
-    },
-  });
+  // The array and group forms differ only in path and resource type.
+  for (const [path, type] of [
+    ['/v1/invitations/:invitation/:namespace/:name/share', 'array'],
+    ['/v1/invitations/group/:invitation/:namespace/:name/share', 'group'],
+  ] as const) {
+    app.delete(path, {
+      config: { auth: { scope: 'invitations:write' } },
+      schema: {
+        params: z.object({
+          invitation: z.string().max(200),
+          namespace: z.string().max(200),
+          name: z.string().max(500),
+        }),
+      },
+      handler: async (request, reply) => {
+        const principal = request.principal!;
+        const { invitation, namespace, name } = request.params;
+        return cancel(
+          principal,
+          invitation,
+          (found) => sharedResource(principal, found, namespace, name, type),
+          reply,
+        );
+      },
+    });
+  }
 
   app.get('/v1/invitations', {
     config: { auth: { scope: 'invitations:read' } },

@@ -38,10 +38,24 @@ const notFound = () => new AppError(404, 'invitation_not_found', 'Not found', 'i
 export function tiledbV4Routes(app: App, services: Services) {
   const { invitations } = services;
 
-  async function view(invitation: InvitationRecord, described: Described) {
+  /** Inviters' roles, looked up once per organization and inviter however many rows share them. */
+  function rolesOf() {
+    const known = new Map<string, Promise<string | null>>();
+    return (organizationId: string, userId: string) => {
+      const key = `${organizationId}|${userId}`;
+      if (!known.has(key)) known.set(key, services.memberships.roleOf(organizationId, userId));
+      return known.get(key)!;
+    };
+  }
+
+  async function view(
+    invitation: InvitationRecord,
+    described: Described,
+    roleOf: ReturnType<typeof rolesOf> = rolesOf(),
+  ) {
     const organization = described.organizations.get(invitation.organizationId)!;
     const inviter = described.users.get(invitation.inviterUserId);
-    const inviterRole = await services.memberships.roleOf(organization.id, invitation.inviterUserId);
+    const inviterRole = await roleOf(organization.id, invitation.inviterUserId);
     const settings = organization.settings;
     return {
       invitation_id: invitation.id,
@@ -114,8 +128,9 @@ export function tiledbV4Routes(app: App, services: Services) {
         limit: per_page,
       });
       const described = await invitations.describe(rows);
+      const roleOf = rolesOf();
       return {
-        data: await Promise.all(rows.map((row) => view(row, described))),
+        data: await Promise.all(rows.map((row) => view(row, described, roleOf))),
         pagination_metadata: {
           page,
           per_page,
