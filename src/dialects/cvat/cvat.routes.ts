@@ -142,16 +142,12 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
 
   async function read(request: FastifyRequest, list: InvitationRecord[]) {
     const described = await invitations.describe(list);
-    const organizations = new Map<string, OrganizationRecord>();
-    for (const id of described.organizations.keys()) {
-      organizations.set(id, (await services.organizations.find(id))!);
-    }
     return list.map((invitation) => {
       const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
       return invitationRead(
         base(request),
         invitation,
-        organizations.get(invitation.organizationId)!,
+        described.organizations.get(invitation.organizationId)!,
         described.users,
         expired,
         deps.keyMac,
@@ -270,7 +266,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
       const principal = request.principal!;
       const invitation = await visible(request, request.params.key);
       if (request.query.accepted !== undefined) {
-        await accept(principal, invitation);
+        await respond(principal, invitation, 'accept');
         return (await read(request, [await invitations.findById(invitation.id)]))[0];
       }
       // CVAT's own PATCH ignores its body (and may fail); rsvp changes the role, as the schema offers.
@@ -328,14 +324,19 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
     },
   });
 
-  async function accept(principal: Principal, invitation: InvitationRecord) {
+  /**
+   * The invitee's answer, with CVAT's messages. Declining an accepted invitation is refused too:
+   * CVAT would remove the member, but leaving an organization is a separate act.
+   */
+  async function respond(principal: Principal, invitation: InvitationRecord, answer: 'accept' | 'decline') {
     if (!isInvitee(principal, invitation)) throw permissionDenied();
     const status = invitations.statusOf(invitation);
     if (status === 'expired')
       throw new CvatError(400, 'Your invitation is expired. Please contact organization owner to renew it.');
     if (status === 'accepted') throw new CvatError(400, 'Your invitation is already accepted.');
     if (status !== 'pending') throw doesNotExist();
-    await invitations.accept(principal, { id: invitation.id });
+    if (answer === 'accept') await invitations.accept(principal, { id: invitation.id });
+    else await invitations.decline(principal, { id: invitation.id });
   }
 
   app.post('/api/invitations/:key/accept', {
@@ -343,7 +344,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request) => {
       const invitation = await visible(request, request.params.key, doesNotExist);
-      await accept(request.principal!, invitation);
+      await respond(request.principal!, invitation, 'accept');
       const organization = (await services.organizations.find(invitation.organizationId))!;
       return { organization_slug: organization.slug };
     },
@@ -353,19 +354,8 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
     config: { auth: 'authenticated' },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
-      const principal = request.principal!;
       const invitation = await visible(request, request.params.key, doesNotExist);
-      if (!isInvitee(principal, invitation)) throw permissionDenied();
-      const status = invitations.statusOf(invitation);
-      // CVAT would remove an accepted member here; rsvp refuses (leaving is a separate act).
-      if (status === 'accepted') throw new CvatError(400, 'Your invitation is already accepted.');
-      if (status === 'expired')
-        throw new CvatError(
-          400,
-          'Your invitation is expired. Please contact organization owner to renew it.',
-        );
-      if (status !== 'pending') throw doesNotExist();
-      await invitations.decline(principal, { id: invitation.id });
+      await respond(request.principal!, invitation, 'decline');
       return reply.code(204).send(null);
     },
   });
