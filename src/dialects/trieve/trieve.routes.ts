@@ -62,37 +62,43 @@ declare module 'fastify' {
 export function trieveRoutes(app: App, services: Services, deps: { publicOrigin: string }) {
   const { invitations } = services;
 
+  /** The caller's Trieve role in an organization; null when they cannot see it. */
+  async function roleIn(request: FastifyRequest, ref: string) {
+    const access = await services.organizations.get(request.principal!, ref).catch(() => null);
+    if (!access) return null;
+    // Instance admins act as Trieve's ADMIN_API_KEY superuser: owner everywhere.
+    const role: TrieveRole = access.role
+      ? trieveRoleOf(access.organization.settings, access.role)
+      : request.principal!.user.isInstanceAdmin
+        ? 2
+        : 0;
+    return { organization: access.organization, role };
+  }
+
   /** The header organization, and the caller's Trieve role in it (admin or owner only). */
   async function adminContext(request: FastifyRequest) {
     const raw = request.headers['tr-organization'] ?? request.headers['x-organization'];
     const header = Array.isArray(raw) ? raw[0] : raw;
     if (!header) throw trieveError(401, 'Unauthorized');
     if (!UUID.test(header)) throw badRequest('Could not convert Organization to UUID');
-    const access = await services.organizations.get(request.principal!, header).catch(() => {
-      throw trieveError(403, 'Forbidden');
-    });
-    // Instance admins act as Trieve's ADMIN_API_KEY superuser: owner everywhere.
-    const role = access.role
-      ? trieveRoleOf(access.organization.settings, access.role)
-      : request.principal!.user.isInstanceAdmin
-        ? 2
-        : 0;
-    if (role < 1) throw trieveError(403, 'Forbidden');
-    return { organization: access.organization, role: role as TrieveRole };
+    const context = await roleIn(request, header);
+    if (!context || context.role < 1) throw trieveError(403, 'Forbidden');
+    return context;
   }
 
-  /** Admin or owner of `ref` (by UUID), else the organization answers as not found. */
-  async function administered(request: FastifyRequest, ref: string): Promise<OrganizationRecord> {
-    const access = await services.organizations.get(request.principal!, ref).catch(() => null);
-    const role = access
-      ? access.role
-        ? trieveRoleOf(access.organization.settings, access.role)
-        : request.principal!.user.isInstanceAdmin
-          ? 2
-          : 0
-      : 0;
-    if (!access || role < 1) throw trieveError(404, 'Not Found: organization not found');
-    return access.organization;
+  /**
+   * `ref` (UUID or id) when the caller is its admin or owner, else it answers as not found. The
+   * header's organization, already checked, is not looked up again.
+   */
+  async function administered(
+    request: FastifyRequest,
+    context: { organization: OrganizationRecord },
+    ref: string,
+  ): Promise<OrganizationRecord> {
+    if (ref === context.organization.uuid || ref === context.organization.id) return context.organization;
+    const found = await roleIn(request, ref);
+    if (!found || found.role < 1) throw trieveError(404, 'Not Found: organization not found');
+    return found.organization;
   }
 
   /** Links in emails may only point at allow-listed origins: the instance's, or the organization's app. */
@@ -210,10 +216,10 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
       config: { auth: 'authenticated' },
       schema: { params: z.object({ organization_id: z.string().max(64) }) },
       handler: async (request) => {
-        await adminContext(request);
+        const context = await adminContext(request);
         if (!UUID.test(request.params.organization_id))
           throw badRequest('Invalid path parameter: organization_id');
-        const organization = await administered(request, request.params.organization_id);
+        const organization = await administered(request, context, request.params.organization_id);
         const { invitations: rows } = await invitations.listByOffset(request.principal!, {
           scope: { organizationRef: organization.id },
           filter: { statuses: ['pending', 'accepted', 'expired'] },
@@ -230,14 +236,14 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
     config: { auth: 'authenticated' },
     schema: { params: z.object({ invitation_id: z.string().max(64) }) },
     handler: async (request, reply) => {
-      await adminContext(request);
+      const context = await adminContext(request);
       const id = request.params.invitation_id;
       const gone = () => badRequest('Error getting invitation.');
       if (!UUID.test(id)) throw gone();
       const invitation = await invitations.findByUuid(id).catch(() => {
         throw gone();
       });
-      await administered(request, invitation.organizationId).catch(() => {
+      await administered(request, context, invitation.organizationId).catch(() => {
         throw gone();
       });
       const status = invitations.statusOf(invitation);
