@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { inChunks } from '../db/chunks.ts';
 import type { Engine, Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
 
@@ -17,11 +18,11 @@ export interface OutboxMessage {
 
 /** Written in the transaction of the change that causes it; a worker delivers it after commit. */
 export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<void> {
-  for (let i = 0; i < messages.length; i += 500) {
-    await db
+  await inChunks(messages, (slice) =>
+    db
       .insertInto('outbox')
       .values(
-        messages.slice(i, i + 500).map((message) => ({
+        slice.map((message) => ({
           id: message.id,
           kind: message.kind,
           topic: message.topic,
@@ -41,8 +42,8 @@ export async function enqueue(db: Executor, messages: OutboxMessage[]): Promise<
           updated_at: message.createdAt,
         })),
       )
-      .execute();
-  }
+      .execute(),
+  );
 }
 
 export interface ClaimedMessage {

@@ -1,3 +1,4 @@
+import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
@@ -172,11 +173,11 @@ export function auditEvent(options: {
 
 /** Append-only: there is no update or delete for events anywhere in the code. */
 export async function insertEvents(db: Executor, events: EventRecord[]): Promise<void> {
-  for (let i = 0; i < events.length; i += 500) {
-    await db
+  await inChunks(events, (slice) =>
+    db
       .insertInto('events')
       .values(
-        events.slice(i, i + 500).map((event) => ({
+        slice.map((event) => ({
           id: event.id,
           organization_id: event.organizationId,
           subject_type: event.subjectType,
@@ -193,8 +194,8 @@ export async function insertEvents(db: Executor, events: EventRecord[]): Promise
           created_at: event.createdAt,
         })),
       )
-      .execute();
-  }
+      .execute(),
+  );
 }
 
 export interface EventQuery {

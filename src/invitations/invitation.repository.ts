@@ -5,6 +5,7 @@ import {
   sql,
   type Updateable,
 } from 'kysely';
+import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
 import { toDate } from '../lib/clock.ts';
@@ -120,15 +121,8 @@ function toRow(record: InvitationRecord): Row {
   };
 }
 
-const INSERT_CHUNK = 500;
-
 export async function insertInvitations(db: Executor, records: InvitationRecord[]): Promise<void> {
-  for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-    await db
-      .insertInto('invitations')
-      .values(records.slice(i, i + INSERT_CHUNK).map(toRow))
-      .execute();
-  }
+  await inChunks(records, (slice) => db.insertInto('invitations').values(slice.map(toRow)).execute());
 }
 
 export async function findInvitation(db: Executor, id: string): Promise<InvitationRecord | undefined> {
