@@ -1,6 +1,5 @@
 import type { Database } from '../db/database.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
@@ -78,16 +77,14 @@ export class ApiKeyService {
     };
     await this.#database.db.transaction().execute(async (trx) => {
       await insertApiKey(trx, key);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'api_key.created',
-          organizationId: null,
-          subject: { type: 'api_key', id: key.id },
-          actor: principal,
-          now,
-          data: { user_id: userId, name: key.name, scopes: key.scopes },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'api_key.created',
+        organizationId: null,
+        subject: { type: 'api_key', id: key.id },
+        actor: principal,
+        now,
+        data: { user_id: userId, name: key.name, scopes: key.scopes },
+      });
     });
     return { key, secret };
   }
@@ -104,16 +101,14 @@ export class ApiKeyService {
     const revoked = await this.#database.db.transaction().execute(async (trx) => {
       const done = await revokeApiKey(trx, id, now);
       if (done) {
-        await recordEvents(trx, [
-          auditEvent({
-            type: 'api_key.revoked',
-            organizationId: null,
-            subject: { type: 'api_key', id },
-            actor: principal,
-            now,
-            data: { user_id: key.userId, name: key.name },
-          }),
-        ]);
+        await recordAudit(trx, {
+          type: 'api_key.revoked',
+          organizationId: null,
+          subject: { type: 'api_key', id },
+          actor: principal,
+          now,
+          data: { user_id: key.userId, name: key.name },
+        });
       }
       return done;
     });

@@ -2,7 +2,7 @@ import type { Executor } from '../db/database.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
 import { newId } from '../lib/ids.ts';
 import { enabledEndpoints } from '../webhooks/webhook.repository.ts';
-import { type EventRecord, insertEvents, WEBHOOK_EVENT_TYPES } from './event.repository.ts';
+import { auditEvent, type EventRecord, insertEvents, WEBHOOK_EVENT_TYPES } from './event.repository.ts';
 
 const WEBHOOK_TYPES: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
 
@@ -37,6 +37,11 @@ export async function recordEvents(db: Executor, events: EventRecord[]): Promise
     }
   }
   await enqueue(db, messages);
+}
+
+/** Records one administrative action (and its webhooks, when it has any). */
+export function recordAudit(db: Executor, action: Parameters<typeof auditEvent>[0]): Promise<void> {
+  return recordEvents(db, [auditEvent(action)]);
 }
 
 /** The Standard Webhooks body: `type`, `timestamp` and `data`. */

@@ -2,8 +2,7 @@ import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/acc
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
 import { enqueue } from '../delivery/outbox.repository.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
@@ -74,24 +73,22 @@ export class MembershipService {
         updatedAt: now,
       };
       await insertMembership(trx, membership);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'membership.created',
-          organizationId: access.organization.id,
-          subject: { type: 'membership', id: `${access.organization.id}/${user.id}` },
-          actor: principal,
-          now,
-          data: { user_id: user.id, role: role.name, via: 'direct' },
-          snapshot: {
-            membership: {
-              organization_id: access.organization.id,
-              user_id: user.id,
-              email: user.email,
-              role: role.name,
-            },
+      await recordAudit(trx, {
+        type: 'membership.created',
+        organizationId: access.organization.id,
+        subject: { type: 'membership', id: `${access.organization.id}/${user.id}` },
+        actor: principal,
+        now,
+        data: { user_id: user.id, role: role.name, via: 'direct' },
+        snapshot: {
+          membership: {
+            organization_id: access.organization.id,
+            user_id: user.id,
+            email: user.email,
+            role: role.name,
           },
-        }),
-      ]);
+        },
+      });
       await enqueue(trx, [
         {
           id: newId('obx', now),
@@ -146,16 +143,14 @@ export class MembershipService {
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, role.name);
       await setMembershipRole(trx, access.organization.id, userId, role.name, now);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'membership.role_changed',
-          organizationId: access.organization.id,
-          subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
-          actor: principal,
-          now,
-          data: { user_id: userId, from_role: membership.role, to_role: role.name },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'membership.role_changed',
+        organizationId: access.organization.id,
+        subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
+        actor: principal,
+        now,
+        data: { user_id: userId, from_role: membership.role, to_role: role.name },
+      });
       return { ...membership, role: role.name, updatedAt: now };
     });
   }
@@ -182,16 +177,14 @@ export class MembershipService {
       }
       await this.#keepAnOwner(trx, access.organization, membership.role, null);
       await deleteMembership(trx, access.organization.id, userId);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'membership.removed',
-          organizationId: access.organization.id,
-          subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
-          actor: principal,
-          now: this.#clock.now(),
-          data: { user_id: userId, role: membership.role, left: leaving },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'membership.removed',
+        organizationId: access.organization.id,
+        subject: { type: 'membership', id: `${access.organization.id}/${userId}` },
+        actor: principal,
+        now: this.#clock.now(),
+        data: { user_id: userId, role: membership.role, left: leaving },
+      });
     });
   }
 

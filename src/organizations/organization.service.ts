@@ -1,8 +1,7 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
@@ -60,16 +59,14 @@ export class OrganizationService {
           createdAt: now,
           updatedAt: now,
         });
-        await recordEvents(trx, [
-          auditEvent({
-            type: 'organization.created',
-            organizationId: organization.id,
-            subject: { type: 'organization', id: organization.id },
-            actor: principal,
-            now,
-            data: { slug: organization.slug, name: organization.name },
-          }),
-        ]);
+        await recordAudit(trx, {
+          type: 'organization.created',
+          organizationId: organization.id,
+          subject: { type: 'organization', id: organization.id },
+          actor: principal,
+          now,
+          data: { slug: organization.slug, name: organization.name },
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -179,21 +176,19 @@ export class OrganizationService {
         ...(settings !== undefined ? { settings } : {}),
         updatedAt: now,
       });
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'organization.updated',
-          organizationId: current.id,
-          subject: { type: 'organization', id: current.id },
-          actor: principal,
-          now,
-          data: {
-            fields: [
-              ...(input.name !== undefined ? ['name'] : []),
-              ...Object.keys(input.settings ?? {}).map((key) => `settings.${key}`),
-            ],
-          },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'organization.updated',
+        organizationId: current.id,
+        subject: { type: 'organization', id: current.id },
+        actor: principal,
+        now,
+        data: {
+          fields: [
+            ...(input.name !== undefined ? ['name'] : []),
+            ...Object.keys(input.settings ?? {}).map((key) => `settings.${key}`),
+          ],
+        },
+      });
     });
     const organization = (await findOrganization(db, current.id))!;
     return { organization, role: access.role?.name ?? null };

@@ -1,8 +1,8 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent, transitionEvent } from '../events/event.repository.ts';
+import { recordAudit, recordEvents } from '../events/event.recorder.ts';
+import { transitionEvent } from '../events/event.repository.ts';
 import { revokePendingForResource } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -50,16 +50,14 @@ export class ResourceService {
     try {
       await this.#database.db.transaction().execute(async (trx) => {
         await insertResource(trx, resource);
-        await recordEvents(trx, [
-          auditEvent({
-            type: 'resource.created',
-            organizationId: resource.organizationId,
-            subject: { type: 'resource', id: resource.id },
-            actor: principal,
-            now: resource.createdAt,
-            data: { type: resource.type, name: resource.name },
-          }),
-        ]);
+        await recordAudit(trx, {
+          type: 'resource.created',
+          organizationId: resource.organizationId,
+          subject: { type: 'resource', id: resource.id },
+          actor: principal,
+          now: resource.createdAt,
+          data: { type: resource.type, name: resource.name },
+        });
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -118,16 +116,14 @@ export class ResourceService {
         ),
       );
       await deleteResource(trx, id);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'resource.deleted',
-          organizationId: access.organization.id,
-          subject: { type: 'resource', id },
-          actor: principal,
-          now,
-          data: { type: resource.type, name: resource.name, revoked_invitations: revoked.length },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'resource.deleted',
+        organizationId: access.organization.id,
+        subject: { type: 'resource', id },
+        actor: principal,
+        now,
+        data: { type: resource.type, name: resource.name, revoked_invitations: revoked.length },
+      });
     });
   }
 
@@ -161,16 +157,14 @@ export class ResourceService {
     };
     await db.transaction().execute(async (trx) => {
       await putGrant(trx, grant);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'grant.updated',
-          organizationId: access.organization.id,
-          subject: { type: 'resource', id },
-          actor: principal,
-          now,
-          data: { user_id: userId, from_actions: existing?.actions ?? [], to_actions: grant.actions },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'grant.updated',
+        organizationId: access.organization.id,
+        subject: { type: 'resource', id },
+        actor: principal,
+        now,
+        data: { user_id: userId, from_actions: existing?.actions ?? [], to_actions: grant.actions },
+      });
     });
     return { ...grant, email: user.email };
   }
@@ -190,16 +184,14 @@ export class ResourceService {
           'The user holds nothing on this resource.',
         );
       }
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'grant.deleted',
-          organizationId: access.organization.id,
-          subject: { type: 'resource', id },
-          actor: principal,
-          now: this.#clock.now(),
-          data: { user_id: userId },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'grant.deleted',
+        organizationId: access.organization.id,
+        subject: { type: 'resource', id },
+        actor: principal,
+        now: this.#clock.now(),
+        data: { user_id: userId },
+      });
     });
   }
 }

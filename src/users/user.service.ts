@@ -1,7 +1,7 @@
 import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { type Actor, auditEvent } from '../events/event.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
+import type { Actor } from '../events/event.repository.ts';
 import { invalidEmail } from '../invitations/invitation.errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail } from '../lib/email.ts';
@@ -85,16 +85,14 @@ export class UserService {
           options,
           now,
         );
-        await recordEvents(trx, [
-          auditEvent({
-            type: 'user.created',
-            organizationId: null,
-            subject: { type: 'user', id: user.id },
-            actor: options.actor,
-            now,
-            data: { via: options.via, instance_admin: options.instanceAdmin },
-          }),
-        ]);
+        await recordAudit(trx, {
+          type: 'user.created',
+          organizationId: null,
+          subject: { type: 'user', id: user.id },
+          actor: options.actor,
+          now,
+          data: { via: options.via, instance_admin: options.instanceAdmin },
+        });
         return user;
       });
     } catch (error) {

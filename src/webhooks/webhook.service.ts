@@ -1,8 +1,7 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { auditEvent } from '../events/event.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -93,16 +92,14 @@ export class WebhookService {
     };
     await this.#database.db.transaction().execute(async (trx) => {
       await insertEndpoint(trx, endpoint);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'webhook_endpoint.created',
-          organizationId: organization.id,
-          subject: { type: 'webhook_endpoint', id: endpoint.id },
-          actor: principal,
-          now,
-          data: { url: endpoint.url, event_types: endpoint.eventTypes },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'webhook_endpoint.created',
+        organizationId: organization.id,
+        subject: { type: 'webhook_endpoint', id: endpoint.id },
+        actor: principal,
+        now,
+        data: { url: endpoint.url, event_types: endpoint.eventTypes },
+      });
     });
     return { endpoint, secret };
   }
@@ -144,16 +141,14 @@ export class WebhookService {
         },
         now,
       );
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'webhook_endpoint.updated',
-          organizationId: organization.id,
-          subject: { type: 'webhook_endpoint', id },
-          actor: principal,
-          now,
-          data: { fields: Object.keys(input).sort() },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'webhook_endpoint.updated',
+        organizationId: organization.id,
+        subject: { type: 'webhook_endpoint', id },
+        actor: principal,
+        now,
+        data: { fields: Object.keys(input).sort() },
+      });
     });
     const updated = (await findEndpoint(this.#database.db, organization.id, id))!;
     return { endpoint: updated, secret };
@@ -165,16 +160,14 @@ export class WebhookService {
     if (!endpoint) throw endpointNotFound();
     await this.#database.db.transaction().execute(async (trx) => {
       await deleteEndpoint(trx, id);
-      await recordEvents(trx, [
-        auditEvent({
-          type: 'webhook_endpoint.deleted',
-          organizationId: organization.id,
-          subject: { type: 'webhook_endpoint', id },
-          actor: principal,
-          now: this.#clock.now(),
-          data: { url: endpoint.url },
-        }),
-      ]);
+      await recordAudit(trx, {
+        type: 'webhook_endpoint.deleted',
+        organizationId: organization.id,
+        subject: { type: 'webhook_endpoint', id },
+        actor: principal,
+        now: this.#clock.now(),
+        data: { url: endpoint.url },
+      });
     });
   }
 
