@@ -74,12 +74,14 @@ export class EmailHandler implements OutboxHandler {
     if (invitation.sendCount !== payload.send_number) return { ok: true, skipped: 'sent again since' };
     const status = effectiveStatus(invitation, this.#clock.now());
     if (status !== 'pending') return { ok: true, skipped: `invitation ${status}` };
-    const organization = await findOrganization(this.#db, invitation.organizationId);
+    const [organization, inviter, resource] = await Promise.all([
+      findOrganization(this.#db, invitation.organizationId),
+      findUserById(this.#db, invitation.inviterUserId),
+      invitation.resourceId
+        ? findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
+        : undefined,
+    ]);
     if (!organization) return { ok: true, skipped: 'organization deleted' };
-    const inviter = await findUserById(this.#db, invitation.inviterUserId);
-    const resource = invitation.resourceId
-      ? await findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
-      : undefined;
     const locale = emailLocale(invitation.locale, organization.settings.locale);
     const email = renderInvitationEmail(
       {
