@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
 import { DEFAULT_ABUSE_LIMITS } from '../src/http/rate-limiter.ts';
 import { DAY } from '../src/lib/clock.ts';
-import { type Harness, harness } from './helpers.ts';
+import { type Harness, harness, request } from './helpers.ts';
 
 async function confluentFor(h: Harness) {
   const app = buildConfluentApp(h.services, { pageTokenKey: h.keys.pageTokenSigning });
@@ -15,17 +15,10 @@ async function confluentFor(h: Harness) {
     options: { auth?: string | null; body?: unknown; headers?: Record<string, string> } = {},
   ) => {
     const auth = options.auth === undefined ? basic : options.auth;
-    const response = await app.inject({
-      method: method as 'GET',
-      url,
+    return request(app, method, url, {
       headers: { ...(auth ? { authorization: auth } : {}), ...options.headers },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      body: options.body,
     });
-    return {
-      status: response.statusCode,
-      body: response.body ? JSON.parse(response.body) : null,
-      headers: response.headers,
-    };
   };
   return { app, call, basic, keyId: key.body.id as string, secret: key.body.secret as string };
 }

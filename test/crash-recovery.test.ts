@@ -1,28 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { bootstrap } from '../src/bootstrap.ts';
-import { type Database, openDatabase } from '../src/db/database.ts';
-import { migrateToLatest } from '../src/db/migrate.ts';
-import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
-import { systemClock } from '../src/lib/clock.ts';
-import { ENGINE, freshDatabase } from './helpers.ts';
+import { bootstrapShared, ENGINE, freePort, freshDatabase, waitUntilReady } from './helpers.ts';
 import { startSmtpServer } from './smtp.ts';
 
 const BURST = 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
@@ -32,25 +13,8 @@ async function until(what: string, check: () => Promise<boolean> | boolean, time
   }
 }
 
-/** The database a spawned `rsvp serve` shares with the test: a SQLite file, or a fresh PostgreSQL database. */
-async function sharedDatabase(): Promise<{ database: Database; url: string; drop: () => Promise<void> }> {
-  if (ENGINE === 'postgres') return freshDatabase();
-  const dir = mkdtempSync(join(tmpdir(), 'rsvp-crash-'));
-  const url = join(dir, 'rsvp.db');
-  const database = openDatabase({ url });
-  await migrateToLatest(database);
-  return {
-    database,
-    url,
-    drop: async () => {
-      await database.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 describe('delivery survives kill -9 and shares work between processes', () => {
-  let shared: Awaited<ReturnType<typeof sharedDatabase>>;
+  let shared: Awaited<ReturnType<typeof freshDatabase>>;
   let smtp: Awaited<ReturnType<typeof startSmtpServer>>;
   let adminKey: string;
   const children = new Set<ChildProcess>();
@@ -76,13 +40,7 @@ describe('delivery survives kill -9 and shares work between processes', () => {
     children.add(child);
     child.once('exit', () => children.delete(child));
     const url = `http://127.0.0.1:${port}`;
-    await until(`${url} ready`, async () => {
-      try {
-        return (await fetch(`${url}/readyz`)).ok;
-      } catch {
-        return false;
-      }
-    });
+    await waitUntilReady(url);
     return { child, url, tiledbUrl: `http://127.0.0.1:${tiledbPort}` };
   }
 
@@ -128,19 +86,8 @@ describe('delivery survives kill -9 and shares work between processes', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpServer({ delayMs: 2 });
-    shared = await sharedDatabase();
-    const keys = await loadInstanceKeys(shared.database, undefined);
-    const { services } = await buildApp({
-      database: shared.database,
-      keys,
-      clock: systemClock,
-      publicUrl: 'http://rsvp.test',
-    });
-    ({ secret: adminKey } = await bootstrap(shared.database, services, {
-      email: 'owner@acme.test',
-      organizationSlug: 'acme',
-      organizationName: 'Acme',
-    }));
+    shared = await freshDatabase({ shared: true });
+    adminKey = await bootstrapShared(shared.database);
   });
 
   afterAll(async () => {

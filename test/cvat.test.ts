@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { DAY } from '../src/lib/clock.ts';
-import { type Harness, harness } from './helpers.ts';
+import { type Harness, harness, request } from './helpers.ts';
 
 const KEY = /^[0-9A-Za-z]{64}$/;
 
@@ -51,21 +51,14 @@ describe('CVAT dialect', () => {
   ) {
     const key = options.key === undefined ? otto.key : options.key;
     const org = options.org === undefined ? 'acme' : options.org;
-    const response = await cvat.inject({
-      method: method as 'GET',
-      url,
+    return request(cvat, method, url, {
       headers: {
         ...(key ? { authorization: `Token ${key}` } : {}),
         ...(org ? { 'x-organization': org } : {}),
         ...options.headers,
       },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      body: options.body,
     });
-    return {
-      status: response.statusCode,
-      body: response.body ? JSON.parse(response.body) : null,
-      headers: response.headers,
-    };
   }
 
   const invite = (email: string, role = 'worker', key?: string) =>

@@ -1,13 +1,11 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
+import type { Delivery } from '../src/delivery/delivery.ts';
 import { DEFAULT_ABUSE_LIMITS, RedisRateLimiter } from '../src/http/rate-limiter.ts';
 import { DAY, HOUR } from '../src/lib/clock.ts';
-import { type Harness, harness } from './helpers.ts';
+import { deliveryFor, type Harness, harness } from './helpers.ts';
 import { linkIn, type ReceivedMail, startSmtpServer } from './smtp.ts';
-
-const quiet = { info() {}, warn() {}, error() {} };
 
 interface Hook {
   id: string;
@@ -64,20 +62,10 @@ describe('delivery', () => {
         abuseLimits: { ...DEFAULT_ABUSE_LIMITS, perInviter: { limit: 60, windowMs: DAY } },
       },
     });
-    delivery = createDelivery({
-      database: h.database,
-      clock: h.clock,
-      keys: h.keys,
-      logger: quiet,
-      config: {
-        smtp: { url: smtp.url, requireTls: false, rejectUnauthorized: true, timeoutMs: 5000 },
-        mailFrom: 'Acme via rsvp <no-reply@rsvp.test>',
-        publicUrl: 'http://rsvp.test',
-        allowPrivateWebhooks: true,
-        outboxPollMs: 50,
-        outboxLeaseMs: 60_000,
-        sweepIntervalMs: 60_000,
-      },
+    delivery = deliveryFor(h, {
+      smtpUrl: smtp.url,
+      mailFrom: 'Acme via rsvp <no-reply@rsvp.test>',
+      allowPrivateWebhooks: true,
     });
     const created = await h.call('POST', '/v1/organizations/acme/webhooks', {
       body: {

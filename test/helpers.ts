@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { type AppOptions, buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
+import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
 import { type InstanceKeys, loadInstanceKeys } from '../src/instance/instance-keys.ts';
-import { ManualClock } from '../src/lib/clock.ts';
+import { ManualClock, systemClock } from '../src/lib/clock.ts';
 import type { Deps } from '../src/services.ts';
 import { findUserById } from '../src/users/user.repository.ts';
 
@@ -13,15 +18,25 @@ export const ENGINE = process.env.RSVP_TEST_DATABASE === 'postgres' ? 'postgres'
 export const PG_ADMIN_URL = process.env.RSVP_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A fresh, migrated database for one test file: in-memory SQLite, or a new PostgreSQL database. */
-export async function freshDatabase(): Promise<{
+export async function freshDatabase(options: { shared?: boolean } = {}): Promise<{
   database: Database;
   url: string;
   drop: () => Promise<void>;
 }> {
   if (ENGINE === 'sqlite') {
-    const database = openDatabase({ url: ':memory:' });
+    // In memory, unless another process (a spawned `rsvp serve`) must open it too.
+    const dir = options.shared ? mkdtempSync(join(tmpdir(), 'rsvp-test-')) : undefined;
+    const url = dir ? join(dir, 'rsvp.db') : ':memory:';
+    const database = openDatabase({ url });
     await migrateToLatest(database);
-    return { database, url: ':memory:', drop: () => database.close() };
+    return {
+      database,
+      url,
+      drop: async () => {
+        await database.close();
+        if (dir) rmSync(dir, { recursive: true, force: true });
+      },
+    };
   }
   const name = `rsvp_test_${randomBytes(6).toString('hex')}`;
   const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
@@ -76,19 +91,12 @@ export async function harness(options: { deps?: Partial<Deps>; app?: AppOptions 
     organizationSlug: 'acme',
     organizationName: 'Acme',
   });
-  const call: Harness['call'] = async (method, url, options = {}) => {
+  const call: Harness['call'] = (method, url, options = {}) => {
     const key = options.key === undefined ? boot.secret : options.key;
-    const response = await app.inject({
-      method: method as 'GET',
-      url,
+    return request(app, method, url, {
       headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...options.headers },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      body: options.body,
     });
-    let body: unknown = response.body;
-    try {
-      body = response.body ? JSON.parse(response.body) : null;
-    } catch {}
-    return { status: response.statusCode, body, headers: response.headers };
   };
   const user: Harness['user'] = async (email, role) => {
     const created = await call('POST', '/v1/users', { body: { email, password: 'correct horse battery' } });
@@ -125,4 +133,94 @@ export async function harness(options: { deps?: Partial<Deps>; app?: AppOptions 
       await drop();
     },
   };
+}
+
+/**
+ * A request injected into any of the apps (native or dialect); the body comes back parsed as
+ * JSON when it is JSON, as text otherwise.
+ */
+export async function request(
+  app: { inject: Awaited<ReturnType<typeof buildApp>>['app']['inject'] },
+  method: string,
+  url: string,
+  options: { headers?: Record<string, string>; body?: unknown } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies as loose JSON.
+): Promise<{ status: number; body: any; headers: import('node:http').OutgoingHttpHeaders }> {
+  const response = await app.inject({
+    method: method as 'GET',
+    url,
+    headers: options.headers ?? {},
+    ...(options.body !== undefined ? { payload: options.body as object } : {}),
+  });
+  let body: unknown = response.body;
+  try {
+    body = response.body ? JSON.parse(response.body) : null;
+  } catch {}
+  return { status: response.statusCode, body, headers: response.headers };
+}
+
+/** A port free on loopback right now, for servers a test starts itself. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const quietLogger = { info() {}, warn() {}, error() {} };
+
+/**
+ * The harness's outbox worker and sweeper: SMTP to `smtpUrl`, or the capture mailbox without
+ * one. Tests drive them by hand (`worker.drain()`, `sweeper.runOnce()`).
+ */
+export function deliveryFor(
+  h: Harness,
+  options: { smtpUrl?: string; publicUrl?: string; mailFrom?: string; allowPrivateWebhooks?: boolean } = {},
+): Delivery {
+  return createDelivery({
+    database: h.database,
+    clock: h.clock,
+    keys: h.keys,
+    logger: quietLogger,
+    config: {
+      smtp: options.smtpUrl
+        ? { url: options.smtpUrl, requireTls: false, rejectUnauthorized: true, timeoutMs: 5000 }
+        : undefined,
+      mailFrom: options.mailFrom ?? 'rsvp <no-reply@rsvp.test>',
+      publicUrl: options.publicUrl ?? 'http://rsvp.test',
+      allowPrivateWebhooks: options.allowPrivateWebhooks ?? false,
+      outboxPollMs: 50,
+      outboxLeaseMs: 60_000,
+      sweepIntervalMs: 60_000,
+    },
+  });
+}
+
+/**
+ * For a database that spawned `rsvp serve` processes share with the test: the owner of `acme`
+ * and their API key, made in process. Returns the key.
+ */
+export async function bootstrapShared(database: Database): Promise<string> {
+  const keys = await loadInstanceKeys(database, undefined);
+  const { services } = await buildApp({ database, keys, clock: systemClock, publicUrl: 'http://rsvp.test' });
+  const { secret } = await bootstrap(database, services, {
+    email: 'owner@acme.test',
+    organizationSlug: 'acme',
+    organizationName: 'Acme',
+  });
+  return secret;
+}
+
+/** Waits until a spawned server answers `/readyz`. */
+export async function waitUntilReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return;
+    } catch {}
+    if (Date.now() > deadline) throw new Error(`${url} did not become ready`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

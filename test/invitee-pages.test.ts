@@ -1,24 +1,15 @@
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
+import type { Delivery } from '../src/delivery/delivery.ts';
 import { HOUR } from '../src/lib/clock.ts';
-import { type Harness, harness } from './helpers.ts';
+import { deliveryFor, freePort, type Harness, harness } from './helpers.ts';
 import { linkIn, startSmtpServer } from './smtp.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 // CI installs Debian's chromium; a developer machine without it skips rather than downloads one.
 const runIt = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 runIt('invitee pages in a browser', () => {
   let h: Harness;
@@ -41,21 +32,7 @@ runIt('invitee pages in a browser', () => {
     base = `http://127.0.0.1:${port}`;
     h = await harness({ deps: { publicUrl: base, allowedAppOrigins: [landingOrigin] } });
     await h.app.listen({ host: '127.0.0.1', port });
-    delivery = createDelivery({
-      database: h.database,
-      clock: h.clock,
-      keys: h.keys,
-      logger: { info() {}, warn() {}, error() {} },
-      config: {
-        smtp: { url: smtp.url, requireTls: false, rejectUnauthorized: true, timeoutMs: 5000 },
-        mailFrom: 'rsvp <no-reply@rsvp.test>',
-        publicUrl: base,
-        allowPrivateWebhooks: false,
-        outboxPollMs: 50,
-        outboxLeaseMs: 60_000,
-        sweepIntervalMs: 60_000,
-      },
-    });
+    delivery = deliveryFor(h, { smtpUrl: smtp.url, publicUrl: base });
     const patched = await h.call('PATCH', '/v1/organizations/acme', {
       body: { settings: { app_url: appUrl } },
     });

@@ -1,30 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { bootstrap } from '../src/bootstrap.ts';
-import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
-import { systemClock } from '../src/lib/clock.ts';
-import { ENGINE, freshDatabase } from './helpers.ts';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilReady(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/readyz`)).ok) return;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`${url} did not become ready`);
-}
+import { bootstrapShared, ENGINE, freePort, freshDatabase, waitUntilReady } from './helpers.ts';
 
 // Several rsvp processes share one PostgreSQL: they must agree on every compare-and-set.
 describe.runIf(ENGINE === 'postgres')('two rsvp processes on one PostgreSQL', () => {
@@ -35,18 +11,7 @@ describe.runIf(ENGINE === 'postgres')('two rsvp processes on one PostgreSQL', ()
 
   beforeAll(async () => {
     fresh = await freshDatabase();
-    const keys = await loadInstanceKeys(fresh.database, undefined);
-    const { services } = await buildApp({
-      database: fresh.database,
-      keys,
-      clock: systemClock,
-      publicUrl: 'http://rsvp.test',
-    });
-    ({ secret: adminKey } = await bootstrap(fresh.database, services, {
-      email: 'owner@acme.test',
-      organizationSlug: 'acme',
-      organizationName: 'Acme',
-    }));
+    adminKey = await bootstrapShared(fresh.database);
     for (let i = 0; i < 2; i++) {
       const port = await freePort();
       const child = spawn(process.execPath, ['src/cli/main.ts', 'serve'], {
@@ -62,7 +27,7 @@ describe.runIf(ENGINE === 'postgres')('two rsvp processes on one PostgreSQL', ()
       children.push(child);
       urls.push(`http://127.0.0.1:${port}`);
     }
-    await Promise.all(urls.map(waitUntilReady));
+    await Promise.all(urls.map((url) => waitUntilReady(url)));
   });
 
   afterAll(async () => {

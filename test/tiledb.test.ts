@@ -1,9 +1,9 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
+import type { Delivery } from '../src/delivery/delivery.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness } from './helpers.ts';
+import { deliveryFor, type Harness, harness, request } from './helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -17,21 +17,7 @@ describe('TileDB dialect', () => {
     h = await harness();
     tiledb = buildTiledbApp(h.services);
     await tiledb.ready();
-    delivery = createDelivery({
-      database: h.database,
-      clock: h.clock,
-      keys: h.keys,
-      logger: { info() {}, warn() {}, error() {} },
-      config: {
-        smtp: undefined,
-        mailFrom: 'rsvp <no-reply@rsvp.test>',
-        publicUrl: 'http://rsvp.test',
-        allowPrivateWebhooks: false,
-        outboxPollMs: 50,
-        outboxLeaseMs: 60_000,
-        sweepIntervalMs: 60_000,
-      },
-    });
+    delivery = deliveryFor(h);
     workspace = `ws_${h.org.id.slice(4)}`;
   });
 
@@ -48,17 +34,10 @@ describe('TileDB dialect', () => {
     options: { key?: string | null; body?: unknown; headers?: Record<string, string> } = {},
   ) {
     const key = options.key === undefined ? h.adminKey : options.key;
-    const response = await tiledb.inject({
-      method: method as 'GET',
-      url,
+    return request(tiledb, method, url, {
       headers: { ...(key ? { 'x-tiledb-rest-api-key': key } : {}), ...options.headers },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      body: options.body,
     });
-    return {
-      status: response.statusCode,
-      body: response.body ? JSON.parse(response.body) : null,
-      headers: response.headers,
-    };
   }
 
   /** The secret the latest email to `email` carries (what the invitee's link holds). */

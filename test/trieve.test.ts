@@ -1,9 +1,9 @@
 import { TrieveFetchClient } from 'trieve-ts-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
+import type { Delivery } from '../src/delivery/delivery.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness } from './helpers.ts';
+import { deliveryFor, type Harness, harness, request } from './helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const APP = 'https://dashboard.trieve.test';
@@ -18,21 +18,7 @@ describe('Trieve dialect', () => {
     h = await harness({ deps: { allowedAppOrigins: [APP] } });
     trieve = buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' });
     await trieve.ready();
-    delivery = createDelivery({
-      database: h.database,
-      clock: h.clock,
-      keys: h.keys,
-      logger: { info() {}, warn() {}, error() {} },
-      config: {
-        smtp: undefined,
-        mailFrom: 'rsvp <no-reply@rsvp.test>',
-        publicUrl: 'http://rsvp.test',
-        allowPrivateWebhooks: false,
-        outboxPollMs: 50,
-        outboxLeaseMs: 60_000,
-        sweepIntervalMs: 60_000,
-      },
-    });
+    delivery = deliveryFor(h);
     org = (
       await h.database.db
         .selectFrom('organizations')
@@ -59,21 +45,14 @@ describe('Trieve dialect', () => {
   ) {
     const key = options.key === undefined ? h.adminKey : options.key;
     const organization = options.organization === undefined ? org : options.organization;
-    const response = await trieve.inject({
-      method: method as 'GET',
-      url,
+    return request(trieve, method, url, {
       headers: {
         ...(key ? { authorization: `Bearer ${key}` } : {}),
         ...(organization ? { 'tr-organization': organization } : {}),
         ...options.headers,
       },
-      ...(options.body !== undefined ? { payload: options.body as object } : {}),
+      body: options.body,
     });
-    return {
-      status: response.statusCode,
-      body: response.body ? JSON.parse(response.body) : null,
-      headers: response.headers,
-    };
   }
 
   const invite = (email: string, user_role = 0, extra: Record<string, unknown> = {}) =>
