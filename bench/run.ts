@@ -185,6 +185,16 @@ const RSVP_ENV = {
   RATE_LIMIT_RESENDS: '100000000/3600',
 };
 
+/** The first admin and organization `acme`, through rsvp's CLI; the key as an Authorization header. */
+function bootstrapRsvp(env: Record<string, string>): { authorization: string } {
+  const boot = execFileSync(
+    process.execPath,
+    [join(root, 'src/cli/main.ts'), 'bootstrap', '--email', 'owner@bench.test', '--org', 'acme'],
+    { cwd: root, env: { ...process.env, ...env } },
+  ).toString();
+  return { authorization: `Bearer ${/api key:\s+(\S+)/.exec(boot)![1]}` };
+}
+
 /** Users with API keys, made in process through rsvp's own services (fast, no password hashing). */
 async function makeInvitees(databaseUrl: string, count: number, prefix: string) {
   const { openDatabase } = await import('../src/db/database.ts');
@@ -262,13 +272,7 @@ async function benchRsvp(engine: 'sqlite' | 'postgres') {
   const dir = mkdtempSync(join(work, `rsvp-${engine}-`));
   const databaseUrl = engine === 'sqlite' ? join(dir, 'rsvp.db') : await freshPostgres('rsvp_bench');
   const env = { ...RSVP_ENV, DATABASE_URL: databaseUrl };
-  const boot = execFileSync(
-    process.execPath,
-    [join(root, 'src/cli/main.ts'), 'bootstrap', '--email', 'owner@bench.test', '--org', 'acme'],
-    { cwd: root, env: { ...process.env, ...env } },
-  ).toString();
-  const key = /api key:\s+(\S+)/.exec(boot)![1]!;
-  const auth = { authorization: `Bearer ${key}` };
+  const auth = bootstrapRsvp(env);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   let child = start([join(root, 'src/cli/main.ts'), 'serve'], { ...env, PORT: String(port) });
@@ -436,12 +440,7 @@ async function benchDrain() {
     DATABASE_URL: join(dir, 'rsvp.db'),
     OUTBOX_POLL_MS: '50',
   };
-  const boot = execFileSync(
-    process.execPath,
-    [join(root, 'src/cli/main.ts'), 'bootstrap', '--email', 'owner@bench.test', '--org', 'acme'],
-    { cwd: root, env: { ...process.env, ...env } },
-  ).toString();
-  const auth = { authorization: `Bearer ${/api key:\s+(\S+)/.exec(boot)![1]}` };
+  const auth = bootstrapRsvp(env);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const child = start([join(root, 'src/cli/main.ts'), 'serve'], { ...env, PORT: String(port) });
