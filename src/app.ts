@@ -20,10 +20,10 @@ import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
+import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
-import { AppError } from './lib/errors.ts';
 import { membershipRoutes } from './memberships/membership.routes.ts';
 import { organizationRoutes } from './organizations/organization.routes.ts';
 import { resourceRoutes } from './resources/resource.routes.ts';
@@ -48,6 +48,7 @@ export interface AppOptions {
 
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
 const isApiPath = (url: string) => url.startsWith('/v1') || url.startsWith('/oauth');
+const isApiReference = (url: string) => url === '/docs' || url.startsWith('/docs/');
 const TOKEN_IN_QUERY = /([?&]token=)[^&]*/g;
 
 /** Log options: credentials never reach the log, and neither do link tokens in query strings. */
@@ -92,12 +93,11 @@ export async function buildApp(
   registerContentTypes(app);
 
   const allowed = new AllowedMethods();
-  // Default-deny: an API route that does not declare who may call it is refused at startup.
+  // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
+  // Only the static pages of the API reference (swagger-ui's own routes) are exempt.
   app.addHook('onRoute', (route) => {
     allowed.add(route.method, route.url);
-    if (isApiPath(route.url) && !route.config?.auth) {
-      throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
-    }
+    declareRoute(app, route, isApiReference);
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -125,20 +125,7 @@ export async function buildApp(
       ip: request.ip,
       userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
     };
-    if (auth !== 'authenticated' && !hasScope(request.principal, auth.scope)) {
-      throw new AppError(
-        403,
-        'insufficient_scope',
-        'Insufficient scope',
-        `This call needs the ${auth.scope} scope.`,
-        {
-          extras: { scope: auth.scope },
-          headers: {
-            'www-authenticate': `Bearer realm="rsvp", error="insufficient_scope", scope="${auth.scope}"`,
-          },
-        },
-      );
-    }
+    if (!hasScope(request.principal, auth.scope)) throw insufficientScope(auth.scope);
   });
 
   registerIdempotency(app, deps);
@@ -218,7 +205,7 @@ export async function buildApp(
     done();
   });
 
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   return { app: app as App, services };
 }

@@ -17,6 +17,8 @@ export const SCOPES = [
   'events:read',
   'webhooks:read',
   'webhooks:write',
+  /** Instance operations an instance admin reads: metrics, the dev mailbox. */
+  'instance:read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 

@@ -10,8 +10,9 @@ import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';
 import { toAppError } from '../http/problem.ts';
+import { declareRoute, insufficientScope } from '../http/route-auth.ts';
 import '../http/types.ts';
-import { AppError } from '../lib/errors.ts';
+import type { AppError } from '../lib/errors.ts';
 
 export interface DialectOptions {
   logger?: FastifyServerOptions['logger'];
@@ -51,10 +52,10 @@ export function createDialectApp(
   registerContentTypes(app);
 
   const allowed = new AllowedMethods();
+  // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
   app.addHook('onRoute', (route) => {
     allowed.add(route.method, route.url);
-    if (!route.config?.auth)
-      throw new Error(`route ${route.method} ${route.url} declares no auth requirement`);
+    declareRoute(app, route);
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -63,20 +64,13 @@ export function createDialectApp(
     const auth = request.routeOptions.config.auth;
     if (auth === undefined || auth === 'public') return;
     await options.authenticate(request);
-    if (auth !== 'authenticated' && request.principal && !hasScope(request.principal, auth.scope)) {
-      throw new AppError(
-        403,
-        'insufficient_scope',
-        'Insufficient scope',
-        `This call needs the ${auth.scope} scope.`,
-      );
-    }
-    if (request.principal) {
-      request.principal.client = {
-        ip: request.ip,
-        userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
-      };
-    }
+    // `authenticate` sets a principal or throws; no principal here is a bug, never a pass.
+    if (!request.principal) throw new Error('dialect authenticate() returned without a principal');
+    if (!hasScope(request.principal, auth.scope)) throw insufficientScope(auth.scope);
+    request.principal.client = {
+      ip: request.ip,
+      userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
+    };
   });
 
   const send = (request: FastifyRequest, reply: FastifyReply, error: AppError) => {

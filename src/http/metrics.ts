@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { unauthenticated } from '../auth/authenticator.ts';
+import { hasScope } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { outboxBacklog } from '../delivery/outbox.repository.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
 import type { App } from './app-types.ts';
+import { insufficientScope } from './route-auth.ts';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 
@@ -114,6 +116,8 @@ export function metricsRoutes(
         });
         if (!principal)
           throw unauthenticated('Send METRICS_TOKEN as a bearer token, or an instance admin credential.');
+        // Declared public for the scraper's token; a user credential still needs its scope.
+        if (!hasScope(principal, 'instance:read')) throw insufficientScope('instance:read');
         if (!principal.user.isInstanceAdmin) {
           throw new AppError(
             403,

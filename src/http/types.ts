@@ -1,7 +1,11 @@
 import type { Principal, Scope } from '../auth/principal.ts';
 
-/** Every route says who may call it; a route that does not is refused at registration. */
-export type RouteAuth = 'public' | 'authenticated' | { scope: Scope };
+/**
+ * Every route says who may call it: anyone (`'public'`), or an authenticated caller whose
+ * credential holds `scope`. There is no "any authenticated caller": a route that does not name
+ * its scope does not type-check, and is refused at registration (`http/route-auth.ts`).
+ */
+export type RouteAuth = 'public' | { scope: Scope };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -76,7 +76,7 @@ export function userRoutes(app: App, services: Services) {
   });
 
   app.get('/v1/me', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'users:read' } },
     schema: {
       tags: TAGS,
       operationId: 'getMe',

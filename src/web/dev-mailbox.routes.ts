@@ -23,7 +23,7 @@ export function devMailboxRoutes(app: App, database: Database) {
   };
 
   app.get('/dev/mailbox', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'instance:read' } },
     schema: { hide: true },
     handler: async (request, reply) => {
       requireInstanceAdmin(request.principal?.user.isInstanceAdmin);
@@ -46,7 +46,7 @@ ${rows.length === 0 ? html`<p>Nothing yet.</p>` : ''}
   });
 
   app.get('/dev/mailbox/:id', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'instance:read' } },
     schema: { hide: true, params: z.object({ id: z.string().max(64) }) },
     handler: async (request, reply) => {
       requireInstanceAdmin(request.principal?.user.isInstanceAdmin);

@@ -1036,7 +1036,7 @@ export interface components {
             expire_time: string;
         };
         /** @enum {string} */
-        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write";
+        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
         ApiKeyInput: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -1766,7 +1766,7 @@ export interface components {
             expire_time: string;
         };
         /** @enum {string} */
-        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write";
+        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
         ApiKey: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;

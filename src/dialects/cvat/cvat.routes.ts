@@ -156,7 +156,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   }
 
   app.post('/api/invitations', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;
@@ -198,7 +198,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   });
 
   app.get('/api/invitations', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
     handler: async (request) => {
       const principal = request.principal!;
@@ -254,13 +254,13 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   });
 
   app.get('/api/invitations/:key', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:read' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request) => (await read(request, [await visible(request, request.params.key)]))[0],
   });
 
   app.patch('/api/invitations/:key', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: PatchQuery },
     handler: async (request) => {
       const principal = request.principal!;
@@ -310,7 +310,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   });
 
   app.delete('/api/invitations/:key', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;
@@ -340,7 +340,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   }
 
   app.post('/api/invitations/:key/accept', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:respond' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request) => {
       const invitation = await visible(request, request.params.key, doesNotExist);
@@ -351,7 +351,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   });
 
   app.post('/api/invitations/:key/decline', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:respond' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
       const invitation = await visible(request, request.params.key, doesNotExist);
@@ -361,7 +361,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
   });
 
   app.post('/api/invitations/:key/resend', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;

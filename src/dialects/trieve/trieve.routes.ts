@@ -137,7 +137,7 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
   }
 
   app.post('/api/invitation', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { body: InvitationBody },
     handler: async (request, reply) => {
       const principal = request.principal!;
@@ -213,7 +213,7 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
 
   for (const path of ['/api/invitations/:organization_id', '/api/invitation/:organization_id'] as const) {
     app.get(path, {
-      config: { auth: 'authenticated' },
+      config: { auth: { scope: 'invitations:read' } },
       schema: { params: z.object({ organization_id: z.string().max(64) }) },
       handler: async (request) => {
         const context = await adminContext(request);
@@ -233,7 +233,7 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
   }
 
   app.delete('/api/invitation/:invitation_id', {
-    config: { auth: 'authenticated' },
+    config: { auth: { scope: 'invitations:write' } },
     schema: { params: z.object({ invitation_id: z.string().max(64) }) },
     handler: async (request, reply) => {
       const context = await adminContext(request);

@@ -1,0 +1,217 @@
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Principal, SCOPES, type Scope } from '../src/auth/principal.ts';
+import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
+import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
+import { createDialectApp } from '../src/dialects/dialect-app.ts';
+import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
+import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
+import type { App } from '../src/http/app-types.ts';
+import { declaredRoutes, declareRoute } from '../src/http/route-auth.ts';
+import { findUserById } from '../src/users/user.repository.ts';
+import { type Harness, harness, request } from './helpers.ts';
+
+/**
+ * Routes that answer without a scoped credential, per listener. A route that becomes public must
+ * be added here on purpose; every other route is checked below against its declared scope.
+ */
+const PUBLIC: Record<string, string[]> = {
+  native: [
+    'GET /healthz',
+    'GET /readyz',
+    'POST /oauth/token',
+    'POST /v1/invitations/preview',
+    'GET /metrics',
+    'GET /invite',
+    'POST /invite/sign-in',
+    'POST /invite/sign-up',
+    'POST /invite/sign-out',
+    'POST /invite/accept',
+    'POST /invite/decline',
+    'GET /openapi.json',
+  ],
+  tiledb: ['POST /v4/invitations/:invitation_id'],
+  trieve: ['GET /api/auth'],
+  cvat: ['POST /api/auth/login', 'POST /api/auth/logout'],
+  confluent: ['POST /sts/v1/oauth2/token'],
+};
+
+type Credential = (key: { id: string; secret: string }) => Record<string, string>;
+const bearer: Credential = (key) => ({ authorization: `Bearer ${key.secret}` });
+
+describe('every route of every listener enforces the scope it declares', () => {
+  let h: Harness;
+  const listeners: { name: string; app: App; credential: Credential }[] = [];
+  /** The owner's keys: one holding only each scope, one holding every scope but it. */
+  const only = new Map<Scope, { id: string; secret: string }>();
+  const allBut = new Map<Scope, { id: string; secret: string }>();
+
+  beforeAll(async () => {
+    h = await harness({ app: { devMailbox: true } });
+    const deps = { publicUrl: 'http://rsvp.test' };
+    const { uuid } = await h.database.db
+      .selectFrom('organizations')
+      .select('uuid')
+      .where('id', '=', h.org.id)
+      .executeTakeFirstOrThrow();
+    listeners.push(
+      { name: 'native', app: h.app, credential: bearer },
+      { name: 'tiledb', app: buildTiledbApp(h.services), credential: bearer },
+      {
+        name: 'trieve',
+        app: buildTrieveApp(h.services, deps),
+        // Trieve answers 401 to a call that names no organization, before anything else.
+        credential: (key) => ({ ...bearer(key), 'tr-organization': uuid }),
+      },
+      {
+        name: 'cvat',
+        app: buildCvatApp(h.services, {
+          keyMac: h.keys.pageTokenSigning,
+          sessionKey: h.keys.sessionSigning,
+          clock: h.clock,
+          ...deps,
+        }),
+        credential: (key) => ({ authorization: `Token ${key.secret}` }),
+      },
+      {
+        name: 'confluent',
+        app: buildConfluentApp(h.services, { pageTokenKey: h.keys.pageTokenSigning }),
+        credential: (key) => ({
+          authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`,
+        }),
+      },
+    );
+    for (const listener of listeners) await listener.app.ready();
+    const ownerId = (await h.call('GET', '/v1/me')).body.id as string;
+    const owner = (await findUserById(h.database.db, ownerId))!;
+    const principal: Principal = { method: 'operator', user: owner, apiKeyId: null, scopes: 'all' };
+    for (const scope of SCOPES) {
+      const a = await h.services.apiKeys.create(principal, owner.id, {
+        name: `only ${scope}`,
+        scopes: [scope],
+      });
+      only.set(scope, { id: a.key.id, secret: a.secret });
+      const rest = SCOPES.filter((s) => s !== scope);
+      const b = await h.services.apiKeys.create(principal, owner.id, { name: `not ${scope}`, scopes: rest });
+      allBut.set(scope, { id: b.key.id, secret: b.secret });
+    }
+  });
+  afterAll(async () => {
+    for (const listener of listeners.slice(1)) await listener.app.close();
+    await h.close();
+  });
+
+  const refusedForScope = (response: { status: number; headers: Record<string, unknown> }, scope: Scope) =>
+    response.status === 403 &&
+    String(response.headers['www-authenticate'] ?? '').includes(
+      `error="insufficient_scope", scope="${scope}"`,
+    );
+
+  it('route × listener × key scopes: the declared scope is required, and enough', async () => {
+    const checked: string[] = [];
+    const failures: string[] = [];
+    for (const listener of listeners) {
+      const routes = declaredRoutes(listener.app);
+      expect(routes.length, listener.name).toBeGreaterThan(0);
+      const publicRoutes = routes
+        .filter((route) => route.auth === 'public')
+        .map((route) => `${route.method} ${route.url}`);
+      expect(publicRoutes.sort(), `public routes of ${listener.name}`).toEqual(
+        [...PUBLIC[listener.name]!].sort(),
+      );
+      for (const route of routes) {
+        if (route.auth === 'public') continue;
+        const scope = route.auth.scope;
+        const url = route.url.replace(/:[A-Za-z_]+/g, 'x').replace(/\*/g, 'x');
+        const send = (key: { id: string; secret: string }) =>
+          request(listener.app, route.method, url, { headers: listener.credential(key) });
+        const name = `${listener.name} ${route.method} ${route.url} (${scope})`;
+        const without = await send(allBut.get(scope)!);
+        if (!refusedForScope(without, scope))
+          failures.push(`${name}: a key without it got ${without.status}`);
+        const withIt = await send(only.get(scope)!);
+        if (refusedForScope(withIt, scope) || withIt.status === 401)
+          failures.push(`${name}: a key with only it got ${withIt.status}`);
+        checked.push(name);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Each listener has routes behind scopes, so the loop above is never vacuous.
+    for (const listener of listeners) {
+      expect(
+        checked.some((name) => name.startsWith(`${listener.name} `)),
+        listener.name,
+      ).toBe(true);
+    }
+  });
+
+  it('refuses what the issue found: an organizations:read key creates, lists and deletes nothing', async () => {
+    const reader = only.get('organizations:read')!;
+    const trieve = listeners.find((l) => l.name === 'trieve')!;
+    const cvat = listeners.find((l) => l.name === 'cvat')!;
+    const org = await h.database.db
+      .selectFrom('organizations')
+      .select(['uuid', 'seq'])
+      .where('id', '=', h.org.id)
+      .executeTakeFirstOrThrow();
+    const trieveHeaders = { ...bearer(reader), 'tr-organization': org.uuid };
+    const created = await request(trieve.app, 'POST', '/api/invitation', {
+      headers: trieveHeaders,
+      body: {
+        email: 'mallory@example.com',
+        user_role: 2,
+        app_url: 'http://rsvp.test',
+        redirect_uri: 'http://rsvp.test/after',
+      },
+    });
+    expect(created.status).toBe(403);
+    expect(
+      (await request(trieve.app, 'GET', `/api/invitations/${org.uuid}`, { headers: trieveHeaders })).status,
+    ).toBe(403);
+    const cvatCreate = await request(cvat.app, 'POST', `/api/invitations?org=${h.org.slug}`, {
+      headers: cvat.credential(reader),
+      body: { email: 'mallory@example.com', role: 'worker' },
+    });
+    expect(cvatCreate.status).toBe(403);
+    const rows = await h.database.db
+      .selectFrom('invitations')
+      .select('id')
+      .where('email', '=', 'mallory@example.com')
+      .execute();
+    expect(rows).toEqual([]);
+  });
+
+  it('metrics and the dev mailbox need instance:read from an instance admin credential', async () => {
+    const native = listeners[0]!;
+    for (const path of ['/metrics', '/dev/mailbox']) {
+      const without = await request(native.app, 'GET', path, {
+        headers: bearer(allBut.get('instance:read')!),
+      });
+      expect(refusedForScope(without, 'instance:read'), path).toBe(true);
+      const withIt = await request(native.app, 'GET', path, { headers: bearer(only.get('instance:read')!) });
+      expect(withIt.status, path).toBe(200);
+    }
+  });
+
+  it('refuses at registration a route that declares no scope, on every kind of app', async () => {
+    const dialect = createDialectApp({
+      errorBody: () => ({}),
+      authenticate: async () => {},
+    });
+    expect(() =>
+      // @ts-expect-error 'authenticated' without a scope is not a RouteAuth any more.
+      dialect.get('/x', { config: { auth: 'authenticated' } }, async () => ({})),
+    ).toThrow(/must declare auth/);
+    expect(() => dialect.get('/y', async () => ({}))).toThrow(/must declare auth/);
+    expect(() =>
+      // @ts-expect-error an unknown scope is not a Scope.
+      dialect.get('/z', { config: { auth: { scope: 'everything' } } }, async () => ({})),
+    ).toThrow(/must declare auth/);
+    // The native app applies the same check to every route (not only /v1).
+    const probe = Fastify();
+    probe.addHook('onRoute', (route) => declareRoute(probe, route));
+    expect(() => probe.get('/dev/anything', async () => ({}))).toThrow(/must declare auth/);
+    await dialect.close();
+    await probe.close();
+  });
+});
