@@ -324,23 +324,23 @@ describe('CVAT dialect', () => {
     ).toBe('accepted');
   });
 
-  it('joins a registered invitee at once when the organization does not ask for confirmation', async () => {
+  it('asks a registered invitee to accept even when the organization sets invitation_confirm false', async () => {
     await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { invitation_confirm: false } } });
     const jack = await h.user('jack@example.com');
     const created = await invite('jack@example.com', 'supervisor');
     expect(created.status).toBe(201);
-    expect(created.body.expired).toBeNull();
+    expect(created.body.expired).toBe(false);
     const members = await h.call('GET', '/v1/organizations/acme/members');
-    expect(members.body.members.find((m: { user_id: string }) => m.user_id === jack.id)).toBeTruthy();
-    const queued = await h.database.db
+    expect(members.body.members.find((m: { user_id: string }) => m.user_id === jack.id)).toBeUndefined();
+    const mine = await h.call('GET', '/v1/me/invitations', { key: jack.key });
+    expect(mine.body.invitations.map((i: { status: string }) => i.status)).toEqual(['pending']);
+    const emailed = await h.database.db
       .selectFrom('outbox')
       .select('id')
       .where('kind', '=', 'email')
-      .where('payload', 'like', '%jack@example.com%')
+      .where('invitation_id', '=', mine.body.invitations[0].id)
       .execute();
-    expect(queued).toEqual([]);
-    const unknown = await invite('kate@example.com');
-    expect(unknown.body.expired).toBe(false);
+    expect(emailed).toHaveLength(1);
     await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { invitation_confirm: true } } });
   });
 

@@ -138,21 +138,27 @@ describe('Trieve dialect', () => {
     expect(malformed.body.message).toMatch(/^Json Deserialization Error: /);
   });
 
-  it('adds a registered user at once, with no invitation and an email saying so', async () => {
+  it('invites a registered user like anyone else: they join only by answering the invitation', async () => {
     const rita = await h.user('rita@example.com');
     expect((await invite('rita@example.com', 1)).status).toBe(204);
     const members = await h.call('GET', '/v1/organizations/acme/members');
-    expect(members.body.members.find((m: { email: string }) => m.email === 'rita@example.com')).toMatchObject(
-      {
-        user_id: rita.id,
-        role: 'admin',
-      },
-    );
-    const invitations = await h.call('GET', '/v1/organizations/acme/invitations?email=rita@example.com');
-    expect(invitations.body.invitations).toEqual([]);
+    expect(
+      members.body.members.find((m: { email: string }) => m.email === 'rita@example.com'),
+    ).toBeUndefined();
+    const mine = await h.call('GET', '/v1/me/invitations', { key: rita.key });
+    expect(mine.body.invitations).toHaveLength(1);
+    expect(mine.body.invitations[0]).toMatchObject({ status: 'pending', role: 'admin' });
     const mail = await lastMailTo('rita@example.com');
-    expect(mail.subject).toBe('Olive Owner added you to Acme');
-    expect(mail.text_body).toContain(`${APP}/dashboardorg?welcome=1`);
+    expect(mail.text_body).toMatch(/http:\/\/rsvp\.test\/api\/auth\?\S+/);
+    const accepted = await h.call('POST', `/v1/invitations/${mine.body.invitations[0].id}/accept`, {
+      key: rita.key,
+    });
+    expect(accepted.status).toBe(200);
+    const after = await h.call('GET', '/v1/organizations/acme/members');
+    expect(after.body.members.find((m: { email: string }) => m.email === 'rita@example.com')).toMatchObject({
+      user_id: rita.id,
+      role: 'admin',
+    });
   });
 
   it('checks credentials and the organization header as Trieve does', async () => {

@@ -93,11 +93,6 @@ export interface CreateOptions {
    * link is the invitee's only proof), and is used for this first send only.
    */
   linkFor?: (invitation: InvitationRecord, secret: string) => string;
-  /**
-   * When the organization does not ask registered invitees to confirm (`invitation_confirm`
-   * false), an organization invitation to an active user is accepted at once, without email.
-   */
-  autoAcceptRegistered?: boolean;
 }
 
 /** An atomic batch in which some rows failed: nothing was created. */
@@ -263,12 +258,6 @@ export class InvitationService {
         const grants = await grantsForEmails(trx, resourceIds, emails);
         const known = await findUsersByCanonicalEmails(trx, emails);
         const users = new Map(known.map((user) => [user.emailCanonical, user.id]));
-        const joinAtOnce = new Set(
-          options.autoAcceptRegistered && !settings.invitation_confirm
-            ? known.filter((user) => user.status === 'active').map((user) => user.emailCanonical)
-            : [],
-        );
-        const joined: InvitationRecord[] = [];
         const revived = options.placeholderUsers
           ? known.filter((user) => user.status === 'deactivated' && neverRegistered(user))
           : [];
@@ -375,22 +364,6 @@ export class InvitationService {
             reminderSentAt: null,
             linkStyle,
           };
-          if (!row.resource && joinAtOnce.has(row.emailCanonical)) {
-            Object.assign(invitation, {
-              status: 'accepted',
-              deliveryState: 'not_sent',
-              sendCount: 0,
-              lastSentAt: null,
-              remindAt: null,
-              respondedAt: now,
-              respondedByUserId: invitation.inviteeUserId,
-            } satisfies Partial<InvitationRecord>);
-            seatsTaken++;
-            created.push(invitation);
-            joined.push(invitation);
-            results.set(row.index, { index: row.index, ok: true, invitation });
-            continue;
-          }
           pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
           livePending++;
           if (!row.resource) seatsTaken++;
@@ -416,46 +389,15 @@ export class InvitationService {
           }
         }
         await insertInvitations(trx, created);
-        const joinEvents: EventRecord[] = [];
-        for (const invitation of joined) {
-          const userId = invitation.inviteeUserId!;
-          if (await this.#joinOrganization(trx, invitation, userId, now)) {
-            joinEvents.push(
-              auditEvent({
-                type: 'membership.created',
-                organizationId: organizationId,
-                subject: { type: 'membership', id: `${organizationId}/${userId}` },
-                actor: principal,
-                now,
-                invitationId: invitation.id,
-                data: { user_id: userId, role: invitation.role, via: 'invitation_without_confirmation' },
-                snapshot: {
-                  membership: {
-                    organization_id: organizationId,
-                    user_id: userId,
-                    email: invitation.email,
-                    role: invitation.role,
-                  },
-                },
-              }),
-            );
-          }
-        }
         await recordEvents(trx, [
           ...lapsed.map((invitation) =>
             this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
           ),
           ...created.map((invitation) =>
             this.#event(invitation, 'invitation.created', null, 'pending', principal, {
-              send_email: options.sendEmail && invitation.status === 'pending',
+              send_email: options.sendEmail,
             }),
           ),
-          ...joined.map((invitation) =>
-            this.#event(invitation, 'invitation.accepted', 'pending', 'accepted', principal, {
-              confirmation: 'not_required',
-            }),
-          ),
-          ...joinEvents,
         ]);
         await enqueue(trx, outbox);
       });

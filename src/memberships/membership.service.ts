@@ -1,22 +1,16 @@
 import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
-import { enqueue } from '../delivery/outbox.repository.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
-import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { newId } from '../lib/ids.ts';
 import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
-import { findUserByCanonicalEmail } from '../users/user.repository.ts';
 import {
   countMembers,
   deleteMembership,
   findMembership,
-  insertMembership,
   listMembers,
-  type MembershipRecord,
   setMembershipRole,
 } from './membership.repository.ts';
 
@@ -40,78 +34,6 @@ export class MembershipService {
   ) {
     const access = await organizationAccess(this.#database.db, principal, ref);
     return listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
-  }
-
-  /**
-   * Adds a registered user to the organization at once, without an invitation (APIs such as
-   * Trieve's do this for people who already have an account), and emails them that they were
-   * added, with `link` to go to. Admins only, with a role no higher than their own.
-   */
-  async addRegistered(
-    principal: Principal,
-    ref: string,
-    input: { email: string; role: string; link: string | null; locale?: string | null },
-  ): Promise<MembershipRecord | null> {
-    const db = this.#database.db;
-    const access = await organizationAccess(db, principal, ref);
-    requireAdmin(access, 'add members');
-    const role = requireRole(access.organization.settings.roles, input.role);
-    requireRankAtMost(access, role);
-    const user = await findUserByCanonicalEmail(db, canonicalEmail(input.email));
-    if (user?.status !== 'active') return null;
-    const now = this.#clock.now();
-    return db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, this.#database.engine, access.organization.id);
-      if (await findMembership(trx, access.organization.id, user.id)) {
-        throw new AppError(409, 'already_member', 'Already a member', `${user.email} is already a member.`);
-      }
-      const membership = {
-        organizationId: access.organization.id,
-        userId: user.id,
-        role: role.name,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await insertMembership(trx, membership);
-      await recordAudit(trx, {
-        type: 'membership.created',
-        organizationId: access.organization.id,
-        subject: { type: 'membership', id: `${access.organization.id}/${user.id}` },
-        actor: principal,
-        now,
-        data: { user_id: user.id, role: role.name, via: 'direct' },
-        snapshot: {
-          membership: {
-            organization_id: access.organization.id,
-            user_id: user.id,
-            email: user.email,
-            role: role.name,
-          },
-        },
-      });
-      await enqueue(trx, [
-        {
-          id: newId('obx', now),
-          kind: 'email',
-          topic: 'membership.added',
-          organizationId: access.organization.id,
-          invitationId: null,
-          dedupeKey: `membership-added:${access.organization.id}:${user.id}:${now.getTime()}`,
-          payload: {
-            kind: 'membership_added',
-            organization_id: access.organization.id,
-            user_id: user.id,
-            inviter_user_id: principal.user.id,
-            role: role.name,
-            link: input.link,
-            locale: input.locale ?? null,
-          },
-          createdAt: now,
-        },
-      ]);
-      this.#onQueued();
-      return membership;
-    });
   }
 
   /** A user's role in an organization, or null when not a member. No access check: callers show it. */

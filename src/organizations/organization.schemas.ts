@@ -109,8 +109,9 @@ export const OrganizationSettingsSchema = z
       .boolean()
       .default(true)
       .describe(
-        'Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a ' +
-          'registered invitee a member at once, with no email.',
+        "CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or " +
+          'not: nobody becomes a member of an organization without an act of their own, so false ' +
+          'changes nothing.',
       ),
     roles: z.array(RoleDefinitionSchema).min(1).max(50).default(DEFAULT_ROLES),
     default_role: RoleName.default('member').describe('Role given when an invitation names none.'),

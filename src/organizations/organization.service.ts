@@ -95,27 +95,29 @@ export class OrganizationService {
   }
 
   /**
-   * The organization an API without an organization parameter acts in: the oldest one the
-   * caller administers. 403 when they administer none.
+   * The organization an API without an organization parameter acts in: the caller's only
+   * organization. A caller in several must name one (`parameter`); rsvp never picks for them,
+   * since an organization they joined later would silently become where their calls land.
    */
-  async defaultFor(principal: Principal): Promise<OrganizationRecord> {
+  async soleOrganizationOf(principal: Principal, parameter: string): Promise<OrganizationRecord> {
     const organizations = await listOrganizationsForUser(this.#database.db, {
       userId: principal.user.id,
       allForInstanceAdmin: false,
-      limit: 1000,
+      limit: 2,
     });
-    const administered = organizations.find(
-      (organization) => organization.role && findRole(organization.settings.roles, organization.role)?.admin,
-    );
-    if (!administered) {
+    if (organizations.length === 0) {
+      throw new AppError(403, 'no_organization', 'No organization', 'You belong to no organization.');
+    }
+    if (organizations.length > 1) {
       throw new AppError(
-        403,
-        'admin_role_required',
-        'Admin role required',
-        'You administer no organization.',
+        400,
+        'organization_required',
+        'Organization required',
+        `You belong to several organizations: name the one to act in with ${parameter}.`,
+        { extras: { parameter } },
       );
     }
-    return administered;
+    return organizations[0]!;
   }
 
   list(principal: Principal, options: { afterId?: string | undefined; limit: number }) {

@@ -651,7 +651,7 @@ export interface components {
              */
             reminder_before_expiry_seconds?: number | null;
             /**
-             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
              * @default true
              */
             invitation_confirm?: boolean;
@@ -725,7 +725,7 @@ export interface components {
              */
             reminder_before_expiry_seconds?: number | null;
             /**
-             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
              * @default true
              */
             invitation_confirm?: boolean;
@@ -1375,7 +1375,7 @@ export interface components {
              */
             reminder_before_expiry_seconds: number | null;
             /**
-             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
              * @default true
              */
             invitation_confirm: boolean;
@@ -1455,7 +1455,7 @@ export interface components {
              */
             reminder_before_expiry_seconds?: number | null;
             /**
-             * @description Whether a registered invitee must accept. When false, APIs that allow it (CVAT) make a registered invitee a member at once, with no email.
+             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
              * @default true
              */
             invitation_confirm?: boolean;

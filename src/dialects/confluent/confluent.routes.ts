@@ -73,7 +73,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
     const chosen = request.headers['confluent-organization-id'];
     return typeof chosen === 'string' && chosen
       ? services.organizations.get(request.principal!, chosen).then((access) => access.organization)
-      : services.organizations.defaultFor(request.principal!);
+      : services.organizations.soleOrganizationOf(request.principal!, 'Confluent-Organization-Id');
   };
 
   function reference(request: FastifyRequest, userId: string) {

@@ -181,7 +181,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
         principal,
         organization.id,
         [{ email, role: catalogRoleFor(organization.settings, role), metadata: { [CVAT_ROLE_META]: role } }],
-        { sendEmail: true, placeholderUsers: true, autoAcceptRegistered: true },
+        { sendEmail: true, placeholderUsers: true },
       );
       if (!result!.ok) {
         const error = result!.error;

@@ -153,22 +153,8 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
       checkLink(body.redirect_uri, organization, 'redirect_uri');
       const catalogRole = catalogRoleFor(organization.settings, role);
 
-      // A registered user joins at once, and is told so by email (no invitation to accept).
-      const [base, query] = body.redirect_uri.split('?');
-      const joined = await services.memberships
-        .addRegistered(principal, organization.id, {
-          email,
-          role: catalogRole,
-          link: `${base}org${query !== undefined ? `?${query}` : ''}`,
-        })
-        .catch((error) => {
-          if (error instanceof AppError && error.code === 'already_member') {
-            throw badRequest(`User with email ${email} is already in the organization`);
-          }
-          throw error;
-        });
-      if (joined) return reply.code(204).send(null);
-
+      // Registered or not, the invitee gets an invitation and joins only by answering it (signing
+      // in or up through its link): nobody is made a member of an organization by someone else.
       const [result] = await invitations.create(
         principal,
         organization.id,
