@@ -17,6 +17,7 @@ import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
@@ -102,6 +103,7 @@ export async function buildApp(
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    checkHostHeader(request);
     reply.header('x-content-type-options', 'nosniff');
     const auth = request.routeOptions.config.auth;
     if (isApiPath(request.url)) {

@@ -86,6 +86,29 @@ const ConfigSchema = z.object({
       }
       return out;
     }),
+  RSVP_DIALECT_PUBLIC_URLS: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const out = new Map<string, string>();
+      for (const item of value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)) {
+        const at = item.indexOf('=');
+        const [name, url] = [item.slice(0, at), item.slice(at + 1)];
+        if (
+          at < 0 ||
+          !(DIALECT_NAMES as readonly string[]).includes(name) ||
+          !/^https?:\/\/[^/?#\s]+/.test(url)
+        ) {
+          ctx.addIssue({ code: 'custom', message: `"${item}": expected name=http(s)://host[:port][/path]` });
+          continue;
+        }
+        out.set(name, url.replace(/\/$/, ''));
+      }
+      return out;
+    }),
   OUTBOX_POLL_MS: z.coerce.number().int().positive().default(500),
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
@@ -122,7 +145,8 @@ export interface Config {
   redisUrl: string | undefined;
   allowedAppOrigins: string[];
   allowPrivateWebhooks: boolean;
-  dialects: { name: DialectName; port: number }[];
+  /** Each dialect listener with the public URL its absolute links are built from (never Host). */
+  dialects: { name: DialectName; port: number; publicUrl: string }[];
   metricsToken: string | undefined;
   /** Run the outbox worker and the sweeper in this process. */
   workers: boolean;
@@ -188,7 +212,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
     workers: e.WORKERS,
-    dialects: e.RSVP_DIALECTS,
+    dialects: e.RSVP_DIALECTS.map((dialect) => ({
+      ...dialect,
+      publicUrl: e.RSVP_DIALECT_PUBLIC_URLS.get(dialect.name) ?? withPort(publicUrl, dialect.port),
+    })),
     metricsToken: e.METRICS_TOKEN,
     outboxPollMs: e.OUTBOX_POLL_MS,
     outboxLeaseMs: e.OUTBOX_LEASE_MS,
@@ -202,4 +229,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
   };
+}
+
+/** The main public URL's scheme and host on another port: where a dialect listener is reached by default. */
+function withPort(publicUrl: string, port: number): string {
+  const url = new URL(publicUrl);
+  url.port = String(port);
+  return url.origin;
 }

@@ -16,18 +16,23 @@ import type { Services } from './services.ts';
 
 const DIALECTS: Record<
   DialectName,
-  (services: Services, keys: InstanceKeys, options: DialectOptions, publicUrl: string) => App
+  (
+    services: Services,
+    keys: InstanceKeys,
+    options: DialectOptions,
+    urls: { publicUrl: string; listenerUrl: string },
+  ) => App
 > = {
   tiledb: (services, _keys, options) => buildTiledbApp(services, options),
-  trieve: (services, _keys, options, publicUrl) => buildTrieveApp(services, { publicUrl }, options),
-  cvat: (services, keys, options, publicUrl) =>
+  trieve: (services, _keys, options, { publicUrl }) => buildTrieveApp(services, { publicUrl }, options),
+  cvat: (services, keys, options, urls) =>
     buildCvatApp(
       services,
-      { keyMac: keys.pageTokenSigning, sessionKey: keys.sessionSigning, clock: systemClock, publicUrl },
+      { keyMac: keys.pageTokenSigning, sessionKey: keys.sessionSigning, clock: systemClock, ...urls },
       options,
     ),
-  confluent: (services, keys, options) =>
-    buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning }, options),
+  confluent: (services, keys, options, { listenerUrl }) =>
+    buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning, listenerUrl }, options),
 };
 
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
@@ -70,7 +75,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
         bodyLimit: config.bodyLimit,
         trustProxy: config.trustProxy,
       },
-      config.publicUrl,
+      { publicUrl: config.publicUrl, listenerUrl: dialect.publicUrl },
     );
     await dialectApp.listen({ host: config.host, port: dialect.port });
     dialects.push(dialectApp);

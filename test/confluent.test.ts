@@ -5,7 +5,10 @@ import { DAY } from '../src/lib/clock.ts';
 import { type Harness, harness, request } from './helpers.ts';
 
 async function confluentFor(h: Harness) {
-  const app = buildConfluentApp(h.services, { pageTokenKey: h.keys.pageTokenSigning });
+  const app = buildConfluentApp(h.services, {
+    pageTokenKey: h.keys.pageTokenSigning,
+    listenerUrl: 'https://confluent.rsvp.test',
+  });
   await app.ready();
   const key = await h.call('POST', '/v1/api-keys', { body: { name: 'confluent' } });
   const basic = `Basic ${Buffer.from(`${key.body.id}:${key.body.secret}`).toString('base64')}`;
@@ -59,7 +62,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
     expect(created.status).toBe(201);
     const id = created.body.id as string;
     expect(id).toMatch(/^i-[0-9a-v]{20}$/);
-    expect(created.headers.location).toBe(`http://localhost:80/iam/v2/invitations/${id}`);
+    expect(created.headers.location).toBe(`https://confluent.rsvp.test/iam/v2/invitations/${id}`);
     expect(created.headers['x-request-id']).toBeTruthy();
     expect(Number(created.headers['x-ratelimit-remaining'])).toBeGreaterThan(0);
     expect(created.headers['x-ratelimit-limit']).toBe('1000');
@@ -69,7 +72,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
       kind: 'Invitation',
       id,
       metadata: {
-        self: `http://localhost:80/iam/v2/invitations/${id}`,
+        self: `https://confluent.rsvp.test/iam/v2/invitations/${id}`,
         resource_name: `crn://confluent.cloud/organization=${orgUuid}/invitation=${id}`,
         created_at: '2026-11-23T12:00:00.000Z',
         updated_at: '2026-11-23T12:00:00.000Z',
@@ -83,7 +86,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
         api_version: 'iam/v2',
         kind: 'User',
         id: expect.stringMatching(/^u-[0-9a-v]{20}$/),
-        related: expect.stringMatching(/^http:\/\/localhost:80\/iam\/v2\/users\/u-/),
+        related: expect.stringMatching(/^https:\/\/confluent\.rsvp\.test\/iam\/v2\/users\/u-/),
         resource_name: expect.stringMatching(/^crn:\/\/confluent\.cloud\/user=u-/),
       },
       creator: expect.objectContaining({ kind: 'User', id: expect.stringMatching(/^u-/) }),

@@ -21,6 +21,7 @@ describe('CVAT dialect', () => {
       sessionKey: h.keys.sessionSigning,
       clock: h.clock,
       publicUrl: 'http://rsvp.test',
+      listenerUrl: 'https://cvat.rsvp.test',
     });
     await cvat.ready();
     otto = await h.user('otto@acme.test', 'owner');
@@ -72,7 +73,7 @@ describe('CVAT dialect', () => {
       key: expect.stringMatching(KEY),
       created_date: '2026-11-23T12:00:00.000Z',
       owner: {
-        url: expect.stringMatching(/^http:\/\/localhost\/api\/users\/\d+$/),
+        url: expect.stringMatching(/^https:\/\/cvat\.rsvp\.test\/api\/users\/\d+$/),
         id: expect.any(Number),
         username: 'otto@acme.test',
         first_name: '',
@@ -190,9 +191,9 @@ describe('CVAT dialect', () => {
     const page1 = await call('GET', '/api/invitations?page_size=2');
     expect(page1.body).toMatchObject({ count: 5, previous: null });
     expect(page1.body.results).toHaveLength(2);
-    expect(page1.body.next).toBe('http://localhost/api/invitations?page_size=2&page=2');
+    expect(page1.body.next).toBe('https://cvat.rsvp.test/api/invitations?page_size=2&page=2');
     const page3 = await call('GET', '/api/invitations?page_size=2&page=3');
-    expect(page3.body.previous).toBe('http://localhost/api/invitations?page_size=2&page=2');
+    expect(page3.body.previous).toBe('https://cvat.rsvp.test/api/invitations?page_size=2&page=2');
     expect(page3.body.next).toBeNull();
     expect(await call('GET', '/api/invitations?page=9')).toMatchObject({
       status: 404,

@@ -70,12 +70,16 @@ describe('every route of every listener enforces the scope it declares', () => {
           sessionKey: h.keys.sessionSigning,
           clock: h.clock,
           ...deps,
+          listenerUrl: 'http://cvat.rsvp.test',
         }),
         credential: (key) => ({ authorization: `Token ${key.secret}` }),
       },
       {
         name: 'confluent',
-        app: buildConfluentApp(h.services, { pageTokenKey: h.keys.pageTokenSigning }),
+        app: buildConfluentApp(h.services, {
+          pageTokenKey: h.keys.pageTokenSigning,
+          listenerUrl: 'http://confluent.rsvp.test',
+        }),
         credential: (key) => ({
           authorization: `Basic ${Buffer.from(`${key.id}:${key.secret}`).toString('base64')}`,
         }),

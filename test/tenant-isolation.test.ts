@@ -28,8 +28,12 @@ describe('tenant isolation and consent across listeners', () => {
       sessionKey: h.keys.sessionSigning,
       clock: h.clock,
       publicUrl: 'http://rsvp.test',
+      listenerUrl: 'http://cvat.rsvp.test',
     });
-    confluent = buildConfluentApp(h.services, { pageTokenKey: h.keys.pageTokenSigning });
+    confluent = buildConfluentApp(h.services, {
+      pageTokenKey: h.keys.pageTokenSigning,
+      listenerUrl: 'http://confluent.rsvp.test',
+    });
     for (const app of [trieve, cvat, confluent]) await app.ready();
     alice = await h.user('alice@a.example');
     bob = await h.user('bob@b.example');

@@ -9,6 +9,7 @@ import { hasScope } from '../auth/principal.ts';
 import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';
+import { checkHostHeader } from '../http/host.ts';
 import { toAppError } from '../http/problem.ts';
 import { declareRoute, insufficientScope } from '../http/route-auth.ts';
 import '../http/types.ts';
@@ -59,6 +60,7 @@ export function createDialectApp(
   });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    checkHostHeader(request);
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
     const auth = request.routeOptions.config.auth;

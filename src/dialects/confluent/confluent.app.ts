@@ -69,7 +69,8 @@ declare module 'fastify' {
  */
 export function buildConfluentApp(
   services: Services,
-  deps: { pageTokenKey: Buffer },
+  /** `listenerUrl`: this listener's public URL, the base of every absolute link it answers. */
+  deps: { pageTokenKey: Buffer; listenerUrl: string },
   options: DialectOptions = {},
 ): App {
   const rule = services.abuseLimits.perPrincipal;

@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { InvitationStatus } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
+import { linkOn } from '../../http/host.ts';
 import type { InvitationFilter, InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import { constantTimeEqual } from '../../lib/secrets.ts';
@@ -65,9 +66,14 @@ const notFound = () =>
  * Confluent Cloud IAM v2 invitations: into the whole organization, with no permissions; the
  * invitee's user exists (as a placeholder) from the moment of invitation.
  */
-export function confluentRoutes(app: App, services: Services, deps: { pageTokenKey: Buffer }) {
+export function confluentRoutes(
+  app: App,
+  services: Services,
+  deps: { pageTokenKey: Buffer; listenerUrl: string },
+) {
   const { invitations } = services;
-  const base = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+  // Links come from the listener's configured URL, never from the client's Host header.
+  const linkTo = (path: string) => linkOn(deps.listenerUrl, path).toString();
 
   const organizationOf = (request: FastifyRequest): Promise<OrganizationRecord> => {
     const chosen = request.headers['confluent-organization-id'];
@@ -82,7 +88,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
       api_version: API_VERSION,
       kind: 'User',
       id,
-      related: `${base(request)}/iam/v2/users/${id}`,
+      related: linkTo(`/iam/v2/users/${id}`),
       resource_name: `crn://confluent.cloud/user=${id}`,
     };
   }
@@ -95,7 +101,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
       kind: 'Invitation',
       id,
       metadata: {
-        self: `${base(request)}/iam/v2/invitations/${id}`,
+        self: linkTo(`/iam/v2/invitations/${id}`),
         resource_name: `crn://confluent.cloud/organization=${organization.uuid}/invitation=${id}`,
         created_at: invitation.createdAt.toISOString(),
         updated_at: invitation.updatedAt.toISOString(),
@@ -207,7 +213,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
         offset,
         limit: page_size,
       });
-      const self = new URL(request.url, base(request));
+      const self = linkOn(deps.listenerUrl, request.url);
       const link = (at: number | null) => {
         if (at === null) return null;
         const url = new URL(self);
@@ -269,7 +275,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
     const existing = error.extras.existing_invitation_id;
     if (error.code === 'invitation_already_pending' && typeof existing === 'string') {
       return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message, {
-        headers: { location: `${base(request)}/iam/v2/invitations/${invitationIdOf(existing)}` },
+        headers: { location: linkTo(`/iam/v2/invitations/${invitationIdOf(existing)}`) },
       });
     }
     if (error.code === 'already_member') {

@@ -44,7 +44,8 @@ const LoginBody = z.object({
  */
 export function buildCvatApp(
   services: Services,
-  deps: { keyMac: Buffer; sessionKey: Buffer; clock: Clock; publicUrl: string },
+  /** `listenerUrl`: this listener's public URL, the base of every absolute link it answers. */
+  deps: { keyMac: Buffer; sessionKey: Buffer; clock: Clock; publicUrl: string; listenerUrl: string },
   options: DialectOptions = {},
 ): App {
   const sessions = new BrowserSessions({
@@ -116,6 +117,6 @@ export function buildCvatApp(
     },
   });
 
-  cvatRoutes(app, services, { keyMac: deps.keyMac });
+  cvatRoutes(app, services, { keyMac: deps.keyMac, listenerUrl: deps.listenerUrl });
   return app;
 }

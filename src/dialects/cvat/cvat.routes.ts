@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.ts';
 import type { InvitationStatus } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
+import { linkOn } from '../../http/host.ts';
 import type {
   InvitationFilter,
   InvitationRecord,
@@ -58,9 +59,10 @@ const doesNotExist = () =>
  * (staff = owner and maintainers; the inviter; the invitee) and DRF's error shapes. Hidden
  * invitations answer 404, as CVAT filters lookups by what the caller may list.
  */
-export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer }) {
+export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer; listenerUrl: string }) {
   const { invitations } = services;
-  const base = (request: FastifyRequest) => new URL(`${request.protocol}://${request.host}`).origin;
+  // Links come from the listener's configured URL, never from the client's Host header.
+  const base = linkOn(deps.listenerUrl, '/').toString().replace(/\/$/, '');
 
   async function contextOf(request: FastifyRequest): Promise<Context> {
     const query = request.query as { org?: string; org_id?: string };
@@ -145,7 +147,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
     return list.map((invitation) => {
       const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
       return invitationRead(
-        base(request),
+        base,
         invitation,
         described.organizations.get(invitation.organizationId)!,
         described.users,
@@ -239,7 +241,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
       if (page > 1 && rows.length === 0) throw detail(404, 'Invalid page.');
       const link = (to: number | null) => {
         if (to === null) return null;
-        const url = new URL(request.url, base(request));
+        const url = linkOn(deps.listenerUrl, request.url);
         if (to === 1) url.searchParams.delete('page');
         else url.searchParams.set('page', String(to));
         return url.toString();
