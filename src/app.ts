@@ -19,6 +19,7 @@ import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { redactUrl } from './http/log-redaction.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
@@ -50,9 +51,8 @@ export interface AppOptions {
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
 const isApiPath = (url: string) => url.startsWith('/v1') || url.startsWith('/oauth');
 const isApiReference = (url: string) => url === '/docs' || url.startsWith('/docs/');
-const TOKEN_IN_QUERY = /([?&]token=)[^&]*/g;
 
-/** Log options: credentials never reach the log, and neither do link tokens in query strings. */
+/** Log options: credentials never reach the log, not in headers and not in query strings. */
 export function loggerOptions(level: string) {
   return {
     level,
@@ -64,7 +64,7 @@ export function loggerOptions(level: string) {
       req(request: { method: string; url: string; id: string }) {
         return {
           method: request.method,
-          url: request.url.replace(TOKEN_IN_QUERY, '$1[redacted]'),
+          url: redactUrl(request.url),
           id: request.id,
         };
       },
