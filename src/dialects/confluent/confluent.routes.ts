@@ -82,7 +82,7 @@ export function confluentRoutes(
       : services.organizations.soleOrganizationOf(request.principal!, 'Confluent-Organization-Id');
   };
 
-  function reference(request: FastifyRequest, userId: string) {
+  function reference(_request: FastifyRequest, userId: string) {
     const id = userIdOf(userId);
     return {
       api_version: API_VERSION,
@@ -271,7 +271,7 @@ export function confluentRoutes(
   }
 
   /** A duplicate answers 409 with the Location of what it conflicts with. */
-  function conflictWithLocation(request: FastifyRequest, error: AppError): AppError {
+  function conflictWithLocation(_request: FastifyRequest, error: AppError): AppError {
     const existing = error.extras.existing_invitation_id;
     if (error.code === 'invitation_already_pending' && typeof existing === 'string') {
       return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message, {

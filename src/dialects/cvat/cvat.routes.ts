@@ -142,7 +142,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
   const isInvitee = (principal: Principal, invitation: InvitationRecord) =>
     invitation.emailCanonical === principal.user.emailCanonical;
 
-  async function read(request: FastifyRequest, list: InvitationRecord[]) {
+  async function read(_request: FastifyRequest, list: InvitationRecord[]) {
     const described = await invitations.describe(list);
     return list.map((invitation) => {
       const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
