@@ -97,11 +97,7 @@ const ConfigSchema = z.object({
         .filter(Boolean)) {
         const at = item.indexOf('=');
         const [name, url] = [item.slice(0, at), item.slice(at + 1)];
-        if (
-          at < 0 ||
-          !(DIALECT_NAMES as readonly string[]).includes(name) ||
-          !/^https?:\/\/[^/?#\s]+/.test(url)
-        ) {
+        if (at < 0 || !(DIALECT_NAMES as readonly string[]).includes(name) || !isHttpUrl(url)) {
           ctx.addIssue({ code: 'custom', message: `"${item}": expected name=http(s)://host[:port][/path]` });
           continue;
         }
@@ -236,4 +232,13 @@ function withPort(publicUrl: string, port: number): string {
   const url = new URL(publicUrl);
   url.port = String(port);
   return url.origin;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && !url.search && !url.hash && !url.username && !url.password;
+  } catch {
+    return false;
+  }
 }
