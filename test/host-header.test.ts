@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
@@ -128,5 +129,20 @@ describe('links and the Host header', () => {
     );
     expect(list.body.metadata.first).toBe(`${CONFLUENT_URL}/iam/v2/invitations?page_size=2`);
     expect(JSON.stringify(list.body)).not.toContain('evil.example');
+  });
+
+  it("configures each dialect listener's public URL: RSVP_PUBLIC_URL on its port, or RSVP_DIALECT_PUBLIC_URLS", () => {
+    const config = loadConfig({
+      RSVP_PUBLIC_URL: 'https://rsvp.example.com',
+      RSVP_DIALECTS: 'cvat:8083,confluent:8084',
+      RSVP_DIALECT_PUBLIC_URLS: 'confluent=https://iam.example.com/confluent/',
+    });
+    expect(config.dialects).toEqual([
+      { name: 'cvat', port: 8083, publicUrl: 'https://rsvp.example.com:8083' },
+      { name: 'confluent', port: 8084, publicUrl: 'https://iam.example.com/confluent' },
+    ]);
+    for (const bad of ['cvat=ftp://x', 'cvat=http://[::1', 'cvat=http://a?b=1', 'nope=http://x', 'cvat']) {
+      expect(() => loadConfig({ RSVP_DIALECT_PUBLIC_URLS: bad }), bad).toThrow(/RSVP_DIALECT_PUBLIC_URLS/);
+    }
   });
 });
