@@ -14,7 +14,14 @@ import { auditEvent, type EventRecord, type EventType, transitionEvent } from '.
 import { type AbuseLimits, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
-import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
+import {
+  canonicalEmail,
+  checkEmail,
+  describeEmailProblem,
+  domainMatches,
+  emailDomain,
+  maskEmail,
+} from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import {
@@ -518,8 +525,8 @@ export class InvitationService {
   ): Omit<PreparedRow, 'index'> {
     const settings = access.organization.settings;
     const email = input.email.trim().normalize('NFC');
-    const problem = checkEmail(email);
-    if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
+    const problem = checkEmail(input.email);
+    if (problem) throw invalidEmail(input.email, describeEmailProblem(input.email, problem));
     const emailCanonical = canonicalEmail(email);
     if (emailCanonical === principal.user.emailCanonical) {
       throw new AppError(

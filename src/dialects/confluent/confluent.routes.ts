@@ -133,7 +133,7 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
     handler: async (request, reply) => {
       const principal = request.principal!;
       const organization = await organizationOf(request);
-      const email = request.body.email.trim();
+      const email = request.body.email;
       const [result] = await invitations.create(
         principal,
         organization.id,
