@@ -204,7 +204,7 @@ export async function buildApp(
   await app.register((scoped, _options, done) => {
     const sessions = new BrowserSessions({
       key: deps.keys.sessionSigning,
-      clock: deps.clock,
+      store: services.sessions,
       publicUrl: deps.publicUrl,
     });
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {

@@ -1,5 +1,6 @@
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
+import { SessionStore } from './auth/session.store.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import { EventService } from './events/event.service.ts';
@@ -37,6 +38,8 @@ export interface Deps {
 
 export interface Services {
   authenticator: Authenticator;
+  /** Browser sessions (invitee pages, CVAT's `sessionid`), held server-side. */
+  sessions: SessionStore;
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
   memberships: MembershipService;
@@ -59,6 +62,7 @@ export function createServices(deps: Deps): Services {
   const onQueued = deps.onQueued ?? (() => {});
   return {
     authenticator: new Authenticator(deps),
+    sessions: new SessionStore({ database, clock }),
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock, onQueued }),

@@ -64,7 +64,7 @@ export function inviteeRoutes(
     reply.code(status).type('text/html; charset=utf-8').send(page({ title, body, lang }));
 
   async function signedInUser(request: FastifyRequest): Promise<UserRecord | null> {
-    const userId = sessions.userId(request);
+    const userId = await sessions.read(request);
     if (!userId) return null;
     const user = await findUserById(deps.database.db, userId);
     return user?.status === 'active' ? user : null;
@@ -217,7 +217,7 @@ export function inviteeRoutes(
       let user: UserRecord;
       try {
         ({ user } = await services.authenticator.signInWithPassword(form.email.trim(), form.password));
-        sessions.signIn(reply, user.id);
+        await sessions.create(reply, user.id);
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 401) throw error;
         return renderInvitation(request, reply, form.token, {
@@ -259,7 +259,7 @@ export function inviteeRoutes(
           },
           { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
-        sessions.signIn(reply, user.id);
+        await sessions.create(reply, user.id);
         signedUp = user;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -278,7 +278,7 @@ export function inviteeRoutes(
     handler: async (request, reply) => {
       const form = checkedForm(request, reply, TokenForm);
       if (!form) return reply;
-      sessions.signOut(reply);
+      await sessions.end(request, reply);
       return reply.redirect(inviteUrl(form.token), 303);
     },
   });

@@ -49,7 +49,7 @@ export function buildCvatApp(
 ): App {
   const sessions = new BrowserSessions({
     key: deps.sessionKey,
-    clock: deps.clock,
+    store: services.sessions,
     publicUrl: deps.publicUrl,
     sessionCookie: 'sessionid',
   });
@@ -65,7 +65,7 @@ export function buildCvatApp(
           authorization: token ? `Bearer ${token[1]}` : authorization,
         });
       } else {
-        const userId = sessions.userId(request);
+        const userId = await sessions.read(request);
         if (userId) {
           if (!SAFE_METHODS.has(request.method)) {
             const cookie = parseCookies(request.headers.cookie).get('csrftoken');
@@ -98,7 +98,7 @@ export function buildCvatApp(
         .catch(() => {
           throw new CvatError(400, { non_field_errors: ['Unable to log in with provided credentials.'] });
         });
-      sessions.signIn(reply, principal.user.id);
+      await sessions.create(reply, principal.user.id);
       reply.header(
         'set-cookie',
         `csrftoken=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Lax; Max-Age=31449600`,
@@ -110,8 +110,8 @@ export function buildCvatApp(
 
   app.post('/api/auth/logout', {
     config: { auth: 'public' },
-    handler: async (_request, reply) => {
-      sessions.signOut(reply);
+    handler: async (request, reply) => {
+      await sessions.end(request, reply);
       return { detail: 'Successfully logged out.' };
     },
   });
