@@ -119,6 +119,7 @@ export async function buildApp(
     request.principal = await services.authenticator.authenticate({
       authorization: request.headers.authorization,
       apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      clientIp: request.ip,
     });
     if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
     request.principal.client = {

@@ -94,6 +94,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_RESENDS: rule('5/3600'),
   RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
   RATE_LIMIT_SIGN_IN: rule('10/900'),
+  RATE_LIMIT_SIGN_IN_PER_ADDRESS: rule('100/900'),
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
 });
 
@@ -199,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perInvitationResend: e.RATE_LIMIT_RESENDS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
       signIn: e.RATE_LIMIT_SIGN_IN,
+      signInPerAddress: e.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
   };

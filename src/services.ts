@@ -1,6 +1,7 @@
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
 import { SessionStore } from './auth/session.store.ts';
+import { SignInThrottle } from './auth/sign-in-throttle.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import { EventService } from './events/event.service.ts';
@@ -61,7 +62,13 @@ export function createServices(deps: Deps): Services {
   const allowedAppOrigins = deps.allowedAppOrigins ?? [];
   const onQueued = deps.onQueued ?? (() => {});
   return {
-    authenticator: new Authenticator(deps),
+    authenticator: new Authenticator({
+      ...deps,
+      throttle: new SignInThrottle(rateLimiter, {
+        perAccountAndAddress: abuseLimits.signIn,
+        perAddress: abuseLimits.signInPerAddress,
+      }),
+    }),
     sessions: new SessionStore({ database, clock }),
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),

@@ -18,7 +18,7 @@ export interface RateDecision {
 
 /**
  * Fixed-window counters. A refused request consumes nothing, so a client that waits for
- * Retry-After gets its full allowance back.
+ * Retry-After gets its full allowance back. A cost of 0 reads a counter without spending it.
  */
 export interface RateLimiter {
   consume(key: string, rule: RateLimit, cost?: number): Promise<RateDecision>;
@@ -147,8 +147,10 @@ export interface AbuseLimits {
   perInvitationResend: RateLimit;
   /** Unauthenticated requests (invitee pages, token lookups, sign-in) per client address. */
   perClientAddress: RateLimit;
-  /** Sign-in attempts per client address and email. */
+  /** Failed sign-ins (password or key secret) per account and client address. */
   signIn: RateLimit;
+  /** Failed sign-ins per client address, whatever the account. */
+  signInPerAddress: RateLimit;
   /** Requests per principal, on the APIs that publish a request quota (Confluent). */
   perPrincipal: RateLimit;
 }
@@ -159,5 +161,6 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perInvitationResend: { limit: 5, windowMs: 3_600_000 },
   perClientAddress: { limit: 300, windowMs: 60_000 },
   signIn: { limit: 10, windowMs: 15 * 60_000 },
+  signInPerAddress: { limit: 100, windowMs: 15 * 60_000 },
   perPrincipal: { limit: 1000, windowMs: 60_000 },
 };

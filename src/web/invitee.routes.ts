@@ -7,7 +7,7 @@ import type { App } from '../http/app-types.ts';
 import { tooManyRequests } from '../http/rate-limiter.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
-import { canonicalEmail, maskEmail } from '../lib/email.ts';
+import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
@@ -201,25 +201,25 @@ export function inviteeRoutes(
     handler: async (request, reply) => {
       const form = checkedForm(request, reply, SignInForm);
       if (!form) return reply;
-      const rule = services.abuseLimits.signIn;
-      const decision = await services.rateLimiter.consume(
-        `sign-in:${request.ip}:${canonicalEmail(form.email)}`,
-        rule,
-      );
-      if (!decision.allowed) {
-        reply.header('retry-after', String(decision.resetSeconds));
-        return renderInvitation(request, reply, form.token, {
-          status: 429,
-          title: 'Too many attempts',
-          detail: `Wait ${Math.ceil(decision.resetSeconds / 60)} minutes before trying again.`,
-        });
-      }
       let user: UserRecord;
       try {
-        ({ user } = await services.authenticator.signInWithPassword(form.email.trim(), form.password));
+        ({ user } = await services.authenticator.signInWithPassword(
+          form.email.trim(),
+          form.password,
+          request.ip,
+        ));
         await sessions.create(reply, user.id);
       } catch (error) {
-        if (!(error instanceof AppError) || error.status !== 401) throw error;
+        if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
+        for (const [name, value] of Object.entries(error.headers))
+          if (name === 'retry-after' || name.startsWith('ratelimit-')) reply.header(name, value);
+        if (error.status === 429) {
+          return renderInvitation(request, reply, form.token, {
+            status: 429,
+            title: 'Too many attempts',
+            detail: `Wait ${Math.ceil(Number(error.headers['retry-after']) / 60)} minutes before trying again.`,
+          });
+        }
         return renderInvitation(request, reply, form.token, {
           status: 401,
           title: 'Sign-in failed',

@@ -5,7 +5,7 @@ import { unauthenticated } from '../../auth/authenticator.ts';
 import type { App } from '../../http/app-types.ts';
 import { registerMultipartFields } from '../../http/multipart.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { type AppError, ValidationError } from '../../lib/errors.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
 import { constantTimeEqual } from '../../lib/secrets.ts';
 import type { Services } from '../../services.ts';
 import { BrowserSessions, parseCookies } from '../../web/browser-session.ts';
@@ -63,6 +63,7 @@ export function buildCvatApp(
         const token = /^token\s+(\S+)$/i.exec(authorization);
         request.principal = await services.authenticator.authenticate({
           authorization: token ? `Bearer ${token[1]}` : authorization,
+          clientIp: request.ip,
         });
       } else {
         const userId = await sessions.read(request);
@@ -94,8 +95,11 @@ export function buildCvatApp(
       const login = request.body.email ?? request.body.username;
       if (!login) throw new CvatError(400, { non_field_errors: ['Must include "username" and "password".'] });
       const principal = await services.authenticator
-        .signInWithPassword(login, request.body.password)
-        .catch(() => {
+        .signInWithPassword(login, request.body.password, request.ip)
+        .catch((error: unknown) => {
+          if (!(error instanceof AppError) || error.status !== 401) throw error;
+          for (const [name, value] of Object.entries(error.headers))
+            if (name.startsWith('ratelimit-')) reply.header(name, value);
           throw new CvatError(400, { non_field_errors: ['Unable to log in with provided credentials.'] });
         });
       await sessions.create(reply, principal.user.id);
