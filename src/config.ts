@@ -90,6 +90,7 @@ const ConfigSchema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   RATE_LIMIT_PER_RECIPIENT: rule('10/600'),
+  RATE_LIMIT_PER_RECIPIENT_SHARED: rule('30/600'),
   RATE_LIMIT_PER_INVITER: rule('5000/86400'),
   RATE_LIMIT_RESENDS: rule('5/3600'),
   RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
@@ -196,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     abuseLimits: {
       perRecipient: e.RATE_LIMIT_PER_RECIPIENT,
+      perRecipientShared: e.RATE_LIMIT_PER_RECIPIENT_SHARED,
       perInviter: e.RATE_LIMIT_PER_INVITER,
       perInvitationResend: e.RATE_LIMIT_RESENDS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
