@@ -133,5 +133,6 @@ describe('email addresses on every surface', () => {
     }
     expect((await surfaces.cvat!('zoë@exämple.example')).status).toBe(201);
     expect(checkEmail('  ok@example.com  ')).toBeNull();
+    expect(checkEmail('a b@example.com')).toBe('malformed');
   });
 });

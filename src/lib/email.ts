@@ -18,12 +18,13 @@ export type EmailProblem =
 /**
  * Characters no address may hold anywhere (not even at the ends, where `trim()` would hide
  * them): controls, format characters (bidi overrides such as U+202E, zero-width U+200B),
- * line and paragraph separators (U+2028), non-ASCII spaces, private-use and unassigned code
- * points, and every default-ignorable character (Hangul fillers and the like). They make one
- * address display as another; IDN letters and marks are untouched.
+ * line and paragraph separators (U+2028), non-ASCII spaces (an ASCII space inside is simply
+ * malformed), private-use and unassigned code points, and every default-ignorable character
+ * (Hangul fillers and the like). They make one address display as another; IDN letters and
+ * marks are untouched.
  */
 const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Zs}\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u3164\uFFA0\u115F\u1160]/u;
+  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u3164\uFFA0\u115F\u1160]/u;
 
 const LOCAL_PART =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;
