@@ -230,6 +230,24 @@ describe('failed sign-ins are limited on every surface that takes a password or 
     );
   });
 
+  it('the addresses of one IPv6 /64 share one budget', async () => {
+    const email = await account();
+    for (let i = 0; i < 10; i++) {
+      const wrong = await inject(h.app, `2001:db8:0:7::${i + 1}`, 'GET', '/v1/me', {
+        headers: { authorization: basic(email, 'wrong') },
+      });
+      expect(wrong.status).toBe(401);
+    }
+    const sameNetwork = await inject(h.app, '2001:db8:0:7:ffff::99', 'GET', '/v1/me', {
+      headers: { authorization: basic(email, PASSWORD) },
+    });
+    expect(sameNetwork.status).toBe(429);
+    const otherNetwork = await inject(h.app, '2001:db8:0:8::1', 'GET', '/v1/me', {
+      headers: { authorization: basic(email, PASSWORD) },
+    });
+    expect(otherNetwork.status).toBe(200);
+  });
+
   it('one address trying many accounts is stopped by the per-address limit', async () => {
     const attacker = nextIp();
     for (let i = 0; i < 100; i++) {
