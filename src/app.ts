@@ -121,6 +121,7 @@ export async function buildApp(
     request.principal = await services.authenticator.authenticate({
       authorization: request.headers.authorization,
       apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      clientIp: request.ip,
     });
     if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
     request.principal.client = {
@@ -193,7 +194,7 @@ export async function buildApp(
   await app.register((scoped, _options, done) => {
     const sessions = new BrowserSessions({
       key: deps.keys.sessionSigning,
-      clock: deps.clock,
+      store: services.sessions,
       publicUrl: deps.publicUrl,
     });
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {

@@ -109,10 +109,12 @@ const ConfigSchema = z.object({
   OUTBOX_LEASE_MS: z.coerce.number().int().min(1000).default(120_000),
   SWEEP_INTERVAL_MS: z.coerce.number().int().positive().default(30_000),
   RATE_LIMIT_PER_RECIPIENT: rule('10/600'),
+  RATE_LIMIT_PER_RECIPIENT_SHARED: rule('30/600'),
   RATE_LIMIT_PER_INVITER: rule('5000/86400'),
   RATE_LIMIT_RESENDS: rule('5/3600'),
   RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
   RATE_LIMIT_SIGN_IN: rule('10/900'),
+  RATE_LIMIT_SIGN_IN_PER_ADDRESS: rule('100/900'),
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
 });
 
@@ -218,10 +220,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sweepIntervalMs: e.SWEEP_INTERVAL_MS,
     abuseLimits: {
       perRecipient: e.RATE_LIMIT_PER_RECIPIENT,
+      perRecipientShared: e.RATE_LIMIT_PER_RECIPIENT_SHARED,
       perInviter: e.RATE_LIMIT_PER_INVITER,
       perInvitationResend: e.RATE_LIMIT_RESENDS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
       signIn: e.RATE_LIMIT_SIGN_IN,
+      signInPerAddress: e.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
   };

@@ -1,5 +1,7 @@
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
+import { SessionStore } from './auth/session.store.ts';
+import { SignInThrottle } from './auth/sign-in-throttle.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
 import { EventService } from './events/event.service.ts';
@@ -37,6 +39,8 @@ export interface Deps {
 
 export interface Services {
   authenticator: Authenticator;
+  /** Browser sessions (invitee pages, CVAT's `sessionid`), held server-side. */
+  sessions: SessionStore;
   apiKeys: ApiKeyService;
   organizations: OrganizationService;
   memberships: MembershipService;
@@ -58,7 +62,14 @@ export function createServices(deps: Deps): Services {
   const allowedAppOrigins = deps.allowedAppOrigins ?? [];
   const onQueued = deps.onQueued ?? (() => {});
   return {
-    authenticator: new Authenticator(deps),
+    authenticator: new Authenticator({
+      ...deps,
+      throttle: new SignInThrottle(rateLimiter, {
+        perAccountAndAddress: abuseLimits.signIn,
+        perAddress: abuseLimits.signInPerAddress,
+      }),
+    }),
+    sessions: new SessionStore({ database, clock }),
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock, onQueued }),

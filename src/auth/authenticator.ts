@@ -24,6 +24,7 @@ import {
   touchApiKey,
 } from './api-key.repository.ts';
 import { type Principal, SCOPES, type Scope } from './principal.ts';
+import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export const REALM = 'rsvp';
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
@@ -39,6 +40,8 @@ export function unauthenticated(detail: string, error?: 'invalid_token' | 'inval
 export interface RequestCredentials {
   authorization?: string | undefined;
   apiKey?: string | undefined;
+  /** The client's address (`request.ip`): failed passwords and key secrets are counted by it. */
+  clientIp: string;
 }
 
 export interface OperatorGrant {
@@ -61,6 +64,7 @@ export class Authenticator {
   readonly #external: ExternalJwtConfig | undefined;
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   readonly #operator: OperatorGrant | undefined;
+  readonly #throttle: SignInThrottle;
 
   constructor(deps: {
     database: Database;
@@ -69,6 +73,7 @@ export class Authenticator {
     publicUrl: string;
     externalJwt?: ExternalJwtConfig | undefined;
     operator?: OperatorGrant | undefined;
+    throttle: SignInThrottle;
   }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
@@ -77,11 +82,12 @@ export class Authenticator {
     this.#external = deps.externalJwt;
     this.#jwks = deps.externalJwt ? createRemoteJWKSet(new URL(deps.externalJwt.jwksUrl)) : undefined;
     this.#operator = deps.operator;
+    this.#throttle = deps.throttle;
   }
 
   /** Null when the request carries no credentials at all; throws 401 when it carries bad ones. */
   async authenticate(credentials: RequestCredentials): Promise<Principal | null> {
-    const { authorization, apiKey } = credentials;
+    const { authorization, apiKey, clientIp } = credentials;
     if (apiKey !== undefined) return this.#fromApiKeySecret(apiKey.trim(), 'api_key');
     if (authorization === undefined) return null;
     const space = authorization.indexOf(' ');
@@ -91,7 +97,7 @@ export class Authenticator {
       if (value.startsWith(API_KEY_PREFIX)) return this.#fromApiKeySecret(value, 'api_key');
       return this.#fromJwt(value);
     }
-    if (scheme === 'basic') return this.#fromBasic(value);
+    if (scheme === 'basic') return this.#fromBasic(value, clientIp);
     if (scheme === 'operator' && this.#operator && constantTimeEqual(value, this.#operator.token)) {
       const user = await findUserById(this.#database.db, this.#operator.userId);
       if (user) return { method: 'operator', user, apiKeyId: null, scopes: 'all' };
@@ -99,13 +105,18 @@ export class Authenticator {
     throw unauthenticated('Unsupported authorization scheme; use Bearer or Basic.', 'invalid_request');
   }
 
-  /** Verifies an API key's id and secret, for Basic and for the client-credentials grant. */
-  async verifyKeyIdAndSecret(keyId: string, secret: string): Promise<Principal> {
-    const key = await findApiKey(this.#database.db, keyId);
-    if (!key || !constantTimeEqual(key.secretHash, sha256(secret))) {
-      throw unauthenticated('Unknown API key id or wrong secret.', 'invalid_token');
-    }
-    return this.#principalForKey(key, 'basic_api_key');
+  /**
+   * Verifies an API key's id and secret, for Basic and for the client-credentials grant.
+   * Failures are limited per key id and client address (429 once spent).
+   */
+  async verifyKeyIdAndSecret(keyId: string, secret: string, clientIp: string): Promise<Principal> {
+    return this.#throttle.guard(`key:${keyId}`, clientIp, async () => {
+      const key = await findApiKey(this.#database.db, keyId);
+      if (!key || !constantTimeEqual(key.secretHash, sha256(secret))) {
+        throw unauthenticated('Unknown API key id or wrong secret.', 'invalid_token');
+      }
+      return this.#principalForKey(key, 'basic_api_key');
+    });
   }
 
   async mintAccessToken(principal: Principal): Promise<{ token: string; expiresIn: number; scope: string }> {
@@ -165,29 +176,36 @@ export class Authenticator {
     return user;
   }
 
-  async #fromBasic(encoded: string): Promise<Principal> {
+  async #fromBasic(encoded: string, clientIp: string): Promise<Principal> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw unauthenticated('Malformed Basic credentials.', 'invalid_request');
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
-    if (/^key_[0-9a-v]{20}$/.test(username)) return this.verifyKeyIdAndSecret(username, password);
-    return this.signInWithPassword(username, password);
+    if (/^key_[0-9a-v]{20}$/.test(username)) return this.verifyKeyIdAndSecret(username, password, clientIp);
+    return this.signInWithPassword(username, password, clientIp);
   }
 
-  /** Email or username and password; one answer for every failure, and the same time taken. */
-  async signInWithPassword(username: string, password: string): Promise<Principal> {
-    const user = username.includes('@')
-      ? await findUserByCanonicalEmail(this.#database.db, canonicalEmail(username))
-      : await findUserByUsername(this.#database.db, username);
-    if (!user?.passwordHash) {
-      await burnPasswordCheck(password);
-      throw unauthenticated('Wrong username or password.');
-    }
-    if (!(await verifyPassword(user.passwordHash, password)) || user.status !== 'active') {
-      throw unauthenticated('Wrong username or password.');
-    }
-    return { method: 'basic_password', user, apiKeyId: null, scopes: 'all' };
+  /**
+   * Email or username and password; one answer for every failure, and the same time taken.
+   * Failures are limited per account and client address, and per address (429 once spent).
+   */
+  async signInWithPassword(username: string, password: string, clientIp: string): Promise<Principal> {
+    const byEmail = username.includes('@');
+    const account = byEmail ? canonicalEmail(username) : `user:${username.toLowerCase()}`;
+    return this.#throttle.guard(account, clientIp, async () => {
+      const user = byEmail
+        ? await findUserByCanonicalEmail(this.#database.db, account)
+        : await findUserByUsername(this.#database.db, username);
+      if (!user?.passwordHash) {
+        await burnPasswordCheck(password);
+        throw unauthenticated('Wrong username or password.');
+      }
+      if (!(await verifyPassword(user.passwordHash, password)) || user.status !== 'active') {
+        throw unauthenticated('Wrong username or password.');
+      }
+      return { method: 'basic_password' as const, user, apiKeyId: null, scopes: 'all' as const };
+    });
   }
 
   async #fromJwt(token: string): Promise<Principal> {

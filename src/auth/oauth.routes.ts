@@ -42,7 +42,13 @@ class OAuthError extends Error {
 /** RFC 6749 §5.2 error bodies: this endpoint speaks OAuth, not problem+json. */
 function sendOAuthError(reply: FastifyReply, error: unknown) {
   let failure: OAuthError;
+  // Retry-After and the RateLimit headers of a counted or refused attempt go out as they are.
+  if (error instanceof AppError)
+    for (const [name, value] of Object.entries(error.headers))
+      if (name === 'retry-after' || name.startsWith('ratelimit-')) reply.header(name, value);
   if (error instanceof OAuthError) failure = error;
+  else if (error instanceof AppError && error.status === 429)
+    failure = new OAuthError(429, 'slow_down', error.message);
   else if (error instanceof AppError && error.status === 401)
     failure = new OAuthError(401, 'invalid_client', error.message);
   else if (error instanceof AppError && error.status < 500)
@@ -72,7 +78,12 @@ export function oauthRoutes(app: App, services: Services, path = '/oauth/token')
         'client_secret (in the form body or as HTTP Basic). The token is a JWT valid for one hour and dies ' +
         'with its key.',
       body: TokenRequestSchema,
-      response: { 200: TokenResponseSchema, 400: OAuthErrorSchema, 401: OAuthErrorSchema },
+      response: {
+        200: TokenResponseSchema,
+        400: OAuthErrorSchema,
+        401: OAuthErrorSchema,
+        429: OAuthErrorSchema,
+      },
     },
     handler: async (request, reply) => {
       const body = request.body;
@@ -90,7 +101,7 @@ export function oauthRoutes(app: App, services: Services, path = '/oauth/token')
       }
       if (!clientId || !clientSecret)
         throw new OAuthError(401, 'invalid_client', 'Client credentials are missing.');
-      const principal = await services.authenticator.verifyKeyIdAndSecret(clientId, clientSecret);
+      const principal = await services.authenticator.verifyKeyIdAndSecret(clientId, clientSecret, request.ip);
       if (body.scope) {
         const requested = body.scope.split(' ').filter(Boolean);
         const unknown = requested.filter((scope) => !(SCOPES as readonly string[]).includes(scope));

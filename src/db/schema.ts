@@ -201,6 +201,15 @@ export interface InstanceSecretTable {
   created_at: Timestamp;
 }
 
+export interface BrowserSessionTable {
+  /** SHA-256 of the cookie's secret. */
+  id: string;
+  user_id: string;
+  credential_tag: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -216,4 +225,5 @@ export interface DB {
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   instance_secrets: InstanceSecretTable;
+  browser_sessions: BrowserSessionTable;
 }

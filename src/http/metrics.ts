@@ -113,6 +113,7 @@ export function metricsRoutes(
       if (!byToken) {
         const principal = await deps.services.authenticator.authenticate({
           authorization: request.headers.authorization,
+          clientIp: request.ip,
         });
         if (!principal)
           throw unauthenticated('Send METRICS_TOKEN as a bearer token, or an instance admin credential.');

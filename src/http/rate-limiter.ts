@@ -18,7 +18,8 @@ export interface RateDecision {
 
 /**
  * Fixed-window counters. A refused request consumes nothing, so a client that waits for
- * Retry-After gets its full allowance back.
+ * Retry-After gets its full allowance back. A cost of 0 reads a counter without spending it;
+ * a negative cost gives units back.
  */
 export interface RateLimiter {
   consume(key: string, rule: RateLimit, cost?: number): Promise<RateDecision>;
@@ -44,7 +45,7 @@ export class MemoryRateLimiter implements RateLimiter {
       this.#windows.set(key, window);
     }
     const allowed = window.count + cost <= rule.limit;
-    if (allowed) window.count += cost;
+    if (allowed) window.count = Math.max(0, window.count + cost);
     return {
       allowed,
       limit: rule.limit,
@@ -138,26 +139,41 @@ export function tooManyRequests(
   });
 }
 
+/** `600000` → `10 minutes`, `3600000` → `hour`: a window as error details word it. */
+export function describeWindow(ms: number): string {
+  const hour = 3_600_000;
+  const day = 24 * hour;
+  if (ms % day === 0) return ms === day ? 'day' : `${ms / day} days`;
+  if (ms % hour === 0) return ms === hour ? 'hour' : `${ms / hour} hours`;
+  return `${Math.round(ms / 60_000)} minutes`;
+}
+
 export interface AbuseLimits {
-  /** Invitation emails to one address, across every organization. */
+  /** Invitation emails to one address from one organization. */
   perRecipient: RateLimit;
+  /** Invitation emails to one address beyond each organization's guaranteed few, all organizations together. */
+  perRecipientShared: RateLimit;
   /** Invitations one user creates. */
   perInviter: RateLimit;
   /** Resends of one invitation. */
   perInvitationResend: RateLimit;
   /** Unauthenticated requests (invitee pages, token lookups, sign-in) per client address. */
   perClientAddress: RateLimit;
-  /** Sign-in attempts per client address and email. */
+  /** Failed sign-ins (password or key secret) per account and client address. */
   signIn: RateLimit;
+  /** Failed sign-ins per client address, whatever the account. */
+  signInPerAddress: RateLimit;
   /** Requests per principal, on the APIs that publish a request quota (Confluent). */
   perPrincipal: RateLimit;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perRecipient: { limit: 10, windowMs: 10 * 60_000 },
+  perRecipientShared: { limit: 30, windowMs: 10 * 60_000 },
   perInviter: { limit: 5000, windowMs: 24 * 3_600_000 },
   perInvitationResend: { limit: 5, windowMs: 3_600_000 },
   perClientAddress: { limit: 300, windowMs: 60_000 },
   signIn: { limit: 10, windowMs: 15 * 60_000 },
+  signInPerAddress: { limit: 100, windowMs: 15 * 60_000 },
   perPrincipal: { limit: 1000, windowMs: 60_000 },
 };

@@ -1,4 +1,5 @@
 import type { InvitationStatus } from '../db/schema.ts';
+import { printableEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 
 export const invitationNotFound = () =>
@@ -39,7 +40,7 @@ export const invalidEmail = (email: string, why: string) =>
     422,
     'invalid_email',
     'Invalid email address',
-    `"${email}" is not a deliverable address: ${why}.`,
+    `"${printableEmail(email)}" is not a deliverable address: ${why}.`,
     {
       extras: { errors: [{ pointer: '/email', detail: why }] },
     },

@@ -11,10 +11,17 @@ import type { InvitationStatus } from '../db/schema.ts';
 import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent, type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
-import { type AbuseLimits, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
+import { type AbuseLimits, describeWindow, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
-import { canonicalEmail, checkEmail, domainMatches, emailDomain, maskEmail } from '../lib/email.ts';
+import {
+  canonicalEmail,
+  checkEmail,
+  describeEmailProblem,
+  domainMatches,
+  emailDomain,
+  maskEmail,
+} from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import {
@@ -77,6 +84,7 @@ import {
   updateIfVersion,
 } from './invitation.repository.ts';
 import type { InvitationRowInput, InvitationUpdateInput } from './invitation.schemas.ts';
+import { takeRecipientEmail } from './recipient-limits.ts';
 
 export const INVITATION_JWT_AUDIENCE = 'rsvp:invitation';
 const INVITATION_JWT_TYPE = 'rsvp-invitation+jwt';
@@ -172,6 +180,7 @@ export class InvitationService {
    */
   async #applyAbuseLimits(
     principal: Principal,
+    organizationId: string,
     prepared: PreparedRow[],
     sendEmail: boolean,
     results: Map<number, RowResult>,
@@ -189,25 +198,27 @@ export class InvitationService {
       );
     }
     if (!sendEmail) return prepared;
-    const rule = this.#limits.perRecipient;
-    const decisions = await Promise.all(
-      prepared.map((row) => this.#limiter.consume(recipientKey(row.emailCanonical), rule)),
+    const refusals = await Promise.all(
+      prepared.map((row) =>
+        takeRecipientEmail(
+          this.#limiter,
+          this.#recipientRules,
+          organizationId,
+          row.emailCanonical,
+          row.email,
+        ),
+      ),
     );
     return prepared.filter((row, i) => {
-      const decision = decisions[i]!;
-      if (decision.allowed) return true;
-      results.set(row.index, {
-        index: row.index,
-        ok: false,
-        error: tooManyRequests(
-          decision,
-          rule,
-          `${row.email} was sent ${rule.limit} invitation emails in the last ${describeWindow(rule.windowMs)}; try later.`,
-          'recipient_limit_reached',
-        ),
-      });
+      const error = refusals[i];
+      if (!error) return true;
+      results.set(row.index, { index: row.index, ok: false, error });
       return false;
     });
+  }
+
+  get #recipientRules() {
+    return { perOrganization: this.#limits.perRecipient, shared: this.#limits.perRecipientShared };
   }
 
   get #db() {
@@ -236,7 +247,13 @@ export class InvitationService {
     const results = new Map<number, RowResult>();
     const checked = await this.#prepareRows(principal, access, rows, now, results);
     if (options.atomic && results.size > 0) throw new BatchRejected([...results.values()]);
-    const prepared = await this.#applyAbuseLimits(principal, checked, options.sendEmail, results);
+    const prepared = await this.#applyAbuseLimits(
+      principal,
+      access.organization.id,
+      checked,
+      options.sendEmail,
+      results,
+    );
     if (options.atomic && results.size > 0) throw new BatchRejected([...results.values()]);
     const linkStyle = options.linkStyle ?? 'token';
     const organizationId = access.organization.id;
@@ -460,8 +477,8 @@ export class InvitationService {
   ): Omit<PreparedRow, 'index'> {
     const settings = access.organization.settings;
     const email = input.email.trim().normalize('NFC');
-    const problem = checkEmail(email);
-    if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
+    const problem = checkEmail(input.email);
+    if (problem) throw invalidEmail(input.email, describeEmailProblem(input.email, problem));
     const emailCanonical = canonicalEmail(email);
     if (emailCanonical === principal.user.emailCanonical) {
       throw new AppError(
@@ -715,16 +732,14 @@ export class InvitationService {
           'resend_limit_reached',
         );
       }
-      const recipientRule = this.#limits.perRecipient;
-      const recipient = await this.#limiter.consume(recipientKey(invitation.emailCanonical), recipientRule);
-      if (!recipient.allowed) {
-        throw tooManyRequests(
-          recipient,
-          recipientRule,
-          `This address was sent ${recipientRule.limit} invitation emails in the last ${describeWindow(recipientRule.windowMs)}; try later.`,
-          'recipient_limit_reached',
-        );
-      }
+      const refusal = await takeRecipientEmail(
+        this.#limiter,
+        this.#recipientRules,
+        invitation.organizationId,
+        invitation.emailCanonical,
+        'This address',
+      );
+      if (refusal) throw refusal;
     }
     const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
     const ttlMs = (options.ttlSeconds ?? settings.default_ttl_seconds) * 1000;
@@ -1195,17 +1210,6 @@ function resolveExpiry(
     return expiresAt;
   }
   return new Date(now.getTime() + (input.ttl_seconds ?? defaultTtlSeconds) * 1000);
-}
-
-/** Keyed by a hash: the limiter's store never holds an address. */
-function recipientKey(emailCanonical: string): string {
-  return `recipient:${sha256(emailCanonical)}`;
-}
-
-function describeWindow(ms: number): string {
-  if (ms % DAY === 0) return ms === DAY ? 'day' : `${ms / DAY} days`;
-  if (ms % HOUR === 0) return ms === HOUR ? 'hour' : `${ms / HOUR} hours`;
-  return `${Math.round(ms / 60_000)} minutes`;
 }
 
 /** When to remind before `expiresAt`; null when the organization sends no reminders or it is too late. */

@@ -4,7 +4,7 @@ import { recordAudit } from '../events/event.recorder.ts';
 import type { Actor } from '../events/event.repository.ts';
 import { invalidEmail } from '../invitations/invitation.errors.ts';
 import type { Clock } from '../lib/clock.ts';
-import { canonicalEmail, checkEmail } from '../lib/email.ts';
+import { canonicalEmail, checkEmail, describeEmailProblem } from '../lib/email.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import { hashPassword } from './passwords.ts';
@@ -68,8 +68,8 @@ export class UserService {
     options: { instanceAdmin: boolean; actor: Actor | null; via: 'admin' | 'bootstrap' | 'invitee_page' },
   ): Promise<UserRecord> {
     const email = input.email.trim().normalize('NFC');
-    const problem = checkEmail(email);
-    if (problem) throw invalidEmail(input.email, problem.replaceAll('_', ' '));
+    const problem = checkEmail(input.email);
+    if (problem) throw invalidEmail(input.email, describeEmailProblem(input.email, problem));
     const now = this.#clock.now();
     // Hashing is slow on purpose: done before the transaction so it holds no lock meanwhile.
     const passwordHash = input.password ? await hashPassword(input.password) : null;

@@ -1,11 +1,10 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Clock } from '../lib/clock.ts';
+import type { SessionStore } from '../auth/session.store.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 
 export const SESSION_COOKIE = 'rsvp_session';
 export const CSRF_COOKIE = 'rsvp_csrf';
-const SESSION_TTL_SECONDS = 12 * 3600;
 
 export function parseCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();
@@ -19,19 +18,20 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 }
 
 /**
- * Browser sessions for the invitee pages: a cookie holding the user id and an expiry, signed
- * with the instance's session key, HttpOnly and SameSite=Lax. The user is looked up on every
- * use, so a deactivated account's cookie stops working at once.
+ * Browser sessions for the invitee pages (and CVAT's `sessionid`): an HttpOnly, SameSite=Lax
+ * cookie holding a random secret; the session itself lives in the server's SessionStore, which
+ * keeps only the secret's hash. The user is looked up on every use, so a deactivated account's
+ * cookie stops working at once, and `end` makes every copy of the cookie worthless.
  */
 export class BrowserSessions {
   readonly #key: Buffer;
-  readonly #clock: Clock;
+  readonly #store: SessionStore;
   readonly #secure: boolean;
   readonly #sessionCookie: string;
 
-  constructor(deps: { key: Buffer; clock: Clock; publicUrl: string; sessionCookie?: string }) {
+  constructor(deps: { key: Buffer; store: SessionStore; publicUrl: string; sessionCookie?: string }) {
     this.#key = deps.key;
-    this.#clock = deps.clock;
+    this.#store = deps.store;
     this.#secure = deps.publicUrl.startsWith('https:');
     this.#sessionCookie = deps.sessionCookie ?? SESSION_COOKIE;
   }
@@ -44,24 +44,24 @@ export class BrowserSessions {
     return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${this.#secure ? '; Secure' : ''}`;
   }
 
+  #secret(request: FastifyRequest): string | undefined {
+    return parseCookies(request.headers.cookie).get(this.#sessionCookie);
+  }
+
+  /** Opens a session for the user and sets its cookie. */
+  async create(reply: FastifyReply, userId: string): Promise<void> {
+    const { secret, maxAgeSeconds } = await this.#store.create(userId);
+    reply.header('set-cookie', this.#cookie(this.#sessionCookie, secret, maxAgeSeconds));
+  }
+
   /** The signed-in user's id, or null. */
-  userId(request: FastifyRequest): string | null {
-    const raw = parseCookies(request.headers.cookie).get(this.#sessionCookie);
-    if (!raw) return null;
-    const [userId, expires, mac] = raw.split('.');
-    if (!userId || !expires || !mac) return null;
-    if (!constantTimeEqual(mac, this.#mac(`session:${userId}.${expires}`))) return null;
-    if (Number(expires) * 1000 <= this.#clock.now().getTime()) return null;
-    return userId;
+  async read(request: FastifyRequest): Promise<string | null> {
+    return this.#store.read(this.#secret(request));
   }
 
-  signIn(reply: FastifyReply, userId: string): void {
-    const expires = Math.floor(this.#clock.now().getTime() / 1000) + SESSION_TTL_SECONDS;
-    const value = `${userId}.${expires}.${this.#mac(`session:${userId}.${expires}`)}`;
-    reply.header('set-cookie', this.#cookie(this.#sessionCookie, value, SESSION_TTL_SECONDS));
-  }
-
-  signOut(reply: FastifyReply): void {
+  /** Ends the session on the server and clears its cookie. */
+  async end(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.#store.end(this.#secret(request));
     reply.header('set-cookie', this.#cookie(this.#sessionCookie, '', 0));
   }
 

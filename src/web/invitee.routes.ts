@@ -7,7 +7,7 @@ import type { App } from '../http/app-types.ts';
 import { tooManyRequests } from '../http/rate-limiter.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
-import { canonicalEmail, maskEmail } from '../lib/email.ts';
+import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
@@ -64,7 +64,7 @@ export function inviteeRoutes(
     reply.code(status).type('text/html; charset=utf-8').send(page({ title, body, lang }));
 
   async function signedInUser(request: FastifyRequest): Promise<UserRecord | null> {
-    const userId = sessions.userId(request);
+    const userId = await sessions.read(request);
     if (!userId) return null;
     const user = await findUserById(deps.database.db, userId);
     return user?.status === 'active' ? user : null;
@@ -201,25 +201,25 @@ export function inviteeRoutes(
     handler: async (request, reply) => {
       const form = checkedForm(request, reply, SignInForm);
       if (!form) return reply;
-      const rule = services.abuseLimits.signIn;
-      const decision = await services.rateLimiter.consume(
-        `sign-in:${request.ip}:${canonicalEmail(form.email)}`,
-        rule,
-      );
-      if (!decision.allowed) {
-        reply.header('retry-after', String(decision.resetSeconds));
-        return renderInvitation(request, reply, form.token, {
-          status: 429,
-          title: 'Too many attempts',
-          detail: `Wait ${Math.ceil(decision.resetSeconds / 60)} minutes before trying again.`,
-        });
-      }
       let user: UserRecord;
       try {
-        ({ user } = await services.authenticator.signInWithPassword(form.email.trim(), form.password));
-        sessions.signIn(reply, user.id);
+        ({ user } = await services.authenticator.signInWithPassword(
+          form.email.trim(),
+          form.password,
+          request.ip,
+        ));
+        await sessions.create(reply, user.id);
       } catch (error) {
-        if (!(error instanceof AppError) || error.status !== 401) throw error;
+        if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
+        for (const [name, value] of Object.entries(error.headers))
+          if (name === 'retry-after' || name.startsWith('ratelimit-')) reply.header(name, value);
+        if (error.status === 429) {
+          return renderInvitation(request, reply, form.token, {
+            status: 429,
+            title: 'Too many attempts',
+            detail: `Wait ${Math.ceil(Number(error.headers['retry-after']) / 60)} minutes before trying again.`,
+          });
+        }
         return renderInvitation(request, reply, form.token, {
           status: 401,
           title: 'Sign-in failed',
@@ -259,7 +259,7 @@ export function inviteeRoutes(
           },
           { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
-        sessions.signIn(reply, user.id);
+        await sessions.create(reply, user.id);
         signedUp = user;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -278,7 +278,7 @@ export function inviteeRoutes(
     handler: async (request, reply) => {
       const form = checkedForm(request, reply, TokenForm);
       if (!form) return reply;
-      sessions.signOut(reply);
+      await sessions.end(request, reply);
       return reply.redirect(inviteUrl(form.token), 303);
     },
   });

@@ -82,10 +82,12 @@ export function buildConfluentApp(
       try {
         request.principal = await services.authenticator.authenticate({
           authorization: request.headers.authorization,
+          clientIp: request.ip,
         });
       } catch (error) {
-        (error as AppError).headers['www-authenticate'] =
-          'Basic error="invalid_key", error_description="The API Key is invalid"';
+        if ((error as AppError).status === 401)
+          (error as AppError).headers['www-authenticate'] =
+            'Basic error="invalid_key", error_description="The API Key is invalid"';
         throw error;
       }
       if (!request.principal) {

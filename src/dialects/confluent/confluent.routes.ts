@@ -139,7 +139,7 @@ export function confluentRoutes(
     handler: async (request, reply) => {
       const principal = request.principal!;
       const organization = await organizationOf(request);
-      const email = request.body.email.trim();
+      const email = request.body.email;
       const [result] = await invitations.create(
         principal,
         organization.id,

@@ -5,7 +5,7 @@ import { unauthenticated } from '../../auth/authenticator.ts';
 import type { App } from '../../http/app-types.ts';
 import { registerMultipartFields } from '../../http/multipart.ts';
 import type { Clock } from '../../lib/clock.ts';
-import { type AppError, ValidationError } from '../../lib/errors.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
 import { constantTimeEqual } from '../../lib/secrets.ts';
 import type { Services } from '../../services.ts';
 import { BrowserSessions, parseCookies } from '../../web/browser-session.ts';
@@ -50,7 +50,7 @@ export function buildCvatApp(
 ): App {
   const sessions = new BrowserSessions({
     key: deps.sessionKey,
-    clock: deps.clock,
+    store: services.sessions,
     publicUrl: deps.publicUrl,
     sessionCookie: 'sessionid',
   });
@@ -64,9 +64,10 @@ export function buildCvatApp(
         const token = /^token\s+(\S+)$/i.exec(authorization);
         request.principal = await services.authenticator.authenticate({
           authorization: token ? `Bearer ${token[1]}` : authorization,
+          clientIp: request.ip,
         });
       } else {
-        const userId = sessions.userId(request);
+        const userId = await sessions.read(request);
         if (userId) {
           if (!SAFE_METHODS.has(request.method)) {
             const cookie = parseCookies(request.headers.cookie).get('csrftoken');
@@ -95,11 +96,14 @@ export function buildCvatApp(
       const login = request.body.email ?? request.body.username;
       if (!login) throw new CvatError(400, { non_field_errors: ['Must include "username" and "password".'] });
       const principal = await services.authenticator
-        .signInWithPassword(login, request.body.password)
-        .catch(() => {
+        .signInWithPassword(login, request.body.password, request.ip)
+        .catch((error: unknown) => {
+          if (!(error instanceof AppError) || error.status !== 401) throw error;
+          for (const [name, value] of Object.entries(error.headers))
+            if (name.startsWith('ratelimit-')) reply.header(name, value);
           throw new CvatError(400, { non_field_errors: ['Unable to log in with provided credentials.'] });
         });
-      sessions.signIn(reply, principal.user.id);
+      await sessions.create(reply, principal.user.id);
       reply.header(
         'set-cookie',
         `csrftoken=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Lax; Max-Age=31449600`,
@@ -111,8 +115,8 @@ export function buildCvatApp(
 
   app.post('/api/auth/logout', {
     config: { auth: 'public' },
-    handler: async (_request, reply) => {
-      sessions.signOut(reply);
+    handler: async (request, reply) => {
+      await sessions.end(request, reply);
       return { detail: 'Successfully logged out.' };
     },
   });

@@ -9,7 +9,7 @@ import type {
   InvitationRecord,
   OffsetOrder,
 } from '../../invitations/invitation.repository.ts';
-import { checkEmail } from '../../lib/email.ts';
+import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import { findRole } from '../../organizations/roles.ts';
@@ -172,8 +172,11 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
             : [`"${String(body.role)}" is not a valid choice.`];
       }
       const email = typeof body.email === 'string' ? body.email.trim() : '';
+      const problem = checkEmail(typeof body.email === 'string' ? body.email : '');
       if (body.email === undefined) errors.email = ['This field is required.'];
-      else if (checkEmail(email)) errors.email = ['Enter a valid email address.'];
+      else if (problem === 'ill_formed_unicode' || problem === 'invisible_character')
+        errors.email = [`Enter a valid email address: ${describeEmailProblem(String(body.email), problem)}.`];
+      else if (problem) errors.email = ['Enter a valid email address.'];
       if (Object.keys(errors).length > 0) throw new CvatError(400, errors);
       if (!context.organization || !context.role) throw permissionDenied();
       const role = body.role as CvatRole;

@@ -76,7 +76,7 @@ export function tiledbV1Routes(app: App, services: Services) {
     return Promise.all(
       names.map(async (given) => {
         const trimmed = given.trim();
-        if (trimmed.includes('@')) return { given, email: trimmed };
+        if (trimmed.includes('@')) return { given, email: given };
         return { given, email: (await services.users.emailOfUsername(trimmed)) ?? null };
       }),
     );

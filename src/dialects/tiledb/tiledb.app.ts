@@ -21,6 +21,7 @@ export function buildTiledbApp(services: Services, options: DialectOptions = {})
       request.principal = await services.authenticator.authenticate({
         authorization: request.headers.authorization,
         apiKey: typeof apiKey === 'string' && apiKey !== '' ? apiKey : undefined,
+        clientIp: request.ip,
       });
       if (!request.principal) {
         throw unauthenticated('Send X-TILEDB-REST-API-KEY, Basic credentials or a bearer token.');

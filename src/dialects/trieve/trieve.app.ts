@@ -39,6 +39,7 @@ export function buildTrieveApp(
       request.principal = await services.authenticator.authenticate({
         authorization: bare ? undefined : authorization,
         apiKey: bare ?? (typeof apiKey === 'string' && apiKey ? apiKey : undefined),
+        clientIp: request.ip,
       });
       if (!request.principal) throw trieveError(401, 'Unauthorized');
     },

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { App } from '../../http/app-types.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
-import { checkEmail } from '../../lib/email.ts';
+import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
@@ -144,7 +144,10 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
       const { organization, role: myRole } = await adminContext(request);
       const body = request.body;
       const email = body.email.trim();
-      if (checkEmail(email)) throw badRequest('Invalid email');
+      const problem = checkEmail(body.email);
+      if (problem === 'ill_formed_unicode' || problem === 'invisible_character')
+        throw badRequest(`Invalid email: ${describeEmailProblem(body.email, problem)}`);
+      if (problem) throw badRequest('Invalid email');
       if (email.toLowerCase() === principal.user.email.toLowerCase())
         throw badRequest('Can not invite yourself');
       const role: TrieveRole = body.user_role === 1 || body.user_role === 2 ? body.user_role : 0;

@@ -1,0 +1,111 @@
+import {
+  type RateDecision,
+  type RateLimit,
+  type RateLimiter,
+  rateLimitHeaders,
+  tooManyRequests,
+} from '../http/rate-limiter.ts';
+import { AppError } from '../lib/errors.ts';
+import { sha256 } from '../lib/secrets.ts';
+
+export interface SignInLimits {
+  /** Failed sign-ins for one account from one client address. */
+  perAccountAndAddress: RateLimit;
+  /** Failed sign-ins from one client address, whatever the account. */
+  perAddress: RateLimit;
+}
+
+/**
+ * Limits guessing on every check of a password or a key secret (HTTP Basic on any listener,
+ * CVAT's login, the token endpoints, the invitee page). Only failures count, so a client that
+ * signs in correctly on every request is never slowed; the account's counter is keyed by
+ * account AND address, so an attacker elsewhere cannot lock the real user out, and a
+ * per-address counter stops one address from trying many accounts.
+ *
+ * Blocked means the failure budget is spent: the check is refused with 429 without being
+ * run (no work, no answer). A check that completes while the budget is spent answers 429
+ * too, even when right, so a burst of concurrent guesses learns nothing past the limit.
+ */
+export class SignInThrottle {
+  readonly #limiter: RateLimiter;
+  readonly #limits: SignInLimits;
+
+  constructor(limiter: RateLimiter, limits: SignInLimits) {
+    this.#limiter = limiter;
+    this.#limits = limits;
+  }
+
+  async guard<T>(account: string, clientIp: string, check: () => Promise<T>): Promise<T> {
+    const address = addressBucket(clientIp);
+    const keys = {
+      account: `auth-fail:acct:${sha256(account)}:${address}`,
+      address: `auth-fail:addr:${address}`,
+    };
+    await this.#refuseWhenSpent(keys);
+    let result: T;
+    try {
+      result = await check();
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status !== 401) throw error;
+      throw await this.#countFailure(keys, error);
+    }
+    await this.#refuseWhenSpent(keys);
+    return result;
+  }
+
+  /** Cost 0 reads a counter without spending it; no remaining unit means the budget is spent. */
+  async #refuseWhenSpent(keys: { account: string; address: string }): Promise<void> {
+    const { perAccountAndAddress, perAddress } = this.#limits;
+    const [account, address] = await Promise.all([
+      this.#limiter.consume(keys.account, perAccountAndAddress, 0),
+      this.#limiter.consume(keys.address, perAddress, 0),
+    ]);
+    if (account.remaining === 0)
+      throw refusal(account, perAccountAndAddress, 'this account from your address');
+    if (address.remaining === 0) throw refusal(address, perAddress, 'your address');
+  }
+
+  async #countFailure(keys: { account: string; address: string }, failure: AppError): Promise<AppError> {
+    const { perAccountAndAddress, perAddress } = this.#limits;
+    const [account, address] = await Promise.all([
+      this.#limiter.consume(keys.account, perAccountAndAddress),
+      this.#limiter.consume(keys.address, perAddress),
+    ]);
+    if (!account.allowed) return refusal(account, perAccountAndAddress, 'this account from your address');
+    if (!address.allowed) return refusal(address, perAddress, 'your address');
+    return new AppError(failure.status, failure.code, failure.title, failure.message, {
+      extras: failure.extras,
+      headers: { ...failure.headers, ...rateLimitHeaders(account, perAccountAndAddress) },
+    });
+  }
+}
+
+/**
+ * The unit an address is counted by: an IPv4 address, or the /64 of an IPv6 one (one host
+ * commonly holds a whole /64, so counting single IPv6 addresses would count nothing).
+ */
+export function addressBucket(ip: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+  if (mapped) return mapped[1]!;
+  if (!ip.includes(':')) return ip;
+  const [head = '', tail] = ip.toLowerCase().split('%')[0]!.split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group || '0', 16).toString(16))
+    .join(':')}::/64`;
+}
+
+function refusal(decision: RateDecision, rule: RateLimit, whose: string): AppError {
+  return tooManyRequests(
+    decision,
+    rule,
+    `Too many failed sign-ins for ${whose}; try again in ${decision.resetSeconds} seconds.`,
+    'too_many_sign_in_attempts',
+  );
+}
