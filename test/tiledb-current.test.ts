@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import type { App } from '../src/http/app-types.ts';
+import { findUserById } from '../src/users/user.repository.ts';
 import { type Harness, harness, request } from './helpers.ts';
 
 /**
@@ -128,6 +129,214 @@ describe('TileDB current clients', () => {
             expect(answer.body).toMatchObject({ code: expect.any(Number), request_id: expect.any(String) });
           }
         }
+      }
+    });
+  });
+
+  describe('v1 payment shares', () => {
+    let payer: { id: string; key: string };
+
+    /** A user with a username and an API key. */
+    async function named(username: string) {
+      const made = await h.call('POST', '/v1/users', {
+        body: { email: `${username}@example.com`, username, password: 'correct horse battery' },
+      });
+      const user = (await findUserById(h.database.db, made.body.id))!;
+      const operator = { method: 'operator' as const, user, apiKeyId: null, scopes: 'all' as const };
+      const { secret } = await h.services.apiKeys.create(operator, made.body.id, { name: 'test' });
+      return { id: made.body.id as string, key: secret };
+    }
+
+    beforeAll(async () => {
+      payer = await named('payer');
+      // Another tenant, whose owner answers for it.
+      const treasurer = await named('treasurer');
+      const org = await h.call('POST', '/v1/organizations', {
+        key: treasurer.key,
+        body: { slug: 'payer-co', name: 'Payer Co' },
+      });
+      expect(org.status).toBe(201);
+    });
+
+    it('invites namespaces (users, organizations) to share the payment method: 204, listed as PAYMENT_SHARE', async () => {
+      const shared = await call('POST', '/v1/invitations/share_payment/acme', {
+        body: { namespaces: ['payer'] },
+      });
+      expect(shared.status).toBe(204);
+      const listed = await call('GET', '/v1/invitations?organization=acme&type=PAYMENT_SHARE');
+      expect(listed.status).toBe(200);
+      expect(listed.body.invitations).toHaveLength(1);
+      expect(listed.body.invitations[0]).toMatchObject({
+        invitation_type: 'PAYMENT_SHARE',
+        email: 'payer@example.com',
+        namespace_invited: 'payer',
+        status: 'PENDING',
+        array_uuid: '',
+      });
+      const joins = await call('GET', '/v1/invitations?organization=acme&type=JOIN_ORGANIZATION');
+      expect(joins.body.invitations.map((inv: { email: string }) => inv.email)).not.toContain(
+        'payer@example.com',
+      );
+    });
+
+    it('answers 207 with the namespaces it could not reach (emails, unknown names, itself, repeats)', async () => {
+      const partial = await call('POST', '/v1/invitations/share_payment/acme', {
+        body: { namespaces: ['payer-co', 'someone@example.com', 'nobody-here', 'acme', 'payer'] },
+      });
+      expect(partial.status).toBe(207);
+      expect(partial.body.failed_recipients).toEqual(['someone@example.com', 'nobody-here', 'acme', 'payer']);
+      const all = await call('POST', '/v1/invitations/share_payment/acme', {
+        body: { namespaces: ['nobody-here'] },
+      });
+      expect(all.status).toBe(500);
+      expect(all.body.failed_recipients).toEqual(['nobody-here']);
+      const listed = await call('GET', '/v1/invitations?organization=acme&type=PAYMENT_SHARE');
+      expect(
+        listed.body.invitations.map((inv: { namespace_invited: string }) => inv.namespace_invited).sort(),
+      ).toEqual(['payer', 'payer-co']);
+    });
+
+    it('is accepted like the others: the invitee gets the use of the payment method', async () => {
+      const listed = await call('GET', '/v1/invitations?organization=acme&type=PAYMENT_SHARE');
+      const uuid = listed.body.invitations.find(
+        (inv: { namespace_invited: string }) => inv.namespace_invited === 'payer',
+      ).id;
+      expect((await call('POST', `/v1/invitations/${uuid}`, { key: payer.key })).status).toBe(204);
+      const resources = await h.call('GET', '/v1/organizations/acme/resources?type=payment_method');
+      expect(resources.body.resources).toHaveLength(1);
+      const grants = await h.call(
+        'GET',
+        `/v1/organizations/acme/resources/${resources.body.resources[0].id}/grants`,
+      );
+      expect(grants.body.grants).toEqual([expect.objectContaining({ user_id: payer.id, actions: ['use'] })]);
+      const accepted = await call(
+        'GET',
+        '/v1/invitations?organization=acme&type=PAYMENT_SHARE&status=ACCEPTED',
+      );
+      expect(accepted.body.invitations[0]).toMatchObject({ status: 'ACCEPTED', namespace_invited: 'payer' });
+    });
+
+    it('cancels by namespace and target: 204, then 404', async () => {
+      expect((await call('DELETE', '/v1/invitations/share_payment/acme/payer')).status).toBe(404);
+      const cancelled = await call('DELETE', '/v1/invitations/share_payment/acme/payer-co');
+      expect(cancelled.status).toBe(204);
+      const again = await call('DELETE', '/v1/invitations/share_payment/acme/payer-co');
+      expect(again.status).toBe(404);
+      expect(again.body.message).toBe('No invitation was found to cancel');
+      const pending = await call(
+        'GET',
+        '/v1/invitations?organization=acme&type=PAYMENT_SHARE&status=PENDING',
+      );
+      expect(pending.body.invitations).toEqual([]);
+      const member = await h.user('pm@acme.test', 'member');
+      expect(
+        (
+          await call('POST', '/v1/invitations/share_payment/acme', {
+            key: member.key,
+            body: { namespaces: ['payer-co'] },
+          })
+        ).status,
+      ).toBe(403);
+      expect(
+        (await call('POST', '/v1/invitations/share_payment/acme', { body: { namespaces: [] } })).status,
+      ).toBe(400);
+    });
+
+    it('lists, without an organization, what the caller received and what their organizations sent', async () => {
+      const mine = await call('GET', '/v1/invitations?per_page=100', { key: payer.key });
+      expect(mine.status).toBe(200);
+      expect(mine.body.invitations.map((inv: { email: string }) => inv.email)).toContain('payer@example.com');
+      const sent = await call('GET', '/v1/invitations?per_page=100');
+      expect(sent.body.invitations.map((inv: { email: string }) => inv.email)).toEqual(
+        expect.arrayContaining(['wb@example.com', 'payer@example.com']),
+      );
+      const payments = await call('GET', '/v1/invitations?per_page=100&type=PAYMENT_SHARE');
+      expect(payments.body.invitations).toEqual([
+        expect.objectContaining({ namespace_invited: 'payer', status: 'ACCEPTED' }),
+      ]);
+      const member = await h.user('pn@acme.test', 'member');
+      const theirs = await call('GET', '/v1/invitations?per_page=100', { key: member.key });
+      expect(theirs.body.invitations).toEqual([]);
+    });
+  });
+
+  describe('v1 workspace/teamspace paths', () => {
+    let arrayUuid: string;
+
+    beforeAll(async () => {
+      for (const [type, name] of [
+        ['array', 'lab/genome'],
+        ['group', 'lab/cohort'],
+      ]) {
+        const made = await h.call('POST', '/v1/organizations/acme/resources', { body: { type, name } });
+        expect(made.status).toBe(201);
+      }
+    });
+
+    it('shares an array of a teamspace: 204, listed with the array', async () => {
+      const shared = await call('POST', `/v1/invitations/${workspace}/lab/genome/share`, {
+        body: { invitee_email: ['ts1@example.com'], actions: ['read'] },
+      });
+      expect(shared.status).toBe(204);
+      const listed = await call('GET', '/v1/invitations?organization=acme&type=ARRAY_SHARE');
+      const invitation = listed.body.invitations.find(
+        (inv: { email: string }) => inv.email === 'ts1@example.com',
+      );
+      expect(invitation).toMatchObject({ array_name: 'lab/genome', actions: 'read', status: 'PENDING' });
+      arrayUuid = invitation.id;
+      const missing = await call('POST', `/v1/invitations/acme/other-team/genome/share`, {
+        body: { invitee_email: ['ts1@example.com'], actions: ['read'] },
+      });
+      expect(missing.status).toBe(404);
+    });
+
+    it('cancels it by workspace, teamspace and array: 204, then 404', async () => {
+      expect((await call('DELETE', `/v1/invitations/${arrayUuid}/acme/other/genome/share`)).status).toBe(404);
+      expect((await call('DELETE', `/v1/invitations/${arrayUuid}/acme/lab/genome/share`)).status).toBe(204);
+      expect((await call('DELETE', `/v1/invitations/${arrayUuid}/acme/lab/genome/share`)).status).toBe(404);
+    });
+
+    it('shares and cancels a group of a teamspace', async () => {
+      const shared = await call('POST', `/v1/invitations/group/${workspace}/lab/cohort/share`, {
+        body: {
+          invitee_email_or_name: ['ts2@example.com'],
+          array_actions: ['read'],
+          group_actions: ['read'],
+        },
+      });
+      expect(shared.status).toBe(204);
+      const listed = await call('GET', '/v1/invitations?organization=acme&type=GROUP_SHARE');
+      const uuid = listed.body.invitations.find(
+        (inv: { email: string }) => inv.email === 'ts2@example.com',
+      ).id;
+      expect((await call('DELETE', `/v1/invitations/group/${uuid}/acme/lab/cohort/share`)).status).toBe(204);
+      expect((await call('DELETE', `/v1/invitations/group/${uuid}/acme/lab/cohort/share`)).status).toBe(404);
+    });
+
+    it('shares and cancels the payment method under the workspace', async () => {
+      const shared = await call('POST', `/v1/invitations/share_payment/${workspace}/lab`, {
+        body: { namespaces: ['payer-co'] },
+      });
+      expect(shared.status).toBe(204);
+      expect((await call('DELETE', `/v1/invitations/share_payment/${workspace}/lab/payer-co`)).status).toBe(
+        204,
+      );
+      expect((await call('DELETE', `/v1/invitations/share_payment/${workspace}/lab/payer-co`)).status).toBe(
+        404,
+      );
+    });
+
+    it('answers 401 to a wrong key on these routes', async () => {
+      for (const [method, url] of [
+        ['POST', `/v1/invitations/${workspace}/lab/genome/share`],
+        ['POST', '/v1/invitations/share_payment/acme'],
+        ['DELETE', '/v1/invitations/share_payment/acme/payer'],
+        ['DELETE', `/v1/invitations/group/${arrayUuid}/acme/lab/cohort/share`],
+      ] as const) {
+        expect(
+          (await call(method, url, { key: 'rsvp_sk_wrong', body: method === 'POST' ? {} : undefined }))
+            .status,
+        ).toBe(401);
       }
     });
   });

@@ -404,6 +404,8 @@ export interface InvitationFilter {
   resourceName?: string | undefined;
   /** Invitations this user sent or received. */
   involving?: { userId: string; emailCanonical: string } | undefined;
+  /** Invitations addressed to this email, or of any of these organizations. */
+  receivedOrOf?: { emailCanonical: string; organizationIds: readonly string[] } | undefined;
   /** The inviter's username (or email when they have none): exact, or containing this text. */
   inviterName?: string | undefined;
   inviterNameContains?: string | undefined;
@@ -463,6 +465,15 @@ function applyFilter(
     const { userId, emailCanonical } = filter.involving;
     q = q.where((eb) =>
       eb.or([eb('inviter_user_id', '=', userId), eb('email_canonical', '=', emailCanonical)]),
+    );
+  }
+  if (filter.receivedOrOf) {
+    const { emailCanonical, organizationIds } = filter.receivedOrOf;
+    q = q.where((eb) =>
+      eb.or([
+        eb('email_canonical', '=', emailCanonical),
+        ...(organizationIds.length ? [eb('organization_id', 'in', organizationIds)] : []),
+      ]),
     );
   }
   if (filter.inviterName !== undefined) q = q.where(sql<boolean>`${INVITER_NAME} = ${filter.inviterName}`);

@@ -30,6 +30,7 @@ import {
   findMembership,
   insertMembership,
   memberEmailsAmong,
+  membershipsWithCatalog,
   setMembershipRole,
 } from '../memberships/membership.repository.ts';
 import {
@@ -1071,11 +1072,12 @@ export class InvitationService {
     principal: Principal,
     query: {
       /**
-       * Whose invitations: those the caller sent, received, or either; an organization's (its
-       * admins only); or `filtered`, when the caller's surface has already limited `filter` to
+       * Whose invitations: those the caller sent, received, or either; received or of the
+       * organizations the caller administers (`administered`); an organization's (its admins
+       * only); or `filtered`, when the caller's surface has already limited `filter` to
        * what the caller may see (CVAT's visibility rules).
        */
-      scope: 'sent' | 'received' | 'involved' | 'filtered' | { organizationRef: string };
+      scope: 'sent' | 'received' | 'involved' | 'administered' | 'filtered' | { organizationRef: string };
       filter?: InvitationFilter;
       order: OffsetOrder;
       offset: number;
@@ -1087,6 +1089,15 @@ export class InvitationService {
     else if (query.scope === 'received') filter.emailCanonical = principal.user.emailCanonical;
     else if (query.scope === 'involved') {
       filter.involving = { userId: principal.user.id, emailCanonical: principal.user.emailCanonical };
+    } else if (query.scope === 'administered') {
+      // Addressed to the caller, or sent by an organization the caller administers.
+      const memberships = await membershipsWithCatalog(this.#db, principal.user.id);
+      filter.receivedOrOf = {
+        emailCanonical: principal.user.emailCanonical,
+        organizationIds: memberships
+          .filter((membership) => findRole(membership.roles, membership.role)?.admin)
+          .map((membership) => membership.organizationId),
+      };
     } else if (query.scope !== 'filtered') {
       const access = await organizationAccess(this.#db, principal, query.scope.organizationRef);
       requireAdmin(access, 'see invitations');

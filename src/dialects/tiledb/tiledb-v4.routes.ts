@@ -96,7 +96,11 @@ export function tiledbV4Routes(app: App, services: Services) {
     };
   }
 
-  type Item = { workspace: string; invitee_email: string; prospective_role: (typeof WORKSPACE_ROLES)[number] };
+  type Item = {
+    workspace: string;
+    invitee_email: string;
+    prospective_role: (typeof WORKSPACE_ROLES)[number];
+  };
 
   /** One atomic create per workspace, in the order workspaces first appear; 201 with no body. */
   async function createAll(principal: Principal, items: Item[], reply: FastifyReply) {
@@ -178,7 +182,10 @@ export function tiledbV4Routes(app: App, services: Services) {
       const { workspace } = request.params;
       const items = request.body.map((item, index): Item => {
         const named = item.workspace_invitation?.workspace_id;
-        if (named !== undefined && organizationRefOfWorkspace(named) !== organizationRefOfWorkspace(workspace)) {
+        if (
+          named !== undefined &&
+          organizationRefOfWorkspace(named) !== organizationRefOfWorkspace(workspace)
+        ) {
           throw new ValidationError([
             {
               pointer: `/body/${index}/workspace_invitation/workspace_id`,
