@@ -9,6 +9,7 @@ import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
 import { toDate } from '../lib/clock.ts';
+import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
 
 export interface InvitationRecord {
   id: string;
@@ -404,6 +405,8 @@ export interface InvitationFilter {
   resourceName?: string | undefined;
   /** Invitations this user sent or received. */
   involving?: { userId: string; emailCanonical: string } | undefined;
+  /** A condition of the caller's making (CVAT's JSON-Logic filter). */
+  predicate?: InvitationPredicate | undefined;
   /** Invitations addressed to this email, or of any of these organizations. */
   receivedOrOf?: { emailCanonical: string; organizationIds: readonly string[] } | undefined;
   /** The inviter's username (or email when they have none): exact, or containing this text. */
@@ -467,6 +470,7 @@ function applyFilter(
       eb.or([eb('inviter_user_id', '=', userId), eb('email_canonical', '=', emailCanonical)]),
     );
   }
+  if (filter.predicate) q = q.where(predicateSql(filter.predicate));
   if (filter.receivedOrOf) {
     const { emailCanonical, organizationIds } = filter.receivedOrOf;
     q = q.where((eb) =>
@@ -553,10 +557,11 @@ export type OffsetOrder =
   | 'organization_name'
   | 'resource_name'
   | 'inviter_username'
-  | '-inviter_username';
-
-/** An inviter's username, or their email when they have none, for sorting and searching. */
-const INVITER_NAME = sql`(select coalesce(u.username, u.email) from users u where u.id = invitations.inviter_user_id)`;
+  | '-inviter_username'
+  | 'invitee_seq'
+  | '-invitee_seq'
+  | 'accepted'
+  | '-accepted';
 
 /**
  * One page by offset, for the APIs whose clients page by number. Names sort through correlated
@@ -585,9 +590,20 @@ export async function listInvitationsByOffset(
         .orderBy('id', 'desc');
       break;
     case 'inviter_username':
-    case '-inviter_username': {
+    case '-inviter_username':
+    case 'invitee_seq':
+    case '-invitee_seq':
+    case 'accepted':
+    case '-accepted': {
       const direction = options.order.startsWith('-') ? sql`desc` : sql`asc`;
-      query = query.orderBy(sql`${INVITER_NAME} ${direction}`).orderBy('id', 'desc');
+      const key = options.order.replace('-', '');
+      const value =
+        key === 'inviter_username'
+          ? INVITER_NAME
+          : key === 'invitee_seq'
+            ? sql`coalesce(${INVITEE_SEQ}, 0)`
+            : sql`case when status = 'accepted' then 1 else 0 end`;
+      query = query.orderBy(sql`${value} ${direction}`).orderBy('id', 'desc');
       break;
     }
   }

@@ -742,7 +742,12 @@ export class InvitationService {
     principal: Principal,
     organizationRef: string,
     id: string,
-    options: { sendEmail: boolean; ttlSeconds?: number | undefined },
+    options: {
+      sendEmail: boolean;
+      ttlSeconds?: number | undefined;
+      /** False for surfaces that throttle resends their own documented way (CVAT: per user). */
+      perInvitationLimit?: boolean;
+    },
   ): Promise<{ invitation: InvitationRecord; acceptUrl?: string }> {
     const { access, invitation } = await this.#adminInvitation(
       principal,
@@ -763,7 +768,7 @@ export class InvitationService {
         { extras: { limit: settings.max_sends_per_invitation } },
       );
     }
-    if (options.sendEmail) {
+    if (options.sendEmail && options.perInvitationLimit !== false) {
       const resendRule = this.#limits.perInvitationResend;
       const resends = await this.#limiter.consume(`resend:${invitation.id}`, resendRule);
       if (!resends.allowed) {
@@ -774,6 +779,8 @@ export class InvitationService {
           'resend_limit_reached',
         );
       }
+    }
+    if (options.sendEmail) {
       const recipientRule = this.#limits.perRecipient;
       const recipient = await this.#limiter.consume(recipientKey(invitation.emailCanonical), recipientRule);
       if (!recipient.allowed) {
@@ -1182,6 +1189,30 @@ export class InvitationService {
       { order: '-create_time', after: query.after, pageSize: query.pageSize, includeTotal: false },
     );
     return { page, ...(await this.describe(page.invitations)) };
+  }
+
+  /**
+   * The user each invitation is addressed to, by address, for wire formats in which an invitee
+   * always has a user (CVAT): a placeholder is made for an address that has none yet, as an
+   * invitation made with `placeholderUsers` would have had. Registering takes it over.
+   */
+  async inviteeUsers(list: InvitationRecord[]): Promise<Map<string, UserRecord>> {
+    const emails = [...new Set(list.map((invitation) => invitation.emailCanonical))];
+    const users = new Map(
+      (await findUsersByCanonicalEmails(this.#db, emails)).map((u) => [u.emailCanonical, u]),
+    );
+    for (const invitation of list) {
+      if (users.has(invitation.emailCanonical)) continue;
+      const placeholder = placeholderUser(invitation.email, invitation.emailCanonical, this.#clock.now());
+      await insertUser(this.#db, placeholder).catch((error) => {
+        if (!isUniqueViolation(error)) throw error;
+      });
+    }
+    if (users.size < emails.length) {
+      for (const user of await findUsersByCanonicalEmails(this.#db, emails))
+        users.set(user.emailCanonical, user);
+    }
+    return users;
   }
 
   /**
