@@ -123,7 +123,8 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
       .catch((error) => {
         throw error instanceof AppError && error.status === 404 ? notFound() : error;
       });
-    if (invitations.statusOf(found) === 'revoked') throw notFound();
+    // Confluent invites into the organization only: resource invitations are not its to show.
+    if (invitations.statusOf(found) === 'revoked' || found.resourceId) throw notFound();
     return found;
   }
 
@@ -195,7 +196,10 @@ export function confluentRoutes(app: App, services: Services, deps: { pageTokenK
       const q = request.query;
       const { page_size, page_token, ...filters } = q;
       const offset = page_token ? readToken(page_token, filters) : 0;
-      const filter: InvitationFilter = { statuses: q.status ? CORE_STATUSES[q.status] : LISTED };
+      const filter: InvitationFilter = {
+        statuses: q.status ? CORE_STATUSES[q.status] : LISTED,
+        targetType: 'organization',
+      };
       if (q.email) filter.emailCanonical = q.email.trim().toLowerCase();
       if (q.creator) filter.inviterUserId = coreId('usr', q.creator) ?? '-';
       if (q.user) filter.inviteeUserId = coreId('usr', q.user) ?? '-';
