@@ -138,6 +138,7 @@ describe('CVAT conformance', () => {
         { xor: [1, 2] },
         { '==': [{ var: 'email' }, 'x'] },
         { '==': [{ var: 'user_id' }, 'x'] },
+        { '==': [{ var: 'user_id' }, 1e308] },
         { or: 'x' },
       ]) {
         const answer = await call(

@@ -94,10 +94,12 @@ function fieldOf(ref: unknown) {
 }
 
 function valueFor(field: (typeof FIELDS)[string], value: unknown): PredicateValue {
-  if (field.type === 'number' && typeof value === 'number' && Number.isInteger(value)) return value;
+  if (field.type === 'number' && typeof value === 'number' && Number.isSafeInteger(value)) return value;
   if (field.type === 'string' && typeof value === 'string') return value;
   if (field.type === 'boolean' && typeof value === 'boolean') return value;
-  throw invalid(`A ${field.type} is expected, not ${JSON.stringify(value)}.`);
+  throw invalid(
+    `A ${field.type === 'number' ? 'whole number' : field.type} is expected, not ${JSON.stringify(value)}.`,
+  );
 }
 
 function comparison(op: keyof typeof COMPARISONS, variable: unknown, value: unknown): InvitationPredicate {
