@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import type { App } from '../src/http/app-types.ts';
@@ -257,6 +258,33 @@ describe('TileDB current clients', () => {
       const member = await h.user('pn@acme.test', 'member');
       const theirs = await call('GET', '/v1/invitations?per_page=100', { key: member.key });
       expect(theirs.body.invitations).toEqual([]);
+    });
+
+    it("lists them through the published client's fetchInvitations with no organization", async () => {
+      await tiledb.listen({ host: '127.0.0.1', port: 0 });
+      const { port } = tiledb.server.address() as { port: number };
+      const require = createRequire(import.meta.url);
+      const { InvitationApi, Configuration } = require('@tiledb-inc/tiledb-cloud/lib/v1/index.js');
+      const basePath = `http://127.0.0.1:${port}/v1`;
+      const admin = new InvitationApi(new Configuration({ apiKey: h.adminKey, basePath }));
+      const listed = await admin.fetchInvitations(undefined, undefined, undefined, undefined, 1, 100);
+      expect(listed.status).toBe(200);
+      const types = new Set(
+        listed.data.invitations.map((inv: { invitation_type: string }) => inv.invitation_type),
+      );
+      expect(types).toEqual(new Set(['JOIN_ORGANIZATION', 'PAYMENT_SHARE']));
+      const payments = await admin.fetchInvitations(
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        1,
+        100,
+        'PAYMENT_SHARE',
+      );
+      expect(
+        payments.data.invitations.map((inv: { namespace_invited: string }) => inv.namespace_invited),
+      ).toEqual(['payer']);
     });
   });
 
