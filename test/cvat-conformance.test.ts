@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
+import { DAY } from '../src/lib/clock.ts';
 import { type Harness, harness, request } from './helpers.ts';
 
 /** What CVAT's schema and server do that a generated CVAT client relies on. */
@@ -61,6 +62,17 @@ describe('CVAT conformance', () => {
     expect(again.status).toBe(404);
     expect(again.body).toEqual({ detail: 'Not found.' });
     expect((await list('')).map((row) => row.key)).not.toContain(key);
+  });
+
+  it('deletes an expired invitation too: then it is gone', async () => {
+    const key = await invite('lapsed@example.com');
+    h.clock.advance(8 * DAY);
+    expect((await call('GET', `/api/invitations/${key}`)).body.expired).toBe(true);
+    expect((await call('DELETE', `/api/invitations/${key}`)).status).toBe(204);
+    expect((await call('GET', `/api/invitations/${key}`)).status).toBe(404);
+    expect((await call('DELETE', `/api/invitations/${key}`)).status).toBe(404);
+    const native = await h.call('GET', '/v1/organizations/acme/invitations?email=lapsed@example.com');
+    expect(native.body.invitations[0].status).toBe('revoked');
   });
 
   it('answers 404 to a GET of a declined invitation', async () => {

@@ -344,6 +344,23 @@ export async function transitionFromPending(
   return row ? toRecord(row) : undefined;
 }
 
+/** As `transitionFromPending`, from a pending invitation whether or not it has lapsed, or an expired one. */
+export async function transitionFromOpen(
+  db: Executor,
+  id: string,
+  now: Date,
+  changes: InvitationChanges,
+): Promise<InvitationRecord | undefined> {
+  const row = await db
+    .updateTable('invitations')
+    .set({ ...changesToRow(changes, now), version: sql`version + 1` })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'expired'])
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
 /** Revokes every pending invitation onto a resource (it is being deleted); returns them. */
 export async function revokePendingForResource(
   db: Executor,

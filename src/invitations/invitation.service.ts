@@ -74,6 +74,7 @@ import {
   listInvitationsByOffset,
   type OffsetOrder,
   pendingByTargetAndEmail,
+  transitionFromOpen,
   transitionFromPending,
   updateIfVersion,
 } from './invitation.repository.ts';
@@ -857,16 +858,20 @@ export class InvitationService {
     principal: Principal,
     organizationRef: string,
     id: string,
-    options: { deactivatePlaceholder?: boolean } = {},
+    options: {
+      deactivatePlaceholder?: boolean;
+      /** Revoke an expired invitation too, for wire formats in which deleting removes any open one (CVAT). */
+      includeExpired?: boolean;
+    } = {},
   ): Promise<InvitationRecord> {
     const { invitation } = await this.#adminInvitation(principal, organizationRef, id, 'revoke invitations');
     const now = this.#clock.now();
+    const from = effectiveStatus(invitation, now);
     return this.#db.transaction().execute(async (trx) => {
-      const updated = await transitionFromPending(trx, id, now, {
-        status: 'revoked',
-        respondedAt: now,
-        respondedByUserId: principal.user.id,
-      });
+      const changes = { status: 'revoked' as const, respondedAt: now, respondedByUserId: principal.user.id };
+      const updated = options.includeExpired
+        ? await transitionFromOpen(trx, id, now, changes)
+        : await transitionFromPending(trx, id, now, changes);
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
       if (options.deactivatePlaceholder && updated.inviteeUserId) {
         const invitee = await findUserById(trx, updated.inviteeUserId);
@@ -879,7 +884,15 @@ export class InvitationService {
           await updateUser(trx, invitee.id, { status: 'deactivated', updatedAt: now });
         }
       }
-      await recordEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
+      await recordEvents(trx, [
+        this.#event(
+          updated,
+          'invitation.revoked',
+          from === 'expired' ? 'expired' : 'pending',
+          'revoked',
+          principal,
+        ),
+      ]);
       return updated;
     });
   }

@@ -313,8 +313,8 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer 
       if (!(await mayManage(principal, invitation))) throw permissionDenied();
       const status = invitations.statusOf(invitation);
       if (status === 'accepted') throw new CvatError(400, 'This invitation is already accepted.');
-      if (status === 'pending') await invitations.revoke(principal, invitation.organizationId, invitation.id);
-      // An expired invitation has nothing left to undo.
+      // CVAT deletes the row whether or not it has expired: either way it is gone afterwards.
+      await invitations.revoke(principal, invitation.organizationId, invitation.id, { includeExpired: true });
       return reply.code(204).send(null);
     },
   });
