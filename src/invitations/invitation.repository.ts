@@ -9,6 +9,7 @@ import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
 import { toDate } from '../lib/clock.ts';
+import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
 
 export interface InvitationRecord {
   id: string;
@@ -343,6 +344,23 @@ export async function transitionFromPending(
   return row ? toRecord(row) : undefined;
 }
 
+/** As `transitionFromPending`, from a pending invitation whether or not it has lapsed, or an expired one. */
+export async function transitionFromOpen(
+  db: Executor,
+  id: string,
+  now: Date,
+  changes: InvitationChanges,
+): Promise<InvitationRecord | undefined> {
+  const row = await db
+    .updateTable('invitations')
+    .set({ ...changesToRow(changes, now), version: sql`version + 1` })
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'expired'])
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toRecord(row) : undefined;
+}
+
 /** Revokes every pending invitation onto a resource (it is being deleted); returns them. */
 export async function revokePendingForResource(
   db: Executor,
@@ -404,6 +422,10 @@ export interface InvitationFilter {
   resourceName?: string | undefined;
   /** Invitations this user sent or received. */
   involving?: { userId: string; emailCanonical: string } | undefined;
+  /** A condition of the caller's making (CVAT's JSON-Logic filter). */
+  predicate?: InvitationPredicate | undefined;
+  /** Invitations addressed to this email, or of any of these organizations. */
+  receivedOrOf?: { emailCanonical: string; organizationIds: readonly string[] } | undefined;
   /** The inviter's username (or email when they have none): exact, or containing this text. */
   inviterName?: string | undefined;
   inviterNameContains?: string | undefined;
@@ -463,6 +485,16 @@ function applyFilter(
     const { userId, emailCanonical } = filter.involving;
     q = q.where((eb) =>
       eb.or([eb('inviter_user_id', '=', userId), eb('email_canonical', '=', emailCanonical)]),
+    );
+  }
+  if (filter.predicate) q = q.where(predicateSql(filter.predicate));
+  if (filter.receivedOrOf) {
+    const { emailCanonical, organizationIds } = filter.receivedOrOf;
+    q = q.where((eb) =>
+      eb.or([
+        eb('email_canonical', '=', emailCanonical),
+        ...(organizationIds.length ? [eb('organization_id', 'in', organizationIds)] : []),
+      ]),
     );
   }
   if (filter.inviterName !== undefined) q = q.where(sql<boolean>`${INVITER_NAME} = ${filter.inviterName}`);
@@ -542,10 +574,11 @@ export type OffsetOrder =
   | 'organization_name'
   | 'resource_name'
   | 'inviter_username'
-  | '-inviter_username';
-
-/** An inviter's username, or their email when they have none, for sorting and searching. */
-const INVITER_NAME = sql`(select coalesce(u.username, u.email) from users u where u.id = invitations.inviter_user_id)`;
+  | '-inviter_username'
+  | 'invitee_seq'
+  | '-invitee_seq'
+  | 'accepted'
+  | '-accepted';
 
 /**
  * One page by offset, for the APIs whose clients page by number. Names sort through correlated
@@ -574,9 +607,20 @@ export async function listInvitationsByOffset(
         .orderBy('id', 'desc');
       break;
     case 'inviter_username':
-    case '-inviter_username': {
+    case '-inviter_username':
+    case 'invitee_seq':
+    case '-invitee_seq':
+    case 'accepted':
+    case '-accepted': {
       const direction = options.order.startsWith('-') ? sql`desc` : sql`asc`;
-      query = query.orderBy(sql`${INVITER_NAME} ${direction}`).orderBy('id', 'desc');
+      const key = options.order.replace('-', '');
+      const value =
+        key === 'inviter_username'
+          ? INVITER_NAME
+          : key === 'invitee_seq'
+            ? sql`coalesce(${INVITEE_SEQ}, 0)`
+            : sql`case when status = 'accepted' then 1 else 0 end`;
+      query = query.orderBy(sql`${value} ${direction}`).orderBy('id', 'desc');
       break;
     }
   }

@@ -37,6 +37,7 @@ import {
   findMembership,
   insertMembership,
   memberEmailsAmong,
+  membershipsWithCatalog,
   setMembershipRole,
 } from '../memberships/membership.repository.ts';
 import {
@@ -80,6 +81,7 @@ import {
   listInvitationsByOffset,
   type OffsetOrder,
   pendingByTargetAndEmail,
+  transitionFromOpen,
   transitionFromPending,
   updateIfVersion,
 } from './invitation.repository.ts';
@@ -700,7 +702,12 @@ export class InvitationService {
     principal: Principal,
     organizationRef: string,
     id: string,
-    options: { sendEmail: boolean; ttlSeconds?: number | undefined },
+    options: {
+      sendEmail: boolean;
+      ttlSeconds?: number | undefined;
+      /** False for surfaces that throttle resends their own documented way (CVAT: per user). */
+      perInvitationLimit?: boolean;
+    },
   ): Promise<{ invitation: InvitationRecord; acceptUrl?: string }> {
     const { access, invitation } = await this.#adminInvitation(
       principal,
@@ -721,7 +728,7 @@ export class InvitationService {
         { extras: { limit: settings.max_sends_per_invitation } },
       );
     }
-    if (options.sendEmail) {
+    if (options.sendEmail && options.perInvitationLimit !== false) {
       const resendRule = this.#limits.perInvitationResend;
       const resends = await this.#limiter.consume(`resend:${invitation.id}`, resendRule);
       if (!resends.allowed) {
@@ -732,6 +739,8 @@ export class InvitationService {
           'resend_limit_reached',
         );
       }
+    }
+    if (options.sendEmail) {
       const refusal = await takeRecipientEmail(
         this.#limiter,
         this.#recipientRules,
@@ -806,16 +815,20 @@ export class InvitationService {
     principal: Principal,
     organizationRef: string,
     id: string,
-    options: { deactivatePlaceholder?: boolean } = {},
+    options: {
+      deactivatePlaceholder?: boolean;
+      /** Revoke an expired invitation too, for wire formats in which deleting removes any open one (CVAT). */
+      includeExpired?: boolean;
+    } = {},
   ): Promise<InvitationRecord> {
     const { invitation } = await this.#adminInvitation(principal, organizationRef, id, 'revoke invitations');
     const now = this.#clock.now();
+    const from = effectiveStatus(invitation, now);
     return this.#db.transaction().execute(async (trx) => {
-      const updated = await transitionFromPending(trx, id, now, {
-        status: 'revoked',
-        respondedAt: now,
-        respondedByUserId: principal.user.id,
-      });
+      const changes = { status: 'revoked' as const, respondedAt: now, respondedByUserId: principal.user.id };
+      const updated = options.includeExpired
+        ? await transitionFromOpen(trx, id, now, changes)
+        : await transitionFromPending(trx, id, now, changes);
       if (!updated) throw await this.#notPendingNow(trx, invitation.id);
       if (options.deactivatePlaceholder && updated.inviteeUserId) {
         const invitee = await findUserById(trx, updated.inviteeUserId);
@@ -828,7 +841,15 @@ export class InvitationService {
           await updateUser(trx, invitee.id, { status: 'deactivated', updatedAt: now });
         }
       }
-      await recordEvents(trx, [this.#event(updated, 'invitation.revoked', 'pending', 'revoked', principal)]);
+      await recordEvents(trx, [
+        this.#event(
+          updated,
+          'invitation.revoked',
+          from === 'expired' ? 'expired' : 'pending',
+          'revoked',
+          principal,
+        ),
+      ]);
       return updated;
     });
   }
@@ -1028,11 +1049,12 @@ export class InvitationService {
     principal: Principal,
     query: {
       /**
-       * Whose invitations: those the caller sent, received, or either; an organization's (its
-       * admins only); or `filtered`, when the caller's surface has already limited `filter` to
+       * Whose invitations: those the caller sent, received, or either; received or of the
+       * organizations the caller administers (`administered`); an organization's (its admins
+       * only); or `filtered`, when the caller's surface has already limited `filter` to
        * what the caller may see (CVAT's visibility rules).
        */
-      scope: 'sent' | 'received' | 'involved' | 'filtered' | { organizationRef: string };
+      scope: 'sent' | 'received' | 'involved' | 'administered' | 'filtered' | { organizationRef: string };
       filter?: InvitationFilter;
       order: OffsetOrder;
       offset: number;
@@ -1044,6 +1066,15 @@ export class InvitationService {
     else if (query.scope === 'received') filter.emailCanonical = principal.user.emailCanonical;
     else if (query.scope === 'involved') {
       filter.involving = { userId: principal.user.id, emailCanonical: principal.user.emailCanonical };
+    } else if (query.scope === 'administered') {
+      // Addressed to the caller, or sent by an organization the caller administers.
+      const memberships = await membershipsWithCatalog(this.#db, principal.user.id);
+      filter.receivedOrOf = {
+        emailCanonical: principal.user.emailCanonical,
+        organizationIds: memberships
+          .filter((membership) => findRole(membership.roles, membership.role)?.admin)
+          .map((membership) => membership.organizationId),
+      };
     } else if (query.scope !== 'filtered') {
       const access = await organizationAccess(this.#db, principal, query.scope.organizationRef);
       requireAdmin(access, 'see invitations');
@@ -1128,6 +1159,30 @@ export class InvitationService {
       { order: '-create_time', after: query.after, pageSize: query.pageSize, includeTotal: false },
     );
     return { page, ...(await this.describe(page.invitations)) };
+  }
+
+  /**
+   * The user each invitation is addressed to, by address, for wire formats in which an invitee
+   * always has a user (CVAT): a placeholder is made for an address that has none yet, as an
+   * invitation made with `placeholderUsers` would have had. Registering takes it over.
+   */
+  async inviteeUsers(list: InvitationRecord[]): Promise<Map<string, UserRecord>> {
+    const emails = [...new Set(list.map((invitation) => invitation.emailCanonical))];
+    const users = new Map(
+      (await findUsersByCanonicalEmails(this.#db, emails)).map((u) => [u.emailCanonical, u]),
+    );
+    for (const invitation of list) {
+      if (users.has(invitation.emailCanonical)) continue;
+      const placeholder = placeholderUser(invitation.email, invitation.emailCanonical, this.#clock.now());
+      await insertUser(this.#db, placeholder).catch((error) => {
+        if (!isUniqueViolation(error)) throw error;
+      });
+    }
+    if (users.size < emails.length) {
+      for (const user of await findUsersByCanonicalEmails(this.#db, emails))
+        users.set(user.emailCanonical, user);
+    }
+    return users;
   }
 
   /**

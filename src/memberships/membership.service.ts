@@ -41,6 +41,19 @@ export class MembershipService {
     return (await findMembership(this.#database.db, organizationId, userId))?.role ?? null;
   }
 
+  /**
+   * The address that answers for an organization as a whole (its oldest-id owner), for
+   * invitations addressed to an organization rather than a person. No access check.
+   */
+  async ownerEmailOf(organization: OrganizationRecord): Promise<string | undefined> {
+    const [owner] = await listMembers(this.#database.db, {
+      organizationId: organization.id,
+      role: ownerRole(organization.settings.roles).name,
+      limit: 1,
+    });
+    return owner?.email;
+  }
+
   /** Admins change roles of members ranked no higher than themselves, to roles no higher either. */
   async changeRole(principal: Principal, ref: string, userId: string, roleName: string) {
     const db = this.#database.db;

@@ -73,6 +73,25 @@ export class ResourceService {
     return resource;
   }
 
+  /**
+   * The organization's resource of this type and name, created when it does not exist yet
+   * (admins only): for resources every organization has one of, such as its payment method.
+   */
+  async ensure(principal: Principal, ref: string, type: string, name: string): Promise<ResourceRecord> {
+    const access = await organizationAccess(this.#database.db, principal, ref);
+    requireAdmin(access, 'share resources');
+    const found = await findResourceByName(this.#database.db, access.organization.id, type, name);
+    if (found) return found;
+    try {
+      return await this.create(principal, access.organization.id, { type, name });
+    } catch (error) {
+      // A concurrent ensure made it first.
+      const made = await findResourceByName(this.#database.db, access.organization.id, type, name);
+      if (made) return made;
+      throw error;
+    }
+  }
+
   /** A resource by organization, type and name, visible to the organization's members. */
   async findByName(principal: Principal, ref: string, type: string, name: string): Promise<ResourceRecord> {
     const access = await organizationAccess(this.#database.db, principal, ref);

@@ -36,6 +36,11 @@ export class UserService {
   }
 
   /** A user by integer number, for wire formats with integer ids; undefined when none. */
+  /** By id, with no access check: callers decide who may see it. */
+  findById(id: string): Promise<UserRecord | undefined> {
+    return findUserById(this.#database.db, id);
+  }
+
   findBySeq(seq: number): Promise<UserRecord | undefined> {
     return findUserBySeq(this.#database.db, seq);
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { unauthenticated } from '../../auth/authenticator.ts';
 import { oauthRoutes } from '../../auth/oauth.routes.ts';
@@ -9,6 +9,7 @@ import { type AppError, ValidationError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
 import { confluentRoutes } from './confluent.routes.ts';
+import { confluentUserRoutes } from './confluent-users.routes.ts';
 
 /** Confluent's error `code`s, by HTTP status, where rsvp's own code has no closer match. */
 const CODES: Record<number, string> = {
@@ -26,12 +27,19 @@ const CODES: Record<number, string> = {
   429: 'rate_limit_exceeded',
 };
 
-/** `{errors: [{id, status, code, title, detail, source}]}`: Confluent's Failure. */
+/**
+ * Where a validation error points: into the body (`pointer`, a JSON Pointer), or at a query or
+ * path parameter by name (`parameter`), as Confluent's `Failure.source` does.
+ */
+function sourceOf(pointer: string): { pointer: string } | { parameter: string } {
+  const parameter = /^\/(?:querystring|params)\/([^/]+)/.exec(pointer);
+  if (parameter) return { parameter: parameter[1]! };
+  return { pointer: pointer.replace(/^\/body/, '') || '/' };
+}
+
+/** `{errors: [{id, status, code, title, detail, source}]}`: Confluent's Failure; `id` a UUID. */
 function failure(error: AppError) {
-  const pointers =
-    error instanceof ValidationError
-      ? error.errors.map((item) => ({ pointer: item.pointer.replace(/^\/body/, '') || '/' }))
-      : [];
+  const pointers = error instanceof ValidationError ? error.errors.map((item) => sourceOf(item.pointer)) : [];
   const source =
     pointers[0] ??
     (typeof error.extras.parameter === 'string'
@@ -44,7 +52,7 @@ function failure(error: AppError) {
   return {
     errors: [
       {
-        id: randomBytes(8).toString('hex'),
+        id: randomUUID(),
         status: String(error.status),
         code:
           error.code === 'resource_already_exists' || error.code === 'invalid_page_token' ? error.code : code,
@@ -117,5 +125,6 @@ export function buildConfluentApp(
   });
   oauthRoutes(app, services, '/sts/v1/oauth2/token');
   confluentRoutes(app, services, deps);
+  confluentUserRoutes(app, services, deps);
   return app;
 }

@@ -66,6 +66,20 @@ const notFound = () =>
  * Confluent Cloud IAM v2 invitations: into the whole organization, with no permissions; the
  * invitee's user exists (as a placeholder) from the moment of invitation.
  */
+/**
+ * The organization a Confluent call acts in: the one `Confluent-Organization-Id` names, else the
+ * caller's only organization (a caller in several must name one).
+ */
+export function confluentOrganizationOf(
+  services: Services,
+  request: FastifyRequest,
+): Promise<OrganizationRecord> {
+  const chosen = request.headers['confluent-organization-id'];
+  return typeof chosen === 'string' && chosen
+    ? services.organizations.get(request.principal!, chosen).then((access) => access.organization)
+    : services.organizations.soleOrganizationOf(request.principal!, 'Confluent-Organization-Id');
+}
+
 export function confluentRoutes(
   app: App,
   services: Services,
@@ -75,12 +89,7 @@ export function confluentRoutes(
   // Links come from the listener's configured URL, never from the client's Host header.
   const linkTo = (path: string) => linkOn(deps.listenerUrl, path).toString();
 
-  const organizationOf = (request: FastifyRequest): Promise<OrganizationRecord> => {
-    const chosen = request.headers['confluent-organization-id'];
-    return typeof chosen === 'string' && chosen
-      ? services.organizations.get(request.principal!, chosen).then((access) => access.organization)
-      : services.organizations.soleOrganizationOf(request.principal!, 'Confluent-Organization-Id');
-  };
+  const organizationOf = (request: FastifyRequest) => confluentOrganizationOf(services, request);
 
   function reference(_request: FastifyRequest, userId: string) {
     const id = userIdOf(userId);
@@ -129,7 +138,8 @@ export function confluentRoutes(
       .catch((error) => {
         throw error instanceof AppError && error.status === 404 ? notFound() : error;
       });
-    if (invitations.statusOf(found) === 'revoked') throw notFound();
+    // Confluent invites into the organization only: resource invitations are not its to show.
+    if (invitations.statusOf(found) === 'revoked' || found.resourceId) throw notFound();
     return found;
   }
 
@@ -201,7 +211,10 @@ export function confluentRoutes(
       const q = request.query;
       const { page_size, page_token, ...filters } = q;
       const offset = page_token ? readToken(page_token, filters) : 0;
-      const filter: InvitationFilter = { statuses: q.status ? CORE_STATUSES[q.status] : LISTED };
+      const filter: InvitationFilter = {
+        statuses: q.status ? CORE_STATUSES[q.status] : LISTED,
+        targetType: 'organization',
+      };
       if (q.email) filter.emailCanonical = q.email.trim().toLowerCase();
       if (q.creator) filter.inviterUserId = coreId('usr', q.creator) ?? '-';
       if (q.user) filter.inviteeUserId = coreId('usr', q.user) ?? '-';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { InvitationFilter, InvitationRecord } from '../../invitations/invitation.repository.ts';
+import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
@@ -86,6 +86,7 @@ export function invitationRead(
   invitation: InvitationRecord,
   organization: OrganizationRecord,
   users: Map<string, UserRecord>,
+  invitee: UserRecord,
   expired: boolean | null,
   mac: Buffer,
 ) {
@@ -96,47 +97,9 @@ export function invitationRead(
     role:
       (invitation.metadata[CVAT_ROLE_META] as CvatRole | undefined) ??
       cvatRoleOf(organization.settings, invitation.role),
-    user: basicUser(base, invitation.inviteeUserId ? users.get(invitation.inviteeUserId) : undefined),
+    user: basicUser(base, invitee),
     organization: organization.seq!,
     expired,
     organization_info: { id: organization.seq!, slug: organization.slug },
   };
-}
-
-/**
- * The `filter` parameter: JSON-Logic over `owner`, `user_id` and `accepted`. rsvp takes the
- * form CVAT's own UI sends — `==` comparisons, alone or joined by `and` — and refuses others
- * with 400 rather than ignore them.
- */
-export function compileFilter(
-  raw: string,
-  resolveUser: (id: number) => Promise<string | null>,
-): Promise<Partial<InvitationFilter> & { accepted?: boolean }> {
-  let logic: unknown;
-  try {
-    logic = JSON.parse(raw);
-  } catch {
-    throw new CvatError(400, { filter: ['Invalid JSON.'] });
-  }
-  const terms = isObject(logic) && 'and' in logic ? logic.and : [logic];
-  if (!Array.isArray(terms)) throw new CvatError(400, { filter: ['Unsupported filter.'] });
-  return terms.reduce<Promise<Partial<InvitationFilter> & { accepted?: boolean }>>(async (previous, term) => {
-    const out = await previous;
-    const comparison = isObject(term) ? term['=='] : undefined;
-    if (!Array.isArray(comparison) || comparison.length !== 2 || !isObject(comparison[0])) {
-      throw new CvatError(400, { filter: ['Only "==" comparisons, alone or within "and", are supported.'] });
-    }
-    const field = comparison[0].var;
-    const value = comparison[1];
-    if (field === 'owner' && typeof value === 'string') out.inviterName = value;
-    else if (field === 'user_id' && typeof value === 'number')
-      out.inviteeUserId = (await resolveUser(value)) ?? 'none';
-    else if (field === 'accepted' && typeof value === 'boolean') out.accepted = value;
-    else throw new CvatError(400, { filter: [`Unsupported filter field or value: ${String(field)}.`] });
-    return out;
-  }, Promise.resolve({}));
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

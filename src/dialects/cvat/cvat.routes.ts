@@ -1,26 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.ts';
-import type { InvitationStatus } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
 import { linkOn } from '../../http/host.ts';
-import type {
-  InvitationFilter,
-  InvitationRecord,
-  OffsetOrder,
-} from '../../invitations/invitation.repository.ts';
+import type { InvitationFilter, InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import { findRole } from '../../organizations/roles.ts';
 import type { Services } from '../../services.ts';
+import { compileFilter, SORTS } from './cvat.filter.ts';
 import {
   CVAT_ROLE_META,
   CVAT_ROLES,
   CvatError,
   type CvatRole,
   catalogRoleFor,
-  compileFilter,
   cvatRoleOf,
   detail,
   invitationIdOfKey,
@@ -40,13 +35,6 @@ const ListQuery = OrgQuery.extend({
   page_size: z.string().max(20).optional(),
 });
 const PatchQuery = OrgQuery.extend({ accepted: z.string().optional() });
-
-const SORTS: Record<string, OffsetOrder> = {
-  created_date: 'create_time',
-  '-created_date': '-create_time',
-  owner: 'inviter_username',
-  '-owner': '-inviter_username',
-};
 
 /** The request's organization context: an organization, or the personal sandbox. */
 type Context = { organization: OrganizationRecord; role: CvatRole | 'admin' | null } | { organization: null };
@@ -99,15 +87,23 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
   const isStaff = (role: CvatRole | 'admin' | null) =>
     role === 'admin' || role === 'owner' || role === 'maintainer';
 
-  /** What the caller may see in this context, as a filter; null when they may list nothing. */
+  /**
+   * What the caller may see in this context, as a filter. CVAT has organization invitations
+   * only: resource invitations made through other surfaces are not its to show.
+   */
   function visibility(principal: Principal, context: Context): InvitationFilter {
     const involving = { userId: principal.user.id, emailCanonical: principal.user.emailCanonical };
-    if (!context.organization) return principal.user.isInstanceAdmin ? {} : { involving };
-    if (isStaff(context.role)) return { organizationId: context.organization.id };
-    return { organizationId: context.organization.id, involving };
+    const targetType = 'organization';
+    if (!context.organization)
+      return principal.user.isInstanceAdmin ? { targetType } : { targetType, involving };
+    if (isStaff(context.role)) return { targetType, organizationId: context.organization.id };
+    return { targetType, organizationId: context.organization.id, involving };
   }
 
   const isVisible = (principal: Principal, context: Context, invitation: InvitationRecord) => {
+    // A revoked invitation is deleted in CVAT, and declining deletes it: both are gone.
+    const status = invitations.statusOf(invitation);
+    if (status === 'revoked' || status === 'declined' || invitation.resourceId) return false;
     const filter = visibility(principal, context);
     if (filter.organizationId && filter.organizationId !== invitation.organizationId) return false;
     if (filter.involving) {
@@ -143,7 +139,10 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
     invitation.emailCanonical === principal.user.emailCanonical;
 
   async function read(_request: FastifyRequest, list: InvitationRecord[]) {
-    const described = await invitations.describe(list);
+    const [described, invitees] = await Promise.all([
+      invitations.describe(list),
+      invitations.inviteeUsers(list),
+    ]);
     return list.map((invitation) => {
       const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
       return invitationRead(
@@ -151,6 +150,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
         invitation,
         described.organizations.get(invitation.organizationId)!,
         described.users,
+        invitees.get(invitation.emailCanonical)!,
         expired,
         deps.keyMac,
       );
@@ -210,24 +210,19 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
       const q = request.query;
       const context = await contextOf(request);
       if (context.organization && !context.role) throw permissionDenied();
-      const filter: InvitationFilter = { ...visibility(principal, context) };
-      let statuses: InvitationStatus[] = ['pending', 'accepted', 'expired'];
-      if (q.filter) {
-        const compiled = await compileFilter(
-          q.filter,
-          async (seq) => (await services.users.findBySeq(seq))?.id ?? null,
-        );
-        const { accepted, ...rest } = compiled;
-        Object.assign(filter, rest);
-        if (accepted !== undefined) statuses = accepted ? ['accepted'] : ['pending', 'expired'];
-      }
-      filter.statuses = statuses;
+      const filter: InvitationFilter = {
+        ...visibility(principal, context),
+        statuses: ['pending', 'accepted', 'expired'],
+        ...(q.filter ? { predicate: compileFilter(q.filter) } : {}),
+      };
       if (q.owner) filter.inviterName = q.owner;
       if (q.search) filter.inviterNameContains = q.search;
       const order = SORTS[q.sort ?? '-created_date'];
       if (!order)
         throw new CvatError(400, {
-          sort: [`Unsupported sort: ${q.sort}. Use owner or created_date, with - to reverse.`],
+          sort: [
+            `Unsupported sort: ${q.sort}. Use owner, user_id, accepted or created_date, with - to reverse.`,
+          ],
         });
       const all = q.page_size === 'all';
       const pageSize = all ? 10_000 : q.page_size ? Number(q.page_size) : 10;
@@ -323,8 +318,8 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
       if (!(await mayManage(principal, invitation))) throw permissionDenied();
       const status = invitations.statusOf(invitation);
       if (status === 'accepted') throw new CvatError(400, 'This invitation is already accepted.');
-      if (status === 'pending') await invitations.revoke(principal, invitation.organizationId, invitation.id);
-      // An expired invitation has nothing left to undo.
+      // CVAT deletes the row whether or not it has expired: either way it is gone afterwards.
+      await invitations.revoke(principal, invitation.organizationId, invitation.id, { includeExpired: true });
       return reply.code(204).send(null);
     },
   });
@@ -382,8 +377,12 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
           detail: `Request was throttled. Expected available in ${decision.resetSeconds} seconds.`,
         });
       }
+      // CVAT's throttle is the one above, per user; no per-invitation limit on top.
       await invitations
-        .resend(principal, invitation.organizationId, invitation.id, { sendEmail: true })
+        .resend(principal, invitation.organizationId, invitation.id, {
+          sendEmail: true,
+          perInvitationLimit: false,
+        })
         .catch((error) => {
           if (error instanceof AppError && error.status === 429) {
             throw new CvatError(429, { detail: `Request was throttled. ${error.message}` });

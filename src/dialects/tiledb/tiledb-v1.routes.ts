@@ -1,4 +1,3 @@
-import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../../auth/principal.ts';
 import type { InvitationStatus } from '../../db/schema.ts';
@@ -8,7 +7,6 @@ import type {
   InvitationRecord,
   OffsetOrder,
 } from '../../invitations/invitation.repository.ts';
-import type { RowResult } from '../../invitations/invitation.service.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import {
@@ -18,11 +16,13 @@ import {
   META,
   NAMESPACE_ACTIONS,
   ORGANIZATION_ROLES,
+  PAYMENT_RESOURCE_TYPE,
   parseResourceRef,
   v1InvitationView,
 } from './tiledb.mapping.ts';
+import { cannotFind, metadataOf, nothingToCancel, resourceIn, v1Kit } from './tiledb-v1.shared.ts';
+import { tiledbV1PaymentRoutes } from './tiledb-v1-payment.routes.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const Recipients = z.array(z.string().max(320)).min(1).max(1000);
 
 const JoinBody = z.object({
@@ -58,10 +58,14 @@ const ORDER: Record<string, OffsetOrder> = {
   organization_name: 'organization_name',
 };
 
-const cannotFind = () =>
-  new AppError(404, 'invitation_not_found', 'Not found', 'Could not find invitation identifier');
-const nothingToCancel = () =>
-  new AppError(404, 'invitation_not_found', 'Not found', 'No invitation was found to cancel');
+const Name = z.string().min(1).max(200);
+const ResourceName = z.string().min(1).max(500);
+
+/** The two path dialects of the array and group operations (see `resourceIn`). */
+const PLACES = [
+  { path: ':namespace', params: { namespace: Name } },
+  { path: ':workspace/:teamspace', params: { workspace: Name, teamspace: Name } },
+] as const;
 
 /**
  * TileDB Cloud v1 invitations: join an organization, share an array or a group with a list of
@@ -71,46 +75,7 @@ const nothingToCancel = () =>
 export function tiledbV1Routes(app: App, services: Services) {
   const { invitations } = services;
 
-  /** Usernames become the user's address; an unknown name fails as its own recipient. */
-  async function recipients(names: string[]): Promise<{ given: string; email: string | null }[]> {
-    return Promise.all(
-      names.map(async (given) => {
-        const trimmed = given.trim();
-        if (trimmed.includes('@')) return { given, email: given };
-        return { given, email: (await services.users.emailOfUsername(trimmed)) ?? null };
-      }),
-    );
-  }
-
-  /** 204 when every recipient was invited, 207 when some failed, 500 when none was. */
-  async function sendAll(
-    reply: FastifyReply,
-    principal: Principal,
-    organizationId: string,
-    people: { given: string; email: string | null }[],
-    row: (email: string) => Parameters<Services['invitations']['create']>[2][number],
-  ) {
-    const known = people.filter((person) => person.email !== null);
-    const results: RowResult[] =
-      known.length > 0
-        ? await invitations.create(
-            principal,
-            organizationId,
-            known.map((person) => row(person.email!)),
-            { sendEmail: true },
-          )
-        : [];
-    const failedKnown = new Set(results.flatMap((result) => (result.ok ? [] : [known[result.index]!])));
-    const failed = people
-      .filter((person) => person.email === null || failedKnown.has(person))
-      .map((person) => person.given);
-    if (failed.length === 0) return reply.code(204).send(null);
-    return reply.code(failed.length === people.length ? 500 : 207).send({ failed_recipients: failed });
-  }
-
-  /** A namespace is an organization, by name (slug) or UUID. */
-  const organizationOf = async (principal: Principal, namespace: string) =>
-    (await services.organizations.get(principal, namespace)).organization;
+  const { recipients, sendAll, organizationOf, byUuid, cancel, sameOrganization } = v1Kit(services);
 
   app.post('/v1/invitations/:organization/join', {
     config: { auth: { scope: 'invitations:write' } },
@@ -137,57 +102,49 @@ export function tiledbV1Routes(app: App, services: Services) {
     },
   });
 
-  app.post('/v1/invitations/:namespace/:array/share', {
-    config: { auth: { scope: 'invitations:write' } },
-    schema: {
-      params: z.object({ namespace: z.string().max(200), array: z.string().max(500) }),
-      body: ArrayShareBody,
-    },
-    handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { namespace, name } = resourceIn(request.params.namespace, request.params.array);
-      const organization = await organizationOf(principal, namespace);
-      const array = await services.resources.findByName(principal, organization.id, 'array', name);
-      return sendAll(
-        reply,
-        principal,
-        organization.id,
-        await recipients(request.body.invitee_email),
-        (email) => ({
-          email,
-          resource_id: array.id,
-          actions: request.body.actions,
-        }),
-      );
-    },
-  });
+  for (const place of PLACES) {
+    app.post(`/v1/invitations/${place.path}/:array/share`, {
+      config: { auth: { scope: 'invitations:write' } },
+      schema: { params: z.object({ ...place.params, array: ResourceName }), body: ArrayShareBody },
+      handler: async (request, reply) => {
+        const principal = request.principal!;
+        const { namespace, name } = resourceIn({ ...request.params, name: request.params.array });
+        const organization = await organizationOf(principal, namespace);
+        const array = await services.resources.findByName(principal, organization.id, 'array', name);
+        return sendAll(
+          reply,
+          principal,
+          organization.id,
+          await recipients(request.body.invitee_email),
+          (email) => ({ email, resource_id: array.id, actions: request.body.actions }),
+        );
+      },
+    });
 
-  app.post('/v1/invitations/group/:namespace/:group/share', {
-    config: { auth: { scope: 'invitations:write' } },
-    schema: {
-      params: z.object({ namespace: z.string().max(200), group: z.string().max(500) }),
-      body: GroupShareBody,
-    },
-    handler: async (request, reply) => {
-      const principal = request.principal!;
-      const { namespace, name } = resourceIn(request.params.namespace, request.params.group);
-      const organization = await organizationOf(principal, namespace);
-      const group = await services.resources.findByName(principal, organization.id, 'group', name);
-      const { group_actions, array_actions } = request.body;
-      return sendAll(
-        reply,
-        principal,
-        organization.id,
-        await recipients(request.body.invitee_email_or_name),
-        (email) => ({
-          email,
-          resource_id: group.id,
-          actions: group_actions,
-          metadata: metadataOf({ [META.arrayActions]: [...new Set(array_actions)].join(',') }),
-        }),
-      );
-    },
-  });
+    app.post(`/v1/invitations/group/${place.path}/:group/share`, {
+      config: { auth: { scope: 'invitations:write' } },
+      schema: { params: z.object({ ...place.params, group: ResourceName }), body: GroupShareBody },
+      handler: async (request, reply) => {
+        const principal = request.principal!;
+        const { namespace, name } = resourceIn({ ...request.params, name: request.params.group });
+        const organization = await organizationOf(principal, namespace);
+        const group = await services.resources.findByName(principal, organization.id, 'group', name);
+        const { group_actions, array_actions } = request.body;
+        return sendAll(
+          reply,
+          principal,
+          organization.id,
+          await recipients(request.body.invitee_email_or_name),
+          (email) => ({
+            email,
+            resource_id: group.id,
+            actions: group_actions,
+            metadata: metadataOf({ [META.arrayActions]: [...new Set(array_actions)].join(',') }),
+          }),
+        );
+      },
+    });
+  }
 
   app.post('/v1/invitations/:invitation', {
     config: { auth: { scope: 'invitations:respond' } },
@@ -201,38 +158,13 @@ export function tiledbV1Routes(app: App, services: Services) {
     },
   });
 
-  async function byUuid(uuid: string, missing: () => AppError): Promise<InvitationRecord> {
-    if (!UUID.test(uuid)) throw missing();
-    return invitations.findByUuid(uuid).catch(() => {
-      throw missing();
-    });
-  }
-
-  /** Cancels when the invitation is pending and is what the path says; 404 otherwise. */
-  async function cancel(
-    principal: Principal,
-    uuid: string,
-    matches: (invitation: InvitationRecord) => Promise<boolean>,
-    reply: FastifyReply,
-  ) {
-    const invitation = await byUuid(uuid, nothingToCancel);
-    if (invitations.statusOf(invitation) !== 'pending' || !(await matches(invitation)))
-      throw nothingToCancel();
-    await invitations.revoke(principal, invitation.organizationId, invitation.id);
-    return reply.code(204).send(null);
-  }
-
-  const sameOrganization = async (principal: Principal, invitation: InvitationRecord, ref: string) =>
-    (await organizationOf(principal, ref).catch(() => null))?.id === invitation.organizationId;
-
   const sharedResource = async (
     principal: Principal,
     invitation: InvitationRecord,
-    namespaceParam: string,
-    nameParam: string,
+    where: { namespace: string; name: string },
     type: 'array' | 'group',
   ) => {
-    const { namespace, name } = resourceIn(namespaceParam, nameParam);
+    const { namespace, name } = where;
     if (!invitation.resourceId || !(await sameOrganization(principal, invitation, namespace))) return false;
     const resource = await services.resources
       .findByName(principal, invitation.organizationId, type, name)
@@ -248,7 +180,7 @@ export function tiledbV1Routes(app: App, services: Services) {
       const { invitation, organization } = request.params;
       return cancel(
         principal,
-        invitation,
+        await byUuid(invitation, nothingToCancel),
         async (found) =>
           found.resourceId === null && (await sameOrganization(principal, found, organization)),
         reply,
@@ -256,31 +188,27 @@ export function tiledbV1Routes(app: App, services: Services) {
     },
   });
 
-  // The array and group forms differ only in path and resource type.
-  for (const [path, type] of [
-    ['/v1/invitations/:invitation/:namespace/:name/share', 'array'],
-    ['/v1/invitations/group/:invitation/:namespace/:name/share', 'group'],
-  ] as const) {
-    app.delete(path, {
-      config: { auth: { scope: 'invitations:write' } },
-      schema: {
-        params: z.object({
-          invitation: z.string().max(200),
-          namespace: z.string().max(200),
-          name: z.string().max(500),
-        }),
-      },
-      handler: async (request, reply) => {
-        const principal = request.principal!;
-        const { invitation, namespace, name } = request.params;
-        return cancel(
-          principal,
-          invitation,
-          (found) => sharedResource(principal, found, namespace, name, type),
-          reply,
-        );
-      },
-    });
+  // The array and group forms differ only in path and resource type; each in both dialects.
+  for (const place of PLACES) {
+    for (const [prefix, type] of [
+      ['/v1/invitations', 'array'],
+      ['/v1/invitations/group', 'group'],
+    ] as const) {
+      app.delete(`${prefix}/:invitation/${place.path}/:name/share`, {
+        config: { auth: { scope: 'invitations:write' } },
+        schema: { params: z.object({ ...place.params, invitation: Name, name: ResourceName }) },
+        handler: async (request, reply) => {
+          const principal = request.principal!;
+          const where = resourceIn(request.params);
+          return cancel(
+            principal,
+            await byUuid(request.params.invitation, nothingToCancel),
+            (found) => sharedResource(principal, found, where, type),
+            reply,
+          );
+        },
+      });
+    }
   }
 
   app.get('/v1/invitations', {
@@ -293,8 +221,9 @@ export function tiledbV1Routes(app: App, services: Services) {
       const group = q.group ? parseResourceRef(q.group) : undefined;
       const namespace = q.organization ?? array?.namespace ?? group?.namespace;
       // With an organization (or a tiledb:// URI naming one): that organization's invitations,
-      // for its admins. Without: the invitations addressed to the caller.
-      const scope = namespace ? { organizationRef: namespace } : ('received' as const);
+      // for its admins. Without: those addressed to the caller and those of the organizations
+      // the caller administers (the organizations' own invitations, as the seed's filter implies).
+      const scope = namespace ? { organizationRef: namespace } : ('administered' as const);
       const statuses: InvitationStatus[] =
         q.status === 'PENDING'
           ? ['pending']
@@ -311,8 +240,9 @@ export function tiledbV1Routes(app: App, services: Services) {
         Object.assign(filter, { resourceType: 'array', resourceName: array?.name });
       if (q.type === 'GROUP_SHARE' || group)
         Object.assign(filter, { resourceType: 'group', resourceName: group?.name });
+      if (q.type === 'PAYMENT_SHARE') Object.assign(filter, { resourceType: PAYMENT_RESOURCE_TYPE });
       const impossible =
-        q.type === 'PAYMENT_SHARE' ||
+        (q.type === 'PAYMENT_SHARE' && (array || group)) ||
         (array && group) ||
         (q.type === 'JOIN_ORGANIZATION' && (array || group)) ||
         (q.type === 'ARRAY_SHARE' && group) ||
@@ -338,15 +268,6 @@ export function tiledbV1Routes(app: App, services: Services) {
       };
     },
   });
-}
 
-/** A `{namespace}/{name}` pair from path parameters, where the name may itself be a `tiledb://` URI. */
-function resourceIn(namespace: string, raw: string): { namespace: string; name: string } {
-  const ref = parseResourceRef(raw);
-  return { namespace: ref.namespace ?? namespace, name: ref.name };
-}
-
-/** Metadata without its empty values. */
-function metadataOf(entries: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== ''));
+  tiledbV1PaymentRoutes(app, services, PLACES);
 }

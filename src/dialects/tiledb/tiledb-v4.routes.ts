@@ -1,8 +1,10 @@
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
+import type { Principal } from '../../auth/principal.ts';
 import type { App } from '../../http/app-types.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { BatchRejected, type RowResult } from '../../invitations/invitation.service.ts';
-import { AppError } from '../../lib/errors.ts';
+import { AppError, ValidationError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import {
   catalogRoleFor,
@@ -21,6 +23,19 @@ const CreateItem = z.object({
   }),
 });
 const CreateBody = z.array(CreateItem).min(1).max(1000);
+/** The current spec's create: the workspace is in the path, so each item's may be left out. */
+const WorkspaceCreateItem = z.object({
+  invitee_email: z.string().max(320),
+  workspace_invitation: z
+    .object({
+      workspace_id: z.string().min(1).max(200).optional(),
+      prospective_role: z.enum(WORKSPACE_ROLES).default('member'),
+    })
+    .optional(),
+});
+const WorkspaceCreateBody = z.array(WorkspaceCreateItem).min(1).max(1000);
+const WorkspaceParams = z.object({ workspace: z.string().min(1).max(200) });
+const WorkspaceInvitationParams = WorkspaceParams.extend({ invitation_id: z.string().max(64) });
 const JwtBody = z.object({ jwt: z.string().min(1).max(4000) });
 const RespondBody = JwtBody.extend({ response: z.enum(['accept', 'reject']) });
 const InvitationParams = z.object({ invitation_id: z.string().max(64) });
@@ -81,64 +96,140 @@ export function tiledbV4Routes(app: App, services: Services) {
     };
   }
 
+  type Item = {
+    workspace: string;
+    invitee_email: string;
+    prospective_role: (typeof WORKSPACE_ROLES)[number];
+  };
+
+  /** One atomic create per workspace, in the order workspaces first appear; 201 with no body. */
+  async function createAll(principal: Principal, items: Item[], reply: FastifyReply) {
+    const byWorkspace = new Map<string, { index: number; item: Item }[]>();
+    items.forEach((item, index) => {
+      const ref = organizationRefOfWorkspace(item.workspace);
+      byWorkspace.set(ref, [...(byWorkspace.get(ref) ?? []), { index, item }]);
+    });
+    for (const [ref, group] of byWorkspace) {
+      const { organization } = await services.organizations.get(principal, ref);
+      const rows = group.map(({ item }) => ({
+        email: item.invitee_email,
+        role: catalogRoleFor(organization.settings, item.prospective_role),
+      }));
+      try {
+        await invitations.create(principal, organization.id, rows, {
+          sendEmail: true,
+          atomic: true,
+          linkStyle: 'jwt',
+        });
+      } catch (error) {
+        if (!(error instanceof BatchRejected)) throw error;
+        throw new BatchRejected(
+          error.failures.map((failure): RowResult => ({ ...failure, index: group[failure.index]!.index })),
+        );
+      }
+    }
+    // The spec's 201 is "void (empty response body)": no `null`, no content type.
+    return reply.code(201).removeHeader('content-type').send();
+  }
+
+  /** A page of invitations, pending, that the caller sent (`sent`) or of one workspace. */
+  async function listPage(
+    principal: Principal,
+    scope: 'sent' | { organizationRef: string },
+    page: number,
+    per_page: number,
+  ) {
+    const { invitations: rows, total } = await invitations.listByOffset(principal, {
+      scope,
+      filter: { statuses: ['pending'], targetType: 'organization' },
+      order: '-create_time',
+      offset: (page - 1) * per_page,
+      limit: per_page,
+    });
+    const described = await invitations.describe(rows);
+    const roleOf = rolesOf();
+    return {
+      data: await Promise.all(rows.map((row) => view(row, described, roleOf))),
+      pagination_metadata: {
+        page,
+        per_page,
+        total_pages: Math.ceil(total / per_page),
+        total_items: total,
+      },
+    };
+  }
+
   app.post('/v4/invitations', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { body: CreateBody },
+    handler: async (request, reply) =>
+      createAll(
+        request.principal!,
+        request.body.map((item) => ({
+          workspace: item.workspace_invitation.workspace_id,
+          invitee_email: item.invitee_email,
+          prospective_role: item.workspace_invitation.prospective_role,
+        })),
+        reply,
+      ),
+  });
+
+  // The current spec's admin operations: the same ones, with the workspace in the path.
+  app.post('/v4/invitations/admin/:workspace', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { params: WorkspaceParams, body: WorkspaceCreateBody },
     handler: async (request, reply) => {
-      const principal = request.principal!;
-      // One atomic create per workspace, in the order workspaces first appear.
-      const byWorkspace = new Map<string, { index: number; item: z.output<typeof CreateItem> }[]>();
-      request.body.forEach((item, index) => {
-        const ref = organizationRefOfWorkspace(item.workspace_invitation.workspace_id);
-        byWorkspace.set(ref, [...(byWorkspace.get(ref) ?? []), { index, item }]);
-      });
-      for (const [ref, items] of byWorkspace) {
-        const { organization } = await services.organizations.get(principal, ref);
-        const rows = items.map(({ item }) => ({
-          email: item.invitee_email,
-          role: catalogRoleFor(organization.settings, item.workspace_invitation.prospective_role),
-        }));
-        try {
-          await invitations.create(principal, organization.id, rows, {
-            sendEmail: true,
-            atomic: true,
-            linkStyle: 'jwt',
-          });
-        } catch (error) {
-          if (!(error instanceof BatchRejected)) throw error;
-          throw new BatchRejected(
-            error.failures.map((failure): RowResult => ({ ...failure, index: items[failure.index]!.index })),
-          );
+      const { workspace } = request.params;
+      const items = request.body.map((item, index): Item => {
+        const named = item.workspace_invitation?.workspace_id;
+        if (
+          named !== undefined &&
+          organizationRefOfWorkspace(named) !== organizationRefOfWorkspace(workspace)
+        ) {
+          throw new ValidationError([
+            {
+              pointer: `/body/${index}/workspace_invitation/workspace_id`,
+              detail: 'Names another workspace than the path.',
+            },
+          ]);
         }
-      }
-      return reply.code(201).send(null);
+        return {
+          workspace,
+          invitee_email: item.invitee_email,
+          prospective_role: item.workspace_invitation?.prospective_role ?? 'member',
+        };
+      });
+      return createAll(request.principal!, items, reply);
+    },
+  });
+
+  app.get('/v4/invitations/admin/:workspace', {
+    config: { auth: { scope: 'invitations:read' } },
+    schema: { params: WorkspaceParams, querystring: ListQuery },
+    handler: async (request) =>
+      listPage(
+        request.principal!,
+        { organizationRef: organizationRefOfWorkspace(request.params.workspace) },
+        request.query.page,
+        request.query.per_page,
+      ),
+  });
+
+  app.delete('/v4/invitations/admin/:workspace/:invitation_id', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: { params: WorkspaceInvitationParams },
+    handler: async (request, reply) => {
+      const { workspace, invitation_id } = request.params;
+      await invitations.revoke(request.principal!, organizationRefOfWorkspace(workspace), invitation_id);
+      return reply.code(204).send();
     },
   });
 
   app.get('/v4/invitations', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
-    handler: async (request) => {
-      const { page, per_page } = request.query;
-      const { invitations: rows, total } = await invitations.listByOffset(request.principal!, {
-        scope: 'sent',
-        filter: { statuses: ['pending'], targetType: 'organization' },
-        order: '-create_time',
-        offset: (page - 1) * per_page,
-        limit: per_page,
-      });
-      const described = await invitations.describe(rows);
-      const roleOf = rolesOf();
-      return {
-        data: await Promise.all(rows.map((row) => view(row, described, roleOf))),
-        pagination_metadata: {
-          page,
-          per_page,
-          total_pages: Math.ceil(total / per_page),
-          total_items: total,
-        },
-      };
-    },
+    handler: async (request) =>
+      listPage(request.principal!, 'sent', request.query.page, request.query.per_page),
   });
 
   // The invitee reads the invitation with the JWT of their link; it is the only authority needed.

@@ -39,6 +39,8 @@ export const META = {
   role: 'tiledb_role',
   namespaceActions: 'tiledb_actions',
   arrayActions: 'tiledb_array_actions',
+  /** The namespace (user or organization) a payment share invites, as the inviter named it. */
+  invitedNamespace: 'tiledb_namespace',
 } as const;
 
 /**
@@ -83,13 +85,22 @@ export interface Described {
   users: Map<string, UserRecord>;
 }
 
-export type V1InvitationType = 'ARRAY_SHARE' | 'GROUP_SHARE' | 'JOIN_ORGANIZATION';
+export type V1InvitationType = 'ARRAY_SHARE' | 'GROUP_SHARE' | 'JOIN_ORGANIZATION' | 'PAYMENT_SHARE';
+
+/**
+ * An organization's payment method is a resource of this type (one per organization, named
+ * `PAYMENT_RESOURCE_NAME`); a payment share is an invitation onto it granting `use`.
+ */
+export const PAYMENT_RESOURCE_TYPE = 'payment_method';
+export const PAYMENT_RESOURCE_NAME = 'default';
+export const PAYMENT_ACTIONS = ['use'];
 
 export function v1InvitationType(
   invitation: InvitationRecord,
   resource: ResourceRecord | undefined,
 ): V1InvitationType {
   if (!invitation.resourceId) return 'JOIN_ORGANIZATION';
+  if (resource?.type === PAYMENT_RESOURCE_TYPE) return 'PAYMENT_SHARE';
   return resource?.type === 'group' ? 'GROUP_SHARE' : 'ARRAY_SHARE';
 }
 
@@ -128,13 +139,16 @@ export function v1InvitationView(invitation: InvitationRecord, described: Descri
         ? (invitation.metadata[META.namespaceActions] ?? '')
         : type === 'GROUP_SHARE'
           ? (invitation.metadata[META.arrayActions] ?? '')
-          : csv(invitation.actions),
+          : type === 'PAYMENT_SHARE'
+            ? ''
+            : csv(invitation.actions),
     group_actions: type === 'GROUP_SHARE' ? csv(invitation.actions) : '',
     status: status === 'accepted' ? 'ACCEPTED' : 'PENDING',
     created_at: invitation.createdAt.toISOString(),
     expires_at: invitation.expiresAt.toISOString(),
     accepted_at: accepted && invitation.respondedAt ? invitation.respondedAt.toISOString() : null,
-    namespace_invited: invitee?.username ?? '',
+    namespace_invited:
+      (invitation.metadata[META.invitedNamespace] as string | undefined) ?? invitee?.username ?? '',
   };
 }
 
