@@ -223,7 +223,9 @@ export async function claimReminders(db: Executor, now: Date, limit: number): Pr
 
 /**
  * Records the outcome of delivering send number `sendNumber`. Ignored when the invitation was
- * sent again since: the newer send owns the delivery state.
+ * sent again since: the newer send owns the delivery state. Delivery bookkeeping is the
+ * service's own background work: it leaves the version (the ETag) alone, so a client's
+ * compare-and-set never fails because an email went out meanwhile.
  */
 export async function setDeliveryOutcome(
   db: Executor,
@@ -238,7 +240,6 @@ export async function setDeliveryOutcome(
       delivery_state: outcome.state,
       delivery_error: outcome.error,
       updated_at: now,
-      version: sql`version + 1`,
     })
     .where('id', '=', id)
     .where('send_count', '=', sendNumber)

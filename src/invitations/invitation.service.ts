@@ -36,8 +36,9 @@ import {
   findOrganization,
   findOrganizationsByIds,
   lockOrganization,
+  settingsForWrite,
 } from '../organizations/organization.repository.ts';
-import { findRole, requireRole } from '../organizations/roles.ts';
+import { findRole, requireRole, unknownRole } from '../organizations/roles.ts';
 import {
   findGrant,
   findResourceInOrganization,
@@ -254,7 +255,11 @@ export class InvitationService {
     const limited = settings.seat_limit !== null || settings.max_pending_invitations !== null;
     const write = (lock: boolean) =>
       this.#db.transaction().execute(async (trx) => {
-        if (lock) await lockOrganization(trx, this.#database.engine, organizationId);
+        // The catalog as it is now, locked against removal until commit: a role removed since
+        // the rows were checked is refused here, never written (no invitation for a ghost role).
+        const catalog = (
+          await settingsForWrite(trx, this.#database.engine, organizationId, lock ? 'update' : 'share')
+        ).roles;
         const emails = [...new Set(prepared.map((row) => row.emailCanonical))];
         const lapsed = await expireLapsedPending(trx, organizationId, emails, now);
         const pending = await pendingByTargetAndEmail(trx, organizationId, emails);
@@ -288,7 +293,9 @@ export class InvitationService {
           const existing = pending.get(`${row.targetKey}|${row.emailCanonical}`);
           const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
           let error: AppError | undefined;
-          if (!row.resource && members.has(row.emailCanonical)) {
+          if (row.role !== null && !findRole(catalog, row.role)) {
+            error = unknownRole(row.role, catalog);
+          } else if (!row.resource && members.has(row.emailCanonical)) {
             error = new AppError(
               409,
               'already_member',
@@ -722,6 +729,10 @@ export class InvitationService {
     if (input.message !== undefined) changes.message = input.message || null;
     if (input.metadata !== undefined) changes.metadata = input.metadata;
     return this.#db.transaction().execute(async (trx) => {
+      if (changes.role !== undefined && changes.role !== null) {
+        const { roles } = await settingsForWrite(trx, this.#database.engine, invitation.organizationId, 'share');
+        if (!findRole(roles, changes.role)) throw unknownRole(changes.role, roles);
+      }
       const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
       if (!updated) throw await this.#conflictAfterRace(trx, id, ifMatch !== undefined);
       await recordEvents(trx, [

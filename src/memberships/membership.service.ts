@@ -7,7 +7,11 @@ import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
-import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import {
+  lockOrganization,
+  type OrganizationRecord,
+  settingsForWrite,
+} from '../organizations/organization.repository.ts';
 import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
 import { findUserByCanonicalEmail } from '../users/user.repository.ts';
 import {
@@ -129,7 +133,9 @@ export class MembershipService {
     requireRankAtMost(access, role);
     const now = this.#clock.now();
     return db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, this.#database.engine, access.organization.id);
+      // The catalog under the lock: the role may have been removed since it was checked.
+      const { roles } = await settingsForWrite(trx, this.#database.engine, access.organization.id, 'update');
+      requireRole(roles, roleName);
       const membership = await findMembership(trx, access.organization.id, userId);
       if (!membership) throw memberNotFound();
       const current = findRole(catalog, membership.role);
