@@ -765,13 +765,7 @@ export class InvitationService {
     if (status !== 'pending' && status !== 'expired') throw notPending(status, invitation.id);
     const settings = access.organization.settings;
     if (options.sendEmail && invitation.sendCount >= settings.max_sends_per_invitation) {
-      throw new AppError(
-        409,
-        'send_limit_reached',
-        'Send limit reached',
-        `This invitation was already sent ${invitation.sendCount} times, the organization's limit.`,
-        { extras: { limit: settings.max_sends_per_invitation } },
-      );
+      throw sendLimitReached(invitation, settings);
     }
     if (options.sendEmail) {
       const resendRule = this.#limits.perInvitationResend;
@@ -812,16 +806,25 @@ export class InvitationService {
     try {
       const result = await this.#db.transaction().execute(async (trx) => {
         await lockOrganization(trx, this.#database.engine, invitation.organizationId);
-        const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
+        // A resend asks for no version check: it applies to the invitation as it is now, so the
+        // service's own background work (the sweeper expiring it) never makes it fail.
+        const current = (await findInvitation(trx, id)) ?? invitation;
+        const currentStatus = effectiveStatus(current, now);
+        if (currentStatus !== 'pending' && currentStatus !== 'expired') throw notPending(currentStatus, id);
+        if (options.sendEmail) {
+          if (current.sendCount >= settings.max_sends_per_invitation) throw sendLimitReached(current, settings);
+          changes.sendCount = current.sendCount + 1;
+        }
+        const updated = await updateIfVersion(trx, id, current.version, now, changes);
         if (!updated) throw await this.#conflictAfterRace(trx, id, false);
         const events = [];
-        if (invitation.status === 'pending' && status === 'expired') {
+        if (current.status === 'pending' && currentStatus === 'expired') {
           events.push(
-            this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
+            this.#event(current, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
           );
         }
         events.push(
-          this.#event(updated, 'invitation.resent', status, 'pending', principal, {
+          this.#event(updated, 'invitation.resent', currentStatus, 'pending', principal, {
             send_email: options.sendEmail,
           }),
         );
@@ -1219,6 +1222,19 @@ export class InvitationService {
   get now() {
     return this.#clock.now();
   }
+}
+
+function sendLimitReached(
+  invitation: InvitationRecord,
+  settings: { max_sends_per_invitation: number },
+): AppError {
+  return new AppError(
+    409,
+    'send_limit_reached',
+    'Send limit reached',
+    `This invitation was already sent ${invitation.sendCount} times, the organization's limit.`,
+    { extras: { limit: settings.max_sends_per_invitation } },
+  );
 }
 
 function invalidTarget(detail: string): AppError {
