@@ -5,6 +5,19 @@ import { deliveryFor, ENGINE, type Harness, harness } from './helpers.ts';
 // Concurrent requests in one process: on main each of these lost an update or let a request
 // fail because of another's timing in most rounds (figures in docs/reliability.md).
 let h: Harness;
+
+/** Runs `fn` after `turns` turns of the event loop: rounds vary it to visit other interleavings. */
+async function after<T>(turns: number, fn: () => Promise<T>): Promise<T> {
+  for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return fn();
+}
+
+/** Runs `fn` after `ms` milliseconds. */
+async function afterMs<T>(ms: number, fn: () => Promise<T>): Promise<T> {
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return fn();
+}
+
 beforeAll(async () => {
   h = await harness({
     deps: {
@@ -78,11 +91,17 @@ describe('concurrent edits', () => {
       const added = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: withGhost } } });
       expect(added.status).toBe(200);
       const [created, removed, promoted] = await Promise.all([
-        h.call('POST', '/v1/organizations/acme/invitations', {
-          body: { email: `ghost-${round}@example.com`, role: 'ghost', send_email: false },
-        }),
-        h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: DEFAULT_ROLES } } }),
-        h.call('PATCH', `/v1/organizations/acme/members/${member.id}`, { body: { role: 'ghost' } }),
+        after(round % 4, () =>
+          h.call('POST', '/v1/organizations/acme/invitations', {
+            body: { email: `ghost-${round}@example.com`, role: 'ghost', send_email: false },
+          }),
+        ),
+        afterMs(round % 5, () =>
+          h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: DEFAULT_ROLES } } }),
+        ),
+        after((round + 2) % 4, () =>
+          h.call('PATCH', `/v1/organizations/acme/members/${member.id}`, { body: { role: 'ghost' } }),
+        ),
       ]);
       expect([201, 422]).toContain(created.status);
       expect([200, 409]).toContain(removed.status);
@@ -122,14 +141,16 @@ describe('concurrent edits', () => {
   it('never fails a resend without If-Match because the delivery worker settled the email meanwhile', async () => {
     const delivery = deliveryFor(h);
     let conflicts = 0;
-    const rounds = 30;
+    const rounds = 60;
     for (let round = 0; round < rounds; round++) {
       const created = await h.call('POST', '/v1/organizations/acme/invitations', {
         body: { email: `race-${round}@example.com` },
       });
       expect(created.status).toBe(201);
       const [resent] = await Promise.all([
-        h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} }),
+        afterMs(round % 8, () =>
+          h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, { body: {} }),
+        ),
         delivery.worker.drain(),
       ]);
       if (resent.status === 409) conflicts++;
@@ -138,5 +159,21 @@ describe('concurrent edits', () => {
     await delivery.worker.drain();
     console.log(`[${ENGINE}] resend racing delivery: 409 answers ${conflicts}/${rounds}`);
     expect(conflicts).toBe(0);
+  });
+
+  it('keeps the ETag a client read valid across delivery of the email (bookkeeping is not a version)', async () => {
+    const delivery = deliveryFor(h);
+    const created = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'etag-after-send@example.com' },
+    });
+    await delivery.worker.drain();
+    const sent = await h.call('GET', `/v1/organizations/acme/invitations/${created.body.id}`);
+    expect(sent.body.delivery_state).toBe('sent');
+    expect(sent.headers.etag).toBe(created.headers.etag);
+    const changed = await h.call('PATCH', `/v1/organizations/acme/invitations/${created.body.id}`, {
+      body: { message: 'Still yours' },
+      headers: { 'if-match': String(created.headers.etag) },
+    });
+    expect(changed.status).toBe(200);
   });
 });
