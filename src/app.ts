@@ -196,9 +196,9 @@ export async function buildApp(
     apiKeyRoutes(api, services);
     eventRoutes(api, services);
     oauthRoutes(api, services);
-    healthRoutes(api, deps.database);
+    healthRoutes(api, deps.database, deps.clock);
     webhookRoutes(api, services);
-    metricsRoutes(api, { metrics, database: deps.database, services, token: options.metricsToken });
+    metricsRoutes(api, { metrics, database: deps.database, clock: deps.clock, services, token: options.metricsToken });
     done();
   });
   await app.register((scoped, _options, done) => {

@@ -248,6 +248,22 @@ export async function setDeliveryOutcome(
   return row ? toRecord(row) : undefined;
 }
 
+/** The last failed attempt of send `sendNumber` while it is retried; state stays `queued`. */
+export async function setDeliveryError(
+  db: Executor,
+  id: string,
+  sendNumber: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ delivery_error: error })
+    .where('id', '=', id)
+    .where('send_count', '=', sendNumber)
+    .where('delivery_state', '=', 'queued')
+    .execute();
+}
+
 /** Pending invitations of these addresses in the organization, keyed by `target|email`. */
 export async function pendingByTargetAndEmail(
   db: Executor,
