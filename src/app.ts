@@ -18,6 +18,7 @@ import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
+import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
 import './http/types.ts';
@@ -75,7 +76,8 @@ export async function buildApp(
   deps: Deps,
   options: AppOptions = {},
 ): Promise<{ app: App; services: Services }> {
-  const services = createServices(deps);
+  // Services see the request's own transaction when it has one (idempotent requests).
+  const services = createServices({ ...deps, database: requestScoped(deps.database) });
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
@@ -90,6 +92,8 @@ export async function buildApp(
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', undefined);
   registerContentTypes(app);
+  // First hook: everything after it in the request can join the request's transaction.
+  app.addHook('onRequest', (_request, _reply, done) => runInRequestScope(done));
 
   const allowed = new AllowedMethods();
   // Default-deny: an API route that does not declare who may call it is refused at startup.
