@@ -18,9 +18,9 @@ import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
-import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
+import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
@@ -202,7 +202,13 @@ export async function buildApp(
     oauthRoutes(api, services);
     healthRoutes(api, deps.database, deps.clock);
     webhookRoutes(api, services);
-    metricsRoutes(api, { metrics, database: deps.database, clock: deps.clock, services, token: options.metricsToken });
+    metricsRoutes(api, {
+      metrics,
+      database: deps.database,
+      clock: deps.clock,
+      services,
+      token: options.metricsToken,
+    });
     done();
   });
   await app.register((scoped, _options, done) => {

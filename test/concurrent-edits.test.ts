@@ -7,7 +7,7 @@ import { deliveryFor, ENGINE, type Harness, harness } from './helpers.ts';
 let h: Harness;
 
 /** Runs `fn` after `turns` turns of the event loop: rounds vary it to visit other interleavings. */
-async function after<T>(turns: number, fn: () => Promise<T>): Promise<T> {
+async function afterTurns<T>(turns: number, fn: () => Promise<T>): Promise<T> {
   for (let turn = 0; turn < turns; turn++) await new Promise((resolve) => setImmediate(resolve));
   return fn();
 }
@@ -88,10 +88,12 @@ describe('concurrent edits', () => {
     let ghosts = 0;
     const rounds = 40;
     for (let round = 0; round < rounds; round++) {
-      const added = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: withGhost } } });
+      const added = await h.call('PATCH', '/v1/organizations/acme', {
+        body: { settings: { roles: withGhost } },
+      });
       expect(added.status).toBe(200);
       const [created, removed, promoted] = await Promise.all([
-        after(round % 4, () =>
+        afterTurns(round % 4, () =>
           h.call('POST', '/v1/organizations/acme/invitations', {
             body: { email: `ghost-${round}@example.com`, role: 'ghost', send_email: false },
           }),
@@ -99,7 +101,7 @@ describe('concurrent edits', () => {
         afterMs(round % 5, () =>
           h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: DEFAULT_ROLES } } }),
         ),
-        after((round + 2) % 4, () =>
+        afterTurns((round + 2) % 4, () =>
           h.call('PATCH', `/v1/organizations/acme/members/${member.id}`, { body: { role: 'ghost' } }),
         ),
       ]);
@@ -131,7 +133,10 @@ describe('concurrent edits', () => {
         .where('user_id', '=', member.id)
         .execute();
       if (removed.status === 409) {
-        expect((await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: DEFAULT_ROLES } } })).status).toBe(200);
+        expect(
+          (await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: DEFAULT_ROLES } } }))
+            .status,
+        ).toBe(200);
       }
     }
     console.log(`[${ENGINE}] role removed while offered: rounds leaving a ghost role ${ghosts}/${rounds}`);

@@ -61,7 +61,9 @@ describe('an SMTP outage of a working day', () => {
     const waiting = await backlog();
     expect(waiting.retrying + waiting.due).toBe(3);
     expect(waiting.dead).toBe(0);
-    expect((await gauge('rsvp_outbox_retrying_messages')) + (await gauge('rsvp_outbox_due_messages'))).toBe(3);
+    expect((await gauge('rsvp_outbox_retrying_messages')) + (await gauge('rsvp_outbox_due_messages'))).toBe(
+      3,
+    );
 
     smtp.setRefusing(false);
     h.clock.advance(2 * HOUR);

@@ -19,18 +19,25 @@ const call = (method: string, url: string, body: unknown) =>
 async function everyStoredText(): Promise<{ where: string; text: string }[]> {
   const tables =
     ENGINE === 'postgres'
-      ? (await sql<{ name: string }>`select tablename as name from pg_tables where schemaname = 'public'`.execute(
-          h.database.db,
-        )).rows
-      : (await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(h.database.db))
-          .rows;
+      ? (
+          await sql<{
+            name: string;
+          }>`select tablename as name from pg_tables where schemaname = 'public'`.execute(h.database.db)
+        ).rows
+      : (
+          await sql<{ name: string }>`select name from sqlite_master where type = 'table'`.execute(
+            h.database.db,
+          )
+        ).rows;
   const found: { where: string; text: string }[] = [];
   for (const { name } of tables) {
-    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(h.database.db)).rows;
+    const rows = (await sql<Record<string, unknown>>`select * from ${sql.table(name)}`.execute(h.database.db))
+      .rows;
     for (const row of rows) {
       for (const [column, value] of Object.entries(row)) {
         if (typeof value === 'string') found.push({ where: `${name}.${column}`, text: value });
-        else if (value instanceof Uint8Array) found.push({ where: `${name}.${column}`, text: Buffer.from(value).toString('latin1') });
+        else if (value instanceof Uint8Array)
+          found.push({ where: `${name}.${column}`, text: Buffer.from(value).toString('latin1') });
       }
     }
   }
@@ -84,7 +91,9 @@ describe('secrets at rest', () => {
     const leaks = stored.flatMap(({ where, text }) =>
       needles.filter((needle) => text.includes(needle)).map(() => where),
     );
-    console.log(`[${ENGINE}] ${secrets.length} secrets, ${stored.length} stored values scanned, plain-text copies: ${leaks.length} ${[...new Set(leaks)].join(', ')}`);
+    console.log(
+      `[${ENGINE}] ${secrets.length} secrets, ${stored.length} stored values scanned, plain-text copies: ${leaks.length} ${[...new Set(leaks)].join(', ')}`,
+    );
     expect(leaks).toEqual([]);
 
     // The replay still hands the client its secret: the stored answer is sealed, not dropped.

@@ -28,7 +28,9 @@ export async function startSmtpServer(options: { delayMs?: number } = {}): Promi
     logger: false,
     onConnect(_session, callback) {
       if (!refusing) return callback();
-      const error = new Error('4.3.2 Service not available, try again later') as Error & { responseCode: number };
+      const error = new Error('4.3.2 Service not available, try again later') as Error & {
+        responseCode: number;
+      };
       error.responseCode = 421;
       callback(error);
     },

@@ -173,7 +173,12 @@ export class EmailHandler implements OutboxHandler {
     if (settlement === 'retry') {
       // Still queued, but the invitation says why it has not gone out yet.
       if (payload.kind !== 'reminder') {
-        await setDeliveryError(trx, payload.invitation_id, payload.send_number, (result as { error: string }).error);
+        await setDeliveryError(
+          trx,
+          payload.invitation_id,
+          payload.send_number,
+          (result as { error: string }).error,
+        );
       }
       return;
     }

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalId } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
+import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { decrypt, encrypt, sha256 } from '../lib/secrets.ts';
 import {
   claimIdempotencyKey,
@@ -122,7 +122,8 @@ export function registerIdempotency(
         title: 'Service unavailable',
         status: 503,
         code: 'service_unavailable',
-        detail: 'The request could not be committed; nothing was changed. Retry with the same Idempotency-Key.',
+        detail:
+          'The request could not be committed; nothing was changed. Retry with the same Idempotency-Key.',
       });
     }
     return payload;

@@ -730,7 +730,12 @@ export class InvitationService {
     if (input.metadata !== undefined) changes.metadata = input.metadata;
     return this.#db.transaction().execute(async (trx) => {
       if (changes.role !== undefined && changes.role !== null) {
-        const { roles } = await settingsForWrite(trx, this.#database.engine, invitation.organizationId, 'share');
+        const { roles } = await settingsForWrite(
+          trx,
+          this.#database.engine,
+          invitation.organizationId,
+          'share',
+        );
         if (!findRole(roles, changes.role)) throw unknownRole(changes.role, roles);
       }
       const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
@@ -812,7 +817,8 @@ export class InvitationService {
         const currentStatus = effectiveStatus(current, now);
         if (currentStatus !== 'pending' && currentStatus !== 'expired') throw notPending(currentStatus, id);
         if (options.sendEmail) {
-          if (current.sendCount >= settings.max_sends_per_invitation) throw sendLimitReached(current, settings);
+          if (current.sendCount >= settings.max_sends_per_invitation)
+            throw sendLimitReached(current, settings);
           changes.sendCount = current.sendCount + 1;
         }
         const updated = await updateIfVersion(trx, id, current.version, now, changes);

@@ -3,7 +3,6 @@ import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 import type { OrganizationRecord } from './organization.repository.ts';
-import { organizationEtag } from './organization.service.ts';
 import {
   OrganizationCreateSchema,
   OrganizationListSchema,
@@ -12,6 +11,7 @@ import {
   type OrganizationView,
   OrgParams,
 } from './organization.schemas.ts';
+import { organizationEtag } from './organization.service.ts';
 
 const TAGS = ['Organizations'];
 

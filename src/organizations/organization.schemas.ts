@@ -130,7 +130,9 @@ export const OrganizationSettingsPatchSchema = z
         key,
         (field instanceof z.ZodDefault ? field.removeDefault() : field).optional(),
       ]),
-    ) as unknown as { [K in keyof typeof OrganizationSettingsSchema.shape]: z.ZodOptional<z.ZodType<OrganizationSettings[K]>> },
+    ) as unknown as {
+      [K in keyof typeof OrganizationSettingsSchema.shape]: z.ZodOptional<z.ZodType<OrganizationSettings[K]>>;
+    },
   )
   .meta({ id: 'OrganizationSettingsPatch' });
 

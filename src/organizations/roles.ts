@@ -29,7 +29,11 @@ export function requireRole(
   return role;
 }
 
-export function unknownRole(name: string, catalog: readonly RoleDefinition[], pointer = '/body/role'): AppError {
+export function unknownRole(
+  name: string,
+  catalog: readonly RoleDefinition[],
+  pointer = '/body/role',
+): AppError {
   return new AppError(422, 'unknown_role', 'Unknown role', `The organization has no role named "${name}".`, {
     extras: { role: name, roles: catalog.map((r) => r.name), pointer },
   });
