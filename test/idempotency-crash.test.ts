@@ -7,7 +7,7 @@ const ROWS = 400;
  * When to kill -9, as a fraction of how long the previous identical request took: before,
  * during and around its commit (the answer goes out right after it).
  */
-const KILL_AT = [0.05, 0.3, 0.6, 0.8, 0.9, 0.95, 1, 1.05, 1.2, 2];
+const KILL_AT = [0.05, 0.3, 0.6, 0.9, 1, 1.05, 1.2, 2];
 
 describe('Idempotency-Key across kill -9 of the serving process', () => {
   let shared: Awaited<ReturnType<typeof freshDatabase>>;
@@ -94,5 +94,5 @@ describe('Idempotency-Key across kill -9 of the serving process', () => {
     }
     console.log(`[${ENGINE}] kill -9 then retry: ${outcomes.join(', ')}`);
     server.child.kill('SIGKILL');
-  }, 180_000);
+  }, 600_000);
 });
