@@ -34,7 +34,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await h.close();
-});
+}, 120_000);
 
 describe('concurrent edits', () => {
   it('keeps every one of three concurrent PATCHes of different settings', async () => {
@@ -59,7 +59,7 @@ describe('concurrent edits', () => {
     }
     console.log(`[${ENGINE}] organization PATCH: rounds with a lost update ${lost}/${rounds}`);
     expect(lost).toBe(0);
-  });
+  }, 180_000);
 
   it('answers 412 to a PATCH whose If-Match is stale, and applies one whose ETag is current', async () => {
     const read = await h.call('GET', '/v1/organizations/acme');
@@ -141,7 +141,7 @@ describe('concurrent edits', () => {
     }
     console.log(`[${ENGINE}] role removed while offered: rounds leaving a ghost role ${ghosts}/${rounds}`);
     expect(ghosts).toBe(0);
-  });
+  }, 180_000);
 
   it('never fails a resend without If-Match because the delivery worker settled the email meanwhile', async () => {
     const delivery = deliveryFor(h);
@@ -164,7 +164,7 @@ describe('concurrent edits', () => {
     await delivery.worker.drain();
     console.log(`[${ENGINE}] resend racing delivery: 409 answers ${conflicts}/${rounds}`);
     expect(conflicts).toBe(0);
-  });
+  }, 180_000);
 
   it('keeps the ETag a client read valid across delivery of the email (bookkeeping is not a version)', async () => {
     const delivery = deliveryFor(h);
