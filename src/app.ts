@@ -77,7 +77,9 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<{ app: App; services: Services }> {
   // Services see the request's own transaction when it has one (idempotent requests).
-  const services = createServices({ ...deps, database: requestScoped(deps.database) });
+  const unscoped = deps.database;
+  deps = { ...deps, database: requestScoped(unscoped) };
+  const services = createServices(deps);
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
@@ -145,7 +147,7 @@ export async function buildApp(
     }
   });
 
-  registerIdempotency(app, deps);
+  registerIdempotency(app, { ...deps, database: unscoped });
   const metrics = new Metrics();
   metrics.register(app);
 
