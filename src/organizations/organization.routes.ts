@@ -110,7 +110,9 @@ export function organizationRoutes(app: App, services: Services) {
         request.principal!,
         request.params.org_id,
         request.body,
-        ifMatch === undefined || ifMatch === '*' ? undefined : ifMatch.replace(/^W\//, ''),
+        ifMatch === undefined || ifMatch === '*'
+          ? undefined
+          : ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')),
       );
       reply.header('etag', organizationEtag(organization));
       return organizationView(organization, role);

@@ -131,14 +131,14 @@ export class OrganizationService {
    * Changes name and settings. Admins change settings; only the owner changes the role
    * catalog, and no role still held by a member or offered by a pending invitation may vanish.
    * The merge reads the settings under the organization's lock, so concurrent changes of
-   * different settings all survive. With `ifMatch` (an ETag from `organizationEtag`), only the
+   * different settings all survive. With `ifMatch` (ETags from `organizationEtag`), only the
    * state the caller saw is changed: 412 otherwise.
    */
   async update(
     principal: Principal,
     ref: string,
     input: { name?: string | undefined; settings?: Partial<OrganizationSettings> | undefined },
-    ifMatch?: string | undefined,
+    ifMatch?: readonly string[] | undefined,
   ) {
     const db = this.#database.db;
     const first = await organizationAccess(db, principal, ref);
@@ -151,7 +151,7 @@ export class OrganizationService {
       const access = await organizationAccess(trx, principal, id);
       requireAdmin(access, 'change the organization');
       const current = access.organization;
-      if (ifMatch !== undefined && ifMatch !== organizationEtag(current)) {
+      if (ifMatch !== undefined && !ifMatch.includes(organizationEtag(current))) {
         throw new AppError(
           412,
           'precondition_failed',
