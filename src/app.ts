@@ -22,6 +22,7 @@ import { registerIdempotency } from './http/idempotency.ts';
 import { redactUrl } from './http/log-redaction.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { sendProblem, toAppError } from './http/problem.ts';
+import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
@@ -77,6 +78,9 @@ export async function buildApp(
   deps: Deps,
   options: AppOptions = {},
 ): Promise<{ app: App; services: Services }> {
+  // Services see the request's own transaction when it has one (idempotent requests).
+  const unscoped = deps.database;
+  deps = { ...deps, database: requestScoped(unscoped) };
   const services = createServices(deps);
   const app = Fastify({
     logger: options.logger ?? false,
@@ -92,6 +96,8 @@ export async function buildApp(
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', undefined);
   registerContentTypes(app);
+  // First hook: everything after it in the request can join the request's transaction.
+  app.addHook('onRequest', (_request, _reply, done) => runInRequestScope(done));
 
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
@@ -131,7 +137,7 @@ export async function buildApp(
     if (!hasScope(request.principal, auth.scope)) throw insufficientScope(auth.scope);
   });
 
-  registerIdempotency(app, deps);
+  registerIdempotency(app, { ...deps, database: unscoped });
   const metrics = new Metrics();
   metrics.register(app);
 
@@ -186,9 +192,15 @@ export async function buildApp(
     apiKeyRoutes(api, services);
     eventRoutes(api, services);
     oauthRoutes(api, services);
-    healthRoutes(api, deps.database);
+    healthRoutes(api, deps.database, deps.clock);
     webhookRoutes(api, services);
-    metricsRoutes(api, { metrics, database: deps.database, services, token: options.metricsToken });
+    metricsRoutes(api, {
+      metrics,
+      database: deps.database,
+      clock: deps.clock,
+      services,
+      token: options.metricsToken,
+    });
     done();
   });
   await app.register((scoped, _options, done) => {

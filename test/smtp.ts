@@ -17,12 +17,23 @@ export interface ReceivedMail {
 export async function startSmtpServer(options: { delayMs?: number } = {}): Promise<{
   url: string;
   received: ReceivedMail[];
+  /** While on, every connection is refused with 421, as a server that is down for maintenance. */
+  setRefusing: (on: boolean) => void;
   close: () => Promise<void>;
 }> {
   const received: ReceivedMail[] = [];
+  let refusing = false;
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    onConnect(_session, callback) {
+      if (!refusing) return callback();
+      const error = new Error('4.3.2 Service not available, try again later') as Error & {
+        responseCode: number;
+      };
+      error.responseCode = 421;
+      callback(error);
+    },
     onRcptTo(address, _session, callback) {
       if (address.address.startsWith('bounce')) {
         const error = new Error('5.1.1 mailbox unavailable') as Error & { responseCode: number };
@@ -55,6 +66,9 @@ export async function startSmtpServer(options: { delayMs?: number } = {}): Promi
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    setRefusing: (on) => {
+      refusing = on;
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

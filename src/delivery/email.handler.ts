@@ -2,7 +2,12 @@ import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import { effectiveStatus, findInvitation, setDeliveryOutcome } from '../invitations/invitation.repository.ts';
+import {
+  effectiveStatus,
+  findInvitation,
+  setDeliveryError,
+  setDeliveryOutcome,
+} from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
@@ -37,7 +42,8 @@ export function messageIdFor(dedupeKey: string, publicUrl: string): string {
  * sent again meanwhile is settled without sending: the invitee only ever gets a live link.
  */
 export class EmailHandler implements OutboxHandler {
-  readonly maxAttempts = 10;
+  /** With `backoffMs`: about 24 h of retries (at least 19 h with jitter) before an email is dead. */
+  readonly maxAttempts = 32;
   readonly #db: Executor;
   readonly #clock: Clock;
   readonly #keys: InstanceKeys;
@@ -61,7 +67,10 @@ export class EmailHandler implements OutboxHandler {
     this.#publicUrl = deps.publicUrl;
   }
 
-  /** 15 s, 30 s, 1 min … capped at an hour: about four hours over ten attempts. */
+  /**
+   * 15 s, 30 s, 1 min … 32 min, then hourly: 31 waits add up to about 24 h (at least 19 h with
+   * the ±20 % jitter), so an SMTP outage of a working day fails no queued invitation.
+   */
   backoffMs(attempt: number): number {
     return Math.min(15_000 * 2 ** (attempt - 1), 3_600_000);
   }
@@ -157,10 +166,22 @@ export class EmailHandler implements OutboxHandler {
     settlement: Settlement,
     result: AttemptResult,
   ): Promise<void> {
-    if ((result.ok && result.skipped) || settlement === 'retry') return;
+    if (result.ok && result.skipped) return;
     if (message.payload.kind === 'membership_added') return;
     const payload = message.payload as unknown as EmailPayload;
     const now = this.#clock.now();
+    if (settlement === 'retry') {
+      // Still queued, but the invitation says why it has not gone out yet.
+      if (payload.kind !== 'reminder') {
+        await setDeliveryError(
+          trx,
+          payload.invitation_id,
+          payload.send_number,
+          (result as { error: string }).error,
+        );
+      }
+      return;
+    }
     if (payload.kind === 'reminder') {
       if (settlement !== 'done') return;
       const invitation = await findInvitation(trx, payload.invitation_id);

@@ -166,22 +166,31 @@ export async function latestEmailPayload(
   return row ? (JSON.parse(row.payload) as Record<string, unknown>) : undefined;
 }
 
-/** How much work is waiting, for readiness probes: two counts on the (status, time) index. */
-export async function outboxBacklog(db: Executor, now: Date): Promise<{ due: number; dead: number }> {
-  const [due, dead] = await Promise.all([
-    db
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'pending')
-      .where('next_attempt_at', '<=', now)
-      .executeTakeFirstOrThrow(),
-    db
-      .selectFrom('outbox')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('status', '=', 'dead')
-      .executeTakeFirstOrThrow(),
+/**
+ * How much work is waiting, for readiness probes and metrics: `due` now, `retrying` (failed at
+ * least once and waiting for their next attempt: an SMTP outage shows here, not in `due`) and
+ * `dead`. Counts on the (status, time) index.
+ */
+export async function outboxBacklog(
+  db: Executor,
+  now: Date,
+): Promise<{ due: number; retrying: number; dead: number }> {
+  const count = (query: ReturnType<typeof countOutbox>) => query.executeTakeFirstOrThrow();
+  const [due, retrying, dead] = await Promise.all([
+    count(countOutbox(db).where('status', '=', 'pending').where('next_attempt_at', '<=', now)),
+    count(
+      countOutbox(db)
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '>', now)
+        .where('attempts', '>', 0),
+    ),
+    count(countOutbox(db).where('status', '=', 'dead')),
   ]);
-  return { due: Number(due.n), dead: Number(dead.n) };
+  return { due: Number(due.n), retrying: Number(retrying.n), dead: Number(dead.n) };
+}
+
+function countOutbox(db: Executor) {
+  return db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n'));
 }
 
 /**

@@ -2,9 +2,10 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { outboxBacklog } from '../delivery/outbox.repository.ts';
+import { type Clock, systemClock } from '../lib/clock.ts';
 import type { App } from './app-types.ts';
 
-export function healthRoutes(app: App, database: Database) {
+export function healthRoutes(app: App, database: Database, clock: Clock = systemClock) {
   app.get('/healthz', {
     config: { auth: 'public' },
     schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } },
@@ -17,7 +18,7 @@ export function healthRoutes(app: App, database: Database) {
     handler: async (_request, reply) => {
       try {
         await sql`select 1`.execute(database.db);
-        const outbox = await outboxBacklog(database.db, new Date());
+        const outbox = await outboxBacklog(database.db, clock.now());
         return { status: 'ready', database: database.engine, outbox };
       } catch {
         return reply

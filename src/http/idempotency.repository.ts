@@ -1,6 +1,4 @@
 import type { Executor } from '../db/database.ts';
-import { isUniqueViolation } from '../db/database.ts';
-import { toDate } from '../lib/clock.ts';
 
 export interface StoredResponse {
   statusCode: number;
@@ -11,14 +9,13 @@ export interface StoredResponse {
 export type ClaimResult =
   | { outcome: 'claimed' }
   | { outcome: 'mismatch' }
-  | { outcome: 'in_flight' }
   | { outcome: 'replay'; response: StoredResponse };
 
-/** An in-flight claim older than this belongs to a request that died; a retry may take it over. */
-const STALE_CLAIM_MS = 60_000;
-
 /**
- * Claims a key atomically: the insert either wins or finds the row of the request that did.
+ * Claims a key inside the request's transaction. The insert either wins or finds the row of the
+ * request that did; on PostgreSQL it waits while that request's transaction is open, so the
+ * row it then finds is committed, answer included. An `in_flight` row is only ever left by a
+ * version that committed claims on their own: taken over.
  */
 export async function claimIdempotencyKey(
   db: Executor,
@@ -27,15 +24,12 @@ export async function claimIdempotencyKey(
   fingerprint: string,
   now: Date,
 ): Promise<ClaimResult> {
-  try {
-    await db
-      .insertInto('idempotency_keys')
-      .values({ principal_id: principalId, key, fingerprint, state: 'in_flight', created_at: now })
-      .execute();
-    return { outcome: 'claimed' };
-  } catch (error) {
-    if (!isUniqueViolation(error)) throw error;
-  }
+  const inserted = await db
+    .insertInto('idempotency_keys')
+    .values({ principal_id: principalId, key, fingerprint, state: 'in_flight', created_at: now })
+    .onConflict((conflict) => conflict.columns(['principal_id', 'key']).doNothing())
+    .executeTakeFirst();
+  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) return { outcome: 'claimed' };
   const row = await db
     .selectFrom('idempotency_keys')
     .selectAll()
@@ -54,16 +48,13 @@ export async function claimIdempotencyKey(
       },
     };
   }
-  if (now.getTime() - toDate(row.created_at).getTime() < STALE_CLAIM_MS) return { outcome: 'in_flight' };
-  const taken = await db
+  await db
     .updateTable('idempotency_keys')
     .set({ created_at: now })
     .where('principal_id', '=', principalId)
     .where('key', '=', key)
-    .where('state', '=', 'in_flight')
-    .where('created_at', '=', row.created_at)
-    .executeTakeFirst();
-  return Number(taken.numUpdatedRows) === 1 ? { outcome: 'claimed' } : { outcome: 'in_flight' };
+    .execute();
+  return { outcome: 'claimed' };
 }
 
 export async function completeIdempotencyKey(
@@ -85,14 +76,15 @@ export async function completeIdempotencyKey(
     .execute();
 }
 
-export async function releaseIdempotencyKey(db: Executor, principalId: string, key: string): Promise<void> {
+export async function pruneIdempotencyKeys(db: Executor, olderThan: Date): Promise<void> {
+  // Also any answer stored before bodies were sealed: it may hold a secret in plain text.
   await db
     .deleteFrom('idempotency_keys')
-    .where('principal_id', '=', principalId)
-    .where('key', '=', key)
+    .where((eb) =>
+      eb.or([
+        eb('created_at', '<', olderThan),
+        eb.and([eb('state', '=', 'done'), eb('response_body', 'not like', 'v1.%')]),
+      ]),
+    )
     .execute();
-}
-
-export async function pruneIdempotencyKeys(db: Executor, olderThan: Date): Promise<void> {
-  await db.deleteFrom('idempotency_keys').where('created_at', '<', olderThan).execute();
 }

@@ -1,15 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { principalId } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
+import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { sha256 } from '../lib/secrets.ts';
+import { decrypt, encrypt, sha256 } from '../lib/secrets.ts';
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
   pruneIdempotencyKeys,
-  releaseIdempotencyKey,
 } from './idempotency.repository.ts';
+import { beginRequestTransaction, endRequestTransaction, requestTransaction } from './request-transaction.ts';
 
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type'];
 const RETENTION_MS = DAY;
@@ -32,10 +33,20 @@ function parseKey(header: string): string {
 
 /**
  * `Idempotency-Key` on every POST and PATCH, per principal, kept 24 hours. A replay returns
- * the first response; the same key with another body answers 422; a retry while the first is
- * still running answers 409. Responses that say "try again" (429, 5xx) are not kept.
+ * the first response; the same key with another body answers 422. Responses that say "try
+ * again" (429, 5xx) are not kept.
+ *
+ * The request runs in one transaction that holds the key from the claim to the recorded
+ * response: the effect and the answer commit together or not at all. A retry after a crash
+ * therefore replays the committed answer or runs a request that never committed; a retry
+ * while the first is running waits for it (the key's row is locked) and then replays it.
+ * Response bodies are stored sealed (AES-256-GCM): some carry a secret the service otherwise
+ * keeps only as a hash (a new API key, an invitation link, a webhook signing secret).
  */
-export function registerIdempotency(app: FastifyInstance, deps: { database: Database; clock: Clock }) {
+export function registerIdempotency(
+  app: FastifyInstance,
+  deps: { database: Database; clock: Clock; keys: InstanceKeys },
+) {
   let lastPrune = 0;
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const header = request.headers['idempotency-key'];
@@ -49,7 +60,16 @@ export function registerIdempotency(app: FastifyInstance, deps: { database: Data
       lastPrune = now.getTime();
       await pruneIdempotencyKeys(deps.database.db, new Date(now.getTime() - RETENTION_MS));
     }
-    const claim = await claimIdempotencyKey(deps.database.db, owner, key, fingerprint, now);
+    const trx = await beginRequestTransaction(deps.database);
+    if (!trx) throw new Error('idempotent request outside a request scope');
+    let claim: Awaited<ReturnType<typeof claimIdempotencyKey>>;
+    try {
+      claim = await claimIdempotencyKey(trx, owner, key, fingerprint, now);
+    } catch (error) {
+      await endRequestTransaction('rollback');
+      throw error;
+    }
+    if (claim.outcome !== 'claimed') await endRequestTransaction('rollback');
     if (claim.outcome === 'mismatch') {
       throw new AppError(
         422,
@@ -58,20 +78,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { database: Data
         'This Idempotency-Key was used with a different request; use a new key for a new request.',
       );
     }
-    if (claim.outcome === 'in_flight') {
-      throw new AppError(
-        409,
-        'idempotency_request_in_flight',
-        'Request in flight',
-        'A request with this Idempotency-Key is still being processed; retry shortly.',
-        { headers: { 'retry-after': '1' } },
-      );
-    }
     if (claim.outcome === 'replay') {
       const { statusCode, headers, body } = claim.response;
       for (const [name, value] of Object.entries(headers)) reply.header(name, value);
       reply.header('idempotent-replayed', 'true');
-      return reply.code(statusCode).send(body);
+      return reply.code(statusCode).send(isSealed(body) ? decrypt(deps.keys.encryption, body) : body);
     }
     request.idempotency = { owner, key };
   });
@@ -80,9 +91,11 @@ export function registerIdempotency(app: FastifyInstance, deps: { database: Data
     const claim = request.idempotency;
     if (!claim) return payload;
     request.idempotency = undefined;
+    const trx = requestTransaction();
+    if (!trx) return payload;
     const status = reply.statusCode;
     if (status === 429 || status >= 500) {
-      await releaseIdempotencyKey(deps.database.db, claim.owner, claim.key);
+      await endRequestTransaction('rollback');
       return payload;
     }
     const headers: Record<string, string> = {};
@@ -91,11 +104,37 @@ export function registerIdempotency(app: FastifyInstance, deps: { database: Data
       if (value !== undefined) headers[name] = String(value);
     }
     const body = typeof payload === 'string' ? payload : payload === null ? '' : String(payload);
-    await completeIdempotencyKey(deps.database.db, claim.owner, claim.key, {
-      statusCode: status,
-      headers,
-      body,
-    });
+    try {
+      await completeIdempotencyKey(trx, claim.owner, claim.key, {
+        statusCode: status,
+        headers,
+        body: encrypt(deps.keys.encryption, body),
+      });
+      await endRequestTransaction('commit');
+    } catch (error) {
+      await endRequestTransaction('rollback').catch(() => {});
+      request.log.error({ err: error }, 'idempotent request could not commit');
+      // Nothing committed: say so, so the client retries with the same key.
+      for (const name of ['location', 'etag', 'content-location']) reply.removeHeader(name);
+      reply.code(503).header('retry-after', '1').type('application/problem+json');
+      return JSON.stringify({
+        type: '/problems/service_unavailable',
+        title: 'Service unavailable',
+        status: 503,
+        code: 'service_unavailable',
+        detail:
+          'The request could not be committed; nothing was changed. Retry with the same Idempotency-Key.',
+      });
+    }
     return payload;
   });
+
+  // A request that ended without sending (aborted, or failed before onSend) leaves nothing open.
+  app.addHook('onResponse', async () => {
+    await endRequestTransaction('rollback');
+  });
+}
+
+function isSealed(body: string): boolean {
+  return body.startsWith('v1.');
 }

@@ -3,6 +3,7 @@ import { unauthenticated } from '../auth/authenticator.ts';
 import { hasScope } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import { outboxBacklog } from '../delivery/outbox.repository.ts';
+import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 import type { Services } from '../services.ts';
@@ -47,7 +48,7 @@ export class Metrics {
     });
   }
 
-  render(extra: { outboxDue: number; outboxDead: number }): string {
+  render(extra: { outboxDue: number; outboxRetrying: number; outboxDead: number }): string {
     const lines = [
       '# HELP rsvp_http_requests_total Requests answered, by method, route pattern and status class.',
       '# TYPE rsvp_http_requests_total counter',
@@ -77,6 +78,9 @@ export class Metrics {
       '# HELP rsvp_outbox_due_messages Outbox messages due for delivery now.',
       '# TYPE rsvp_outbox_due_messages gauge',
       `rsvp_outbox_due_messages ${extra.outboxDue}`,
+      '# HELP rsvp_outbox_retrying_messages Outbox messages that failed and wait for their next attempt.',
+      '# TYPE rsvp_outbox_retrying_messages gauge',
+      `rsvp_outbox_retrying_messages ${extra.outboxRetrying}`,
       '# HELP rsvp_outbox_dead_messages Outbox messages that exhausted their attempts.',
       '# TYPE rsvp_outbox_dead_messages gauge',
       `rsvp_outbox_dead_messages ${extra.outboxDead}`,
@@ -100,7 +104,7 @@ export class Metrics {
  */
 export function metricsRoutes(
   app: App,
-  deps: { metrics: Metrics; database: Database; services: Services; token: string | undefined },
+  deps: { metrics: Metrics; database: Database; clock: Clock; services: Services; token: string | undefined },
 ) {
   app.get('/metrics', {
     config: { auth: 'public' },
@@ -128,9 +132,13 @@ export function metricsRoutes(
           );
         }
       }
-      const backlog = await outboxBacklog(deps.database.db, new Date());
+      const backlog = await outboxBacklog(deps.database.db, deps.clock.now());
       reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return deps.metrics.render({ outboxDue: backlog.due, outboxDead: backlog.dead });
+      return deps.metrics.render({
+        outboxDue: backlog.due,
+        outboxRetrying: backlog.retrying,
+        outboxDead: backlog.dead,
+      });
     },
   });
 }

@@ -224,7 +224,9 @@ export async function claimReminders(db: Executor, now: Date, limit: number): Pr
 
 /**
  * Records the outcome of delivering send number `sendNumber`. Ignored when the invitation was
- * sent again since: the newer send owns the delivery state.
+ * sent again since: the newer send owns the delivery state. Delivery bookkeeping is the
+ * service's own background work: it leaves the version (the ETag) alone, so a client's
+ * compare-and-set never fails because an email went out meanwhile.
  */
 export async function setDeliveryOutcome(
   db: Executor,
@@ -239,13 +241,28 @@ export async function setDeliveryOutcome(
       delivery_state: outcome.state,
       delivery_error: outcome.error,
       updated_at: now,
-      version: sql`version + 1`,
     })
     .where('id', '=', id)
     .where('send_count', '=', sendNumber)
     .returningAll()
     .executeTakeFirst();
   return row ? toRecord(row) : undefined;
+}
+
+/** The last failed attempt of send `sendNumber` while it is retried; state stays `queued`. */
+export async function setDeliveryError(
+  db: Executor,
+  id: string,
+  sendNumber: number,
+  error: string,
+): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ delivery_error: error })
+    .where('id', '=', id)
+    .where('send_count', '=', sendNumber)
+    .where('delivery_state', '=', 'queued')
+    .execute();
 }
 
 /** Pending invitations of these addresses in the organization, keyed by `target|email`. */

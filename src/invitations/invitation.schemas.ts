@@ -92,7 +92,13 @@ export const InvitationSchema = z
     metadata: z.record(z.string(), z.string()),
     status: InvitationStatusSchema,
     delivery_state: DeliveryStateSchema,
-    delivery_error: z.string().nullable(),
+    delivery_error: z
+      .string()
+      .nullable()
+      .describe(
+        'Why the last delivery attempt failed: the final reason when `failed`, and the latest ' +
+          'error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent.',
+      ),
     send_count: z.int(),
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),

@@ -44,8 +44,9 @@ import {
   findOrganization,
   findOrganizationsByIds,
   lockOrganization,
+  settingsForWrite,
 } from '../organizations/organization.repository.ts';
-import { findRole, requireRole } from '../organizations/roles.ts';
+import { findRole, requireRole, unknownRole } from '../organizations/roles.ts';
 import {
   findGrant,
   findResourceInOrganization,
@@ -268,7 +269,11 @@ export class InvitationService {
     const limited = settings.seat_limit !== null || settings.max_pending_invitations !== null;
     const write = (lock: boolean) =>
       this.#db.transaction().execute(async (trx) => {
-        if (lock) await lockOrganization(trx, this.#database.engine, organizationId);
+        // The catalog as it is now, locked against removal until commit: a role removed since
+        // the rows were checked is refused here, never written (no invitation for a ghost role).
+        const catalog = (
+          await settingsForWrite(trx, this.#database.engine, organizationId, lock ? 'update' : 'share')
+        ).roles;
         const emails = [...new Set(prepared.map((row) => row.emailCanonical))];
         const lapsed = await expireLapsedPending(trx, organizationId, emails, now);
         const pending = await pendingByTargetAndEmail(trx, organizationId, emails);
@@ -296,7 +301,9 @@ export class InvitationService {
           const existing = pending.get(`${row.targetKey}|${row.emailCanonical}`);
           const granted = row.resource ? grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
           let error: AppError | undefined;
-          if (!row.resource && members.has(row.emailCanonical)) {
+          if (row.role !== null && !findRole(catalog, row.role)) {
+            error = unknownRole(row.role, catalog);
+          } else if (!row.resource && members.has(row.emailCanonical)) {
             error = new AppError(
               409,
               'already_member',
@@ -683,6 +690,15 @@ export class InvitationService {
     if (input.message !== undefined) changes.message = input.message || null;
     if (input.metadata !== undefined) changes.metadata = input.metadata;
     return this.#db.transaction().execute(async (trx) => {
+      if (changes.role !== undefined && changes.role !== null) {
+        const { roles } = await settingsForWrite(
+          trx,
+          this.#database.engine,
+          invitation.organizationId,
+          'share',
+        );
+        if (!findRole(roles, changes.role)) throw unknownRole(changes.role, roles);
+      }
       const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
       if (!updated) throw await this.#conflictAfterRace(trx, id, ifMatch !== undefined);
       await recordEvents(trx, [
@@ -720,13 +736,7 @@ export class InvitationService {
     if (status !== 'pending' && status !== 'expired') throw notPending(status, invitation.id);
     const settings = access.organization.settings;
     if (options.sendEmail && invitation.sendCount >= settings.max_sends_per_invitation) {
-      throw new AppError(
-        409,
-        'send_limit_reached',
-        'Send limit reached',
-        `This invitation was already sent ${invitation.sendCount} times, the organization's limit.`,
-        { extras: { limit: settings.max_sends_per_invitation } },
-      );
+      throw sendLimitReached(invitation, settings);
     }
     if (options.sendEmail && options.perInvitationLimit !== false) {
       const resendRule = this.#limits.perInvitationResend;
@@ -767,16 +777,26 @@ export class InvitationService {
     try {
       const result = await this.#db.transaction().execute(async (trx) => {
         await lockOrganization(trx, this.#database.engine, invitation.organizationId);
-        const updated = await updateIfVersion(trx, id, invitation.version, now, changes);
+        // A resend asks for no version check: it applies to the invitation as it is now, so the
+        // service's own background work (the sweeper expiring it) never makes it fail.
+        const current = (await findInvitation(trx, id)) ?? invitation;
+        const currentStatus = effectiveStatus(current, now);
+        if (currentStatus !== 'pending' && currentStatus !== 'expired') throw notPending(currentStatus, id);
+        if (options.sendEmail) {
+          if (current.sendCount >= settings.max_sends_per_invitation)
+            throw sendLimitReached(current, settings);
+          changes.sendCount = current.sendCount + 1;
+        }
+        const updated = await updateIfVersion(trx, id, current.version, now, changes);
         if (!updated) throw await this.#conflictAfterRace(trx, id, false);
         const events = [];
-        if (invitation.status === 'pending' && status === 'expired') {
+        if (current.status === 'pending' && currentStatus === 'expired') {
           events.push(
-            this.#event(invitation, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
+            this.#event(current, 'invitation.expired', 'pending', 'expired', null, { reason: 'lapsed' }),
           );
         }
         events.push(
-          this.#event(updated, 'invitation.resent', status, 'pending', principal, {
+          this.#event(updated, 'invitation.resent', currentStatus, 'pending', principal, {
             send_email: options.sendEmail,
           }),
         );
@@ -1220,6 +1240,19 @@ export class InvitationService {
   get now() {
     return this.#clock.now();
   }
+}
+
+function sendLimitReached(
+  invitation: InvitationRecord,
+  settings: { max_sends_per_invitation: number },
+): AppError {
+  return new AppError(
+    409,
+    'send_limit_reached',
+    'Send limit reached',
+    `This invitation was already sent ${invitation.sendCount} times, the organization's limit.`,
+    { extras: { limit: settings.max_sends_per_invitation } },
+  );
 }
 
 function invalidTarget(detail: string): AppError {

@@ -4,7 +4,11 @@ import type { Database, Executor } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
-import { lockOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import {
+  lockOrganization,
+  type OrganizationRecord,
+  settingsForWrite,
+} from '../organizations/organization.repository.ts';
 import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
 import {
   countMembers,
@@ -64,7 +68,9 @@ export class MembershipService {
     requireRankAtMost(access, role);
     const now = this.#clock.now();
     return db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, this.#database.engine, access.organization.id);
+      // The catalog under the lock: the role may have been removed since it was checked.
+      const { roles } = await settingsForWrite(trx, this.#database.engine, access.organization.id, 'update');
+      requireRole(roles, roleName);
       const membership = await findMembership(trx, access.organization.id, userId);
       if (!membership) throw memberNotFound();
       const current = findRole(catalog, membership.role);

@@ -116,6 +116,24 @@ export async function lockOrganization(db: Executor, engine: Engine, id: string)
   }
 }
 
+/**
+ * The settings (role catalog included) as they are now, for a write that depends on them. On
+ * PostgreSQL the row is locked: `share` lets other such writes run side by side while a catalog
+ * change (`lockOrganization`) waits for them, and them for it; `update` is `lockOrganization`.
+ * On SQLite the transaction's write lock already orders them.
+ */
+export async function settingsForWrite(
+  db: Executor,
+  engine: Engine,
+  id: string,
+  mode: 'share' | 'update',
+): Promise<OrganizationSettings> {
+  let query = db.selectFrom('organizations').select('settings').where('id', '=', id);
+  if (engine === 'postgres') query = mode === 'share' ? query.forShare() : query.forUpdate();
+  const row = await query.executeTakeFirstOrThrow();
+  return { ...SETTING_DEFAULTS, ...(JSON.parse(row.settings) as Partial<OrganizationSettings>) };
+}
+
 export async function updateOrganization(
   db: Executor,
   id: string,

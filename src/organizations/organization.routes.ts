@@ -11,6 +11,7 @@ import {
   type OrganizationView,
   OrgParams,
 } from './organization.schemas.ts';
+import { organizationEtag } from './organization.service.ts';
 
 const TAGS = ['Organizations'];
 
@@ -77,11 +78,12 @@ export function organizationRoutes(app: App, services: Services) {
       params: OrgParams,
       response: { 200: OrganizationSchema, ...problems(...COMMON) },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const { organization, role } = await services.organizations.get(
         request.principal!,
         request.params.org_id,
       );
+      reply.header('etag', organizationEtag(organization));
       return organizationView(organization, role);
     },
   });
@@ -94,17 +96,25 @@ export function organizationRoutes(app: App, services: Services) {
       summary: 'Change name or settings',
       description:
         'Settings are merged key by key. Admins change settings; only owners change the role catalog, and ' +
-        'a role still held by a member or offered by a pending invitation cannot be removed (409).',
+        'a role still held by a member or offered by a pending invitation cannot be removed (409). ' +
+        'Send `If-Match` with the ETag of a read to change only the state you saw (412 otherwise); ' +
+        'without it, concurrent changes of different settings all apply.',
       params: OrgParams,
+      headers: z.object({ 'if-match': z.string().optional() }),
       body: OrganizationUpdateSchema,
-      response: { 200: OrganizationSchema, ...problems(...COMMON, 409, 422) },
+      response: { 200: OrganizationSchema, ...problems(...COMMON, 409, 412, 422) },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
+      const ifMatch = request.headers['if-match']?.trim();
       const { organization, role } = await services.organizations.update(
         request.principal!,
         request.params.org_id,
         request.body,
+        ifMatch === undefined || ifMatch === '*'
+          ? undefined
+          : ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')),
       );
+      reply.header('etag', organizationEtag(organization));
       return organizationView(organization, role);
     },
   });

@@ -120,8 +120,21 @@ export const OrganizationSettingsSchema = z
 
 export type OrganizationSettings = z.output<typeof OrganizationSettingsSchema>;
 
-export const OrganizationSettingsPatchSchema = OrganizationSettingsSchema.partial()
-  .strict()
+/**
+ * The same fields without their defaults: a key the client left out stays absent, so the merge
+ * keeps its current value (with defaults, every PATCH reset every setting it did not name).
+ */
+export const OrganizationSettingsPatchSchema = z
+  .strictObject(
+    Object.fromEntries(
+      Object.entries(OrganizationSettingsSchema.shape).map(([key, field]) => [
+        key,
+        (field instanceof z.ZodDefault ? field.removeDefault() : field).optional(),
+      ]),
+    ) as unknown as {
+      [K in keyof typeof OrganizationSettingsSchema.shape]: z.ZodOptional<z.ZodType<OrganizationSettings[K]>>;
+    },
+  )
   .meta({ id: 'OrganizationSettingsPatch' });
 
 export const OrganizationSchema = z

@@ -5,6 +5,7 @@ import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
+import { sha256 } from '../lib/secrets.ts';
 import { insertMembership } from '../memberships/membership.repository.ts';
 import {
   findOrganization,
@@ -131,35 +132,50 @@ export class OrganizationService {
   /**
    * Changes name and settings. Admins change settings; only the owner changes the role
    * catalog, and no role still held by a member or offered by a pending invitation may vanish.
+   * The merge reads the settings under the organization's lock, so concurrent changes of
+   * different settings all survive. With `ifMatch` (ETags from `organizationEtag`), only the
+   * state the caller saw is changed: 412 otherwise.
    */
   async update(
     principal: Principal,
     ref: string,
     input: { name?: string | undefined; settings?: Partial<OrganizationSettings> | undefined },
+    ifMatch?: readonly string[] | undefined,
   ) {
     const db = this.#database.db;
-    const access = await organizationAccess(db, principal, ref);
-    requireAdmin(access, 'change the organization');
-    const current = access.organization;
+    const first = await organizationAccess(db, principal, ref);
+    requireAdmin(first, 'change the organization');
+    const id = first.organization.id;
     const now = this.#clock.now();
-    const settings = input.settings
-      ? validSettings({ ...current.settings, ...input.settings }, this.#allowedAppOrigins)
-      : undefined;
-    if (input.settings?.roles) {
-      if (access.rank < ownerRole(current.settings.roles).rank) {
+    const access = await db.transaction().execute(async (trx) => {
+      await lockOrganization(trx, this.#database.engine, id);
+      // Read again under the lock: the caller's role and the settings as they are now.
+      const access = await organizationAccess(trx, principal, id);
+      requireAdmin(access, 'change the organization');
+      const current = access.organization;
+      if (ifMatch !== undefined && !ifMatch.includes(organizationEtag(current))) {
         throw new AppError(
-          403,
-          'owner_role_required',
-          'Owner role required',
-          'Only owners change the role catalog.',
+          412,
+          'precondition_failed',
+          'Precondition failed',
+          'The organization changed since you read it; fetch it again and retry with its new ETag.',
+          { extras: { etag: organizationEtag(current) } },
         );
       }
-    }
-    await db.transaction().execute(async (trx) => {
-      await lockOrganization(trx, this.#database.engine, current.id);
+      const settings = input.settings
+        ? validSettings({ ...current.settings, ...input.settings }, this.#allowedAppOrigins)
+        : undefined;
       if (settings && input.settings?.roles) {
+        if (access.rank < ownerRole(current.settings.roles).rank) {
+          throw new AppError(
+            403,
+            'owner_role_required',
+            'Owner role required',
+            'Only owners change the role catalog.',
+          );
+        }
         const names = new Set(settings.roles.map((role) => role.name));
-        const used = await rolesInUse(trx, current.id);
+        const used = await rolesInUse(trx, id);
         const missing = used.filter((role) => !names.has(role));
         if (missing.length > 0) {
           throw new AppError(
@@ -173,15 +189,15 @@ export class OrganizationService {
           );
         }
       }
-      await updateOrganization(trx, current.id, {
+      await updateOrganization(trx, id, {
         ...(input.name !== undefined ? { name: input.name } : {}),
         ...(settings !== undefined ? { settings } : {}),
         updatedAt: now,
       });
       await recordAudit(trx, {
         type: 'organization.updated',
-        organizationId: current.id,
-        subject: { type: 'organization', id: current.id },
+        organizationId: id,
+        subject: { type: 'organization', id },
         actor: principal,
         now,
         data: {
@@ -191,10 +207,19 @@ export class OrganizationService {
           ],
         },
       });
+      return access;
     });
-    const organization = (await findOrganization(db, current.id))!;
+    const organization = (await findOrganization(db, id))!;
     return { organization, role: access.role?.name ?? null };
   }
+}
+
+/**
+ * A strong ETag of what a client can change (name and settings): equal ETags mean equal state,
+ * so a change conditioned on it never overwrites something the client did not see.
+ */
+export function organizationEtag(organization: OrganizationRecord): string {
+  return `"${sha256(JSON.stringify([organization.name, organization.settings])).slice(0, 32)}"`;
 }
 
 function validSettings(

@@ -25,12 +25,18 @@ export function requireRole(
   pointer = '/body/role',
 ): RoleDefinition {
   const role = findRole(catalog, name);
-  if (!role) {
-    throw new AppError(422, 'unknown_role', 'Unknown role', `The organization has no role named "${name}".`, {
-      extras: { role: name, roles: catalog.map((r) => r.name), pointer },
-    });
-  }
+  if (!role) throw unknownRole(name, catalog, pointer);
   return role;
+}
+
+export function unknownRole(
+  name: string,
+  catalog: readonly RoleDefinition[],
+  pointer = '/body/role',
+): AppError {
+  return new AppError(422, 'unknown_role', 'Unknown role', `The organization has no role named "${name}".`, {
+    extras: { role: name, roles: catalog.map((r) => r.name), pointer },
+  });
 }
 
 /** The owner role is the highest-ranked one; the organization must always keep a holder of it. */

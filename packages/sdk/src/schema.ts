@@ -41,7 +41,7 @@ export interface paths {
         head?: never;
         /**
          * Change name or settings
-         * @description Settings are merged key by key. Admins change settings; only owners change the role catalog, and a role still held by a member or offered by a pending invitation cannot be removed (409).
+         * @description Settings are merged key by key. Admins change settings; only owners change the role catalog, and a role still held by a member or offered by a pending invitation cannot be removed (409). Send `If-Match` with the ETag of a read to change only the state you saw (412 otherwise); without it, concurrent changes of different settings all apply.
          */
         patch: operations["updateOrganization"];
         trace?: never;
@@ -685,77 +685,17 @@ export interface components {
             default_role?: string;
         };
         OrganizationSettingsPatchInput: {
-            /**
-             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
-             * @default 604800
-             */
             default_ttl_seconds?: number;
-            /** @description When not empty, only these domains (and their subdomains) may be invited. */
             allowed_email_domains?: string[];
-            /** @description These domains may never be invited. */
             blocked_email_domains?: string[];
-            /**
-             * @description Members plus pending invitations may not exceed this; null means no limit.
-             * @default null
-             */
             seat_limit?: number | null;
-            /**
-             * @description Most pending invitations at once; null means no limit.
-             * @default null
-             */
             max_pending_invitations?: number | null;
-            /**
-             * @description How many times one invitation may be sent, first send and resends together.
-             * @default 10
-             */
             max_sends_per_invitation?: number;
-            /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
-             * @default en
-             */
             locale?: string;
-            /**
-             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
-             * @default null
-             */
             app_url?: string | null;
-            /**
-             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
-             * @default null
-             */
             reminder_before_expiry_seconds?: number | null;
-            /**
-             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
-             * @default true
-             */
             invitation_confirm?: boolean;
-            /**
-             * @default [
-             *       {
-             *         "name": "owner",
-             *         "rank": 100,
-             *         "admin": true,
-             *         "description": "Full control, including the organization itself."
-             *       },
-             *       {
-             *         "name": "admin",
-             *         "rank": 50,
-             *         "admin": true,
-             *         "description": "Invites people and manages members."
-             *       },
-             *       {
-             *         "name": "member",
-             *         "rank": 10,
-             *         "admin": false,
-             *         "description": "Uses what the organization shares."
-             *       }
-             *     ]
-             */
             roles?: components["schemas"]["RoleDefinitionInput"][];
-            /**
-             * @description Role given when an invitation names none.
-             * @default member
-             */
             default_role?: string;
         };
         OrganizationInput: {
@@ -874,6 +814,7 @@ export interface components {
             };
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
             /** Format: date-time */
@@ -910,6 +851,7 @@ export interface components {
             };
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
             /** Format: date-time */
@@ -1409,83 +1351,17 @@ export interface components {
             default_role: string;
         };
         OrganizationSettingsPatch: {
-            /**
-             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
-             * @default 604800
-             */
             default_ttl_seconds?: number;
-            /**
-             * @description When not empty, only these domains (and their subdomains) may be invited.
-             * @default []
-             */
             allowed_email_domains?: string[];
-            /**
-             * @description These domains may never be invited.
-             * @default []
-             */
             blocked_email_domains?: string[];
-            /**
-             * @description Members plus pending invitations may not exceed this; null means no limit.
-             * @default null
-             */
             seat_limit?: number | null;
-            /**
-             * @description Most pending invitations at once; null means no limit.
-             * @default null
-             */
             max_pending_invitations?: number | null;
-            /**
-             * @description How many times one invitation may be sent, first send and resends together.
-             * @default 10
-             */
             max_sends_per_invitation?: number;
-            /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
-             * @default en
-             */
             locale?: string;
-            /**
-             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
-             * @default null
-             */
             app_url?: string | null;
-            /**
-             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
-             * @default null
-             */
             reminder_before_expiry_seconds?: number | null;
-            /**
-             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
-             * @default true
-             */
             invitation_confirm?: boolean;
-            /**
-             * @default [
-             *       {
-             *         "name": "owner",
-             *         "rank": 100,
-             *         "admin": true,
-             *         "description": "Full control, including the organization itself."
-             *       },
-             *       {
-             *         "name": "admin",
-             *         "rank": 50,
-             *         "admin": true,
-             *         "description": "Invites people and manages members."
-             *       },
-             *       {
-             *         "name": "member",
-             *         "rank": 10,
-             *         "admin": false,
-             *         "description": "Uses what the organization shares."
-             *       }
-             *     ]
-             */
             roles?: components["schemas"]["RoleDefinition"][];
-            /**
-             * @description Role given when an invitation names none.
-             * @default member
-             */
             default_role?: string;
         };
         Organization: {
@@ -1604,6 +1480,7 @@ export interface components {
             };
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
             /** Format: date-time */
@@ -1640,6 +1517,7 @@ export interface components {
             };
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
             /** Format: date-time */
@@ -2242,7 +2120,9 @@ export interface operations {
     updateOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                "if-match"?: string;
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -2302,6 +2182,15 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match did not match the current ETag. */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
