@@ -196,7 +196,7 @@ export async function buildApp(
     apiKeyRoutes(api, services);
     eventRoutes(api, services);
     oauthRoutes(api, services);
-    healthRoutes(api, deps.database);
+    healthRoutes(api, deps.database, services.rateLimiter);
     webhookRoutes(api, services);
     metricsRoutes(api, { metrics, database: deps.database, services, token: options.metricsToken });
     done();

@@ -198,7 +198,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perInviter: e.RATE_LIMIT_PER_INVITER,
       perInvitationResend: e.RATE_LIMIT_RESENDS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
-      signIn: e.RATE_LIMIT_SIGN_IN,
+      signIn: { ...e.RATE_LIMIT_SIGN_IN, onOutage: 'refuse' },
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
   };

@@ -35,7 +35,17 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const config = loadConfig(env);
   const { database, keys } = await openRuntime(config);
   const clock = systemClock;
-  const rateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter(clock);
+  // The app's logger exists once the app is built; the limiter is built before it.
+  let log: App['log'] | undefined;
+  const rateLimiter = config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, {
+        clock,
+        logger: {
+          warn: (obj, msg) => log?.warn(obj, msg),
+          info: (obj, msg) => log?.info(obj, msg),
+        },
+      })
+    : new MemoryRateLimiter(clock);
   let delivery: ReturnType<typeof createDelivery> | undefined;
   const { app, services } = await buildApp(
     {
@@ -58,6 +68,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       metricsToken: config.metricsToken,
     },
   );
+  log = app.log;
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });
   await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];
