@@ -33,10 +33,12 @@ const DIALECTS: Record<
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
-  const { database, keys } = await openRuntime(config);
-  const clock = systemClock;
-  // The app's logger exists once the app is built; the limiter is built before it.
+  // The app's logger exists once the app is built; the database and limiter come before it.
   let log: App['log'] | undefined;
+  const { database, keys } = await openRuntime(config, (error) =>
+    log?.warn({ err: error }, 'database connection lost while idle; the pool replaces it'),
+  );
+  const clock = systemClock;
   const rateLimiter = config.redisUrl
     ? new RedisRateLimiter(config.redisUrl, {
         clock,
