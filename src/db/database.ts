@@ -82,6 +82,10 @@ function openPostgres(url: string, options: DatabaseOptions): Database {
   // A connection that dies while idle (server restart, failover) is reported here and dropped
   // by the pool; without a listener Node would treat it as an uncaught error and exit.
   pool.on('error', (error) => options.onIdleError?.(error));
+  // The same for a connection that dies while checked out but between queries (inside a
+  // transaction, say): pg emits 'error' on the client, which only has the pool's listener
+  // while idle. The client is then marked unusable, and the pool discards it on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { engine: 'postgres', db, close: () => db.destroy() };
 }
