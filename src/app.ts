@@ -19,7 +19,7 @@ import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
-import { sendProblem, toAppError } from './http/problem.ts';
+import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
@@ -147,7 +147,7 @@ export async function buildApp(
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toAppError(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request, problem, error);
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>

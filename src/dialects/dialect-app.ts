@@ -9,7 +9,7 @@ import { hasScope } from '../auth/principal.ts';
 import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';
-import { toAppError } from '../http/problem.ts';
+import { logFailure, toAppError } from '../http/problem.ts';
 import '../http/types.ts';
 import { AppError } from '../lib/errors.ts';
 
@@ -88,7 +88,7 @@ export function createDialectApp(
   };
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request, appError, error);
     return send(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

@@ -91,6 +91,19 @@ export function toAppError(error: unknown): AppError {
   );
 }
 
+/**
+ * 5xx answers are logged; an outage of a backing service as one short warning per request
+ * (it answers 503 to every request while it lasts), anything else with its stack.
+ */
+export function logFailure(request: FastifyRequest, problem: AppError, error: unknown) {
+  if (problem.status === 503 && problem.code === 'service_unavailable') {
+    const { message, code } = error as { message?: string; code?: unknown };
+    request.log.warn({ cause: message, code }, 'backing service unavailable');
+  } else if (problem.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  }
+}
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {
   for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
   return reply
