@@ -77,6 +77,8 @@ describe('rate limits while Redis is unreachable', () => {
     const limiter = new RedisRateLimiter(`redis://127.0.0.1:${await freePort()}`, { clock: systemClock });
     try {
       const rule = { limit: 2, windowMs: 60_000 };
+      // The first call waits for the first connection, briefly (2 s); later calls not at all.
+      await limiter.consume('warm-up', rule);
       const started = Date.now();
       const decisions = [];
       for (let i = 0; i < 3; i++) decisions.push(await limiter.consume('recipient:x', rule));
@@ -89,8 +91,9 @@ describe('rate limits while Redis is unreachable', () => {
       expect((refused as AppError).status).toBe(503);
       expect((refused as AppError).headers['retry-after']).toBeDefined();
       expect(await limiter.ready()).toBe(false);
-      // The first call waits for the connection once (2 s at most); the rest fail fast.
-      expect(Date.now() - started).toBeLessThan(3_000);
+      // Five calls to an unreachable Redis; generous for a loaded CI machine, far below the
+      // 10 s a call waited before.
+      expect(Date.now() - started).toBeLessThan(2_000);
     } finally {
       await limiter.close();
     }

@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
-import pg from 'pg';
+import type PG from 'pg';
 import type { DB } from './schema.ts';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
 
@@ -30,41 +31,49 @@ export interface DatabaseOptions {
 
 export const DATABASE_TIMEOUTS = { connectTimeoutMs: 3_000, statementTimeoutMs: 10_000 } as const;
 
-// Counts (int8) as numbers, which they always fit; timestamptz stays pg's Date.
-const types = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === pg.types.builtins.INT8
-      ? Number
-      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-};
-
 /**
- * A client that closes its connection when a query outlives the read timeout: pg would
- * otherwise hand the connection back to the pool with the stuck query still queued on it.
+ * pg, loaded on first use (a SQLite instance never loads it), with its client made to close
+ * its connection when a query outlives the read timeout: pg would otherwise hand the
+ * connection back to the pool with the stuck query still queued on it.
  */
-class DeadlineClient extends pg.Client {
-  // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads; Kysely uses (text, values).
-  override query(...args: any[]): any {
-    // biome-ignore lint/suspicious/noExplicitAny: see above.
-    const result = (super.query as (...a: any[]) => any)(...args);
-    if (result && typeof result.catch === 'function') {
-      return result.catch((error: Error) => {
-        if (error?.message === 'Query read timeout') {
-          (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-        }
-        throw error;
-      });
+let loaded: { pg: typeof PG; Client: typeof PG.Client; types: PG.CustomTypesConfig } | undefined;
+function loadPg() {
+  if (loaded) return loaded;
+  const pg = createRequire(import.meta.url)('pg') as typeof PG;
+  class DeadlineClient extends pg.Client {
+    // biome-ignore lint/suspicious/noExplicitAny: pg's query overloads; Kysely uses (text, values).
+    override query(...args: any[]): any {
+      // biome-ignore lint/suspicious/noExplicitAny: see above.
+      const result = (super.query as (...a: any[]) => any)(...args);
+      if (result && typeof result.catch === 'function') {
+        return result.catch((error: Error) => {
+          if (error?.message === 'Query read timeout') {
+            (this as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+          }
+          throw error;
+        });
+      }
+      return result;
     }
-    return result;
   }
+  // Counts (int8) as numbers, which they always fit; timestamptz stays pg's Date.
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8
+        ? Number
+        : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+  loaded = { pg, Client: DeadlineClient, types };
+  return loaded;
 }
 
 function openPostgres(url: string, options: DatabaseOptions): Database {
   const connectTimeoutMs = options.connectTimeoutMs ?? DATABASE_TIMEOUTS.connectTimeoutMs;
   const statementTimeoutMs = options.statementTimeoutMs ?? DATABASE_TIMEOUTS.statementTimeoutMs;
+  const { pg, Client, types } = loadPg();
   const pool = new pg.Pool({
     connectionString: url,
-    Client: DeadlineClient,
+    Client,
     max: options.poolSize ?? 10,
     application_name: 'rsvp',
     types,
