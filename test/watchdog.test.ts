@@ -24,7 +24,9 @@ describe('the outbox worker cannot be stopped by a call that never returns', () 
     await fresh.drop();
   });
 
-  it('abandons a batch at its deadline and keeps delivering what comes after', async () => {
+  it('abandons a batch at its deadline and keeps delivering what comes after', {
+    timeout: 40_000,
+  }, async () => {
     const delivered: string[] = [];
     // A delivery that hangs for good, as a half-open connection would without timeouts.
     const handler: OutboxHandler = {
@@ -63,7 +65,7 @@ describe('the outbox worker cannot be stopped by a call that never returns', () 
       await new Promise((resolve) => setTimeout(resolve, 300));
       await enqueue(fresh.database.db, [message('later-1'), message('later-2')]);
       worker.nudge();
-      await until('the later messages', () => delivered.length === 2, 10_000);
+      await until('the later messages', () => delivered.length === 2, 20_000);
       expect(delivered.sort()).toEqual(['later-1', 'later-2']);
       expect(worker.loop.stats.abandoned).toBeGreaterThan(0);
     } finally {

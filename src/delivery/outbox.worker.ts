@@ -59,7 +59,10 @@ function withJitter(ms: number): number {
 export class OutboxWorker {
   readonly id = `wrk_${randomBytes(6).toString('hex')}`;
   readonly #options: Required<OutboxWorkerOptions>;
-  /** A batch that outlives its lease has lost its claims anyway: abandon it and go on. */
+  /**
+   * A batch that outlives its lease has lost its claims anyway: abandon it and go on (not
+   * sooner than 5 s, so a short lease on a loaded machine does not pile up abandoned batches).
+   */
   readonly loop: GuardedLoop;
 
   constructor(options: OutboxWorkerOptions) {
@@ -68,7 +71,7 @@ export class OutboxWorker {
       name: 'outbox batch',
       step: () => this.runOnce(),
       intervalMs: this.#options.pollMs,
-      deadlineMs: this.#options.leaseMs,
+      deadlineMs: Math.max(this.#options.leaseMs, 5_000),
       logger: this.#options.logger,
     });
   }
