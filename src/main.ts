@@ -35,8 +35,12 @@ export async function serve(env: Record<string, string | undefined> = process.en
   const config = loadConfig(env);
   // The app's logger exists once the app is built; the database and limiter come before it.
   let log: App['log'] | undefined;
+  // Message and code only: pg-pool attaches the client, and with it the connection settings.
   const { database, keys } = await openRuntime(config, (error) =>
-    log?.warn({ err: error }, 'database connection lost while idle; the pool replaces it'),
+    log?.warn(
+      { cause: error.message, code: (error as { code?: unknown }).code },
+      'database connection lost while idle; the pool replaces it',
+    ),
   );
   const clock = systemClock;
   const rateLimiter = config.redisUrl
