@@ -71,8 +71,6 @@ async function serve(env: Record<string, string>): Promise<Server> {
       RSVP_PUBLIC_URL: 'http://rsvp.test',
       OUTBOX_POLL_MS: '200',
       OUTBOX_LEASE_MS: '30000',
-      DB_CONNECT_TIMEOUT_MS: '2000',
-      DB_STATEMENT_TIMEOUT_MS: '3000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -173,6 +171,13 @@ function figures(label: string, result: Awaited<ReturnType<typeof underLoad>>) {
     ready_again_after_start_ms: marks.ready! - marks.started!,
   };
   console.log(`[${label}] ${JSON.stringify(out)}`);
+  const odd = samples.filter((s) => s.status === 0 || (s.status >= 500 && s.start >= marks.ready!));
+  if (odd.length > 0) {
+    const at = (s: Sample) => `${s.kind} ${s.status} at ${s.start - marks.stopping!} ms took ${s.ms} ms`;
+    console.log(
+      `[${label}] marks ${JSON.stringify(marks)}; unanswered or 5xx after: ${odd.map(at).join('; ')}`,
+    );
+  }
   return out;
 }
 
