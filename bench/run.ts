@@ -12,7 +12,7 @@ import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import postgres from '../node_modules/postgres/src/index.js';
+import pg from 'pg';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -150,16 +150,18 @@ async function json(
 }
 
 async function freshPostgres(name: string): Promise<string> {
-  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
-  await admin.unsafe(`create database ${name}`);
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
   await admin.end();
   return PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
 }
 
 async function dropPostgres(name: string) {
-  const admin = postgres(PG_ADMIN, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`drop database if exists ${name} with (force)`);
+  const admin = new pg.Client({ connectionString: PG_ADMIN });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
   await admin.end();
 }
 
@@ -527,10 +529,20 @@ async function benchBetterAuth(engine: 'sqlite' | 'postgres') {
     sqlite.exec('commit');
     sqlite.close();
   } else {
-    const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-    for (let i = 0; i < seed.length; i += 1000)
-      await sql`insert into invitation ${sql(seed.slice(i, i + 1000))}`;
-    await sql.end();
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    const columns = Object.keys(seed[0]!);
+    for (let i = 0; i < seed.length; i += 1000) {
+      const rows = seed.slice(i, i + 1000);
+      const tuples = rows.map(
+        (_row, r) => `(${columns.map((_c, c) => `$${r * columns.length + c + 1}`).join(', ')})`,
+      );
+      await client.query(
+        `insert into invitation (${columns.map((c) => `"${c}"`).join(', ')}) values ${tuples.join(', ')}`,
+        rows.flatMap((row) => columns.map((c) => (row as Record<string, unknown>)[c])),
+      );
+    }
+    await client.end();
   }
 
   // better-auth reads one invitation as its recipient; rsvp's get is the admin's read by id.

@@ -21,7 +21,7 @@ import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { redactUrl } from './http/log-redaction.ts';
 import { Metrics, metricsRoutes } from './http/metrics.ts';
-import { sendProblem, toAppError } from './http/problem.ts';
+import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import './http/types.ts';
@@ -143,7 +143,7 @@ export async function buildApp(
 
   app.setErrorHandler((error, request, reply) => {
     const problem = toAppError(error);
-    if (problem.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request, problem, error);
     return sendProblem(request, reply, problem);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -192,7 +192,7 @@ export async function buildApp(
     apiKeyRoutes(api, services);
     eventRoutes(api, services);
     oauthRoutes(api, services);
-    healthRoutes(api, deps.database, deps.clock);
+    healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
     webhookRoutes(api, services);
     metricsRoutes(api, {
       metrics,

@@ -49,6 +49,8 @@ const ConfigSchema = z.object({
     .positive()
     .default(2 * 1024 * 1024),
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  DB_CONNECT_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SMTP_URL: z
     .string()
     .regex(/^smtps?:\/\//, 'smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)')
@@ -138,6 +140,10 @@ export interface Config {
   externalJwt: ExternalJwtConfig | undefined;
   bodyLimit: number;
   dbPoolSize: number;
+  /** PostgreSQL: longest wait for a connection (opening one, or a free one from the pool). */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL: longest a statement may run (and wait for a lock). */
+  dbStatementTimeoutMs: number;
   smtp: { url: string; requireTls: boolean; rejectUnauthorized: boolean; timeoutMs: number } | undefined;
   mailFrom: string;
   redisUrl: string | undefined;
@@ -197,6 +203,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         : undefined,
     bodyLimit: e.BODY_LIMIT_BYTES,
     dbPoolSize: e.DB_POOL_SIZE,
+    dbConnectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    dbStatementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
     smtp: e.SMTP_URL
       ? {
           url: e.SMTP_URL,

@@ -38,9 +38,25 @@ const DIALECTS: Record<
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
 export async function serve(env: Record<string, string | undefined> = process.env) {
   const config = loadConfig(env);
-  const { database, keys } = await openRuntime(config);
+  // The app's logger exists once the app is built; the database and limiter come before it.
+  let log: App['log'] | undefined;
+  // Message and code only: pg-pool attaches the client, and with it the connection settings.
+  const { database, keys } = await openRuntime(config, (error) =>
+    log?.warn(
+      { cause: error.message, code: (error as { code?: unknown }).code },
+      'database connection lost while idle; the pool replaces it',
+    ),
+  );
   const clock = systemClock;
-  const rateLimiter = config.redisUrl ? new RedisRateLimiter(config.redisUrl) : new MemoryRateLimiter(clock);
+  const rateLimiter = config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, {
+        clock,
+        logger: {
+          warn: (obj, msg) => log?.warn(obj, msg),
+          info: (obj, msg) => log?.info(obj, msg),
+        },
+      })
+    : new MemoryRateLimiter(clock);
   let delivery: ReturnType<typeof createDelivery> | undefined;
   const { app, services } = await buildApp(
     {
@@ -63,6 +79,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       metricsToken: config.metricsToken,
     },
   );
+  log = app.log;
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });
   await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];

@@ -3,7 +3,7 @@ import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/delivery/delivery.ts';
 import { DEFAULT_ABUSE_LIMITS, RedisRateLimiter } from '../src/http/rate-limiter.ts';
-import { DAY, HOUR } from '../src/lib/clock.ts';
+import { DAY, HOUR, systemClock } from '../src/lib/clock.ts';
 import { deliveryFor, type Harness, harness } from './helpers.ts';
 import { linkIn, type ReceivedMail, startSmtpServer } from './smtp.ts';
 
@@ -454,8 +454,8 @@ describe('rate limits by client address', () => {
 describe('Redis rate limiter', () => {
   it('shares counters between processes', async () => {
     const prefix = `rsvp:test:${Date.now()}:`;
-    const a = new RedisRateLimiter('redis://127.0.0.1:6379', prefix);
-    const b = new RedisRateLimiter('redis://127.0.0.1:6379', prefix);
+    const a = new RedisRateLimiter('redis://127.0.0.1:6379', { clock: systemClock, prefix });
+    const b = new RedisRateLimiter('redis://127.0.0.1:6379', { clock: systemClock, prefix });
     try {
       const rule = { limit: 3, windowMs: 60_000 };
       const decisions = [];

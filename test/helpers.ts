@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import postgres from 'postgres';
+import pg from 'pg';
 import { type AppOptions, buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
@@ -39,8 +39,10 @@ export async function freshDatabase(options: { shared?: boolean } = {}): Promise
     };
   }
   const name = `rsvp_test_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(PG_ADMIN_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  admin.on('error', () => {});
+  await admin.connect();
+  await admin.query(`create database ${name}`);
   const url = PG_ADMIN_URL.replace(/\/[^/]*$/, `/${name}`);
   const database = openDatabase({ url, poolSize: 20 });
   await migrateToLatest(database);
@@ -49,7 +51,7 @@ export async function freshDatabase(options: { shared?: boolean } = {}): Promise
     url,
     drop: async () => {
       await database.close();
-      await admin.unsafe(`drop database if exists ${name} with (force)`);
+      await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
     },
   };

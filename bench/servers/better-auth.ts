@@ -1,6 +1,6 @@
 /**
  * The peer: better-auth with its organization plugin on node:http, on SQLite (node:sqlite) or
- * PostgreSQL (postgres.js through Kysely). Prints `ready <port>` once migrated and listening.
+ * PostgreSQL (pg's pool, which better-auth drives through Kysely). Prints `ready <port>` once migrated and listening.
  * Usage: node servers/better-auth.ts <sqlite-file | postgres://…> <port>
  */
 import http from 'node:http';
@@ -20,12 +20,8 @@ async function database() {
     sqlite.exec('pragma busy_timeout = 5000');
     return sqlite;
   }
-  const { PostgresJSDialect } = await import('../../node_modules/kysely-postgres-js/dist/index.mjs');
-  const { default: postgres } = await import('../../node_modules/postgres/src/index.js');
-  return {
-    dialect: new PostgresJSDialect({ postgres: postgres(url, { max: 10, onnotice: () => {} }) }),
-    type: 'postgres' as const,
-  };
+  const { default: pg } = await import('pg');
+  return new pg.Pool({ connectionString: url, max: 10 });
 }
 
 const auth = betterAuth({

@@ -110,7 +110,7 @@ export class Authenticator {
    * Failures are limited per key id and client address (429 once spent).
    */
   async verifyKeyIdAndSecret(keyId: string, secret: string, clientIp: string): Promise<Principal> {
-    return this.#throttle.guard(`key:${keyId}`, clientIp, async () => {
+    return this.#throttle.guard(`key:${keyId}`, clientIp, 'key', async () => {
       const key = await findApiKey(this.#database.db, keyId);
       if (!key || !constantTimeEqual(key.secretHash, sha256(secret))) {
         throw unauthenticated('Unknown API key id or wrong secret.', 'invalid_token');
@@ -193,7 +193,7 @@ export class Authenticator {
   async signInWithPassword(username: string, password: string, clientIp: string): Promise<Principal> {
     const byEmail = username.includes('@');
     const account = byEmail ? canonicalEmail(username) : `user:${username.toLowerCase()}`;
-    return this.#throttle.guard(account, clientIp, async () => {
+    return this.#throttle.guard(account, clientIp, 'password', async () => {
       const user = byEmail
         ? await findUserByCanonicalEmail(this.#database.db, account)
         : await findUserByUsername(this.#database.db, username);

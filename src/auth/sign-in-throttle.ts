@@ -35,27 +35,43 @@ export class SignInThrottle {
     this.#limits = limits;
   }
 
-  async guard<T>(account: string, clientIp: string, check: () => Promise<T>): Promise<T> {
+  /**
+   * `secret` says what is checked. While Redis is unreachable, password checks are refused (503):
+   * a person can retry in a moment, and a multiplied guessing allowance is what the limit exists
+   * to prevent. Key-secret checks count in this process instead: a 256-bit secret cannot be
+   * guessed, and refusing would take every key-id-and-secret client down with Redis.
+   */
+  async guard<T>(
+    account: string,
+    clientIp: string,
+    secret: 'password' | 'key',
+    check: () => Promise<T>,
+  ): Promise<T> {
     const address = addressBucket(clientIp);
+    const onOutage = secret === 'password' ? 'refuse' : 'local';
+    const limits: SignInLimits = {
+      perAccountAndAddress: { ...this.#limits.perAccountAndAddress, onOutage },
+      perAddress: { ...this.#limits.perAddress, onOutage },
+    };
     const keys = {
       account: `auth-fail:acct:${sha256(account)}:${address}`,
       address: `auth-fail:addr:${address}`,
     };
-    await this.#refuseWhenSpent(keys);
+    await this.#refuseWhenSpent(keys, limits);
     let result: T;
     try {
       result = await check();
     } catch (error) {
       if (!(error instanceof AppError) || error.status !== 401) throw error;
-      throw await this.#countFailure(keys, error);
+      throw await this.#countFailure(keys, limits, error);
     }
-    await this.#refuseWhenSpent(keys);
+    await this.#refuseWhenSpent(keys, limits);
     return result;
   }
 
   /** Cost 0 reads a counter without spending it; no remaining unit means the budget is spent. */
-  async #refuseWhenSpent(keys: { account: string; address: string }): Promise<void> {
-    const { perAccountAndAddress, perAddress } = this.#limits;
+  async #refuseWhenSpent(keys: { account: string; address: string }, limits: SignInLimits): Promise<void> {
+    const { perAccountAndAddress, perAddress } = limits;
     const [account, address] = await Promise.all([
       this.#limiter.consume(keys.account, perAccountAndAddress, 0),
       this.#limiter.consume(keys.address, perAddress, 0),
@@ -65,8 +81,12 @@ export class SignInThrottle {
     if (address.remaining === 0) throw refusal(address, perAddress, 'your address');
   }
 
-  async #countFailure(keys: { account: string; address: string }, failure: AppError): Promise<AppError> {
-    const { perAccountAndAddress, perAddress } = this.#limits;
+  async #countFailure(
+    keys: { account: string; address: string },
+    limits: SignInLimits,
+    failure: AppError,
+  ): Promise<AppError> {
+    const { perAccountAndAddress, perAddress } = limits;
     const [account, address] = await Promise.all([
       this.#limiter.consume(keys.account, perAccountAndAddress),
       this.#limiter.consume(keys.address, perAddress),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { Database, Executor } from '../db/database.ts';
+import { type Database, type Executor, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
+import { GuardedLoop } from './guarded-loop.ts';
 import { anyDue, type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
 
 export type AttemptResult =
@@ -58,13 +59,21 @@ function withJitter(ms: number): number {
 export class OutboxWorker {
   readonly id = `wrk_${randomBytes(6).toString('hex')}`;
   readonly #options: Required<OutboxWorkerOptions>;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #stopped = true;
-  #wake: (() => void) | undefined;
+  /**
+   * A batch that outlives its lease has lost its claims anyway: abandon it and go on (not
+   * sooner than 5 s, so a short lease on a loaded machine does not pile up abandoned batches).
+   */
+  readonly loop: GuardedLoop;
 
   constructor(options: OutboxWorkerOptions) {
     this.#options = { batchSize: 25, leaseMs: 120_000, pollMs: 500, ...options };
+    this.loop = new GuardedLoop({
+      name: 'outbox batch',
+      step: () => this.runOnce(),
+      intervalMs: this.#options.pollMs,
+      deadlineMs: Math.max(this.#options.leaseMs, 5_000),
+      logger: this.#options.logger,
+    });
   }
 
   /** Claims one batch and delivers it; the number of messages handled. */
@@ -114,25 +123,27 @@ export class OutboxWorker {
         ? 'dead'
         : 'retry';
     try {
-      await database.db.transaction().execute(async (trx) => {
-        const mine = await settle(
-          trx,
-          message.id,
-          this.id,
-          now,
-          settlement === 'done'
-            ? { status: 'done' }
-            : settlement === 'dead'
-              ? { status: 'dead', error: (result as { error: string }).error }
-              : {
-                  status: 'pending',
-                  error: (result as { error: string }).error,
-                  nextAttemptAt: new Date(now.getTime() + withJitter(handler.backoffMs(message.attempts))),
-                },
-        );
-        if (!mine) throw new LostClaim();
-        await handler.settled(trx, message, settlement, result, durationMs);
-      });
+      await this.#settleRetrying(started, () =>
+        database.db.transaction().execute(async (trx) => {
+          const mine = await settle(
+            trx,
+            message.id,
+            this.id,
+            now,
+            settlement === 'done'
+              ? { status: 'done' }
+              : settlement === 'dead'
+                ? { status: 'dead', error: (result as { error: string }).error }
+                : {
+                    status: 'pending',
+                    error: (result as { error: string }).error,
+                    nextAttemptAt: new Date(now.getTime() + withJitter(handler.backoffMs(message.attempts))),
+                  },
+          );
+          if (!mine) throw new LostClaim();
+          await handler.settled(trx, message, settlement, result, durationMs);
+        }),
+      );
     } catch (error) {
       if (error instanceof LostClaim) {
         logger.warn({ outbox_id: message.id }, 'outbox claim lapsed before settling; the new holder decides');
@@ -148,39 +159,35 @@ export class OutboxWorker {
     }
   }
 
+  /**
+   * Settling after the database went away: retried while the claim is surely still ours (half
+   * the lease), so a message sent during an outage is recorded as sent when the database is
+   * back, not sent a second time after its lease lapses.
+   */
+  async #settleRetrying(started: number, settleOnce: () => Promise<void>): Promise<void> {
+    const until = started + this.#options.leaseMs / 2;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2_000)) {
+      try {
+        return await settleOnce();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || performance.now() + wait >= until) throw error;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
   /** Polls until stopped; `nudge()` wakes it early when work was just queued. */
   start(): void {
-    if (!this.#stopped) return;
-    this.#stopped = false;
-    const loop = async () => {
-      while (!this.#stopped) {
-        let handled = 0;
-        try {
-          handled = await this.runOnce();
-        } catch (error) {
-          this.#options.logger.error({ err: error }, 'outbox batch failed');
-        }
-        if (handled > 0 || this.#stopped) continue;
-        await new Promise<void>((resolve) => {
-          this.#wake = resolve;
-          this.#timer = setTimeout(resolve, this.#options.pollMs);
-        });
-        this.#wake = undefined;
-      }
-    };
-    this.#running = loop();
+    this.loop.start();
   }
 
   nudge(): void {
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#wake?.();
+    this.loop.nudge();
   }
 
   /** Finishes the batch in hand, then stops. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.nudge();
-    await this.#running;
+    await this.loop.stop();
   }
 }
 

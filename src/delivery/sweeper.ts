@@ -6,6 +6,7 @@ import { claimReminders, expireDuePending } from '../invitations/invitation.repo
 import type { Clock } from '../lib/clock.ts';
 import { DAY, HOUR } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
+import { GuardedLoop } from './guarded-loop.ts';
 import {
   enqueue,
   latestEmailPayload,
@@ -16,6 +17,8 @@ import {
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;
+/** A sweep that takes longer than this is abandoned (its queries time out on their own). */
+const SWEEP_DEADLINE_MS = 5 * 60_000;
 
 /** How long what was only kept for a while is kept. */
 export const RETENTION = {
@@ -36,8 +39,7 @@ export class Sweeper {
   readonly #logger: WorkerLogger;
   readonly #intervalMs: number;
   readonly #onQueued: () => void;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> | undefined;
+  readonly loop: GuardedLoop;
   #lastPrune = 0;
 
   constructor(deps: {
@@ -52,6 +54,16 @@ export class Sweeper {
     this.#logger = deps.logger;
     this.#intervalMs = deps.intervalMs;
     this.#onQueued = deps.onQueued;
+    this.loop = new GuardedLoop({
+      name: 'sweep',
+      step: async () => {
+        await this.runOnce();
+        return 0;
+      },
+      intervalMs: this.#intervalMs,
+      deadlineMs: Math.max(SWEEP_DEADLINE_MS, this.#intervalMs),
+      logger: this.#logger,
+    });
   }
 
   async runOnce(): Promise<{ expired: number; reminded: number; pruned: number }> {
@@ -121,19 +133,10 @@ export class Sweeper {
   }
 
   start(): void {
-    const tick = () => {
-      this.#running = this.runOnce()
-        .catch((error) => this.#logger.error({ err: error }, 'sweep failed'))
-        .finally(() => {
-          if (this.#timer !== undefined) this.#timer = setTimeout(tick, this.#intervalMs);
-        });
-    };
-    this.#timer = setTimeout(tick, 0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    await this.#running;
+    await this.loop.stop();
   }
 }

@@ -10,7 +10,7 @@ import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';
 import { checkHostHeader } from '../http/host.ts';
-import { toAppError } from '../http/problem.ts';
+import { logFailure, toAppError } from '../http/problem.ts';
 import { declareRoute, insufficientScope } from '../http/route-auth.ts';
 import '../http/types.ts';
 import type { AppError } from '../lib/errors.ts';
@@ -84,7 +84,7 @@ export function createDialectApp(
   };
   app.setErrorHandler((error, request, reply) => {
     const appError = toAppError(error);
-    if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+    logFailure(request, appError, error);
     return send(request, reply, appError);
   });
   app.setNotFoundHandler((request, reply) =>

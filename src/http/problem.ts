@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { AppError, type FieldError, ValidationError } from '../lib/errors.ts';
+import { isDatabaseUnavailable } from '../db/database.ts';
+import { AppError, type FieldError, serviceUnavailable, ValidationError } from '../lib/errors.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -75,6 +76,7 @@ export function toAppError(error: unknown): AppError {
   }
   const known = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
   if (known) return new AppError(known[0], known[1], known[2], fastifyError.message);
+  if (isDatabaseUnavailable(error)) return serviceUnavailable();
   if (!isResponseSerializationError(fastifyError)) {
     const status = fastifyError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -87,6 +89,19 @@ export function toAppError(error: unknown): AppError {
     'Internal server error',
     'Something went wrong on our side; it was logged.',
   );
+}
+
+/**
+ * 5xx answers are logged; an outage of a backing service as one short warning per request
+ * (it answers 503 to every request while it lasts), anything else with its stack.
+ */
+export function logFailure(request: FastifyRequest, problem: AppError, error: unknown) {
+  if (problem.status === 503 && problem.code === 'service_unavailable') {
+    const { message, code } = error as { message?: string; code?: unknown };
+    request.log.warn({ cause: message, code }, 'backing service unavailable');
+  } else if (problem.status >= 500) {
+    request.log.error({ err: error }, 'request failed');
+  }
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError) {

@@ -1,11 +1,16 @@
 import type { Redis } from 'ioredis';
 import type { Clock } from '../lib/clock.ts';
-import { AppError } from '../lib/errors.ts';
+import { AppError, serviceUnavailable } from '../lib/errors.ts';
 
 export interface RateLimit {
   /** Most units per window. */
   limit: number;
   windowMs: number;
+  /**
+   * When the shared counters (Redis) cannot be reached: count in this process instead
+   * (`local`, the default), or refuse with 503 (`refuse`). See docs/decisions.md.
+   */
+  onOutage?: 'local' | 'refuse';
 }
 
 export interface RateDecision {
@@ -23,6 +28,8 @@ export interface RateDecision {
  */
 export interface RateLimiter {
   consume(key: string, rule: RateLimit, cost?: number): Promise<RateDecision>;
+  /** Whether the shared counters answer (always true in process); for `/readyz`. */
+  ready(): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -60,6 +67,10 @@ export class MemoryRateLimiter implements RateLimiter {
     for (const [key, window] of this.#windows) if (window.resetAt <= now) this.#windows.delete(key);
   }
 
+  async ready() {
+    return true;
+  }
+
   async close() {}
 }
 
@@ -80,30 +91,82 @@ end
 return {1, count, ttl}
 `;
 
-/** Counters in Redis, shared by every rsvp process. ioredis is loaded only when this is used. */
+/** How long one Redis call may take before the limiter stops waiting for it. */
+const REDIS_COMMAND_TIMEOUT_MS = 500;
+
+interface RedisLimiterLogger {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/**
+ * Counters in Redis, shared by every rsvp process. ioredis is loaded only when this is used.
+ * While Redis is unreachable, each call fails within REDIS_COMMAND_TIMEOUT_MS (no offline
+ * queue) and the rule's `onOutage` decides: this process's own counters, or 503.
+ */
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: Promise<Redis>;
   readonly #prefix: string;
+  readonly #local: MemoryRateLimiter;
+  readonly #logger: RedisLimiterLogger | undefined;
+  #degraded = false;
 
-  constructor(url: string, prefix = 'rsvp:rl:') {
+  constructor(url: string, options: { clock: Clock; logger?: RedisLimiterLogger; prefix?: string }) {
+    this.#local = new MemoryRateLimiter(options.clock);
+    this.#logger = options.logger;
     this.#redis = import('ioredis').then(({ Redis }) => {
       const redis = new Redis(url, {
         enableAutoPipelining: true,
-        maxRetriesPerRequest: 2,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        connectTimeout: 2_000,
+        commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+        retryStrategy: (times) => Math.min(200 * times, 2_000),
         lazyConnect: false,
       });
+      // Connection errors are reported through the calls that fail; without a listener
+      // ioredis prints every reconnect attempt.
+      redis.on('error', () => {});
       redis.defineCommand('rsvpConsume', { numberOfKeys: 1, lua: CONSUME });
-      return redis;
+      // Without an offline queue, calls made before the first connection would fail: wait
+      // for it, briefly (a Redis that is down at start is an outage like any other).
+      return new Promise<Redis>((resolve) => {
+        const timer = setTimeout(() => resolve(redis), 2_000);
+        redis.once('ready', () => {
+          clearTimeout(timer);
+          resolve(redis);
+        });
+      });
     });
-    this.#prefix = prefix;
+    this.#prefix = options.prefix ?? 'rsvp:rl:';
   }
 
   async consume(key: string, rule: RateLimit, cost = 1): Promise<RateDecision> {
-    const [allowed, count, ttl] = (await (
-      (await this.#redis) as unknown as {
-        rsvpConsume(key: string, cost: number, limit: number, windowMs: number): Promise<number[]>;
+    let reply: [number, number, number];
+    try {
+      reply = (await (
+        (await this.#redis) as unknown as {
+          rsvpConsume(key: string, cost: number, limit: number, windowMs: number): Promise<number[]>;
+        }
+      ).rsvpConsume(`${this.#prefix}${key}`, cost, rule.limit, rule.windowMs)) as [number, number, number];
+    } catch (error) {
+      if (!this.#degraded) {
+        this.#degraded = true;
+        this.#logger?.warn(
+          { err: error },
+          'rate limits: Redis unreachable; counting in this process (sign-in refused) until it is back',
+        );
       }
-    ).rsvpConsume(`${this.#prefix}${key}`, cost, rule.limit, rule.windowMs)) as [number, number, number];
+      if (rule.onOutage === 'refuse') {
+        throw serviceUnavailable('This check needs a service that is unavailable; retry shortly.');
+      }
+      return this.#local.consume(key, rule, cost);
+    }
+    if (this.#degraded) {
+      this.#degraded = false;
+      this.#logger?.info({}, 'rate limits: Redis is back');
+    }
+    const [allowed, count, ttl] = reply;
     return {
       allowed: allowed === 1,
       limit: rule.limit,
@@ -112,8 +175,21 @@ export class RedisRateLimiter implements RateLimiter {
     };
   }
 
+  async ready(): Promise<boolean> {
+    try {
+      return (await (await this.#redis).ping()) === 'PONG';
+    } catch {
+      return false;
+    }
+  }
+
   async close() {
-    await (await this.#redis).quit();
+    const redis = await this.#redis;
+    try {
+      await redis.quit();
+    } catch {
+      redis.disconnect();
+    }
   }
 }
 

@@ -42,3 +42,12 @@ export class ValidationError extends AppError {
 
 export const notFound = (what: string) =>
   new AppError(404, `${what.replaceAll(' ', '_')}_not_found`, 'Not found', `The ${what} does not exist.`);
+
+/** Seconds a client should wait before retrying while a backing service is down. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+/** 503 with Retry-After: a backing service (database, Redis) is down; safe to retry (with the same Idempotency-Key). */
+export const serviceUnavailable = (detail = 'A service this request needs is unavailable; retry shortly.') =>
+  new AppError(503, 'service_unavailable', 'Service unavailable', detail, {
+    headers: { 'retry-after': String(UNAVAILABLE_RETRY_AFTER_SECONDS) },
+  });
