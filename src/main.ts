@@ -14,6 +14,9 @@ import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
 
+/** How long in-flight requests may run on after SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
 const DIALECTS: Record<
   DialectName,
   (services: Services, keys: InstanceKeys, options: DialectOptions, publicUrl: string) => App
@@ -96,15 +99,30 @@ export async function serve(env: Record<string, string | undefined> = process.en
     );
   }
   let closing = false;
+  // Stop accepting, let in-flight requests finish, then release workers and connections. A
+  // request that outlives the grace period is cut off rather than holding the process forever.
   const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
-    await delivery?.stop();
-    await rateLimiter.close();
-    await database.close();
-    process.exit(0);
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const deadline = setTimeout(() => {
+      app.log.error({ grace_ms: SHUTDOWN_GRACE_MS }, 'shutdown took too long: closing open connections');
+      app.server.closeAllConnections();
+      for (const dialect of dialects) dialect.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    deadline.unref();
+    let code = 0;
+    try {
+      await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
+      await delivery?.stop();
+      await rateLimiter.close();
+      await database.close();
+      app.log.info('stopped');
+    } catch (error) {
+      code = 1;
+      app.log.error({ err: error }, 'error while shutting down');
+    }
+    process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
