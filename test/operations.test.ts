@@ -33,8 +33,10 @@ function alive(pid: number): boolean {
 /** Collects a child's JSON log lines; resolves the first line that matches. */
 function logsOf(child: ChildProcess) {
   const lines: Record<string, unknown>[] = [];
-  const waiters: { test: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] =
-    [];
+  const waiters: {
+    test: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
   let buffer = '';
   child.stdout!.on('data', (chunk: Buffer) => {
     buffer += chunk.toString();

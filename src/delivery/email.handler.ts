@@ -10,6 +10,7 @@ import { findResourceInOrganization } from '../resources/resource.repository.ts'
 import { findUserById } from '../users/user.repository.ts';
 import {
   emailLocale,
+  inviterName,
   type RenderedEmail,
   renderAddedEmail,
   renderInvitationEmail,
@@ -87,7 +88,7 @@ export class EmailHandler implements OutboxHandler {
       {
         kind: payload.kind ?? 'invitation',
         organizationName: organization.name,
-        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        inviterName: inviterName(inviter, organization.name),
         role: invitation.role,
         resource: resource ? { type: resource.type, name: resource.name } : null,
         actions: invitation.actions,
@@ -142,7 +143,7 @@ export class EmailHandler implements OutboxHandler {
     const email = renderAddedEmail(
       {
         organizationName: organization.name,
-        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        inviterName: inviterName(inviter, organization.name),
         role: payload.role,
         link: payload.link,
       },
