@@ -26,10 +26,41 @@ function rule(fallback: string) {
     });
 }
 
+export const DATABASE_URL_FORMS =
+  'postgres://user:password@host:5432/database, postgresql://…, sqlite:path/to/file.db, or a file path such as ./data/rsvp.db';
+
+/** PostgreSQL URLs, `sqlite:` URLs, and paths that look like files; anything else is a mistake. */
+function isDatabaseUrl(value: string): boolean {
+  if (/^postgres(ql)?:\/\//.test(value)) return URL.canParse(value);
+  if (value.startsWith('sqlite:')) return value.length > 'sqlite:'.length;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value)) return false;
+  return /[\\/]/.test(value) || /\.(db|sqlite3?)$/i.test(value);
+}
+
+/** A URL for messages: its scheme and host, never its credentials. */
+export function redactUrl(value: string): string {
+  return `"${value.replace(/\/\/[^@/]*@/, '//…@')}"`;
+}
+
+/** The host part of a URL: IPv6 addresses in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
 const ConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  DATABASE_URL: z.string().optional(),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value !== undefined && !isDatabaseUrl(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `${redactUrl(value)} is not a database rsvp can use; accepted: ${DATABASE_URL_FORMS}`,
+        });
+      }
+    }),
   DATA_DIR: z.string().default('./data'),
   RSVP_PUBLIC_URL: z.url().optional(),
   RSVP_SECRET: z
@@ -97,6 +128,52 @@ const ConfigSchema = z.object({
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
 });
 
+/** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
+const READ_ELSEWHERE = new Set([
+  'RSVP_URL',
+  'RSVP_API_KEY',
+  'RSVP_TEST_DATABASE',
+  'RSVP_TEST_PG_URL',
+  'RSVP_TEST_JSON',
+]);
+/** Prefixes of rsvp's variables: a name with one of them that rsvp does not read is likely a typo. */
+const OWN_PREFIXES =
+  /^(RSVP|SMTP|DATABASE|DB|OAUTH|REDIS|MAIL|RATE_LIMIT|OUTBOX|SWEEP|METRICS|WEBHOOK|APP_URL|BODY_LIMIT)_/;
+
+/** One warning per variable that looks like rsvp's but is not read, with the closest real name. */
+export function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = Object.keys(ConfigSchema.shape);
+  return Object.keys(env)
+    .filter((name) => OWN_PREFIXES.test(name) && !READ_ELSEWHERE.has(name) && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const [closest] = known
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance);
+      const hint =
+        closest && closest.distance <= Math.max(2, Math.floor(name.length / 4))
+          ? `; did you mean ${closest.candidate}?`
+          : '';
+      return `${name} is set but rsvp does not read it (ignored)${hint}`;
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 export interface ExternalJwtConfig {
   issuer: string;
   audience: string;
@@ -130,31 +207,37 @@ export interface Config {
   outboxLeaseMs: number;
   sweepIntervalMs: number;
   abuseLimits: AbuseLimits;
+  /** Variables that look like rsvp's but are not read: logged at start. */
+  warnings: string[];
+}
+
+/** A configuration the service cannot start with; one line per problem, each naming the variable and the fix. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.map((problem) => `invalid configuration: ${problem}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
 }
 
 /** Parses the environment; throws one error listing every problem, so a bad deploy says why at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
   const jwtParts = [e.OAUTH_ISSUER, e.OAUTH_AUDIENCE, e.OAUTH_JWKS_URL];
   if (jwtParts.some(Boolean) && !jwtParts.every(Boolean)) {
-    throw new Error(
-      'invalid configuration:\n  OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together',
-    );
+    throw new ConfigError(['OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together']);
   }
   const forbidden = e.OAUTH_ALGORITHMS.filter((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg));
   if (forbidden.length > 0) {
-    throw new Error(
-      `invalid configuration:\n  OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`,
-    );
+    throw new ConfigError([`OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`]);
   }
-  const publicUrl = (
-    e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
-  ).replace(/\/$/, '');
+  const listenHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const publicUrl = (e.RSVP_PUBLIC_URL ?? `http://${urlHost(listenHost)}:${e.PORT}`).replace(/\/$/, '');
   return {
     host: e.HOST,
     port: e.PORT,
@@ -183,7 +266,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           timeoutMs: e.SMTP_TIMEOUT_MS,
         }
       : undefined,
-    mailFrom: e.MAIL_FROM ?? `rsvp <no-reply@${new URL(publicUrl).hostname}>`,
+    mailFrom:
+      e.MAIL_FROM ?? `rsvp <no-reply@${new URL(publicUrl).hostname.replace(/^\[.*\]$/, 'localhost')}>`,
     redisUrl: e.REDIS_URL,
     allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
@@ -201,5 +285,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signIn: e.RATE_LIMIT_SIGN_IN,
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
+    warnings: unknownVariables(env),
   };
 }

@@ -10,6 +10,7 @@ import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
+import { recordPublicUrl } from './instance/public-url.ts';
 import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
@@ -78,6 +79,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
     await dialectApp.listen({ host: config.host, port: dialect.port });
     dialects.push(dialectApp);
   }
+  // The CLI, run beside this server without its settings, writes links to where it answers.
+  await recordPublicUrl(database.db, config.publicUrl, clock.now());
   if (config.workers) delivery.start();
   app.log.info(
     {
@@ -89,13 +92,19 @@ export async function serve(env: Record<string, string | undefined> = process.en
     },
     'rsvp ready',
   );
+  for (const warning of config.warnings) app.log.warn(warning);
+  app.log.info(
+    config.smtp
+      ? `email: sent through the SMTP server at ${new URL(config.smtp.url).host}`
+      : `email: not sent (no SMTP_URL); captured for reading at ${config.publicUrl}/dev/mailbox`,
+  );
   if (!config.secret) {
     app.log.warn('RSVP_SECRET is not set: using a secret generated and kept in the database');
   }
   if (await needsBootstrap(database)) {
     app.log.info(
       'empty instance: create the first admin, organization and API key with ' +
-        '`node src/cli/main.ts bootstrap --email you@example.com --org acme`',
+        '`npm run rsvp -- bootstrap --email you@example.com --org acme`',
     );
   }
   let closing = false;

@@ -5,6 +5,7 @@ import { initial } from './migrations/001_initial.ts';
 import { delivery } from './migrations/002_delivery.ts';
 import { linkStyle } from './migrations/003_link_style.ts';
 import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
+import { instanceSettings } from './migrations/005_instance_settings.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -14,6 +15,7 @@ function provider(database: Database): MigrationProvider {
         '002_delivery': delivery(database.engine),
         '003_link_style': linkStyle(),
         '004_sequence_numbers': sequenceNumbers(database.engine),
+        '005_instance_settings': instanceSettings(database.engine),
       };
     },
   };

@@ -201,6 +201,12 @@ export interface InstanceSecretTable {
   created_at: Timestamp;
 }
 
+export interface InstanceSettingTable {
+  name: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -216,4 +222,5 @@ export interface DB {
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   instance_secrets: InstanceSecretTable;
+  instance_settings: InstanceSettingTable;
 }

@@ -53,7 +53,8 @@ export function devMailboxRoutes(
     reply
       .code(status)
       .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
+      // Not no-referrer: that makes the browser send `Origin: null` on the sign-in form's post.
+      .header('referrer-policy', 'same-origin')
       .type('text/html; charset=utf-8')
       .send(page({ title, body }));
 
