@@ -9,6 +9,8 @@ export default defineConfig({
     // Each file gets its own database; two workers fit CI's two cores.
     maxWorkers: 2,
     // CI runs the README's `npm test` literally and reads the counts from this file.
-    reporters: process.env.RSVP_TEST_JSON ? ['default', ['json', { outputFile: process.env.RSVP_TEST_JSON }]] : ['default'],
+    reporters: process.env.RSVP_TEST_JSON
+      ? ['default', ['json', { outputFile: process.env.RSVP_TEST_JSON }]]
+      : ['default'],
   },
 });
