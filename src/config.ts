@@ -18,7 +18,7 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 function rule(fallback: string) {
   return z
     .string()
-    .regex(/^\d+\/\d+$/, 'limit/window-seconds, such as 10/600')
+    .regex(/^\d+\/\d+$/, 'expected limit/window-seconds, such as 10/600')
     .default(fallback)
     .transform((value): RateLimit => {
       const [limit, seconds] = value.split('/').map(Number) as [number, number];
@@ -47,9 +47,25 @@ export function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+const PORT_HINT = 'expected a port number from 0 to 65535';
+/** Never echoed in an error message. */
+const SECRET_VARIABLES = new Set(['RSVP_SECRET', 'METRICS_TOKEN']);
+
+/** `NAME="value"` for an error message: URLs without their credentials, secrets without their value. */
+function shown(name: string, env: Record<string, string | undefined>): string {
+  const value = env[name];
+  if (value === undefined || SECRET_VARIABLES.has(name)) return name;
+  return `${name}=${name.endsWith('_URL') ? redactUrl(value) : JSON.stringify(value.slice(0, 100))}`;
+}
+
 const ConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  PORT: z.coerce
+    .number({ error: PORT_HINT })
+    .int(PORT_HINT)
+    .min(0, PORT_HINT)
+    .max(65535, PORT_HINT)
+    .default(8080),
   DATABASE_URL: z
     .string()
     .optional()
@@ -57,12 +73,14 @@ const ConfigSchema = z.object({
       if (value !== undefined && !isDatabaseUrl(value)) {
         ctx.addIssue({
           code: 'custom',
-          message: `${redactUrl(value)} is not a database rsvp can use; accepted: ${DATABASE_URL_FORMS}`,
+          message: `not a database rsvp can use; accepted: ${DATABASE_URL_FORMS}`,
         });
       }
     }),
   DATA_DIR: z.string().default('./data'),
-  RSVP_PUBLIC_URL: z.url().optional(),
+  RSVP_PUBLIC_URL: z
+    .url('expected the absolute URL invitees open, such as https://rsvp.example.com')
+    .optional(),
   RSVP_SECRET: z
     .string()
     .min(32, 'RSVP_SECRET must be at least 32 characters; generate one with `openssl rand -base64 48`')
@@ -71,7 +89,9 @@ const ConfigSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   OAUTH_ISSUER: z.string().optional(),
   OAUTH_AUDIENCE: z.string().optional(),
-  OAUTH_JWKS_URL: z.url().optional(),
+  OAUTH_JWKS_URL: z
+    .url('expected an absolute URL, such as https://idp.example.com/.well-known/jwks.json')
+    .optional(),
   OAUTH_ALGORITHMS: csv.default(['RS256', 'ES256']),
   OAUTH_EMAIL_CLAIM: z.string().default('email'),
   BODY_LIMIT_BYTES: z.coerce
@@ -82,7 +102,10 @@ const ConfigSchema = z.object({
   DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   SMTP_URL: z
     .string()
-    .regex(/^smtps?:\/\//, 'smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)')
+    .regex(
+      /^smtps?:\/\//,
+      'expected smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)',
+    )
     .optional(),
   SMTP_REQUIRE_TLS: flag.default(false),
   SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
@@ -90,7 +113,7 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().max(320).optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'redis://host:6379')
+    .regex(/^rediss?:\/\//, 'expected redis://host:6379 or rediss://… (TLS)')
     .optional(),
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
@@ -225,7 +248,9 @@ export class ConfigError extends Error {
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${shown(String(issue.path[0]), env)}: ${issue.message}`),
+    );
   }
   const e = parsed.data;
   const jwtParts = [e.OAUTH_ISSUER, e.OAUTH_AUDIENCE, e.OAUTH_JWKS_URL];

@@ -162,7 +162,7 @@ describe('configuration and startup failures: one line, non-zero exit, no stack'
       const result = await runCli(['serve'], { DATABASE_URL: bad, DATA_DIR: dir });
       expectOneLine(
         result,
-        /^rsvp: invalid configuration: DATABASE_URL: .* accepted: postgres:\/\/.*postgresql:\/\/.*sqlite:.*file path/,
+        /^rsvp: invalid configuration: DATABASE_URL=.* accepted: postgres:\/\/.*postgresql:\/\/.*sqlite:.*file path/,
       );
       expect(result.stderr).not.toContain('hunter2');
     }
@@ -170,8 +170,8 @@ describe('configuration and startup failures: one line, non-zero exit, no stack'
     const several = await runCli(['serve'], { PORT: 'eighty', SMTP_URL: 'mailto:x', DATA_DIR: dir });
     expect(several.code).toBe(1);
     expect(several.stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(/^rsvp: invalid configuration: PORT: /),
-      expect.stringMatching(/^rsvp: invalid configuration: SMTP_URL: smtp:\/\//),
+      expect.stringMatching(/^rsvp: invalid configuration: PORT="eighty": expected a port number/),
+      expect.stringMatching(/^rsvp: invalid configuration: SMTP_URL="mailto:x": expected smtp:\/\//),
     ]);
   });
 
