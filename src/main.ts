@@ -63,8 +63,19 @@ export async function serve(env: Record<string, string | undefined> = process.en
     },
   );
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });
-  await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];
+  const shutdown = gracefulShutdown({
+    app,
+    dialects,
+    stop: async () => {
+      await delivery?.stop();
+      await rateLimiter.close();
+      await database.close();
+    },
+  });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
   for (const dialect of config.dialects) {
     const dialectApp = DIALECTS[dialect.name](
       services,
@@ -107,10 +118,17 @@ export async function serve(env: Record<string, string | undefined> = process.en
         '`npm run rsvp -- bootstrap --email you@example.com --org acme`',
     );
   }
+  return app;
+}
+
+/**
+ * Stop accepting, let in-flight requests finish, then release workers and connections, and
+ * exit. A request that outlives the grace period is cut off rather than holding the process.
+ */
+function gracefulShutdown(parts: { app: App; dialects: App[]; stop: () => Promise<void> }) {
+  const { app, dialects } = parts;
   let closing = false;
-  // Stop accepting, let in-flight requests finish, then release workers and connections. A
-  // request that outlives the grace period is cut off rather than holding the process forever.
-  const shutdown = async (signal: string) => {
+  return async (signal: string) => {
     if (closing) return;
     closing = true;
     app.log.info({ signal }, 'shutting down: finishing in-flight requests');
@@ -123,9 +141,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     let code = 0;
     try {
       await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
-      await delivery?.stop();
-      await rateLimiter.close();
-      await database.close();
+      await parts.stop();
       app.log.info('stopped');
     } catch (error) {
       code = 1;
@@ -133,7 +149,4 @@ export async function serve(env: Record<string, string | undefined> = process.en
     }
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  return app;
 }
