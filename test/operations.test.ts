@@ -155,7 +155,7 @@ function expectOneLine(result: { code: number | null; stderr: string }, pattern:
   expect(result.stderr).not.toMatch(/\n\s+at /);
 }
 
-describe('configuration and startup failures: one line, non-zero exit, no stack', () => {
+describe('configuration and startup failures: one line, non-zero exit, no stack', { timeout: 90_000 }, () => {
   it('accepts only postgres://, postgresql://, sqlite: and file paths as DATABASE_URL', async () => {
     const dir = tempDir();
     for (const bad of ['mysql://root:hunter2@db/rsvp', 'not-a-url']) {
@@ -173,7 +173,7 @@ describe('configuration and startup failures: one line, non-zero exit, no stack'
       expect.stringMatching(/^rsvp: invalid configuration: PORT="eighty": expected a port number/),
       expect.stringMatching(/^rsvp: invalid configuration: SMTP_URL="mailto:x": expected smtp:\/\//),
     ]);
-  });
+  }, 90_000);
 
   it('says so when PostgreSQL refuses the connection', async () => {
     const port = await freePort();
