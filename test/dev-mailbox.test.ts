@@ -98,7 +98,9 @@ describe('dev mailbox sign-in', () => {
     const message = await get(`/dev/mailbox/${id}`, { ...HTML, cookie: cookieHeader(jar) });
     expect(message.status).toBe(200);
     // The plain-text link is a link; the HTML body's links open at the top level.
-    expect(message.body).toMatch(/<blockquote>[\s\S]*<a href="http:\/\/rsvp\.test\/invite\?token=rsvp_it_\w+">/);
+    expect(message.body).toMatch(
+      /<blockquote>[\s\S]*<a href="http:\/\/rsvp\.test\/invite\?token=rsvp_it_\w+">/,
+    );
     expect(message.body).toContain('sandbox="allow-top-navigation-by-user-activation"');
     expect(message.body).toContain('&lt;base target=&quot;_top&quot;&gt;');
 
