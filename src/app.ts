@@ -33,7 +33,7 @@ import { resourceRoutes } from './resources/resource.routes.ts';
 import { createServices, type Deps, type Services } from './services.ts';
 import { userRoutes } from './users/user.routes.ts';
 import { BrowserSessions } from './web/browser-session.ts';
-import { devMailboxRoutes } from './web/dev-mailbox.routes.ts';
+import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
 import { webhookRoutes } from './webhooks/webhook.routes.ts';
 
@@ -215,8 +215,18 @@ export async function buildApp(
       sessions,
       publicUrl: deps.publicUrl,
     });
-    if (options.devMailbox)
-      devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, deps.database);
+    if (options.devMailbox) {
+      devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+        database: deps.database,
+        sessions: new BrowserSessions({
+          key: deps.keys.sessionSigning,
+          store: services.sessions,
+          publicUrl: deps.publicUrl,
+          sessionCookie: MAILBOX_SESSION_COOKIE,
+        }),
+        publicUrl: deps.publicUrl,
+      });
+    }
     done();
   });
 

@@ -18,7 +18,7 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 
 function rule(fallback: string) {
   return z
     .string()
-    .regex(/^\d+\/\d+$/, 'limit/window-seconds, such as 10/600')
+    .regex(/^\d+\/\d+$/, 'expected limit/window-seconds, such as 10/600')
     .default(fallback)
     .transform((value): RateLimit => {
       const [limit, seconds] = value.split('/').map(Number) as [number, number];
@@ -26,12 +26,61 @@ function rule(fallback: string) {
     });
 }
 
+export const DATABASE_URL_FORMS =
+  'postgres://user:password@host:5432/database, postgresql://…, sqlite:path/to/file.db, or a file path such as ./data/rsvp.db';
+
+/** PostgreSQL URLs, `sqlite:` URLs, and paths that look like files; anything else is a mistake. */
+function isDatabaseUrl(value: string): boolean {
+  if (/^postgres(ql)?:\/\//.test(value)) return URL.canParse(value);
+  if (value.startsWith('sqlite:')) return value.length > 'sqlite:'.length;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value)) return false;
+  return /[\\/]/.test(value) || /\.(db|sqlite3?)$/i.test(value);
+}
+
+/** A URL for messages: its scheme and host, never its credentials. */
+export function redactUrl(value: string): string {
+  return `"${value.replace(/\/\/[^@/]*@/, '//…@')}"`;
+}
+
+/** The host part of a URL: IPv6 addresses in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+const PORT_HINT = 'expected a port number from 0 to 65535';
+/** Never echoed in an error message. */
+const SECRET_VARIABLES = new Set(['RSVP_SECRET', 'METRICS_TOKEN']);
+
+/** `NAME="value"` for an error message: URLs without their credentials, secrets without their value. */
+function shown(name: string, env: Record<string, string | undefined>): string {
+  const value = env[name];
+  if (value === undefined || SECRET_VARIABLES.has(name)) return name;
+  return `${name}=${name.endsWith('_URL') ? redactUrl(value) : JSON.stringify(value.slice(0, 100))}`;
+}
+
 const ConfigSchema = z.object({
   HOST: z.string().default('127.0.0.1'),
-  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  DATABASE_URL: z.string().optional(),
+  PORT: z.coerce
+    .number({ error: PORT_HINT })
+    .int(PORT_HINT)
+    .min(0, PORT_HINT)
+    .max(65535, PORT_HINT)
+    .default(8080),
+  DATABASE_URL: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value !== undefined && !isDatabaseUrl(value)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `not a database rsvp can use; accepted: ${DATABASE_URL_FORMS}`,
+        });
+      }
+    }),
   DATA_DIR: z.string().default('./data'),
-  RSVP_PUBLIC_URL: z.url().optional(),
+  RSVP_PUBLIC_URL: z
+    .url('expected the absolute URL invitees open, such as https://rsvp.example.com')
+    .optional(),
   RSVP_SECRET: z
     .string()
     .min(32, 'RSVP_SECRET must be at least 32 characters; generate one with `openssl rand -base64 48`')
@@ -40,7 +89,9 @@ const ConfigSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   OAUTH_ISSUER: z.string().optional(),
   OAUTH_AUDIENCE: z.string().optional(),
-  OAUTH_JWKS_URL: z.url().optional(),
+  OAUTH_JWKS_URL: z
+    .url('expected an absolute URL, such as https://idp.example.com/.well-known/jwks.json')
+    .optional(),
   OAUTH_ALGORITHMS: csv.default(['RS256', 'ES256']),
   OAUTH_EMAIL_CLAIM: z.string().default('email'),
   BODY_LIMIT_BYTES: z.coerce
@@ -53,7 +104,10 @@ const ConfigSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   SMTP_URL: z
     .string()
-    .regex(/^smtps?:\/\//, 'smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)')
+    .regex(
+      /^smtps?:\/\//,
+      'expected smtp://user:pass@host:587 (STARTTLS when offered) or smtps://… (implicit TLS)',
+    )
     .optional(),
   SMTP_REQUIRE_TLS: flag.default(false),
   SMTP_TLS_REJECT_UNAUTHORIZED: flag.default(true),
@@ -61,7 +115,7 @@ const ConfigSchema = z.object({
   MAIL_FROM: z.string().max(320).optional(),
   REDIS_URL: z
     .string()
-    .regex(/^rediss?:\/\//, 'redis://host:6379')
+    .regex(/^rediss?:\/\//, 'expected redis://host:6379 or rediss://… (TLS)')
     .optional(),
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
@@ -120,6 +174,52 @@ const ConfigSchema = z.object({
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
 });
 
+/** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
+const READ_ELSEWHERE = new Set([
+  'RSVP_URL',
+  'RSVP_API_KEY',
+  'RSVP_TEST_DATABASE',
+  'RSVP_TEST_PG_URL',
+  'RSVP_TEST_JSON',
+]);
+/** Prefixes of rsvp's variables: a name with one of them that rsvp does not read is likely a typo. */
+const OWN_PREFIXES =
+  /^(RSVP|SMTP|DATABASE|DB|OAUTH|REDIS|MAIL|RATE_LIMIT|OUTBOX|SWEEP|METRICS|WEBHOOK|APP_URL|BODY_LIMIT)_/;
+
+/** One warning per variable that looks like rsvp's but is not read, with the closest real name. */
+export function unknownVariables(env: Record<string, string | undefined>): string[] {
+  const known = Object.keys(ConfigSchema.shape);
+  return Object.keys(env)
+    .filter((name) => OWN_PREFIXES.test(name) && !READ_ELSEWHERE.has(name) && !known.includes(name))
+    .sort()
+    .map((name) => {
+      const [closest] = known
+        .map((candidate) => ({ candidate, distance: editDistance(name, candidate) }))
+        .sort((a, b) => a.distance - b.distance);
+      const hint =
+        closest && closest.distance <= Math.max(2, Math.floor(name.length / 4))
+          ? `; did you mean ${closest.candidate}?`
+          : '';
+      return `${name} is set but rsvp does not read it (ignored)${hint}`;
+    });
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 export interface ExternalJwtConfig {
   issuer: string;
   audience: string;
@@ -158,31 +258,39 @@ export interface Config {
   outboxLeaseMs: number;
   sweepIntervalMs: number;
   abuseLimits: AbuseLimits;
+  /** Variables that look like rsvp's but are not read: logged at start. */
+  warnings: string[];
+}
+
+/** A configuration the service cannot start with; one line per problem, each naming the variable and the fix. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(problems.map((problem) => `invalid configuration: ${problem}`).join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
 }
 
 /** Parses the environment; throws one error listing every problem, so a bad deploy says why at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = ConfigSchema.safeParse(env);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${shown(String(issue.path[0]), env)}: ${issue.message}`),
+    );
   }
   const e = parsed.data;
   const jwtParts = [e.OAUTH_ISSUER, e.OAUTH_AUDIENCE, e.OAUTH_JWKS_URL];
   if (jwtParts.some(Boolean) && !jwtParts.every(Boolean)) {
-    throw new Error(
-      'invalid configuration:\n  OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together',
-    );
+    throw new ConfigError(['OAUTH_ISSUER, OAUTH_AUDIENCE and OAUTH_JWKS_URL must be set together']);
   }
   const forbidden = e.OAUTH_ALGORITHMS.filter((alg) => !/^(RS|PS|ES)(256|384|512)$|^EdDSA$/.test(alg));
   if (forbidden.length > 0) {
-    throw new Error(
-      `invalid configuration:\n  OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`,
-    );
+    throw new ConfigError([`OAUTH_ALGORITHMS: asymmetric algorithms only, not ${forbidden.join(', ')}`]);
   }
-  const publicUrl = (
-    e.RSVP_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`
-  ).replace(/\/$/, '');
+  const listenHost = e.HOST === '0.0.0.0' || e.HOST === '::' ? 'localhost' : e.HOST;
+  const publicUrl = (e.RSVP_PUBLIC_URL ?? `http://${urlHost(listenHost)}:${e.PORT}`).replace(/\/$/, '');
   return {
     host: e.HOST,
     port: e.PORT,
@@ -213,7 +321,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           timeoutMs: e.SMTP_TIMEOUT_MS,
         }
       : undefined,
-    mailFrom: e.MAIL_FROM ?? `rsvp <no-reply@${new URL(publicUrl).hostname}>`,
+    mailFrom:
+      e.MAIL_FROM ?? `rsvp <no-reply@${new URL(publicUrl).hostname.replace(/^\[.*\]$/, 'localhost')}>`,
     redisUrl: e.REDIS_URL,
     allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
@@ -236,6 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signInPerAddress: e.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
     },
+    warnings: unknownVariables(env),
   };
 }
 

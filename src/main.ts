@@ -10,9 +10,13 @@ import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
+import { recordPublicUrl } from './instance/public-url.ts';
 import { systemClock } from './lib/clock.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
+
+/** How long in-flight requests may run on after SIGTERM before their connections are closed. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 const DIALECTS: Record<
   DialectName,
@@ -81,8 +85,19 @@ export async function serve(env: Record<string, string | undefined> = process.en
   );
   log = app.log;
   delivery = createDelivery({ database, clock, keys, logger: app.log, config });
-  await app.listen({ host: config.host, port: config.port });
   const dialects: App[] = [];
+  const shutdown = gracefulShutdown({
+    app,
+    dialects,
+    stop: async () => {
+      await delivery?.stop();
+      await rateLimiter.close();
+      await database.close();
+    },
+  });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  await app.listen({ host: config.host, port: config.port });
   for (const dialect of config.dialects) {
     const dialectApp = DIALECTS[dialect.name](
       services,
@@ -97,6 +112,8 @@ export async function serve(env: Record<string, string | undefined> = process.en
     await dialectApp.listen({ host: config.host, port: dialect.port });
     dialects.push(dialectApp);
   }
+  // The CLI, run beside this server without its settings, writes links to where it answers.
+  await recordPublicUrl(database.db, config.publicUrl, clock.now());
   if (config.workers) delivery.start();
   app.log.info(
     {
@@ -108,27 +125,50 @@ export async function serve(env: Record<string, string | undefined> = process.en
     },
     'rsvp ready',
   );
+  for (const warning of config.warnings) app.log.warn(warning);
+  app.log.info(
+    config.smtp
+      ? `email: sent through the SMTP server at ${new URL(config.smtp.url).host}`
+      : `email: not sent (no SMTP_URL); captured for reading at ${config.publicUrl}/dev/mailbox`,
+  );
   if (!config.secret) {
     app.log.warn('RSVP_SECRET is not set: using a secret generated and kept in the database');
   }
   if (await needsBootstrap(database)) {
     app.log.info(
       'empty instance: create the first admin, organization and API key with ' +
-        '`node src/cli/main.ts bootstrap --email you@example.com --org acme`',
+        '`npm run rsvp -- bootstrap --email you@example.com --org acme`',
     );
   }
+  return app;
+}
+
+/**
+ * Stop accepting, let in-flight requests finish, then release workers and connections, and
+ * exit. A request that outlives the grace period is cut off rather than holding the process.
+ */
+function gracefulShutdown(parts: { app: App; dialects: App[]; stop: () => Promise<void> }) {
+  const { app, dialects } = parts;
   let closing = false;
-  const shutdown = async (signal: string) => {
+  return async (signal: string) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down');
-    await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
-    await delivery?.stop();
-    await rateLimiter.close();
-    await database.close();
-    process.exit(0);
+    app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+    const deadline = setTimeout(() => {
+      app.log.error({ grace_ms: SHUTDOWN_GRACE_MS }, 'shutdown took too long: closing open connections');
+      app.server.closeAllConnections();
+      for (const dialect of dialects) dialect.server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    deadline.unref();
+    let code = 0;
+    try {
+      await Promise.all([app.close(), ...dialects.map((dialect) => dialect.close())]);
+      await parts.stop();
+      app.log.info('stopped');
+    } catch (error) {
+      code = 1;
+      app.log.error({ err: error }, 'error while shutting down');
+    }
+    process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  return app;
 }

@@ -139,5 +139,6 @@ describe.runIf(ENGINE === 'sqlite')('the rsvp CLI', () => {
     expect(listed.stdout).toContain('bob@example.com');
     const help = await cli('invite', '--help');
     expect(help.stdout).toContain('--csv');
-  });
+    // Six processes, each starting Node and opening the database: more than 30 s on a busy CI box.
+  }, 90_000);
 });

@@ -33,7 +33,8 @@ const LAST_USED_RESOLUTION_MS = 60_000;
 export function unauthenticated(detail: string, error?: 'invalid_token' | 'invalid_request'): AppError {
   const bearer = error ? `Bearer realm="${REALM}", error="${error}"` : `Bearer realm="${REALM}"`;
   return new AppError(401, 'unauthenticated', 'Authentication required', detail, {
-    headers: { 'www-authenticate': `${bearer}, Basic realm="${REALM}", charset="UTF-8"` },
+    // One challenge per header: browsers and some clients read only the first of a combined list.
+    headers: { 'www-authenticate': [bearer, `Basic realm="${REALM}", charset="UTF-8"`] },
   });
 }
 

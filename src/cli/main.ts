@@ -4,13 +4,15 @@ import { parseArgs } from 'node:util';
 import { buildApp } from '../app.ts';
 import { bootstrap } from '../bootstrap.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase } from '../db/database.ts';
+import { type Database, openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
+import { recordedPublicUrl } from '../instance/public-url.ts';
 import { systemClock } from '../lib/clock.ts';
 import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { serve } from '../main.ts';
 import { openRuntime } from '../runtime.ts';
+import { startupProblem } from '../startup-errors.ts';
 import { findFirstInstanceAdmin, findUserByCanonicalEmail } from '../users/user.repository.ts';
 import { parseCsv } from './csv.ts';
 
@@ -71,6 +73,28 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** The configuration, with a warning on stderr for each variable that looks like rsvp's but is not read. */
+function cliConfig() {
+  const config = loadConfig();
+  for (const warning of config.warnings) process.stderr.write(`rsvp: warning: ${warning}\n`);
+  return config;
+}
+
+/**
+ * The base of the links this command writes: RSVP_PUBLIC_URL when set, else the URL the server
+ * on this database recorded when it started, else (no server started yet) HOST and PORT, with
+ * a warning since the server may answer elsewhere.
+ */
+async function linkBase(database: Database, configured: string): Promise<string> {
+  if (process.env.RSVP_PUBLIC_URL) return configured;
+  const recorded = await recordedPublicUrl(database.db);
+  if (recorded) return recorded;
+  process.stderr.write(
+    `rsvp: warning: no server has started on this database yet, so links point to ${configured} (from HOST and PORT); set RSVP_PUBLIC_URL to the address invitees will open\n`,
+  );
+  return configured;
+}
+
 /** A client for a running server, or an in-process app acting as an operator over the database. */
 async function connect(values: {
   url?: string | undefined;
@@ -97,8 +121,9 @@ async function connect(values: {
       async close() {},
     } satisfies Client;
   }
-  const config = loadConfig();
+  const config = cliConfig();
   const { database, keys } = await openRuntime(config);
+  const publicUrl = await linkBase(database, config.publicUrl);
   const operatorEmail = values.as;
   const operator = operatorEmail
     ? await findUserByCanonicalEmail(database.db, canonicalEmail(operatorEmail))
@@ -110,7 +135,7 @@ async function connect(values: {
     database,
     keys,
     clock: systemClock,
-    publicUrl: config.publicUrl,
+    publicUrl,
     operator: { token, userId: operator.id },
   });
   return {
@@ -221,7 +246,7 @@ async function main(argv: string[]) {
       await serve();
       return;
     case 'migrate': {
-      const database = openDatabase({ url: loadConfig().databaseUrl });
+      const database = openDatabase({ url: cliConfig().databaseUrl });
       const applied = await migrateToLatest(database);
       process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
       await database.close();
@@ -230,7 +255,7 @@ async function main(argv: string[]) {
     case 'bootstrap': {
       if (!values.email || !values.org) fail('bootstrap needs --email and --org (see --help)');
       const password = values['password-stdin'] ? readFileSync(0, 'utf8').trim() : undefined;
-      const config = loadConfig();
+      const config = cliConfig();
       const { database, keys } = await openRuntime(config);
       const { services } = await buildApp({
         database,
@@ -323,6 +348,8 @@ async function main(argv: string[]) {
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof AppError) fail(`${error.code}: ${error.message}`);
+  const problem = startupProblem(error);
+  if (problem) fail(problem.join('\nrsvp: '));
   if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     fail(error.message);
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

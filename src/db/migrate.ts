@@ -6,6 +6,7 @@ import { delivery } from './migrations/002_delivery.ts';
 import { linkStyle } from './migrations/003_link_style.ts';
 import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
 import { browserSessions } from './migrations/005_browser_sessions.ts';
+import { instanceSettings } from './migrations/006_instance_settings.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -16,6 +17,7 @@ function provider(database: Database): MigrationProvider {
         '003_link_style': linkStyle(),
         '004_sequence_numbers': sequenceNumbers(database.engine),
         '005_browser_sessions': browserSessions(database.engine),
+        '006_instance_settings': instanceSettings(database.engine),
       };
     },
   };

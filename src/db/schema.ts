@@ -210,6 +210,12 @@ export interface BrowserSessionTable {
   expires_at: Timestamp;
 }
 
+export interface InstanceSettingTable {
+  name: string;
+  value: string;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -226,4 +232,5 @@ export interface DB {
   idempotency_keys: IdempotencyKeyTable;
   instance_secrets: InstanceSecretTable;
   browser_sessions: BrowserSessionTable;
+  instance_settings: InstanceSettingTable;
 }

@@ -8,6 +8,17 @@
 export const EMAIL_LOCALES = ['en', 'fr'] as const;
 export type EmailLocale = (typeof EMAIL_LOCALES)[number];
 
+/**
+ * How an email and the invitee page name the inviter, the same way in both: their display name,
+ * else username, else email; the organization when the inviter is gone.
+ */
+export function inviterName(
+  inviter: { displayName: string | null; username: string | null; email: string } | null | undefined,
+  organizationName: string,
+): string {
+  return inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organizationName;
+}
+
 export interface InvitationEmailInput {
   kind: 'invitation' | 'reminder';
   organizationName: string;

@@ -15,6 +15,7 @@ import { findResourceInOrganization } from '../resources/resource.repository.ts'
 import { findUserById } from '../users/user.repository.ts';
 import {
   emailLocale,
+  inviterName,
   type RenderedEmail,
   renderAddedEmail,
   renderInvitationEmail,
@@ -96,7 +97,7 @@ export class EmailHandler implements OutboxHandler {
       {
         kind: payload.kind ?? 'invitation',
         organizationName: organization.name,
-        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        inviterName: inviterName(inviter, organization.name),
         role: invitation.role,
         resource: resource ? { type: resource.type, name: resource.name } : null,
         actions: invitation.actions,
@@ -151,7 +152,7 @@ export class EmailHandler implements OutboxHandler {
     const email = renderAddedEmail(
       {
         organizationName: organization.name,
-        inviterName: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? organization.name,
+        inviterName: inviterName(inviter, organization.name),
         role: payload.role,
         link: payload.link,
       },

@@ -8,13 +8,13 @@ export class AppError extends Error {
   readonly status: number;
   readonly title: string;
   readonly extras: Record<string, unknown>;
-  readonly headers: Record<string, string>;
+  readonly headers: Record<string, string | string[]>;
   constructor(
     status: number,
     code: string,
     title: string,
     detail: string,
-    options: { extras?: Record<string, unknown>; headers?: Record<string, string> } = {},
+    options: { extras?: Record<string, unknown>; headers?: Record<string, string | string[]> } = {},
   ) {
     super(detail);
     this.name = 'AppError';

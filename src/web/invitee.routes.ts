@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Principal } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
+import { type EmailLocale, emailLocale, inviterName as nameOf } from '../delivery/email-templates.ts';
 import type { App } from '../http/app-types.ts';
 import { tooManyRequests } from '../http/rate-limiter.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
@@ -398,7 +398,7 @@ function summaryCard(
   t: PageStrings,
   locale: EmailLocale,
 ): Html {
-  const inviterName = inviter?.displayName ?? inviter?.username ?? t.someone;
+  const inviterName = nameOf(inviter, organization.name);
   const what = resource
     ? html`${t.invitedToResource(inviterName, resource.type)} <strong>${resource.name}</strong> ${t.inOrganization} <strong>${organization.name}</strong>.`
     : html`${t.invitedToJoin(inviterName)} <strong>${organization.name}</strong>.`;
@@ -418,7 +418,7 @@ function closedCard(
   t: PageStrings,
   locale: EmailLocale,
 ): Html {
-  const inviterName = inviter?.displayName ?? inviter?.username ?? t.theInviter;
+  const inviterName = nameOf(inviter, organization.name);
   switch (status) {
     case 'expired':
       return messageCard(

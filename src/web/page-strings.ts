@@ -13,7 +13,6 @@ export interface PageStrings {
   role: string;
   expires: string;
   wrote(inviter: string): string;
-  someone: string;
   yourAnswer: string;
   signedInAs(email: string): string;
   accept: string;
@@ -39,7 +38,6 @@ export interface PageStrings {
   used(org: string): string;
   declinedTitle: string;
   declined(inviter: string): string;
-  theInviter: string;
 }
 
 export const PAGE_STRINGS: Record<EmailLocale, PageStrings> = {
@@ -52,7 +50,6 @@ export const PAGE_STRINGS: Record<EmailLocale, PageStrings> = {
     role: 'Role',
     expires: 'Expires',
     wrote: (inviter) => `${inviter} wrote:`,
-    someone: 'Someone',
     yourAnswer: 'Your answer',
     signedInAs: (email) => `Signed in as ${email}.`,
     accept: 'Accept invitation',
@@ -80,7 +77,6 @@ export const PAGE_STRINGS: Record<EmailLocale, PageStrings> = {
     used: (org) => `It has been used; you can sign in to ${org} directly.`,
     declinedTitle: 'This invitation was declined',
     declined: (inviter) => `It can no longer be accepted. Ask ${inviter} for a new one.`,
-    theInviter: 'the person who invited you',
   },
   fr: {
     invitedTitle: 'Vous êtes invité',
@@ -91,7 +87,6 @@ export const PAGE_STRINGS: Record<EmailLocale, PageStrings> = {
     role: 'Rôle',
     expires: 'Expire le',
     wrote: (inviter) => `${inviter} a écrit :`,
-    someone: "Quelqu'un",
     yourAnswer: 'Votre réponse',
     signedInAs: (email) => `Connecté en tant que ${email}.`,
     accept: "Accepter l'invitation",
@@ -119,6 +114,5 @@ export const PAGE_STRINGS: Record<EmailLocale, PageStrings> = {
     used: (org) => `Elle a été utilisée ; vous pouvez vous connecter à ${org} directement.`,
     declinedTitle: 'Cette invitation a été refusée',
     declined: (inviter) => `Elle ne peut plus être acceptée. Demandez-en une nouvelle à ${inviter}.`,
-    theInviter: 'la personne qui vous a invité',
   },
 };
