@@ -74,6 +74,63 @@ describe('the outbox worker cannot be stopped by a call that never returns', () 
   });
 });
 
+describe('a live worker keeps its claims', () => {
+  let fresh: Awaited<ReturnType<typeof freshDatabase>>;
+  beforeAll(async () => {
+    fresh = await freshDatabase();
+  });
+  afterAll(async () => {
+    await fresh.drop();
+  });
+
+  it('renews the lease of a delivery slower than the lease, so a second worker never sends it again', {
+    timeout: 40_000,
+  }, async () => {
+    const sends: string[] = [];
+    const slow: OutboxHandler = {
+      maxAttempts: 10,
+      backoffMs: () => 60_000,
+      deliver: async (message) => {
+        sends.push(message.dedupeKey);
+        await new Promise((resolve) => setTimeout(resolve, 2_500));
+        return { ok: true as const };
+      },
+      settled: async () => {},
+    };
+    const workers = [1, 2].map(
+      () =>
+        new OutboxWorker({
+          database: fresh.database,
+          clock: systemClock,
+          logger: quietLogger,
+          handlers: { email: slow, webhook: slow },
+          leaseMs: 600,
+          pollMs: 50,
+        }),
+    );
+    await enqueue(fresh.database.db, [
+      {
+        id: newId('obx', new Date()),
+        kind: 'email' as const,
+        topic: 'test',
+        organizationId: null,
+        invitationId: null,
+        dedupeKey: 'slow-1',
+        payload: {},
+        createdAt: new Date(),
+      },
+    ]);
+    for (const worker of workers) worker.start();
+    try {
+      await until('the slow delivery to settle', () => sends.length > 0, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect(sends).toEqual(['slow-1']);
+    } finally {
+      await Promise.all(workers.map((worker) => worker.stop()));
+    }
+  });
+});
+
 describe('rate limits while Redis is unreachable', () => {
   it('count in this process for most uses, refuse sign-in with 503, and answer at once', async () => {
     const limiter = new RedisRateLimiter(`redis://127.0.0.1:${await freePort()}`, { clock: systemClock });

@@ -55,6 +55,11 @@ export class GuardedLoop {
     this.#options = options;
   }
 
+  /** Longest one iteration may take before it is abandoned. */
+  get deadlineMs(): number {
+    return this.#options.deadlineMs;
+  }
+
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;

@@ -120,6 +120,26 @@ export async function claimDue(
 }
 
 /**
+ * Extends the lease on the claims `workerId` still holds among `ids`: a live worker keeps what
+ * it is delivering, so only a dead or frozen one's claims lapse and are taken over.
+ */
+export async function extendClaims(
+  db: Executor,
+  ids: string[],
+  workerId: string,
+  leaseUntil: Date,
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .updateTable('outbox')
+    .set({ locked_until: leaseUntil })
+    .where('id', 'in', ids)
+    .where('locked_by', '=', workerId)
+    .where('status', '=', 'processing')
+    .execute();
+}
+
+/**
  * Settles a claimed message. Only the holder of the claim settles it: if its lease lapsed and
  * another worker took the row over, this returns false and the newer holder decides.
  */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Database, type Executor, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { GuardedLoop } from './guarded-loop.ts';
-import { anyDue, type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
+import { anyDue, type ClaimedMessage, claimDue, extendClaims, settle } from './outbox.repository.ts';
 
 export type AttemptResult =
   | { ok: true; skipped?: string; statusCode?: number }
@@ -90,8 +90,39 @@ export class OutboxWorker {
         limit: batchSize,
       }),
     );
-    await Promise.all(claimed.map((message) => this.#handle(message)));
+    const inFlight = new Set(claimed.map((message) => message.id));
+    const stopRenewing = this.#renewWhileInFlight(inFlight);
+    try {
+      await Promise.all(
+        claimed.map((message) => this.#handle(message).finally(() => inFlight.delete(message.id))),
+      );
+    } finally {
+      stopRenewing();
+    }
     return claimed.length;
+  }
+
+  /**
+   * Renews the batch's leases every third of the lease while deliveries are in flight, up to the
+   * batch's deadline: a slow SMTP server or a loaded machine never lets a live worker's claim
+   * lapse (which would send the message twice), while a batch abandoned at its deadline lets go.
+   */
+  #renewWhileInFlight(inFlight: Set<string>): () => void {
+    const { database, clock, leaseMs, logger } = this.#options;
+    const renew = setInterval(
+      () => {
+        const leaseUntil = new Date(clock.now().getTime() + leaseMs);
+        extendClaims(database.db, [...inFlight], this.id, leaseUntil).catch((error: unknown) => {
+          logger.warn({ err: error }, 'could not renew outbox claims');
+        });
+      },
+      Math.max(Math.floor(leaseMs / 3), 50),
+    );
+    const giveUp = setTimeout(() => clearInterval(renew), this.loop.deadlineMs);
+    return () => {
+      clearInterval(renew);
+      clearTimeout(giveUp);
+    };
   }
 
   /** Runs batches until nothing is due: for tests and for the CLI. */
