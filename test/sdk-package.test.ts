@@ -108,6 +108,31 @@ describe('the packed @rsvp/sdk in a project of its own', () => {
     },
   );
 
+  it('gives TypeScript users the API’s types from its declarations', async () => {
+    copyFileSync(join(repo, 'test/fixtures/sdk-consumer-types.ts'), join(project, 'consumer.ts'));
+    const tsc = join(repo, 'node_modules/typescript/bin/tsc');
+    const options = ['--noEmit', '--strict', '--target', 'es2022', '--lib', 'es2022,dom'];
+    for (const resolution of [
+      ['nodenext', 'nodenext'],
+      ['esnext', 'bundler'],
+    ]) {
+      const [module, moduleResolution] = resolution as [string, string];
+      const args = [
+        tsc,
+        ...options,
+        '--module',
+        module,
+        '--moduleResolution',
+        moduleResolution,
+        'consumer.ts',
+      ];
+      const checked = await run(process.execPath, args, { cwd: project }).catch(
+        (error: { stdout: string }) => error,
+      );
+      expect(checked.stdout).toBe('');
+    }
+  });
+
   it('ships JavaScript and declarations only, for ESM importers', () => {
     const installed = join(project, 'node_modules/@rsvp/sdk');
     expect(existsSync(join(installed, 'dist/index.js'))).toBe(true);

@@ -83,7 +83,11 @@ type Get<P> = P extends { get: infer G } ? G : never;
 type ListQuery<P> = Get<P> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
 /** Paths whose GET takes a `page_token`: the cursor-paginated lists. */
 export type ListPath = {
-  [P in keyof paths]: 'page_token' extends keyof ListQuery<paths[P]> ? P : never;
+  [P in keyof paths]: [ListQuery<paths[P]>] extends [never]
+    ? never
+    : 'page_token' extends keyof ListQuery<paths[P]>
+      ? P
+      : never;
 }[keyof paths];
 /** One page of a list, e.g. `{ invitations: Invitation[]; next_page_token: string | null }`. */
 export type ListPage<P extends ListPath> =
