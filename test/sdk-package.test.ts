@@ -106,8 +106,10 @@ describe('the packed @rsvp/sdk in a project of its own', () => {
       expect(out.webhook).toEqual({ type: 'invitation.created', invitationId: out.created[0].id });
       expect(out.tampered).toBe('no_matching_signature');
     },
+    120_000,
   );
 
+  // Two full type-checks: slow on a busy machine, hence the long timeout.
   it('gives TypeScript users the API’s types from its declarations', async () => {
     copyFileSync(join(repo, 'test/fixtures/sdk-consumer-types.ts'), join(project, 'consumer.ts'));
     const tsc = join(repo, 'node_modules/typescript/bin/tsc');
@@ -131,7 +133,7 @@ describe('the packed @rsvp/sdk in a project of its own', () => {
       );
       expect(checked.stdout).toBe('');
     }
-  });
+  }, 180_000);
 
   it('ships JavaScript and declarations only, for ESM importers', () => {
     const installed = join(project, 'node_modules/@rsvp/sdk');
