@@ -1,5 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -134,6 +142,20 @@ describe('the packed @rsvp/sdk in a project of its own', () => {
       expect(checked.stdout).toBe('');
     }
   }, 180_000);
+
+  it('bundles for the browser with no Node built-in', async () => {
+    writeFileSync(
+      join(project, 'browser.js'),
+      "import { createRsvpClient, verifyWebhook } from '@rsvp/sdk';\nglobalThis.rsvp = { createRsvpClient, verifyWebhook };\n",
+    );
+    const rolldown = join(repo, 'node_modules/rolldown/bin/cli.mjs');
+    await run(process.execPath, [rolldown, 'browser.js', '--platform', 'browser', '--file', 'bundle.js'], {
+      cwd: project,
+    });
+    const bundle = readFileSync(join(project, 'bundle.js'), 'utf8');
+    expect(bundle).toContain('webhook-signature');
+    expect(bundle).not.toMatch(/["']node:|\brequire\(/);
+  });
 
   it('ships JavaScript and declarations only, for ESM importers', () => {
     const installed = join(project, 'node_modules/@rsvp/sdk');
