@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ERROR_CODES } from '../http/error-codes.ts';
 import { PageSize, PageToken } from '../http/pagination.ts';
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, RoleName } from '../organizations/organization.schemas.ts';
 
@@ -125,7 +126,12 @@ export const ProblemSchema = z
     status: z.int(),
     detail: z.string().optional(),
     instance: z.string().optional(),
-    code: z.string().describe('Stable machine-readable reason.'),
+    // Validated as any string so that a code missing from the generated list can never turn a
+    // problem into a 500; the list is documented as the enum the SDK types errors with.
+    code: z
+      .string()
+      .meta({ enum: [...ERROR_CODES] })
+      .describe('Stable machine-readable reason.'),
     request_id: z.string(),
     errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
   })

@@ -874,8 +874,11 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
-            /** @description Stable machine-readable reason. */
-            code: string;
+            /**
+             * @description Stable machine-readable reason.
+             * @enum {string}
+             */
+            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -897,8 +900,11 @@ export interface components {
                     status: number;
                     detail?: string;
                     instance?: string;
-                    /** @description Stable machine-readable reason. */
-                    code: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1540,8 +1546,11 @@ export interface components {
             status: number;
             detail?: string;
             instance?: string;
-            /** @description Stable machine-readable reason. */
-            code: string;
+            /**
+             * @description Stable machine-readable reason.
+             * @enum {string}
+             */
+            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -1563,8 +1572,11 @@ export interface components {
                     status: number;
                     detail?: string;
                     instance?: string;
-                    /** @description Stable machine-readable reason. */
-                    code: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
