@@ -66,8 +66,9 @@ describe('the rsvp CLI against a running server', () => {
   }, 180_000);
 
   it("shows the server's error details and exits 1", async () => {
-    const [role, webhook] = await Promise.all([
+    const [role, webhook, token] = await Promise.all([
       cli('invitations', 'create', 'x@example.com', '--org', 'acme', '--role', 'bogus'),
+      cli('token', '--client-id', 'key_nope'),
       cli('webhooks', 'create', '--org', 'acme', '--endpoint', 'https://example.com/h', '--events', 'nosuch'),
     ]);
     expect(role.code).toBe(1);
@@ -76,6 +77,8 @@ describe('the rsvp CLI against a running server', () => {
     expect(webhook.code).toBe(1);
     expect(webhook.stderr).toContain('400 validation_failed');
     expect(webhook.stderr).toMatch(/\/body\/event_types\/0: .*"invitation\.accepted"/);
+    expect(token.code).toBe(1);
+    expect(token.stderr).toContain('401 invalid_client: Unknown API key id or wrong secret.');
   }, 180_000);
 
   it('names the URL on a refused connection (exit 3) and the file when it is missing (exit 2)', async () => {

@@ -75,6 +75,25 @@ function userCommands(program: Command) {
   apiCommand(group, 'get <user_id>', 'show a user', ['rsvp users get usr_123']).action(
     run(async (client, _o, id) => print(await client.call('GET', `/v1/users/${seg(id!)}`))),
   );
+  apiCommand(program, 'token', 'exchange an API key for a one-hour access token (OAuth client credentials)', [
+    'rsvp token --client-id key_123 --api-key "$KEY" --scope invitations:read',
+  ])
+    .requiredOption('--client-id <key_id>', 'the id of the API key given with --api-key (or RSVP_API_KEY)')
+    .option('--scope <scopes>', "space-separated scopes, a subset of the key's")
+    .action(
+      run(async (client, o) => {
+        const secret = o.apiKey ?? process.env.RSVP_API_KEY;
+        if (!secret) throw new UsageError('token needs the key secret: --api-key or RSVP_API_KEY');
+        print(
+          await client.call('POST', '/oauth/token', {
+            grant_type: 'client_credentials',
+            client_id: o.clientId,
+            client_secret: secret,
+            ...defined({ scope: o.scope }),
+          }),
+        );
+      }),
+    );
   apiCommand(program, 'me', 'who you are, and your organizations', ['rsvp me']).action(
     run(async (client) => print(await client.call('GET', '/v1/me'))),
   );

@@ -24,6 +24,8 @@ export interface Problem {
   title?: string;
   detail?: string;
   errors?: { pointer?: string; detail?: string }[];
+  error?: string;
+  error_description?: string;
   [field: string]: unknown;
 }
 
@@ -38,7 +40,17 @@ export class ApiError extends Error {
   }
 }
 
-const PROBLEM_ENVELOPE = new Set(['type', 'title', 'status', 'detail', 'code', 'instance', 'errors']);
+const PROBLEM_ENVELOPE = new Set([
+  'type',
+  'title',
+  'status',
+  'detail',
+  'code',
+  'instance',
+  'errors',
+  'error',
+  'error_description',
+]);
 
 /**
  * A problem+json answer as lines: status, code and detail, then each `errors` entry (which field,
@@ -47,9 +59,10 @@ const PROBLEM_ENVELOPE = new Set(['type', 'title', 'status', 'detail', 'code', '
 export function formatProblem(status: number, problem: Problem | string | null, indent = '  '): string {
   if (!problem || typeof problem !== 'object')
     return `${status}${problem ? `: ${String(problem).slice(0, 500)}` : ''}`;
-  const lines = [
-    `${status} ${problem.code ?? problem.title ?? 'error'}: ${problem.detail ?? problem.title ?? ''}`,
-  ];
+  // OAuth endpoints answer RFC 6749 errors (`error`, `error_description`) instead of problem+json.
+  const code = problem.code ?? problem.error ?? problem.title ?? 'error';
+  const detail = problem.detail ?? problem.error_description ?? problem.title ?? '';
+  const lines = [`${status} ${code}: ${detail}`];
   for (const error of problem.errors ?? []) lines.push(`${indent}${error.pointer || '/'}: ${error.detail}`);
   for (const [field, value] of Object.entries(problem)) {
     if (PROBLEM_ENVELOPE.has(field) || value === undefined) continue;
