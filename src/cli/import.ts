@@ -160,44 +160,48 @@ async function sendBatch(client: Client, org: string, rows: Row[], sendEmail: bo
   return body.results;
 }
 
+/** Sends one chunk and reports each of its rows as its answer arrives; returns the rows reported. */
+async function sendChunk(client: Client, chunk: Row[], options: ApiOptions, report: Report, done: Set<Row>) {
+  const org = options.org as string;
+  const sendEmail = options.email !== false;
+  try {
+    for (const result of await sendBatch(client, org, chunk, sendEmail)) {
+      report.result(chunk[result.index]!, result);
+      done.add(chunk[result.index]!);
+    }
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 400 || chunk.length === 1) throw error;
+    for (const row of chunk) {
+      try {
+        report.result(row, (await sendBatch(client, org, [row], sendEmail))[0]!);
+      } catch (single) {
+        if (!(single instanceof ApiError) || single.status !== 400) throw single;
+        report.result(row, { index: 0, status: 400, error: single.problem });
+      }
+      done.add(row);
+    }
+  }
+}
+
 /**
  * Sends the rows in chunks and reports each. A chunk the server refuses as a whole with 400 is
  * sent again row by row, so one bad row fails alone. Any other refusal (authentication, unknown
- * organization, outage) or a lost connection stops the import: the rows of a chunk whose answer
- * never came are `unknown` (a rerun with --skip-existing settles them), later ones `not sent`.
+ * organization, outage) or a lost connection stops the import: the rows whose answer never came
+ * are `unknown` (a rerun with --skip-existing settles them), later ones `not sent`.
  */
 async function sendAll(client: Client, rows: Row[], options: ApiOptions, report: Report): Promise<number> {
-  const org = options.org as string;
-  const sendEmail = options.email !== false;
+  const done = new Set<Row>();
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     try {
-      let results: (BatchResult & { row: Row })[];
-      try {
-        results = (await sendBatch(client, org, chunk, sendEmail)).map((r) => ({
-          ...r,
-          row: chunk[r.index]!,
-        }));
-      } catch (error) {
-        if (!(error instanceof ApiError) || error.status !== 400 || chunk.length === 1) throw error;
-        results = [];
-        for (const row of chunk) {
-          try {
-            results.push({ ...(await sendBatch(client, org, [row], sendEmail))[0]!, row });
-          } catch (single) {
-            if (!(single instanceof ApiError) || single.status !== 400) throw single;
-            results.push({ index: 0, status: 400, error: single.problem, row });
-          }
-        }
-      }
-      for (const result of results) report.result(result.row, result);
+      await sendChunk(client, chunk, options, report, done);
     } catch (error) {
-      const lost = error instanceof ConnectionError;
-      if (!lost && !(error instanceof ApiError)) throw error;
-      process.stderr.write(`rsvp: ${error.message}\n`);
-      for (const row of chunk) report.row(row, lost ? 'unknown' : 'not sent', lost ? 'no answer' : 'stopped');
+      const lost = !(error instanceof ApiError);
+      process.stderr.write(`rsvp: ${error instanceof Error ? error.message : String(error)}\n`);
+      for (const row of chunk)
+        if (!done.has(row)) report.row(row, lost ? 'unknown' : 'not sent', lost ? 'no answer' : 'stopped');
       for (const row of rows.slice(start + CHUNK)) report.row(row, 'not sent', 'stopped');
-      return lost ? EXIT.connection : EXIT.api;
+      return error instanceof ConnectionError ? EXIT.connection : EXIT.api;
     }
     progress(Math.min(start + CHUNK, rows.length), rows.length);
   }
