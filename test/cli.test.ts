@@ -167,6 +167,14 @@ describe('the rsvp CLI against a running server', () => {
     expect(result.stderr).toContain('row 2 (line 3): no email');
     expect(result.stderr).toMatch(/row 3 \(line 4\): message: .*2000/);
     expect(result.stderr).toContain('nothing was sent');
+    const stopped = await cli('invite', '--org', 'nosuch', 'a@example.com', 'b@example.com');
+    expect(stopped.code).toBe(1);
+    expect(rowsOf(stopped.stdout)).toEqual([
+      ['1', 'a@example.com', 'not sent'],
+      ['2', 'b@example.com', 'not sent'],
+    ]);
+    expect(stopped.stderr).toContain('404');
+    expect(stopped.stderr).toContain('2 rows: 0 invited, 0 failed, 2 not sent');
     const listed = await h.call('GET', '/v1/organizations/acme/invitations?q=fine');
     expect(listed.body.invitations).toEqual([]);
   }, 180_000);

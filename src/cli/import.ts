@@ -160,7 +160,7 @@ async function sendBatch(client: Client, org: string, rows: Row[], sendEmail: bo
   return body.results;
 }
 
-/** Sends one chunk and reports each of its rows as its answer arrives; returns the rows reported. */
+/** Sends one chunk and reports each of its rows as its answer arrives, adding it to `done`. */
 async function sendChunk(client: Client, chunk: Row[], options: ApiOptions, report: Report, done: Set<Row>) {
   const org = options.org as string;
   const sendEmail = options.email !== false;
