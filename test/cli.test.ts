@@ -66,7 +66,7 @@ describe('the rsvp CLI against a running server', () => {
   }, 180_000);
 
   it("shows the server's error details and exits 1", async () => {
-    const [role, webhook, token] = await Promise.all([
+    const [role, token, webhook] = await Promise.all([
       cli('invitations', 'create', 'x@example.com', '--org', 'acme', '--role', 'bogus'),
       cli('token', '--client-id', 'key_nope'),
       cli('webhooks', 'create', '--org', 'acme', '--endpoint', 'https://example.com/h', '--events', 'nosuch'),
