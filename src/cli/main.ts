@@ -124,6 +124,7 @@ function exitWith(code: number, message?: string): never {
   process.exit(code);
 }
 
+const SERVER_COMMANDS = new Set(['serve', 'migrate', 'bootstrap']);
 const UNREACHABLE = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -143,15 +144,18 @@ function unreachable(error: unknown): boolean {
 }
 
 /** Maps every failure to one message and a documented exit code. */
-function handle(error: unknown): never {
+function handle(error: unknown, command: string | undefined): never {
+  // serve, migrate and bootstrap keep the exit status 1 that deployments already check on start-up failures.
+  const startup = SERVER_COMMANDS.has(command ?? '');
   if (error instanceof CommanderError) exitWith(error.exitCode === 0 ? EXIT.ok : EXIT.usage); // commander already printed it
   if (error instanceof UsageError) exitWith(EXIT.usage, error.message);
   if (error instanceof ConnectionError) exitWith(EXIT.connection, error.message);
   if (error instanceof ApiError) exitWith(EXIT.api, error.message);
   if (error instanceof AppError) exitWith(EXIT.api, `${error.code}: ${error.message}`);
-  if (error instanceof ConfigError) exitWith(EXIT.usage, startupProblem(error)?.join('\n'));
+  if (error instanceof ConfigError)
+    exitWith(startup ? EXIT.api : EXIT.usage, startupProblem(error)?.join('\n'));
   const problem = startupProblem(error);
-  if (problem) exitWith(unreachable(error) ? EXIT.connection : EXIT.api, problem.join('\n'));
+  if (problem) exitWith(unreachable(error) && !startup ? EXIT.connection : EXIT.api, problem.join('\n'));
   process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(EXIT.api);
 }
@@ -167,4 +171,4 @@ async function main(argv: string[]) {
   await program.parseAsync(argv, { from: 'user' });
 }
 
-main(process.argv.slice(2)).catch(handle);
+main(process.argv.slice(2)).catch((error: unknown) => handle(error, process.argv[2]));
