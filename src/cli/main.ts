@@ -1,357 +1,174 @@
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Command, CommanderError } from 'commander';
 import { buildApp } from '../app.ts';
 import { bootstrap } from '../bootstrap.ts';
-import { loadConfig } from '../config.ts';
-import { type Database, openDatabase } from '../db/database.ts';
+import { ConfigError } from '../config.ts';
+import { openDatabase } from '../db/database.ts';
 import { migrateToLatest } from '../db/migrate.ts';
-import { recordedPublicUrl } from '../instance/public-url.ts';
 import { systemClock } from '../lib/clock.ts';
-import { canonicalEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { serve } from '../main.ts';
 import { openRuntime } from '../runtime.ts';
 import { startupProblem } from '../startup-errors.ts';
-import { findFirstInstanceAdmin, findUserByCanonicalEmail } from '../users/user.repository.ts';
-import { parseCsv } from './csv.ts';
+import { accountGroups } from './account.ts';
+import { ApiError, ConnectionError, cliConfig, EXIT, UsageError } from './client.ts';
+import { importCommand } from './import.ts';
+import { invitationCommands } from './invitations.ts';
+import { organizationGroups } from './organizations.ts';
 
-const HELP: Record<string, string> = {
-  '': `rsvp — invitations service
-
-usage: rsvp <command> [options]
-
-commands:
-  serve                 start the service (SQLite under ./data unless DATABASE_URL is set)
-  migrate               bring the database schema up to date
-  bootstrap             create the first admin, organization and API key
-  invite                invite one or more emails, or a CSV file
-  invitations list      list an organization's invitations
-  keys create|list|revoke   manage your API keys
-
-Commands that act on data talk to a running server when --url and --api-key (or RSVP_URL and
-RSVP_API_KEY) are given, and to the database directly otherwise. Run \`rsvp <command> --help\`.`,
-  serve: `rsvp serve — start the service. Configuration comes from the environment (see README).`,
-  migrate: `rsvp migrate — apply pending database migrations and exit.`,
-  bootstrap: `rsvp bootstrap --email <address> --org <slug> [--org-name <name>] [--name <display name>] [--password-stdin]
-
-Creates the instance admin, an organization they own and an API key, and prints the key once.`,
-  invite: `rsvp invite --org <org> [<email>...] [--csv <file>] [--role <role>] [--no-email] [--as <email>]
-
-CSV: a header row with an "email" column and optional "role" and "message" columns.
-Prints one line per row: row number, email, result, and the invitation id or the error.`,
-  invitations: `rsvp invitations list --org <org> [--status pending,...] [--q <text>] [--page-size <n>] [--json]`,
-  keys: `rsvp keys create --name <name> | rsvp keys list | rsvp keys revoke <key_id>`,
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
 };
 
-const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
-  url: { type: 'string' },
-  'api-key': { type: 'string' },
-  as: { type: 'string' },
-  email: { type: 'string' },
-  name: { type: 'string' },
-  org: { type: 'string' },
-  'org-name': { type: 'string' },
-  'password-stdin': { type: 'boolean' },
-  role: { type: 'string' },
-  csv: { type: 'string' },
-  'no-email': { type: 'boolean' },
-  status: { type: 'string' },
-  q: { type: 'string' },
-  'page-size': { type: 'string' },
-  json: { type: 'boolean' },
-} as const;
+const OVERVIEW = `
+Commands that act on data talk to a running server when --url and --api-key (or RSVP_URL and
+RSVP_API_KEY) are given, and to the database directly otherwise (as the first instance admin,
+or --as <email>). Run \`rsvp <command> --help\` for a command's options and examples.
 
-interface Client {
-  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }>;
-  close(): Promise<void>;
+Exit codes: 0 ok, 1 the API refused (its error and details on stderr), 2 usage error (bad
+arguments, a missing file, an invalid CSV row; nothing was sent), 3 cannot connect.`;
+
+function serverCommands(program: Command) {
+  program
+    .command('serve')
+    .description('start the service (SQLite under ./data unless DATABASE_URL is set)')
+    .addHelpText('after', '\nConfiguration comes from the environment (see README).\n')
+    .action(async () => {
+      await serve();
+    });
+  program
+    .command('migrate')
+    .description('bring the database schema up to date and exit')
+    .action(async () => {
+      const database = openDatabase({ url: cliConfig().databaseUrl });
+      try {
+        const applied = await migrateToLatest(database);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
+      } finally {
+        await database.close();
+      }
+    });
+  program
+    .command('bootstrap')
+    .description('create the first admin, an organization they own and an API key (printed once)')
+    .requiredOption('--email <address>', "the admin's email address")
+    .requiredOption('--org <slug>', "the organization's slug")
+    .option('--org-name <name>', "the organization's display name (default: the slug)")
+    .option('--name <display name>', "the admin's display name")
+    .option('--password-stdin', "read the admin's password from standard input")
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ rsvp bootstrap --email admin@example.com --org acme --name "Ada Admin"\n  $ echo 'a long passphrase' | rsvp bootstrap --email admin@example.com --org acme --password-stdin\n`,
+    )
+    .action(async (values: Record<string, string | boolean | undefined>) => {
+      const password = values.passwordStdin ? readFileSync(0, 'utf8').trim() : undefined;
+      const config = cliConfig();
+      const { database, keys } = await openRuntime(config);
+      try {
+        const { services } = await buildApp({
+          database,
+          keys,
+          clock: systemClock,
+          publicUrl: config.publicUrl,
+        });
+        const result = await bootstrap(database, services, {
+          email: values.email as string,
+          password,
+          displayName: values.name as string | undefined,
+          organizationSlug: values.org as string,
+          organizationName: (values.orgName as string | undefined) ?? (values.org as string),
+        });
+        process.stdout.write(
+          `admin:        ${result.user.email} (${result.user.id})\n` +
+            `organization: ${result.organization.slug} (${result.organization.id})\n` +
+            `api key:      ${result.secret}\n` +
+            'Keep the key now: it is shown only once.\n',
+        );
+      } finally {
+        await database.close();
+      }
+    });
 }
 
-function fail(message: string): never {
-  process.stderr.write(`rsvp: ${message}\n`);
-  process.exit(1);
-}
-
-/** The configuration, with a warning on stderr for each variable that looks like rsvp's but is not read. */
-function cliConfig() {
-  const config = loadConfig();
-  for (const warning of config.warnings) process.stderr.write(`rsvp: warning: ${warning}\n`);
-  return config;
+export function buildProgram(): Command {
+  const program = new Command('rsvp')
+    .description('rsvp — invitations service')
+    .version(version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', OVERVIEW);
+  serverCommands(program);
+  importCommand(program);
+  invitationCommands(program);
+  organizationGroups(program);
+  accountGroups(program);
+  return program;
 }
 
 /**
- * The base of the links this command writes: RSVP_PUBLIC_URL when set, else the URL the server
- * on this database recorded when it started, else (no server started yet) HOST and PORT, with
- * a warning since the server may answer elsewhere.
+ * A word where a command is expected that names none. Commander shows the parent's help and
+ * exits 0 for `rsvp nosuch --help`; a typo must be an error instead.
  */
-async function linkBase(database: Database, configured: string): Promise<string> {
-  if (process.env.RSVP_PUBLIC_URL) return configured;
-  const recorded = await recordedPublicUrl(database.db);
-  if (recorded) return recorded;
-  process.stderr.write(
-    `rsvp: warning: no server has started on this database yet, so links point to ${configured} (from HOST and PORT); set RSVP_PUBLIC_URL to the address invitees will open\n`,
-  );
-  return configured;
+function unknownCommand(command: Command, args: string[]): string | null {
+  const [first, ...rest] = args;
+  if (command.commands.length === 0 || !first || first.startsWith('-')) return null;
+  if (first === 'help') return unknownCommand(command, rest);
+  const sub = command.commands.find((c) => c.name() === first || c.aliases().includes(first));
+  if (!sub) return command.parent ? `${command.name()} ${first}` : first;
+  return unknownCommand(sub, rest);
 }
 
-/** A client for a running server, or an in-process app acting as an operator over the database. */
-async function connect(values: {
-  url?: string | undefined;
-  'api-key'?: string | undefined;
-  as?: string | undefined;
-}) {
-  const url = values.url ?? process.env.RSVP_URL;
-  const apiKey = values['api-key'] ?? process.env.RSVP_API_KEY;
-  if (url) {
-    if (!apiKey) fail('--url needs --api-key (or RSVP_API_KEY)');
-    return {
-      async call(method: string, path: string, body?: unknown) {
-        const response = await fetch(new URL(path, url), {
-          method,
-          headers: {
-            authorization: `Bearer ${apiKey}`,
-            ...(body ? { 'content-type': 'application/json' } : {}),
-          },
-          ...(body ? { body: JSON.stringify(body) } : {}),
-        });
-        const text = await response.text();
-        return { status: response.status, body: text ? JSON.parse(text) : null };
-      },
-      async close() {},
-    } satisfies Client;
-  }
-  const config = cliConfig();
-  const { database, keys } = await openRuntime(config);
-  const publicUrl = await linkBase(database, config.publicUrl);
-  const operatorEmail = values.as;
-  const operator = operatorEmail
-    ? await findUserByCanonicalEmail(database.db, canonicalEmail(operatorEmail))
-    : await findFirstInstanceAdmin(database.db);
-  if (!operator)
-    fail(operatorEmail ? `no user ${operatorEmail}` : 'no instance admin yet: run `rsvp bootstrap` first');
-  const token = randomBytes(32).toString('base64url');
-  const { app } = await buildApp({
-    database,
-    keys,
-    clock: systemClock,
-    publicUrl,
-    operator: { token, userId: operator.id },
-  });
-  return {
-    async call(method: string, path: string, body?: unknown) {
-      const response = await app.inject({
-        method: method as 'GET',
-        url: path,
-        headers: { authorization: `Operator ${token}` },
-        ...(body ? { payload: body as object } : {}),
-      });
-      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : null };
-    },
-    async close() {
-      await app.close();
-      await database.close();
-    },
-  } satisfies Client;
+function exitWith(code: number, message?: string): never {
+  if (message) process.stderr.write(`rsvp: ${message.replaceAll('\n', '\nrsvp: ')}\n`);
+  process.exit(code);
 }
 
-function expectOk(result: { status: number; body: unknown }): Record<string, unknown> {
-  if (result.status >= 400) {
-    const problem = result.body as { detail?: string; code?: string };
-    fail(`${result.status} ${problem?.code ?? ''}: ${problem?.detail ?? JSON.stringify(result.body)}`);
+const SERVER_COMMANDS = new Set(['serve', 'migrate', 'bootstrap']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+]);
+
+/** A database (direct mode) that could not be reached, anywhere in the cause chain. */
+function unreachable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause && depth < 5; depth++) {
+    if (UNREACHABLE.has(String((cause as { code?: unknown }).code))) return true;
+    cause = cause instanceof AggregateError ? cause.errors[0] : (cause as { cause?: unknown }).cause;
   }
-  return result.body as Record<string, unknown>;
+  return false;
 }
 
-function progress(done: number, total: number) {
-  if (!process.stderr.isTTY) return;
-  const width = 30;
-  const filled = Math.round((done / total) * width);
-  process.stderr.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
-  if (done === total) process.stderr.write('\n');
-}
-
-async function invite(values: Record<string, unknown>, emails: string[]) {
-  const org = values.org as string | undefined;
-  if (!org) fail('invite needs --org');
-  const rows: { email: string; role?: string; message?: string }[] = emails.map((email) => ({
-    email,
-    ...(values.role ? { role: values.role as string } : {}),
-  }));
-  if (values.csv) {
-    for (const record of parseCsv(readFileSync(values.csv as string, 'utf8'))) {
-      if (!record.email) fail(`CSV row without an email column: ${JSON.stringify(record)}`);
-      rows.push({
-        email: record.email,
-        ...(record.role || values.role ? { role: record.role || (values.role as string) } : {}),
-        ...(record.message ? { message: record.message } : {}),
-      });
-    }
-  }
-  if (rows.length === 0) fail('nothing to invite: give emails or --csv');
-  const client = await connect(values);
-  let created = 0;
-  try {
-    for (let start = 0; start < rows.length; start += 100) {
-      const chunk = rows.slice(start, start + 100);
-      const result = expectOk(
-        await client.call('POST', `/v1/organizations/${encodeURIComponent(org)}/invitations/batch`, {
-          invitations: chunk,
-          send_email: !values['no-email'],
-        }),
-      ) as {
-        results: {
-          index: number;
-          status: number;
-          invitation?: { id: string; accept_url?: string };
-          error?: { code: string; detail?: string };
-        }[];
-      };
-      for (const row of result.results) {
-        const n = start + row.index + 1;
-        const email = chunk[row.index]!.email;
-        if (row.invitation) {
-          created++;
-          const link = row.invitation.accept_url ? `\t${row.invitation.accept_url}` : '';
-          process.stdout.write(`${n}\t${email}\tinvited\t${row.invitation.id}${link}\n`);
-        } else {
-          process.stdout.write(
-            `${n}\t${email}\tfailed\t${row.status} ${row.error?.code}: ${row.error?.detail}\n`,
-          );
-        }
-      }
-      progress(Math.min(start + 100, rows.length), rows.length);
-    }
-  } finally {
-    await client.close();
-  }
-  process.stderr.write(`${created} invited, ${rows.length - created} failed\n`);
-  if (created < rows.length) process.exitCode = 2;
+/** Maps every failure to one message and a documented exit code. */
+function handle(error: unknown, command: string | undefined): never {
+  // serve, migrate and bootstrap keep the exit status 1 that deployments already check on start-up failures.
+  const startup = SERVER_COMMANDS.has(command ?? '');
+  if (error instanceof CommanderError) exitWith(error.exitCode === 0 ? EXIT.ok : EXIT.usage); // commander already printed it
+  if (error instanceof UsageError) exitWith(EXIT.usage, error.message);
+  if (error instanceof ConnectionError) exitWith(EXIT.connection, error.message);
+  if (error instanceof ApiError) exitWith(EXIT.api, error.message);
+  if (error instanceof AppError) exitWith(EXIT.api, `${error.code}: ${error.message}`);
+  if (error instanceof ConfigError)
+    exitWith(startup ? EXIT.api : EXIT.usage, startupProblem(error)?.join('\n'));
+  const problem = startupProblem(error);
+  if (problem) exitWith(unreachable(error) && !startup ? EXIT.connection : EXIT.api, problem.join('\n'));
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(EXIT.api);
 }
 
 async function main(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: OPTIONS,
-    allowPositionals: true,
-    strict: true,
-  });
-  const [command = '', sub, ...rest] = positionals;
-  if (values.help || command === '' || command === 'help') {
-    process.stdout.write(`${HELP[command === 'help' ? (sub ?? '') : command] ?? HELP['']}\n`);
+  const program = buildProgram();
+  const unknown = unknownCommand(program, argv);
+  if (unknown) throw new UsageError(`unknown command "${unknown}"; see rsvp --help`);
+  if (argv.length === 0) {
+    program.outputHelp();
     return;
   }
-  switch (command) {
-    case 'serve':
-      await serve();
-      return;
-    case 'migrate': {
-      const database = openDatabase({ url: cliConfig().databaseUrl });
-      const applied = await migrateToLatest(database);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'up to date\n');
-      await database.close();
-      return;
-    }
-    case 'bootstrap': {
-      if (!values.email || !values.org) fail('bootstrap needs --email and --org (see --help)');
-      const password = values['password-stdin'] ? readFileSync(0, 'utf8').trim() : undefined;
-      const config = cliConfig();
-      const { database, keys } = await openRuntime(config);
-      const { services } = await buildApp({
-        database,
-        keys,
-        clock: systemClock,
-        publicUrl: config.publicUrl,
-      });
-      const result = await bootstrap(database, services, {
-        email: values.email,
-        password,
-        displayName: values.name,
-        organizationSlug: values.org,
-        organizationName: values['org-name'] ?? values.org,
-      });
-      process.stdout.write(
-        `admin:        ${result.user.email} (${result.user.id})\n` +
-          `organization: ${result.organization.slug} (${result.organization.id})\n` +
-          `api key:      ${result.secret}\n` +
-          'Keep the key now: it is shown only once.\n',
-      );
-      await database.close();
-      return;
-    }
-    case 'invite':
-      await invite(
-        values,
-        [sub, ...rest].filter((x): x is string => Boolean(x)),
-      );
-      return;
-    case 'invitations': {
-      if (sub !== 'list') fail('usage: rsvp invitations list --org <org>');
-      if (!values.org) fail('invitations list needs --org');
-      const query = new URLSearchParams();
-      if (values.status) query.set('status', values.status);
-      if (values.q) query.set('q', values.q);
-      query.set('page_size', values['page-size'] ?? '50');
-      const client = await connect(values);
-      const body = expectOk(
-        await client.call('GET', `/v1/organizations/${encodeURIComponent(values.org)}/invitations?${query}`),
-      ) as {
-        invitations: {
-          id: string;
-          email: string;
-          status: string;
-          role: string | null;
-          expire_time: string;
-        }[];
-      };
-      await client.close();
-      if (values.json) process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-      else {
-        for (const inv of body.invitations) {
-          process.stdout.write(
-            `${inv.id}\t${inv.email}\t${inv.status}\t${inv.role ?? '-'}\t${inv.expire_time}\n`,
-          );
-        }
-      }
-      return;
-    }
-    case 'keys': {
-      const client = await connect(values);
-      try {
-        if (sub === 'create') {
-          if (!values.name) fail('keys create needs --name');
-          const key = expectOk(await client.call('POST', '/v1/api-keys', { name: values.name }));
-          process.stdout.write(`${key.id}\t${key.secret}\nKeep the secret now: it is shown only once.\n`);
-        } else if (sub === 'list') {
-          const body = expectOk(await client.call('GET', '/v1/api-keys?page_size=100')) as {
-            api_keys: { id: string; name: string; hint: string; revoke_time: string | null }[];
-          };
-          for (const key of body.api_keys) {
-            process.stdout.write(
-              `${key.id}\t${key.name}\t${key.hint}…\t${key.revoke_time ? 'revoked' : 'active'}\n`,
-            );
-          }
-        } else if (sub === 'revoke') {
-          if (!rest[0]) fail('keys revoke needs a key id');
-          expectOk(await client.call('DELETE', `/v1/api-keys/${encodeURIComponent(rest[0])}`));
-          process.stdout.write(`revoked ${rest[0]}\n`);
-        } else fail('usage: rsvp keys create|list|revoke');
-      } finally {
-        await client.close();
-      }
-      return;
-    }
-    default:
-      fail(`unknown command "${command}"; see rsvp --help`);
-  }
+  await program.parseAsync(argv, { from: 'user' });
 }
 
-main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof AppError) fail(`${error.code}: ${error.message}`);
-  const problem = startupProblem(error);
-  if (problem) fail(problem.join('\nrsvp: '));
-  if (error instanceof Error && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
-    fail(error.message);
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main(process.argv.slice(2)).catch((error: unknown) => handle(error, process.argv[2]));
