@@ -47,6 +47,8 @@ export interface AppOptions {
   devMailbox?: boolean;
   /** Bearer token a Prometheus scraper sends to read /metrics; instance admins may always. */
   metricsToken?: string | undefined;
+  /** The registry /metrics serves; pass one to share it with the outbox worker's counters. */
+  metrics?: Metrics;
 }
 
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
@@ -138,7 +140,7 @@ export async function buildApp(
   });
 
   registerIdempotency(app, { ...deps, database: unscoped });
-  const metrics = new Metrics();
+  const metrics = options.metrics ?? new Metrics();
   metrics.register(app);
 
   app.setErrorHandler((error, request, reply) => {
