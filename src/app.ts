@@ -1,3 +1,4 @@
+import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
@@ -24,6 +25,7 @@ import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
+import { securityHeaders } from './http/security-headers.ts';
 import './http/types.ts';
 import { tooManyRequests } from './http/rate-limiter.ts';
 import { invitationRoutes } from './invitations/invitation.routes.ts';
@@ -47,6 +49,8 @@ export interface AppOptions {
   devMailbox?: boolean;
   /** Bearer token a Prometheus scraper sends to read /metrics; instance admins may always. */
   metricsToken?: string | undefined;
+  /** The registry /metrics serves; pass one to share it with the outbox worker's counters. */
+  metrics?: Metrics;
 }
 
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
@@ -98,6 +102,7 @@ export async function buildApp(
   registerContentTypes(app);
   // First hook: everything after it in the request can join the request's transaction.
   app.addHook('onRequest', (_request, _reply, done) => runInRequestScope(done));
+  await app.register(fastifyHelmet, securityHeaders);
 
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
@@ -110,7 +115,6 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     checkHostHeader(request);
-    reply.header('x-content-type-options', 'nosniff');
     const auth = request.routeOptions.config.auth;
     if (isApiPath(request.url)) {
       reply.header('cache-control', 'no-store');
@@ -138,7 +142,7 @@ export async function buildApp(
   });
 
   registerIdempotency(app, { ...deps, database: unscoped });
-  const metrics = new Metrics();
+  const metrics = options.metrics ?? new Metrics();
   metrics.register(app);
 
   app.setErrorHandler((error, request, reply) => {

@@ -8,6 +8,7 @@ import type { DialectOptions } from './dialects/dialect-app.ts';
 import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
+import { Metrics } from './http/metrics.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
@@ -62,6 +63,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       })
     : new MemoryRateLimiter(clock);
   let delivery: ReturnType<typeof createDelivery> | undefined;
+  const metrics = new Metrics();
   const { app, services } = await buildApp(
     {
       database,
@@ -81,10 +83,18 @@ export async function serve(env: Record<string, string | undefined> = process.en
       trustProxy: config.trustProxy,
       devMailbox: !config.smtp,
       metricsToken: config.metricsToken,
+      metrics,
     },
   );
   log = app.log;
-  delivery = createDelivery({ database, clock, keys, logger: app.log, config });
+  delivery = createDelivery({
+    database,
+    clock,
+    keys,
+    logger: app.log,
+    config,
+    onSettled: (attempt) => metrics.settled(attempt),
+  });
   const dialects: App[] = [];
   const shutdown = gracefulShutdown({
     app,

@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.ts';
 import { WebhookHandler } from '../webhooks/webhook.handler.ts';
 import { EmailHandler } from './email.handler.ts';
 import { captureTransport, type MailTransport, smtpTransport } from './mail-transport.ts';
-import { OutboxWorker, type WorkerLogger } from './outbox.worker.ts';
+import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from './outbox.worker.ts';
 import { Sweeper } from './sweeper.ts';
 
 export interface Delivery {
@@ -37,6 +37,7 @@ export function createDelivery(options: {
     | 'outboxLeaseMs'
     | 'sweepIntervalMs'
   >;
+  onSettled?: OutboxWorkerOptions['onSettled'];
 }): Delivery {
   const { database, clock, keys, logger, config } = options;
   const transport = config.smtp
@@ -53,6 +54,7 @@ export function createDelivery(options: {
     logger,
     pollMs: config.outboxPollMs,
     leaseMs: config.outboxLeaseMs,
+    onSettled: options.onSettled,
     handlers: {
       email: new EmailHandler({
         db: database.db,

@@ -43,6 +43,8 @@ export interface OutboxWorkerOptions {
   /** A claim lapses after this long; longer than any single delivery may take. */
   leaseMs?: number;
   pollMs?: number;
+  /** Told of each attempt once its settling transaction has committed (for metrics). */
+  onSettled?: (attempt: { kind: 'email' | 'webhook'; settlement: Settlement; result: AttemptResult }) => void;
 }
 
 /** ±20 %: retries of many messages that failed together spread out instead of stampeding. */
@@ -58,7 +60,7 @@ function withJitter(ms: number): number {
  */
 export class OutboxWorker {
   readonly id = `wrk_${randomBytes(6).toString('hex')}`;
-  readonly #options: Required<OutboxWorkerOptions>;
+  readonly #options: Required<Omit<OutboxWorkerOptions, 'onSettled'>> & OutboxWorkerOptions;
   /**
    * A batch that outlives its lease has lost its claims anyway: abandon it and go on (not
    * sooner than 5 s, so a short lease on a loaded machine does not pile up abandoned batches).
@@ -182,6 +184,7 @@ export class OutboxWorker {
       }
       throw error;
     }
+    this.#options.onSettled?.({ kind: message.kind, settlement, result });
     if (settlement === 'dead') {
       logger.warn(
         { outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error },

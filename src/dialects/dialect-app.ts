@@ -1,3 +1,4 @@
+import fastifyHelmet from '@fastify/helmet';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -12,6 +13,7 @@ import { registerContentTypes } from '../http/content-types.ts';
 import { checkHostHeader } from '../http/host.ts';
 import { logFailure, toAppError } from '../http/problem.ts';
 import { declareRoute, insufficientScope } from '../http/route-auth.ts';
+import { securityHeaders } from '../http/security-headers.ts';
 import '../http/types.ts';
 import type { AppError } from '../lib/errors.ts';
 
@@ -51,6 +53,7 @@ export function createDialectApp(
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   registerContentTypes(app);
+  app.register(fastifyHelmet, securityHeaders);
 
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
@@ -62,7 +65,6 @@ export function createDialectApp(
     reply.header('x-request-id', request.id);
     checkHostHeader(request);
     reply.header('cache-control', 'no-store');
-    reply.header('x-content-type-options', 'nosniff');
     const auth = request.routeOptions.config.auth;
     if (auth === undefined || auth === 'public') return;
     await options.authenticate(request);

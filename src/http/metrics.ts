@@ -1,8 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { unauthenticated } from '../auth/authenticator.ts';
 import { hasScope } from '../auth/principal.ts';
-import type { Database } from '../db/database.ts';
+import type { Database, Executor } from '../db/database.ts';
 import { outboxBacklog } from '../delivery/outbox.repository.ts';
+import type { AttemptResult, Settlement } from '../delivery/outbox.worker.ts';
+import type { EventType } from '../events/event.repository.ts';
+import { countEventsByType } from '../events/event-counts.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
@@ -10,91 +14,151 @@ import type { Services } from '../services.ts';
 import type { App } from './app-types.ts';
 import { insufficientScope } from './route-auth.ts';
 
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-interface Series {
-  count: number;
-  sum: number;
-  buckets: number[];
+/** Invitation transitions an operator watches, by the event that records each. */
+const LIFECYCLE = {
+  created: 'invitation.created',
+  accepted: 'invitation.accepted',
+  declined: 'invitation.declined',
+  revoked: 'invitation.revoked',
+  expired: 'invitation.expired',
+} as const satisfies Record<string, EventType>;
+
+/** What became of one settled outbox attempt, as `rsvp_emails_total` and webhooks count it. */
+export interface SettledAttempt {
+  kind: 'email' | 'webhook';
+  settlement: Settlement;
+  result: AttemptResult;
 }
 
 /**
- * Request counts and latency histograms per route and status class, kept in process; the
- * outbox backlog and process memory are read at scrape time. Labels are route patterns, never
- * raw URLs, so ids and tokens cannot blow up the series or leak into them.
+ * The Prometheus registry of one app (never prom-client's global one, so several apps in one
+ * process keep their own series). Request counts and latency per route pattern and status
+ * class; default process metrics with event-loop lag; outbox backlog and invitation
+ * transitions read from the database at scrape time; email and webhook outcomes counted by the
+ * outbox worker after the transaction that settles each attempt commits. Labels are route
+ * patterns, never raw URLs, so ids and tokens cannot blow up the series or leak into them.
  */
 export class Metrics {
-  readonly #series = new Map<string, Series>();
+  readonly registry = new Registry();
   readonly #started = Date.now();
+  readonly #requests: Counter<'method' | 'route' | 'status'>;
+  readonly #duration: Histogram<'method' | 'route' | 'status'>;
+  readonly #outbox: Record<'due' | 'retrying' | 'dead', Gauge>;
+  readonly #invitations: Counter<'event'>;
+  readonly #emails: Counter<'outcome'>;
+  readonly #webhooks: Counter<'outcome'>;
 
-  observe(method: string, route: string, status: number, seconds: number) {
-    const key = `${method}|${route}|${Math.floor(status / 100)}xx`;
-    let series = this.#series.get(key);
-    if (!series) {
-      series = { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-      this.#series.set(key, series);
-    }
-    series.count++;
-    series.sum += seconds;
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) series.buckets[i]!++;
+  constructor() {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: 20 });
+    const labelNames = ['method', 'route', 'status'] as const;
+    this.#requests = new Counter({
+      name: 'rsvp_http_requests_total',
+      help: 'Requests answered, by method, route pattern and status class.',
+      labelNames,
+      registers,
     });
+    this.#duration = new Histogram({
+      name: 'rsvp_http_request_duration_seconds',
+      help: 'Time to answer, by method, route pattern and status class.',
+      labelNames,
+      buckets: BUCKETS,
+      registers,
+    });
+    const gauge = (name: string, help: string) => new Gauge({ name, help, registers });
+    this.#outbox = {
+      due: gauge('rsvp_outbox_due_messages', 'Outbox messages due for delivery now.'),
+      retrying: gauge(
+        'rsvp_outbox_retrying_messages',
+        'Outbox messages that failed and wait for their next attempt.',
+      ),
+      dead: gauge('rsvp_outbox_dead_messages', 'Outbox messages that exhausted their attempts.'),
+    };
+    const started = this.#started;
+    new Gauge({
+      name: 'nodejs_heap_used_bytes',
+      help: 'V8 heap in use.',
+      registers,
+      collect() {
+        this.set(process.memoryUsage().heapUsed);
+      },
+    });
+    new Gauge({
+      name: 'process_uptime_seconds',
+      help: 'Seconds since this process started serving.',
+      registers,
+      collect() {
+        this.set(Math.round((Date.now() - started) / 1000));
+      },
+    });
+    this.#invitations = new Counter({
+      name: 'rsvp_invitations_total',
+      help: 'Invitation transitions committed, by event (created, accepted, declined, revoked, expired); read from the event history, so the same on every instance.',
+      labelNames: ['event'],
+      registers,
+    });
+    this.#emails = new Counter({
+      name: 'rsvp_emails_total',
+      help: 'Email attempts settled by this process: sent, deferred (will retry), bounced (refused permanently) or failed (gave up).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.#webhooks = new Counter({
+      name: 'rsvp_webhook_deliveries_total',
+      help: 'Webhook attempts settled by this process: delivered, retrying or failed (gave up).',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of ['sent', 'deferred', 'bounced', 'failed']) this.#emails.inc({ outcome }, 0);
+    for (const outcome of ['delivered', 'retrying', 'failed']) this.#webhooks.inc({ outcome }, 0);
   }
 
   register(app: FastifyInstance) {
     app.addHook('onResponse', async (request, reply) => {
-      const route = request.routeOptions.url ?? 'unmatched';
-      this.observe(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: `${Math.floor(reply.statusCode / 100)}xx`,
+      };
+      this.#requests.inc(labels);
+      this.#duration.observe(labels, reply.elapsedTime / 1000);
     });
   }
 
-  render(extra: { outboxDue: number; outboxRetrying: number; outboxDead: number }): string {
-    const lines = [
-      '# HELP rsvp_http_requests_total Requests answered, by method, route pattern and status class.',
-      '# TYPE rsvp_http_requests_total counter',
-    ];
-    const label = (key: string) => {
-      const [method, route, status] = key.split('|');
-      return `method="${method}",route="${route!.replaceAll('"', '\\"')}",status="${status}"`;
-    };
-    for (const [key, series] of this.#series)
-      lines.push(`rsvp_http_requests_total{${label(key)}} ${series.count}`);
-    lines.push(
-      '# HELP rsvp_http_request_duration_seconds Time to answer, by method, route pattern and status class.',
-      '# TYPE rsvp_http_request_duration_seconds histogram',
-    );
-    for (const [key, series] of this.#series) {
-      BUCKETS.forEach((bound, i) => {
-        lines.push(
-          `rsvp_http_request_duration_seconds_bucket{${label(key)},le="${bound}"} ${series.buckets[i]}`,
-        );
-      });
-      lines.push(`rsvp_http_request_duration_seconds_bucket{${label(key)},le="+Inf"} ${series.count}`);
-      lines.push(`rsvp_http_request_duration_seconds_sum{${label(key)}} ${series.sum.toFixed(6)}`);
-      lines.push(`rsvp_http_request_duration_seconds_count{${label(key)}} ${series.count}`);
+  /** Called by the outbox worker once the settling transaction has committed. */
+  settled({ kind, settlement, result }: SettledAttempt) {
+    if (kind === 'webhook') {
+      const outcome = { done: 'delivered', retry: 'retrying', dead: 'failed' }[settlement];
+      this.#webhooks.inc({ outcome });
+      return;
     }
-    const memory = process.memoryUsage();
-    lines.push(
-      '# HELP rsvp_outbox_due_messages Outbox messages due for delivery now.',
-      '# TYPE rsvp_outbox_due_messages gauge',
-      `rsvp_outbox_due_messages ${extra.outboxDue}`,
-      '# HELP rsvp_outbox_retrying_messages Outbox messages that failed and wait for their next attempt.',
-      '# TYPE rsvp_outbox_retrying_messages gauge',
-      `rsvp_outbox_retrying_messages ${extra.outboxRetrying}`,
-      '# HELP rsvp_outbox_dead_messages Outbox messages that exhausted their attempts.',
-      '# TYPE rsvp_outbox_dead_messages gauge',
-      `rsvp_outbox_dead_messages ${extra.outboxDead}`,
-      '# HELP process_resident_memory_bytes Resident memory.',
-      '# TYPE process_resident_memory_bytes gauge',
-      `process_resident_memory_bytes ${memory.rss}`,
-      '# HELP nodejs_heap_used_bytes V8 heap in use.',
-      '# TYPE nodejs_heap_used_bytes gauge',
-      `nodejs_heap_used_bytes ${memory.heapUsed}`,
-      '# HELP process_uptime_seconds Seconds since this process started serving.',
-      '# TYPE process_uptime_seconds gauge',
-      `process_uptime_seconds ${Math.round((Date.now() - this.#started) / 1000)}`,
-    );
-    return `${lines.join('\n')}\n`;
+    if (result.ok && result.skipped) return;
+    const outcome =
+      settlement === 'done'
+        ? 'sent'
+        : !result.ok && result.permanent
+          ? 'bounced'
+          : settlement === 'dead'
+            ? 'failed'
+            : 'deferred';
+    this.#emails.inc({ outcome });
+  }
+
+  /** The Prometheus text, with the database-backed series read now. */
+  async render(db: Executor, now: Date): Promise<string> {
+    const [backlog, events] = await Promise.all([
+      outboxBacklog(db, now),
+      countEventsByType(db, Object.values(LIFECYCLE)),
+    ]);
+    this.#outbox.due.set(backlog.due);
+    this.#outbox.retrying.set(backlog.retrying);
+    this.#outbox.dead.set(backlog.dead);
+    this.#invitations.reset();
+    for (const [event, type] of Object.entries(LIFECYCLE))
+      this.#invitations.inc({ event }, events.get(type) ?? 0);
+    return this.registry.metrics();
   }
 }
 
@@ -132,13 +196,8 @@ export function metricsRoutes(
           );
         }
       }
-      const backlog = await outboxBacklog(deps.database.db, deps.clock.now());
-      reply.type('text/plain; version=0.0.4; charset=utf-8');
-      return deps.metrics.render({
-        outboxDue: backlog.due,
-        outboxRetrying: backlog.retrying,
-        outboxDead: backlog.dead,
-      });
+      reply.type(deps.metrics.registry.contentType);
+      return deps.metrics.render(deps.database.db, deps.clock.now());
     },
   });
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { parseCookie, stringifySetCookie } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SessionStore } from '../auth/session.store.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
@@ -6,14 +7,11 @@ import { constantTimeEqual } from '../lib/secrets.ts';
 export const SESSION_COOKIE = 'rsvp_session';
 export const CSRF_COOKIE = 'rsvp_csrf';
 
+/** The request's cookies; of a name sent twice, the first (the most specific path) wins. */
 export function parseCookies(header: string | undefined): Map<string, string> {
   const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
+  for (const [name, value] of Object.entries(parseCookie(header ?? '')))
+    if (value !== undefined) cookies.set(name, value);
   return cookies;
 }
 
@@ -41,7 +39,15 @@ export class BrowserSessions {
   }
 
   #cookie(name: string, value: string, maxAge: number): string {
-    return `${name}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${this.#secure ? '; Secure' : ''}`;
+    return stringifySetCookie({
+      name,
+      value,
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge,
+      secure: this.#secure,
+    });
   }
 
   #secret(request: FastifyRequest): string | undefined {
