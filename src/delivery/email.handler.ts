@@ -2,12 +2,8 @@ import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import {
-  effectiveStatus,
-  findInvitation,
-  setDeliveryError,
-  setDeliveryOutcome,
-} from '../invitations/invitation.repository.ts';
+import { setDeliveryError, setDeliveryOutcome } from '../invitations/invitation.background.repository.ts';
+import { effectiveStatus, findInvitation } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';

@@ -25,8 +25,8 @@ import {
 } from './invitation.context.ts';
 import { invitationNotFound, notPending } from './invitation.errors.ts';
 import { acceptUrlFor, emailMessage } from './invitation.links.ts';
+import { countInvitations } from './invitation.query.ts';
 import {
-  countInvitations,
   effectiveStatus,
   findInvitation,
   type InvitationChanges,

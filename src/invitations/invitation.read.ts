@@ -18,15 +18,17 @@ import { invitationNotFound, notPending } from './invitation.errors.ts';
 import { byToken } from './invitation.links.ts';
 import {
   countInvitations,
-  effectiveStatus,
-  findInvitation,
-  findInvitationByUuid,
   type InvitationFilter,
   type InvitationOrder,
-  type InvitationRecord,
   listInvitations,
   listInvitationsByOffset,
   type OffsetOrder,
+} from './invitation.query.ts';
+import {
+  effectiveStatus,
+  findInvitation,
+  findInvitationByUuid,
+  type InvitationRecord,
 } from './invitation.repository.ts';
 
 // Reading: one invitation, pages of them, what a link shows, and what it takes to render them.

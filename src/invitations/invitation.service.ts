@@ -15,6 +15,7 @@ import {
   updateInvitation,
 } from './invitation.manage.ts';
 import type { CreateOptions, RowResult } from './invitation.prepare.ts';
+import type { InvitationFilter } from './invitation.query.ts';
 import {
   describeInvitations,
   findInvitationById,
@@ -30,7 +31,7 @@ import {
   type PageQuery,
   previewLink,
 } from './invitation.read.ts';
-import { effectiveStatus, type InvitationFilter, type InvitationRecord } from './invitation.repository.ts';
+import { effectiveStatus, type InvitationRecord } from './invitation.repository.ts';
 import { acceptInvitation, declineInvitation, type ResponderRef } from './invitation.respond.ts';
 import type { InvitationRowInput, InvitationUpdateInput } from './invitation.schemas.ts';
 
