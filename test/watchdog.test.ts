@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue } from '../src/delivery/outbox.repository.ts';
+import { enqueue } from '../src/outbox/outbox.repository.ts';
 import { type OutboxHandler, OutboxWorker } from '../src/delivery/outbox.worker.ts';
 import { RedisRateLimiter } from '../src/http/rate-limiter.ts';
 import { systemClock } from '../src/lib/clock.ts';

@@ -17,7 +17,7 @@ import {
   renderInvitationEmail,
 } from './email-templates.ts';
 import type { MailTransport } from './mail-transport.ts';
-import type { ClaimedMessage } from './outbox.repository.ts';
+import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
 
 export interface EmailPayload {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Database, type Executor, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import { GuardedLoop } from './guarded-loop.ts';
-import { anyDue, type ClaimedMessage, claimDue, settle } from './outbox.repository.ts';
+import { anyDue, type ClaimedMessage, claimDue, settle } from '../outbox/outbox.repository.ts';
 
 export type AttemptResult =
   | { ok: true; skipped?: string; statusCode?: number }

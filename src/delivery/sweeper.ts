@@ -13,7 +13,7 @@ import {
   type OutboxMessage,
   pruneCapturedEmails,
   pruneSettled,
-} from './outbox.repository.ts';
+} from '../outbox/outbox.repository.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { unauthenticated } from '../auth/authenticator.ts';
 import { hasScope } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
-import { outboxBacklog } from '../delivery/outbox.repository.ts';
+import { outboxBacklog } from '../outbox/outbox.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';

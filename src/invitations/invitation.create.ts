@@ -1,7 +1,7 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Executor, isUniqueViolation } from '../db/database.ts';
-import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
+import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';

@@ -1,5 +1,5 @@
 import { jwtVerify, SignJWT } from 'jose';
-import type { OutboxMessage } from '../delivery/outbox.repository.ts';
+import type { OutboxMessage } from '../outbox/outbox.repository.ts';
 import { newId } from '../lib/ids.ts';
 import {
   constantTimeEqual,

@@ -1,7 +1,7 @@
 import { requireRankAtMost } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { enqueue } from '../delivery/outbox.repository.ts';
+import { enqueue } from '../outbox/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { describeWindow, tooManyRequests } from '../http/rate-limiter.ts';
 import { AppError } from '../lib/errors.ts';

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Executor } from '../db/database.ts';
-import type { ClaimedMessage } from '../delivery/outbox.repository.ts';
+import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from '../delivery/outbox.worker.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
