@@ -1,7 +1,6 @@
 import { organizationAccess, requireAdmin } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { type Executor, isUniqueViolation } from '../db/database.ts';
-import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
@@ -10,6 +9,7 @@ import { countMembers, memberEmailsAmong } from '../memberships/membership.repos
 import { settingsForWrite } from '../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../organizations/organization.schemas.ts';
 import { findRole, unknownRole } from '../organizations/roles.ts';
+import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
 import { grantsForEmails } from '../resources/resource.repository.ts';
 import {
   findUsersByCanonicalEmails,

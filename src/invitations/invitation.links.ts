@@ -1,5 +1,4 @@
 import { jwtVerify, SignJWT } from 'jose';
-import type { OutboxMessage } from '../outbox/outbox.repository.ts';
 import { newId } from '../lib/ids.ts';
 import {
   constantTimeEqual,
@@ -8,6 +7,7 @@ import {
   isWellFormedTypedSecret,
   sha256,
 } from '../lib/secrets.ts';
+import type { OutboxMessage } from '../outbox/outbox.repository.ts';
 import type { InvitationDeps } from './invitation.context.ts';
 import { invitationNotFound } from './invitation.errors.ts';
 import { findInvitation, findInvitationByTokenHash, type InvitationRecord } from './invitation.repository.ts';

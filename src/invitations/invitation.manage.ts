@@ -1,7 +1,6 @@
 import { requireRankAtMost } from '../auth/access.ts';
 import type { Principal } from '../auth/principal.ts';
 import { isUniqueViolation } from '../db/database.ts';
-import { enqueue } from '../outbox/outbox.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { describeWindow, tooManyRequests } from '../http/rate-limiter.ts';
 import { AppError } from '../lib/errors.ts';
@@ -9,6 +8,7 @@ import { INVITATION_TOKEN_PREFIX, newTypedSecret, sha256 } from '../lib/secrets.
 import { lockOrganization, settingsForWrite } from '../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../organizations/organization.schemas.ts';
 import { findRole, requireRole, unknownRole } from '../organizations/roles.ts';
+import { enqueue } from '../outbox/outbox.repository.ts';
 import { findUserById, updateUser } from '../users/user.repository.ts';
 import {
   adminInvitation,

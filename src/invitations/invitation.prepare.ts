@@ -11,8 +11,8 @@ import {
 import { AppError } from '../lib/errors.ts';
 import { requireRole } from '../organizations/roles.ts';
 import { findResources, type ResourceRecord } from '../resources/resource.repository.ts';
+import { invalidEmail } from '../users/user.errors.ts';
 import { type InvitationDeps, invalidTarget, recipientRules, resolveExpiry } from './invitation.context.ts';
-import { invalidEmail } from './invitation.errors.ts';
 import type { InvitationRecord } from './invitation.repository.ts';
 import type { InvitationRowInput } from './invitation.schemas.ts';
 import { takeRecipientEmail } from './recipient-limits.ts';
