@@ -7,6 +7,7 @@ import { effectiveStatus, findInvitation } from '../invitations/invitation.repos
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
+import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import {
@@ -17,7 +18,6 @@ import {
   renderInvitationEmail,
 } from './email-templates.ts';
 import type { MailTransport } from './mail-transport.ts';
-import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
 
 export interface EmailPayload {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, type Executor, isDatabaseUnavailable } from '../db/database.ts';
+import { type Database, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
 import { anyDue, type ClaimedMessage, claimDue, settle } from '../outbox/outbox.repository.ts';

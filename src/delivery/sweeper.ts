@@ -6,7 +6,6 @@ import { claimReminders, expireDuePending } from '../invitations/invitation.back
 import type { Clock } from '../lib/clock.ts';
 import { DAY, HOUR } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
-import { GuardedLoop } from './guarded-loop.ts';
 import {
   enqueue,
   latestEmailPayload,
@@ -14,6 +13,7 @@ import {
   pruneCapturedEmails,
   pruneSettled,
 } from '../outbox/outbox.repository.ts';
+import { GuardedLoop } from './guarded-loop.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;
