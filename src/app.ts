@@ -14,6 +14,7 @@ import { unauthenticated } from './auth/authenticator.ts';
 import { oauthRoutes } from './auth/oauth.routes.ts';
 import { hasScope } from './auth/principal.ts';
 import { eventRoutes } from './events/event.routes.ts';
+import { countEventsByType } from './events/event-counts.ts';
 import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
 import { registerContentTypes } from './http/content-types.ts';
@@ -204,6 +205,7 @@ export async function buildApp(
       clock: deps.clock,
       services,
       token: options.metricsToken,
+      countEvents: countEventsByType,
     });
     done();
   });

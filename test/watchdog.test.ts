@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue } from '../src/delivery/outbox.repository.ts';
 import { type OutboxHandler, OutboxWorker } from '../src/delivery/outbox.worker.ts';
 import { RedisRateLimiter } from '../src/http/rate-limiter.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { AppError } from '../src/lib/errors.ts';
 import { newId } from '../src/lib/ids.ts';
+import { enqueue } from '../src/outbox/outbox.repository.ts';
 import { freePort, freshDatabase, type Harness, harness, quietLogger } from './helpers.ts';
 
 async function until(what: string, check: () => boolean, timeoutMs: number) {

@@ -2,15 +2,12 @@ import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import {
-  effectiveStatus,
-  findInvitation,
-  setDeliveryError,
-  setDeliveryOutcome,
-} from '../invitations/invitation.repository.ts';
+import { setDeliveryError, setDeliveryOutcome } from '../invitations/invitation.background.repository.ts';
+import { effectiveStatus, findInvitation } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
+import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import {
@@ -21,7 +18,6 @@ import {
   renderInvitationEmail,
 } from './email-templates.ts';
 import type { MailTransport } from './mail-transport.ts';
-import type { ClaimedMessage } from './outbox.repository.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
 
 export interface EmailPayload {

@@ -1,32 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { type Database, type Executor, isDatabaseUnavailable } from '../db/database.ts';
+import { type Database, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
+import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+import { anyDue, type ClaimedMessage, claimDue, extendClaims, settle } from '../outbox/outbox.repository.ts';
 import { GuardedLoop } from './guarded-loop.ts';
-import { anyDue, type ClaimedMessage, claimDue, extendClaims, settle } from './outbox.repository.ts';
 
-export type AttemptResult =
-  | { ok: true; skipped?: string; statusCode?: number }
-  | { ok: false; error: string; permanent: boolean; statusCode?: number | null };
-
-export type Settlement = 'done' | 'retry' | 'dead';
-
-/** Delivers one kind of outbox message. */
-export interface OutboxHandler {
-  /** Attempts delivery; never throws for delivery trouble, it reports it. */
-  deliver(message: ClaimedMessage): Promise<AttemptResult & { durationMs?: number }>;
-  /** Runs in the transaction that settles the message: state changes and events that follow. */
-  settled(
-    trx: Executor,
-    message: ClaimedMessage,
-    settlement: Settlement,
-    result: AttemptResult,
-    durationMs: number,
-  ): Promise<void>;
-  /** Attempts in all, the first included, before a message is dead. */
-  readonly maxAttempts: number;
-  /** Wait before attempt `attempt + 1`, without jitter. */
-  backoffMs(attempt: number): number;
-}
+export type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
 
 export interface WorkerLogger {
   info(obj: object, msg: string): void;

@@ -2,18 +2,18 @@ import type { Database } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import { pruneIdempotencyKeys } from '../http/idempotency.repository.ts';
-import { claimReminders, expireDuePending } from '../invitations/invitation.repository.ts';
+import { claimReminders, expireDuePending } from '../invitations/invitation.background.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { DAY, HOUR } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
-import { GuardedLoop } from './guarded-loop.ts';
 import {
   enqueue,
   latestEmailPayload,
   type OutboxMessage,
   pruneCapturedEmails,
   pruneSettled,
-} from './outbox.repository.ts';
+} from '../outbox/outbox.repository.ts';
+import { GuardedLoop } from './guarded-loop.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;

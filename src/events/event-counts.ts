@@ -7,12 +7,12 @@ import type { EventType } from './event.repository.ts';
  */
 export async function countEventsByType(
   db: Executor,
-  types: readonly EventType[],
+  types: readonly string[],
 ): Promise<Map<EventType, number>> {
   const rows = await db
     .selectFrom('events')
     .select(['type', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('type', 'in', [...types])
+    .where('type', 'in', types as EventType[])
     .groupBy('type')
     .execute();
   return new Map(rows.map((row) => [row.type as EventType, Number(row.n)]));

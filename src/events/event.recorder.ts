@@ -1,6 +1,6 @@
 import type { Executor } from '../db/database.ts';
-import { enqueue, type OutboxMessage } from '../delivery/outbox.repository.ts';
 import { newId } from '../lib/ids.ts';
+import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
 import { enabledEndpoints } from '../webhooks/webhook.repository.ts';
 import { auditEvent, type EventRecord, insertEvents, WEBHOOK_EVENT_TYPES } from './event.repository.ts';
 

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../db/database.ts';
-import { outboxBacklog } from '../delivery/outbox.repository.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../lib/errors.ts';
+import { outboxBacklog } from '../outbox/outbox.repository.ts';
 import type { App } from './app-types.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 

@@ -3,13 +3,11 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 import { unauthenticated } from '../auth/authenticator.ts';
 import { hasScope } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
-import { outboxBacklog } from '../delivery/outbox.repository.ts';
-import type { AttemptResult, Settlement } from '../delivery/outbox.worker.ts';
-import type { EventType } from '../events/event.repository.ts';
-import { countEventsByType } from '../events/event-counts.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
+import type { AttemptResult, Settlement } from '../outbox/outbox.handler.ts';
+import { outboxBacklog } from '../outbox/outbox.repository.ts';
 import type { Services } from '../services.ts';
 import type { App } from './app-types.ts';
 import { insufficientScope } from './route-auth.ts';
@@ -23,7 +21,10 @@ const LIFECYCLE = {
   declined: 'invitation.declined',
   revoked: 'invitation.revoked',
   expired: 'invitation.expired',
-} as const satisfies Record<string, EventType>;
+} as const;
+
+/** How many events of each type were ever recorded (the events folder provides it: http sits below it). */
+export type CountEvents = (db: Executor, types: readonly string[]) => Promise<Map<string, number>>;
 
 /** What became of one settled outbox attempt, as `rsvp_emails_total` and webhooks count it. */
 export interface SettledAttempt {
@@ -147,10 +148,10 @@ export class Metrics {
   }
 
   /** The Prometheus text, with the database-backed series read now. */
-  async render(db: Executor, now: Date): Promise<string> {
+  async render(db: Executor, now: Date, countEvents: CountEvents): Promise<string> {
     const [backlog, events] = await Promise.all([
       outboxBacklog(db, now),
-      countEventsByType(db, Object.values(LIFECYCLE)),
+      countEvents(db, Object.values(LIFECYCLE)),
     ]);
     this.#outbox.due.set(backlog.due);
     this.#outbox.retrying.set(backlog.retrying);
@@ -168,7 +169,14 @@ export class Metrics {
  */
 export function metricsRoutes(
   app: App,
-  deps: { metrics: Metrics; database: Database; clock: Clock; services: Services; token: string | undefined },
+  deps: {
+    metrics: Metrics;
+    database: Database;
+    clock: Clock;
+    services: Services;
+    token: string | undefined;
+    countEvents: CountEvents;
+  },
 ) {
   app.get('/metrics', {
     config: { auth: 'public' },
@@ -197,7 +205,7 @@ export function metricsRoutes(
         }
       }
       reply.type(deps.metrics.registry.contentType);
-      return deps.metrics.render(deps.database.db, deps.clock.now());
+      return deps.metrics.render(deps.database.db, deps.clock.now(), deps.countEvents);
     },
   });
 }

@@ -1,5 +1,4 @@
 import type { InvitationStatus } from '../db/schema.ts';
-import { printableEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 
 export const invitationNotFound = () =>
@@ -34,14 +33,3 @@ export function notPending(status: InvitationStatus, id?: string): AppError {
     },
   );
 }
-
-export const invalidEmail = (email: string, why: string) =>
-  new AppError(
-    422,
-    'invalid_email',
-    'Invalid email address',
-    `"${printableEmail(email)}" is not a deliverable address: ${why}.`,
-    {
-      extras: { errors: [{ pointer: '/email', detail: why }] },
-    },
-  );

@@ -2,12 +2,12 @@ import type { Principal } from '../auth/principal.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Actor } from '../events/event.repository.ts';
-import { invalidEmail } from '../invitations/invitation.errors.ts';
 import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, describeEmailProblem } from '../lib/email.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import { hashPassword } from './passwords.ts';
+import { invalidEmail } from './user.errors.ts';
 import {
   findUserByCanonicalEmail,
   findUserById,

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Executor } from '../db/database.ts';
-import type { ClaimedMessage } from '../delivery/outbox.repository.ts';
-import type { AttemptResult, OutboxHandler, Settlement } from '../delivery/outbox.worker.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { decrypt } from '../lib/secrets.ts';
+import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { ForbiddenDestination, guardedLookup } from './destination.ts';
 import { signWebhook } from './signing.ts';
 import { findEndpointById, insertAttempt } from './webhook.repository.ts';

@@ -3,7 +3,7 @@ import type {
   PredicateField,
   PredicateValue,
 } from '../../invitations/invitation.predicate.ts';
-import type { OffsetOrder } from '../../invitations/invitation.repository.ts';
+import type { OffsetOrder } from '../../invitations/invitation.query.ts';
 import { CvatError } from './cvat.mapping.ts';
 
 /** CVAT's invitation filter fields (`filter_fields`), as rsvp columns with their value types. */

@@ -2,11 +2,8 @@ import { z } from 'zod';
 import type { Principal } from '../../auth/principal.ts';
 import type { InvitationStatus } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
-import type {
-  InvitationFilter,
-  InvitationRecord,
-  OffsetOrder,
-} from '../../invitations/invitation.repository.ts';
+import type { InvitationFilter, OffsetOrder } from '../../invitations/invitation.query.ts';
+import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import {

@@ -1,0 +1,166 @@
+import { organizationAccess } from '../auth/access.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { Executor } from '../db/database.ts';
+import { recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
+import { maskEmail } from '../lib/email.ts';
+import { AppError } from '../lib/errors.ts';
+import { findMembership, insertMembership, setMembershipRole } from '../memberships/membership.repository.ts';
+import { findOrganization } from '../organizations/organization.repository.ts';
+import { findRole } from '../organizations/roles.ts';
+import { findGrant, putGrant } from '../resources/resource.repository.ts';
+import { type InvitationDeps, invitationEvent, notPendingNow } from './invitation.context.ts';
+import { invitationNotFound } from './invitation.errors.ts';
+import { byToken } from './invitation.links.ts';
+import { findInvitation, type InvitationRecord, transitionFromPending } from './invitation.repository.ts';
+
+// Responding: the invitee, and only the invitee, accepts or declines. Each answer is one
+// compare-and-set from pending, so of two concurrent answers exactly one wins.
+
+export type ResponderRef = { id: string } | { token: string };
+
+/**
+ * Accepts as the signed-in invitee. One compare-and-set decides the winner among concurrent
+ * accepts; the membership or grant is written in the same transaction, so an accepted
+ * invitation always has its access and a failed one never does.
+ */
+export async function acceptInvitation(
+  deps: InvitationDeps,
+  principal: Principal,
+  ref: ResponderRef,
+): Promise<InvitationRecord> {
+  const invitation = await forResponder(deps, principal, ref);
+  const now = deps.clock.now();
+  return deps.database.db.transaction().execute(async (trx) => {
+    const updated = await transitionFromPending(trx, invitation.id, now, {
+      status: 'accepted',
+      respondedAt: now,
+      respondedByUserId: principal.user.id,
+      inviteeUserId: principal.user.id,
+    });
+    if (!updated) throw await notPendingNow(deps, trx, invitation.id);
+    if (updated.resourceId) {
+      const grant = await findGrant(trx, updated.resourceId, principal.user.id);
+      const actions = [...new Set([...(grant?.actions ?? []), ...(updated.actions ?? [])])].sort();
+      await putGrant(trx, {
+        resourceId: updated.resourceId,
+        userId: principal.user.id,
+        actions,
+        createdAt: grant?.createdAt ?? now,
+        updatedAt: now,
+      });
+    }
+    const joined = updated.resourceId ? false : await joinOrganization(trx, updated, principal.user.id, now);
+    await recordEvents(trx, [
+      invitationEvent(deps, updated, 'invitation.accepted', 'pending', 'accepted', principal),
+      ...(joined
+        ? [
+            auditEvent({
+              type: 'membership.created',
+              organizationId: updated.organizationId,
+              subject: { type: 'membership', id: `${updated.organizationId}/${principal.user.id}` },
+              actor: principal,
+              now,
+              invitationId: updated.id,
+              data: { user_id: principal.user.id, role: updated.role, via: 'invitation' },
+              snapshot: {
+                membership: {
+                  organization_id: updated.organizationId,
+                  user_id: principal.user.id,
+                  email: principal.user.email,
+                  role: updated.role,
+                },
+              },
+            }),
+          ]
+        : []),
+    ]);
+    return updated;
+  });
+}
+
+/** An existing member keeps the higher of their role and the invited one; true when newly joined. */
+async function joinOrganization(
+  trx: Executor,
+  invitation: InvitationRecord,
+  userId: string,
+  now: Date,
+): Promise<boolean> {
+  const membership = await findMembership(trx, invitation.organizationId, userId);
+  if (!membership) {
+    await insertMembership(trx, {
+      organizationId: invitation.organizationId,
+      userId,
+      role: invitation.role!,
+      createdAt: now,
+      updatedAt: now,
+    });
+    return true;
+  }
+  const organization = await findOrganization(trx, invitation.organizationId);
+  const roles = organization!.settings.roles;
+  const current = findRole(roles, membership.role)?.rank ?? -1;
+  const invited = findRole(roles, invitation.role!)?.rank ?? -1;
+  if (invited > current)
+    await setMembershipRole(trx, invitation.organizationId, userId, invitation.role!, now);
+  return false;
+}
+
+export async function declineInvitation(
+  deps: InvitationDeps,
+  principal: Principal,
+  ref: ResponderRef,
+): Promise<InvitationRecord> {
+  const invitation = await forResponder(deps, principal, ref);
+  const now = deps.clock.now();
+  return deps.database.db.transaction().execute(async (trx) => {
+    const updated = await transitionFromPending(trx, invitation.id, now, {
+      status: 'declined',
+      respondedAt: now,
+      respondedByUserId: principal.user.id,
+      inviteeUserId: principal.user.id,
+    });
+    if (!updated) throw await notPendingNow(deps, trx, invitation.id);
+    await recordEvents(trx, [
+      invitationEvent(deps, updated, 'invitation.declined', 'pending', 'declined', principal),
+    ]);
+    return updated;
+  });
+}
+
+/**
+ * Finds the invitation the caller responds to. By id: visible only to its invitee (an admin
+ * of the organization is told they are not the invitee; anyone else gets 404). By token:
+ * holding the link proves nothing about identity, so the signed-in email must still match.
+ */
+async function forResponder(
+  deps: InvitationDeps,
+  principal: Principal,
+  ref: ResponderRef,
+): Promise<InvitationRecord> {
+  const me = principal.user.emailCanonical;
+  if ('token' in ref) {
+    const invitation = await byToken(deps, ref.token);
+    if (invitation.emailCanonical !== me) {
+      throw new AppError(
+        403,
+        'invitation_email_mismatch',
+        'Invitation is for another address',
+        `This invitation was sent to ${maskEmail(invitation.email)}; sign in with that address to respond.`,
+        { extras: { invited_email: maskEmail(invitation.email) } },
+      );
+    }
+    return invitation;
+  }
+  const db = deps.database.db;
+  const invitation = await findInvitation(db, ref.id);
+  if (!invitation) throw invitationNotFound();
+  if (invitation.emailCanonical !== me) {
+    const access = await organizationAccess(db, principal, invitation.organizationId).catch(() => null);
+    if (access?.isAdmin) {
+      throw new AppError(403, 'not_the_invitee', 'Not the invitee', 'Only the invited person can respond.');
+    }
+    throw invitationNotFound();
+  }
+  return invitation;
+}
