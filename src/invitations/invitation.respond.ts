@@ -24,21 +24,12 @@ export type ResponderRef = { id: string } | { token: string };
  * accepts; the membership or grant is written in the same transaction, so an accepted
  * invitation always has its access and a failed one never does.
  */
-export async function acceptInvitation(
+export function acceptInvitation(
   deps: InvitationDeps,
   principal: Principal,
   ref: ResponderRef,
 ): Promise<InvitationRecord> {
-  const invitation = await forResponder(deps, principal, ref);
-  const now = deps.clock.now();
-  return deps.database.db.transaction().execute(async (trx) => {
-    const updated = await transitionFromPending(trx, invitation.id, now, {
-      status: 'accepted',
-      respondedAt: now,
-      respondedByUserId: principal.user.id,
-      inviteeUserId: principal.user.id,
-    });
-    if (!updated) throw await notPendingNow(deps, trx, invitation.id);
+  return respond(deps, principal, ref, 'accepted', async (trx, updated, now) => {
     if (updated.resourceId) {
       const grant = await findGrant(trx, updated.resourceId, principal.user.id);
       const actions = [...new Set([...(grant?.actions ?? []), ...(updated.actions ?? [])])].sort();
@@ -75,7 +66,6 @@ export async function acceptInvitation(
           ]
         : []),
     ]);
-    return updated;
   });
 }
 
@@ -106,24 +96,40 @@ async function joinOrganization(
   return false;
 }
 
-export async function declineInvitation(
+export function declineInvitation(
   deps: InvitationDeps,
   principal: Principal,
   ref: ResponderRef,
+): Promise<InvitationRecord> {
+  return respond(deps, principal, ref, 'declined', (trx, updated) =>
+    recordEvents(trx, [
+      invitationEvent(deps, updated, 'invitation.declined', 'pending', 'declined', principal),
+    ]),
+  );
+}
+
+/**
+ * The one answer path: the compare-and-set from pending as the invitee, then `effects` (access,
+ * events) in the same transaction, so a lost race or a failed effect writes nothing.
+ */
+async function respond(
+  deps: InvitationDeps,
+  principal: Principal,
+  ref: ResponderRef,
+  status: 'accepted' | 'declined',
+  effects: (trx: Executor, updated: InvitationRecord, now: Date) => Promise<void>,
 ): Promise<InvitationRecord> {
   const invitation = await forResponder(deps, principal, ref);
   const now = deps.clock.now();
   return deps.database.db.transaction().execute(async (trx) => {
     const updated = await transitionFromPending(trx, invitation.id, now, {
-      status: 'declined',
+      status,
       respondedAt: now,
       respondedByUserId: principal.user.id,
       inviteeUserId: principal.user.id,
     });
     if (!updated) throw await notPendingNow(deps, trx, invitation.id);
-    await recordEvents(trx, [
-      invitationEvent(deps, updated, 'invitation.declined', 'pending', 'declined', principal),
-    ]);
+    await effects(trx, updated, now);
     return updated;
   });
 }
