@@ -204,7 +204,7 @@ describe.runIf(hasRedisServer)('outages under light load', () => {
     async () => {
       const pg = await startOwnPostgres();
       // Slow enough that a backlog is queued, claimed and in flight when the database stops.
-      const slowSmtp = await startSmtpServer({ delayMs: 150 });
+      const slowSmtp = await startSmtpServer({ delayMs: 1_000 });
       let server: Server | undefined;
       try {
         const setup = openDatabase({ url: pg.url, poolSize: 2 });
