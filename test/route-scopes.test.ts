@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Principal, SCOPES, type Scope } from '../src/auth/principal.ts';
+import { type Principal, SCOPES, type Scope } from '../src/access/principal.ts';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { createDialectApp } from '../src/dialects/dialect-app.ts';

@@ -1,4 +1,4 @@
-import type { Principal, Scope } from '../auth/principal.ts';
+import type { Principal, Scope } from '../access/principal.ts';
 
 /**
  * Every route says who may call it: anyone (`'public'`), or an authenticated caller whose
@@ -10,6 +10,8 @@ export type RouteAuth = 'public' | { scope: Scope };
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** Headers a response of this route carries beyond the shared ones, for the OpenAPI document. */
+    responseHeaders?: Partial<Record<number, readonly ('ETag' | 'Location')[]>>;
   }
   interface FastifyRequest {
     principal: Principal | null;

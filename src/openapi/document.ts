@@ -94,14 +94,16 @@ type Auth = 'public' | { scope: string } | undefined;
  */
 export const routeTransform: SwaggerTransform = (input) => {
   const { schema, url } = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
-  const auth = (input.route.config as { auth?: Auth } | undefined)?.auth;
-  if (!auth) return { schema, url };
+  const config = input.route.config as { auth?: Auth; responseHeaders?: unknown } | undefined;
+  const auth = config?.auth;
+  if (!auth || schema.hide) return { schema, url };
   return {
     url,
     schema: {
       ...schema,
       ...(auth === 'public' ? { security: [] } : {}),
       'x-required-scope': auth === 'public' ? 'public' : auth.scope,
+      ...(config.responseHeaders ? { 'x-response-headers': config.responseHeaders } : {}),
     } as typeof schema,
   };
 };
@@ -169,6 +171,12 @@ function withoutUnusedSchemas(document: Document): Document {
   const { components, ...rest } = document;
   visit(rest);
   visit({ ...components, schemas: undefined });
-  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  // In name order: zod registers schemas in module-load order, which would make the document
+  // (and the SDK types generated from it) change whenever a file moves.
+  const kept = Object.fromEntries(
+    Object.entries(schemas)
+      .filter(([name]) => used.has(name))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  );
   return { ...document, components: { ...components, schemas: kept } };
 }

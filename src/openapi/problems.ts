@@ -208,6 +208,8 @@ export function addSharedBehaviour(
   auth: 'public' | string,
   throttled: boolean,
 ) {
+  const declared = (operation['x-response-headers'] ?? {}) as Record<string, string[]>;
+  delete operation['x-response-headers'];
   for (const [status, response] of Object.entries(operation.responses)) {
     const content = response.content as Record<string, { schema?: { $ref?: string } }> | undefined;
     const json = content?.['application/json'];
@@ -216,6 +218,7 @@ export function addSharedBehaviour(
     }
     const headers = headerRefs('X-Request-Id');
     if (status === '201') Object.assign(headers, headerRefs('Location'));
+    Object.assign(headers, headerRefs(...(declared[status] ?? [])));
     if (status === '429') Object.assign(headers, headerRefs(...RATE_LIMIT_HEADERS));
     if (status.startsWith('2') && auth !== 'public' && (method === 'post' || method === 'patch'))
       Object.assign(headers, headerRefs('Idempotent-Replayed'));

@@ -599,146 +599,462 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "invitation.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.sent`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.sent`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationSent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.delivery_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.delivery_failed`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.delivery_failed`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationDeliveryFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.resent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.resent`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.resent`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationResent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.accepted`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.accepted`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.declined": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.declined`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.declined`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationDeclined"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.revoked`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.revoked`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.expired`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.expired`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "membership.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `membership.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `membership.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onMembershipCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
-        RoleDefinitionInput: {
-            name: string;
-            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
-            rank: number;
-            /** @description Admin roles invite people, manage members and change settings. */
-            admin: boolean;
-            description?: string;
-        };
-        OrganizationSettingsInput: {
-            /**
-             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
-             * @default 604800
-             */
-            default_ttl_seconds?: number;
-            /** @description When not empty, only these domains (and their subdomains) may be invited. */
-            allowed_email_domains?: string[];
-            /** @description These domains may never be invited. */
-            blocked_email_domains?: string[];
-            /**
-             * @description Members plus pending invitations may not exceed this; null means no limit.
-             * @default null
-             */
-            seat_limit?: number | null;
-            /**
-             * @description Most pending invitations at once; null means no limit.
-             * @default null
-             */
-            max_pending_invitations?: number | null;
-            /**
-             * @description How many times one invitation may be sent, first send and resends together.
-             * @default 10
-             */
-            max_sends_per_invitation?: number;
-            /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
-             * @default en
-             */
-            locale?: string;
-            /**
-             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
-             * @default null
-             */
-            app_url?: string | null;
-            /**
-             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
-             * @default null
-             */
-            reminder_before_expiry_seconds?: number | null;
-            /**
-             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
-             * @default true
-             */
-            invitation_confirm?: boolean;
-            /**
-             * @default [
-             *       {
-             *         "name": "owner",
-             *         "rank": 100,
-             *         "admin": true,
-             *         "description": "Full control, including the organization itself."
-             *       },
-             *       {
-             *         "name": "admin",
-             *         "rank": 50,
-             *         "admin": true,
-             *         "description": "Invites people and manages members."
-             *       },
-             *       {
-             *         "name": "member",
-             *         "rank": 10,
-             *         "admin": false,
-             *         "description": "Uses what the organization shares."
-             *       }
-             *     ]
-             */
-            roles?: components["schemas"]["RoleDefinitionInput"][];
-            /**
-             * @description Role given when an invitation names none.
-             * @default member
-             */
-            default_role?: string;
-        };
-        OrganizationSettingsPatchInput: {
-            default_ttl_seconds?: number;
-            allowed_email_domains?: string[];
-            blocked_email_domains?: string[];
-            seat_limit?: number | null;
-            max_pending_invitations?: number | null;
-            max_sends_per_invitation?: number;
-            locale?: string;
-            app_url?: string | null;
-            reminder_before_expiry_seconds?: number | null;
-            invitation_confirm?: boolean;
-            roles?: components["schemas"]["RoleDefinitionInput"][];
-            default_role?: string;
-        };
-        OrganizationInput: {
-            /** @description Organization id, `org_…`. */
+        ApiKey: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
-            /** @description URL-safe unique name. */
-            slug: string;
             name: string;
-            settings: components["schemas"]["OrganizationSettingsInput"];
-            /** @description The caller's role in this organization. */
-            your_role: string | null;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["Scope"] | "*")[];
             /** Format: date-time */
             create_time: string;
-            /** Format: date-time */
-            update_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
         };
-        OrganizationCreateInput: {
-            /** @description URL-safe unique name. */
-            slug: string;
+        ApiKeyCreateInput: {
             name: string;
-            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
+            /** @description What the key may do; every scope of its user when omitted. */
+            scopes?: components["schemas"]["ScopeInput"][];
+            /**
+             * Format: date-time
+             * @description When the key stops working; never when omitted.
+             */
+            expire_time?: string;
         };
-        OrganizationUpdateInput: {
-            name?: string;
-            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
-        };
-        OrganizationListInput: {
-            organizations: components["schemas"]["OrganizationInput"][];
+        ApiKeyList: {
+            api_keys: components["schemas"]["ApiKey"][];
             next_page_token: string | null;
         };
+        ApiKeyWithSecret: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["Scope"] | "*")[];
+            /** Format: date-time */
+            create_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
+            /** @description Shown once, now. rsvp keeps only its hash. */
+            secret: string;
+        };
         /**
-         * @description New values may be added; treat unknown ones as terminal.
+         * @description `not_sent` when the caller delivers the link itself.
          * @enum {string}
          */
-        InvitationStatusInput: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        DeliveryState: "queued" | "sent" | "failed" | "not_sent";
         /**
          * @description `not_sent` when the caller delivers the link itself.
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
-        MetadataInput: {
-            [key: string]: string;
+        Event: {
+            /** @description `evt_…`; ids increase with time. */
+            id: string;
+            /** @enum {string} */
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
+            /** @description Null for events outside any organization. */
+            organization_id: string | null;
+            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
+            subject_type: string;
+            subject_id: string;
+            invitation_id: string | null;
+            from_status: string | null;
+            to_status: string | null;
+            /** @description Null when rsvp itself acted (expiry). */
+            actor_user_id: string | null;
+            actor_api_key_id: string | null;
+            /** @description Client address of the request, behind trusted proxies only. */
+            actor_ip: string | null;
+            actor_user_agent: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            create_time: string;
+        };
+        EventList: {
+            events: components["schemas"]["Event"][];
+            next_page_token: string | null;
+        };
+        Grant: {
+            resource_id: string;
+            user_id: string;
+            email: string;
+            actions: string[];
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        GrantList: {
+            grants: components["schemas"]["Grant"][];
+            next_page_token: string | null;
+        };
+        GrantPutInput: {
+            actions: string[];
+        };
+        Invitation: {
+            /** @description `inv_…` */
+            id: string;
+            organization_id: string;
+            /** @enum {string} */
+            target_type: "organization" | "resource";
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @description As given; comparisons use its canonical form. */
+            email: string;
+            /** @description Set when the address belongs to a known user. */
+            invitee_user_id: string | null;
+            inviter_user_id: string;
+            inviter_api_key_id: string | null;
+            message: string | null;
+            locale: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            status: components["schemas"]["InvitationStatus"];
+            delivery_state: components["schemas"]["DeliveryState"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
+            delivery_error: string | null;
+            send_count: number;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            last_send_time: string | null;
+            respond_time: string | null;
+            responded_by_user_id: string | null;
+            /** @description Send it back in If-Match to update only what you saw. */
+            etag: string;
+        };
+        /**
+         * @example {
+         *       "type": "invitation.accepted",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "accepted",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "accepted",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationAcceptedWebhook: {
+            /** @constant */
+            type: "invitation.accepted";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        InvitationBatchCreateInput: {
+            invitations: components["schemas"]["InvitationBatchRowInput"][];
+            /** @default true */
+            send_email?: boolean;
+        };
+        InvitationBatchResult: {
+            results: {
+                /** @description Position of the row in the request. */
+                index: number;
+                /** @description What creating this row alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreated"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            created: number;
+            failed: number;
+        };
+        InvitationBatchRowInput: {
+            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
+            email: string;
+            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource invitations: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource invitations: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description A personal note shown in the email. */
+            message?: string;
+            locale?: string;
+            metadata?: components["schemas"]["MetadataInput"];
         };
         InvitationCreateInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -766,33 +1082,7 @@ export interface components {
              */
             send_email?: boolean;
         };
-        InvitationBatchRowInput: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["MetadataInput"];
-        };
-        InvitationBatchCreateInput: {
-            invitations: components["schemas"]["InvitationBatchRowInput"][];
-            /** @default true */
-            send_email?: boolean;
-        };
-        InvitationInput: {
+        InvitationCreated: {
             /** @description `inv_…` */
             id: string;
             organization_id: string;
@@ -812,45 +1102,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
-            status: components["schemas"]["InvitationStatusInput"];
-            delivery_state: components["schemas"]["DeliveryStateInput"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-        };
-        InvitationCreatedInput: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            status: components["schemas"]["InvitationStatusInput"];
-            delivery_state: components["schemas"]["DeliveryStateInput"];
+            status: components["schemas"]["InvitationStatus"];
+            delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
@@ -868,53 +1121,601 @@ export interface components {
             /** @description Only when send_email was false, and only in this response: the link to deliver. */
             accept_url?: string;
         };
-        ProblemInput: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            instance?: string;
+        /**
+         * @example {
+         *       "type": "invitation.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": "pending",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationCreatedWebhook: {
+            /** @constant */
+            type: "invitation.created";
             /**
-             * @description Stable machine-readable reason.
-             * @enum {string}
+             * Format: date-time
+             * @description When the event happened.
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-            request_id: string;
-            errors?: {
-                pointer: string;
-                detail: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        InvitationBatchResultInput: {
-            results: {
-                /** @description Position of the row in the request. */
-                index: number;
-                /** @description What creating this row alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreatedInput"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
                 };
-            }[];
-            created: number;
-            failed: number;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.declined",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "declined",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "declined",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationDeclinedWebhook: {
+            /** @constant */
+            type: "invitation.declined";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.delivery_failed",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "send_number": 1,
+         *         "message_id": "<inv_01JQ8Z6V7C.1@rsvp.example.com>",
+         *         "error": "550 mailbox unavailable",
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "failed",
+         *           "delivery_error": "550 mailbox unavailable",
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationDeliveryFailedWebhook: {
+            /** @constant */
+            type: "invitation.delivery_failed";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.expired",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "expired",
+         *         "actor": null,
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "expired",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationExpiredWebhook: {
+            /** @constant */
+            type: "invitation.expired";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        InvitationList: {
+            invitations: components["schemas"]["Invitation"][];
+            next_page_token: string | null;
+            total_size?: number;
+        };
+        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
+        InvitationPreview: {
+            organization_name: string;
+            inviter_name: string | null;
+            role: string | null;
+            resource: {
+                type: string;
+                name: string;
+            } | null;
+            actions: string[] | null;
+            /** Format: date-time */
+            expire_time: string;
+        };
+        InvitationResendInput: {
+            /** @default true */
+            send_email?: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
+        };
+        /**
+         * @example {
+         *       "type": "invitation.resent",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "pending",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationResentWebhook: {
+            /** @constant */
+            type: "invitation.resent";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.revoked",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "revoked",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "revoked",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationRevokedWebhook: {
+            /** @constant */
+            type: "invitation.revoked";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.sent",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "send_number": 1,
+         *         "message_id": "<inv_01JQ8Z6V7C.1@rsvp.example.com>",
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationSentWebhook: {
+            /** @constant */
+            type: "invitation.sent";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description New values may be added; treat unknown ones as terminal.
+         * @enum {string}
+         */
+        InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        InvitationTokenInput: {
+            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
+            token: string;
         };
         InvitationUpdateInput: {
             role?: string;
@@ -927,293 +1728,7 @@ export interface components {
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["MetadataInput"];
         };
-        InvitationResendInput: {
-            /** @default true */
-            send_email?: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
-        };
-        InvitationListInput: {
-            invitations: components["schemas"]["InvitationInput"][];
-            next_page_token: string | null;
-            total_size?: number;
-        };
-        ReceivedInvitationInput: {
-            id: string;
-            organization: {
-                id: string;
-                slug: string;
-                name: string;
-            };
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource: {
-                id: string;
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
-            inviter_name: string | null;
-            message: string | null;
-            status: components["schemas"]["InvitationStatusInput"];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            expire_time: string;
-        };
-        ReceivedInvitationListInput: {
-            invitations: components["schemas"]["ReceivedInvitationInput"][];
-            next_page_token: string | null;
-        };
-        InvitationTokenInput: {
-            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
-            token: string;
-        };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
-        InvitationPreviewInput: {
-            organization_name: string;
-            inviter_name: string | null;
-            role: string | null;
-            resource: {
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
-            /** Format: date-time */
-            expire_time: string;
-        };
-        /** @enum {string} */
-        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
-        ApiKeyInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-        };
-        ApiKeyWithSecretInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-            /** @description Shown once, now. rsvp keeps only its hash. */
-            secret: string;
-        };
-        ApiKeyCreateInput: {
-            name: string;
-            /** @description What the key may do; every scope of its user when omitted. */
-            scopes?: components["schemas"]["ScopeInput"][];
-            /**
-             * Format: date-time
-             * @description When the key stops working; never when omitted.
-             */
-            expire_time?: string;
-        };
-        ApiKeyListInput: {
-            api_keys: components["schemas"]["ApiKeyInput"][];
-            next_page_token: string | null;
-        };
-        TokenRequestInput: {
-            /** @description Only `client_credentials`. */
-            grant_type: string;
-            /** @description The API key id (or send it with the secret as HTTP Basic). */
-            client_id?: string;
-            /** @description The API key secret. */
-            client_secret?: string;
-            /** @description Space-separated subset of the key’s scopes. */
-            scope?: string;
-        };
-        TokenResponseInput: {
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            expires_in: number;
-            scope: string;
-        };
-        OAuthErrorInput: {
-            error: string;
-            error_description?: string;
-        };
-        EventInput: {
-            /** @description `evt_…`; ids increase with time. */
-            id: string;
-            /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
-            /** @description Null for events outside any organization. */
-            organization_id: string | null;
-            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
-            subject_type: string;
-            subject_id: string;
-            invitation_id: string | null;
-            from_status: string | null;
-            to_status: string | null;
-            /** @description Null when rsvp itself acted (expiry). */
-            actor_user_id: string | null;
-            actor_api_key_id: string | null;
-            /** @description Client address of the request, behind trusted proxies only. */
-            actor_ip: string | null;
-            actor_user_agent: string | null;
-            data: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
-        MemberInput: {
-            user_id: string;
-            email?: string;
-            username?: string | null;
-            display_name?: string | null;
-            role: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        MemberListInput: {
-            members: components["schemas"]["MemberInput"][];
-            next_page_token: string | null;
-        };
-        ResourceInput: {
-            /** @description `res_…` */
-            id: string;
-            organization_id: string;
-            type: string;
-            name: string;
-            /** Format: date-time */
-            create_time: string;
-        };
-        ResourceCreateInput: {
-            /** @description What kind of thing it is, e.g. array, group, dataset. */
-            type: string;
-            name: string;
-        };
-        GrantInput: {
-            resource_id: string;
-            user_id: string;
-            email: string;
-            actions: string[];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        UserInput: {
-            id: string;
-            email: string;
-            username: string | null;
-            display_name: string | null;
-            /** @enum {string} */
-            status: "active" | "placeholder" | "deactivated";
-            instance_admin: boolean;
-            /** Format: date-time */
-            create_time: string;
-        };
-        UserCreateInput: {
-            email: string;
-            username?: string;
-            display_name?: string;
-            /** @description Stored only as an argon2id hash. */
-            password?: string;
-        };
-        WebhookEndpointInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        WebhookEndpointWithSecretInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
-            secret: string;
-        };
-        WebhookEndpointCreateInput: {
-            /** @description https URL that receives POSTs. */
-            url: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-        };
-        WebhookEndpointUpdateInput: {
-            url?: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-            /** @description Issue a new secret (returned once); the old one stops at once. */
-            rotate_secret?: boolean;
-        };
-        WebhookDeliveryInput: {
-            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
-            id: string;
-            endpoint_id: string;
-            event_type: string;
-            /** @enum {string} */
-            status: "pending" | "processing" | "done" | "dead";
-            attempts: {
-                id: string;
-                /** @description The receiver's HTTP status; null when no answer came. */
-                status_code: number | null;
-                error: string | null;
-                duration_ms: number;
-                /** Format: date-time */
-                create_time: string;
-            }[];
-            next_attempt_time: string | null;
-            last_error: string | null;
-            delivered_time: string | null;
-            payload: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
-        MemberUpdateInput: {
-            role: string;
-        };
-        MeInput: {
+        Me: {
             id: string;
             email: string;
             username: string | null;
@@ -1227,54 +1742,114 @@ export interface components {
             api_key_id: string | null;
             scopes: string[];
         };
-        ResourceListInput: {
-            resources: components["schemas"]["ResourceInput"][];
-            next_page_token: string | null;
-        };
-        GrantListInput: {
-            grants: components["schemas"]["GrantInput"][];
-            next_page_token: string | null;
-        };
-        GrantPutInput: {
-            actions: string[];
-        };
-        EventListInput: {
-            events: components["schemas"]["EventInput"][];
-            next_page_token: string | null;
-        };
-        WebhookEndpointListInput: {
-            endpoints: components["schemas"]["WebhookEndpointInput"][];
-        };
-        WebhookEndpointUpdatedInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
+        Member: {
+            user_id: string;
+            email?: string;
+            username?: string | null;
+            display_name?: string | null;
+            role: string;
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
             update_time: string;
-            /** @description The new secret, when `rotate_secret` was set. */
-            secret?: string;
         };
-        WebhookDeliveryListInput: {
-            deliveries: components["schemas"]["WebhookDeliveryInput"][];
+        MemberList: {
+            members: components["schemas"]["Member"][];
             next_page_token: string | null;
         };
-        RoleDefinition: {
+        MemberUpdateInput: {
+            role: string;
+        };
+        /**
+         * @example {
+         *       "type": "membership.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M",
+         *         "role": "member",
+         *         "via": "invitation",
+         *         "membership": {
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "email": "ada@example.com",
+         *           "role": "member"
+         *         }
+         *       }
+         *     }
+         */
+        MembershipCreatedWebhook: {
+            /** @constant */
+            type: "membership.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                role: string;
+                /** @constant */
+                via: "invitation";
+                /** @description The new membership. */
+                membership: {
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        MetadataInput: {
+            [key: string]: string;
+        };
+        OAuthError: {
+            error: string;
+            error_description?: string;
+        };
+        Organization: {
+            /** @description Organization id, `org_…`. */
+            id: string;
+            /** @description URL-safe unique name. */
+            slug: string;
             name: string;
-            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
-            rank: number;
-            /** @description Admin roles invite people, manage members and change settings. */
-            admin: boolean;
-            description?: string;
+            settings: components["schemas"]["OrganizationSettings"];
+            /** @description The caller's role in this organization. */
+            your_role: string | null;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        OrganizationCreateInput: {
+            /** @description URL-safe unique name. */
+            slug: string;
+            name: string;
+            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
+        };
+        OrganizationList: {
+            organizations: components["schemas"]["Organization"][];
+            next_page_token: string | null;
         };
         OrganizationSettings: {
             /**
@@ -1356,7 +1931,7 @@ export interface components {
              */
             default_role: string;
         };
-        OrganizationSettingsPatch: {
+        OrganizationSettingsPatchInput: {
             default_ttl_seconds?: number;
             allowed_email_domains?: string[];
             blocked_email_domains?: string[];
@@ -1367,178 +1942,12 @@ export interface components {
             app_url?: string | null;
             reminder_before_expiry_seconds?: number | null;
             invitation_confirm?: boolean;
-            roles?: components["schemas"]["RoleDefinition"][];
+            roles?: components["schemas"]["RoleDefinitionInput"][];
             default_role?: string;
         };
-        Organization: {
-            /** @description Organization id, `org_…`. */
-            id: string;
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings: components["schemas"]["OrganizationSettings"];
-            /** @description The caller's role in this organization. */
-            your_role: string | null;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        OrganizationCreate: {
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings?: components["schemas"]["OrganizationSettingsPatch"];
-        };
-        OrganizationUpdate: {
+        OrganizationUpdateInput: {
             name?: string;
-            settings?: components["schemas"]["OrganizationSettingsPatch"];
-        };
-        OrganizationList: {
-            organizations: components["schemas"]["Organization"][];
-            next_page_token: string | null;
-        };
-        /**
-         * @description New values may be added; treat unknown ones as terminal.
-         * @enum {string}
-         */
-        InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
-        /**
-         * @description `not_sent` when the caller delivers the link itself.
-         * @enum {string}
-         */
-        DeliveryState: "queued" | "sent" | "failed" | "not_sent";
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
-        Metadata: {
-            [key: string]: string;
-        };
-        InvitationCreate: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-            /**
-             * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
-             * @default true
-             */
-            send_email: boolean;
-        };
-        InvitationBatchRow: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-        };
-        InvitationBatchCreate: {
-            invitations: components["schemas"]["InvitationBatchRow"][];
-            /** @default true */
-            send_email: boolean;
-        };
-        Invitation: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            status: components["schemas"]["InvitationStatus"];
-            delivery_state: components["schemas"]["DeliveryState"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-        };
-        InvitationCreated: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            status: components["schemas"]["InvitationStatus"];
-            delivery_state: components["schemas"]["DeliveryState"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-            /** @description Only when send_email was false, and only in this response: the link to deliver. */
-            accept_url?: string;
+            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
         Problem: {
             type: string;
@@ -1558,57 +1967,6 @@ export interface components {
             }[];
         } & {
             [key: string]: unknown;
-        };
-        InvitationBatchResult: {
-            results: {
-                /** @description Position of the row in the request. */
-                index: number;
-                /** @description What creating this row alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreated"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
-            }[];
-            created: number;
-            failed: number;
-        };
-        InvitationUpdate: {
-            role?: string;
-            actions?: string[];
-            /** @description New lifetime counted from now. */
-            ttl_seconds?: number;
-            /** Format: date-time */
-            expire_time?: string;
-            message?: string | null;
-            /** @description Replaces the whole metadata object. */
-            metadata?: components["schemas"]["Metadata"];
-        };
-        InvitationResend: {
-            /** @default true */
-            send_email: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
-        };
-        InvitationList: {
-            invitations: components["schemas"]["Invitation"][];
-            next_page_token: string | null;
-            total_size?: number;
         };
         ReceivedInvitation: {
             id: string;
@@ -1638,70 +1996,45 @@ export interface components {
             invitations: components["schemas"]["ReceivedInvitation"][];
             next_page_token: string | null;
         };
-        InvitationToken: {
-            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
-            token: string;
-        };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
-        InvitationPreview: {
-            organization_name: string;
-            inviter_name: string | null;
-            role: string | null;
-            resource: {
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
+        Resource: {
+            /** @description `res_…` */
+            id: string;
+            organization_id: string;
+            type: string;
+            name: string;
             /** Format: date-time */
-            expire_time: string;
+            create_time: string;
+        };
+        ResourceCreateInput: {
+            /** @description What kind of thing it is, e.g. array, group, dataset. */
+            type: string;
+            name: string;
+        };
+        ResourceList: {
+            resources: components["schemas"]["Resource"][];
+            next_page_token: string | null;
+        };
+        RoleDefinition: {
+            name: string;
+            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
+            rank: number;
+            /** @description Admin roles invite people, manage members and change settings. */
+            admin: boolean;
+            description?: string;
+        };
+        RoleDefinitionInput: {
+            name: string;
+            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
+            rank: number;
+            /** @description Admin roles invite people, manage members and change settings. */
+            admin: boolean;
+            description?: string;
         };
         /** @enum {string} */
         Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
-        ApiKey: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["Scope"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-        };
-        ApiKeyWithSecret: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["Scope"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-            /** @description Shown once, now. rsvp keeps only its hash. */
-            secret: string;
-        };
-        ApiKeyCreate: {
-            name: string;
-            /** @description What the key may do; every scope of its user when omitted. */
-            scopes?: components["schemas"]["Scope"][];
-            /**
-             * Format: date-time
-             * @description When the key stops working; never when omitted.
-             */
-            expire_time?: string;
-        };
-        ApiKeyList: {
-            api_keys: components["schemas"]["ApiKey"][];
-            next_page_token: string | null;
-        };
-        TokenRequest: {
+        /** @enum {string} */
+        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        TokenRequestInput: {
             /** @description Only `client_credentials`. */
             grant_type: string;
             /** @description The API key id (or send it with the secret as HTTP Basic). */
@@ -1718,74 +2051,6 @@ export interface components {
             expires_in: number;
             scope: string;
         };
-        OAuthError: {
-            error: string;
-            error_description?: string;
-        };
-        Event: {
-            /** @description `evt_…`; ids increase with time. */
-            id: string;
-            /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
-            /** @description Null for events outside any organization. */
-            organization_id: string | null;
-            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
-            subject_type: string;
-            subject_id: string;
-            invitation_id: string | null;
-            from_status: string | null;
-            to_status: string | null;
-            /** @description Null when rsvp itself acted (expiry). */
-            actor_user_id: string | null;
-            actor_api_key_id: string | null;
-            /** @description Client address of the request, behind trusted proxies only. */
-            actor_ip: string | null;
-            actor_user_agent: string | null;
-            data: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
-        Member: {
-            user_id: string;
-            email?: string;
-            username?: string | null;
-            display_name?: string | null;
-            role: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        MemberList: {
-            members: components["schemas"]["Member"][];
-            next_page_token: string | null;
-        };
-        Resource: {
-            /** @description `res_…` */
-            id: string;
-            organization_id: string;
-            type: string;
-            name: string;
-            /** Format: date-time */
-            create_time: string;
-        };
-        ResourceCreate: {
-            /** @description What kind of thing it is, e.g. array, group, dataset. */
-            type: string;
-            name: string;
-        };
-        Grant: {
-            resource_id: string;
-            user_id: string;
-            email: string;
-            actions: string[];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
         User: {
             id: string;
             email: string;
@@ -1797,65 +2062,12 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        UserCreate: {
+        UserCreateInput: {
             email: string;
             username?: string;
             display_name?: string;
             /** @description Stored only as an argon2id hash. */
             password?: string;
-        };
-        WebhookEndpoint: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        WebhookEndpointWithSecret: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
-            secret: string;
-        };
-        WebhookEndpointCreate: {
-            /** @description https URL that receives POSTs. */
-            url: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-        };
-        WebhookEndpointUpdate: {
-            url?: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-            /** @description Issue a new secret (returned once); the old one stops at once. */
-            rotate_secret?: boolean;
         };
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
@@ -1882,40 +2094,46 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        MemberUpdate: {
-            role: string;
+        WebhookDeliveryList: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            next_page_token: string | null;
         };
-        Me: {
+        WebhookEndpoint: {
+            /** @description `whe_…` */
             id: string;
-            email: string;
-            username: string | null;
-            display_name: string | null;
-            /** @enum {string} */
-            status: "active" | "placeholder" | "deactivated";
-            instance_admin: boolean;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
             /** Format: date-time */
             create_time: string;
-            auth_method: string;
-            api_key_id: string | null;
-            scopes: string[];
+            /** Format: date-time */
+            update_time: string;
         };
-        ResourceList: {
-            resources: components["schemas"]["Resource"][];
-            next_page_token: string | null;
-        };
-        GrantList: {
-            grants: components["schemas"]["Grant"][];
-            next_page_token: string | null;
-        };
-        GrantPut: {
-            actions: string[];
-        };
-        EventList: {
-            events: components["schemas"]["Event"][];
-            next_page_token: string | null;
+        WebhookEndpointCreateInput: {
+            /** @description https URL that receives POSTs. */
+            url: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
         };
         WebhookEndpointList: {
             endpoints: components["schemas"]["WebhookEndpoint"][];
+        };
+        WebhookEndpointUpdateInput: {
+            url?: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+            /** @description Issue a new secret (returned once); the old one stops at once. */
+            rotate_secret?: boolean;
         };
         WebhookEndpointUpdated: {
             /** @description `whe_…` */
@@ -1936,15 +2154,171 @@ export interface components {
             /** @description The new secret, when `rotate_secret` was set. */
             secret?: string;
         };
-        WebhookDeliveryList: {
-            deliveries: components["schemas"]["WebhookDelivery"][];
-            next_page_token: string | null;
+        WebhookEndpointWithSecret: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
+            secret: string;
         };
     };
-    responses: never;
-    parameters: never;
+    responses: {
+        /** @description Too many requests: from your address (unauthenticated calls), or failed sign-ins for the account you named. Wait `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/rate_limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "Too many requests from your address.",
+                 *       "code": "rate_limited",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                 *       "retry_after_seconds": 42,
+                 *       "limit": 300
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A backing service (database, Redis) is unreachable; nothing was changed. Retry after `Retry-After` seconds, with the same `Idempotency-Key`. */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/service_unavailable",
+                 *       "title": "Service unavailable",
+                 *       "status": 503,
+                 *       "detail": "A service this request needs is unavailable; retry shortly.",
+                 *       "code": "service_unavailable",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the server accepts (2 MiB by default). */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/body_too_large",
+                 *       "title": "Body too large",
+                 *       "status": 413,
+                 *       "detail": "Request body is too large",
+                 *       "code": "body_too_large",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not in a media type this operation accepts. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/unsupported_media_type",
+                 *       "title": "Unsupported media type",
+                 *       "status": 415,
+                 *       "detail": "Unsupported Media Type: text/plain",
+                 *       "code": "unsupported_media_type",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+    };
+    parameters: {
+        /**
+         * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+         * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Identifies this request in the server log; quote it when reporting a problem. Also `request_id` in every problem body.
+         * @example req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P
+         */
+        "X-Request-Id": string;
+        /**
+         * @description URL path of the created resource.
+         * @example /v1/organizations/org_01JQ8Z5M4X
+         */
+        Location: string;
+        /**
+         * @description Strong validator of the state a client can change; send it back in `If-Match`.
+         * @example "3f1c2a9d"
+         */
+        ETag: string;
+        /**
+         * @description Present (`true`) when this response is the stored answer to an earlier request with the same `Idempotency-Key`.
+         * @example true
+         */
+        "Idempotent-Replayed": "true";
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 42
+         */
+        "Retry-After": number;
+        /**
+         * @description Requests allowed in the current window.
+         * @example 300
+         */
+        "RateLimit-Limit": number;
+        /**
+         * @description Requests left in the current window.
+         * @example 0
+         */
+        "RateLimit-Remaining": number;
+        /**
+         * @description Seconds until the window resets.
+         * @example 42
+         */
+        "RateLimit-Reset": number;
+        /**
+         * @description The limit and its window in seconds (`limit;w=seconds`).
+         * @example 300;w=60
+         */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1966,6 +2340,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1975,36 +2350,83 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2017,6 +2439,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2026,48 +2451,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getOrganization: {
@@ -2085,6 +2575,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2094,46 +2586,104 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateOrganization: {
         parameters: {
             query?: never;
             header?: {
+                /** @description The `ETag` of your last read: the change applies only if nothing changed since (412 otherwise). */
                 "if-match"?: string;
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
@@ -2150,6 +2700,9 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2159,66 +2712,154 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description If-Match did not match the current ETag. */
             412: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The organization changed since you read it; fetch it again and retry with its new ETag.",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "etag": "\"3f1c2a9d\""
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMembers: {
@@ -2241,6 +2882,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2250,39 +2892,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     removeMember: {
@@ -2300,6 +2994,7 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2307,54 +3002,123 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 user_id: string;
@@ -2370,6 +3134,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2379,63 +3145,145 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2448,6 +3296,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2457,48 +3308,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getUser: {
@@ -2515,6 +3431,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2524,39 +3441,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMe: {
@@ -2571,6 +3540,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2580,12 +3550,25 @@ export interface operations {
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listResources: {
@@ -2608,6 +3591,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2617,45 +3601,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createResource: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -2670,6 +3712,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2679,48 +3724,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getResource: {
@@ -2738,6 +3848,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2747,39 +3858,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteResource: {
@@ -2797,6 +3960,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2804,39 +3968,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listGrants: {
@@ -2859,6 +4075,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2868,39 +4085,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     putGrant: {
@@ -2923,6 +4192,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2932,39 +4202,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteGrant: {
@@ -2983,6 +4307,7 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2990,39 +4315,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listInvitations: {
@@ -3060,6 +4437,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3069,45 +4447,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -3122,6 +4558,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3131,72 +4570,165 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A seat or pending-invitation limit would be exceeded. */
             402: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createInvitations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -3211,6 +4743,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3220,39 +4754,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getInvitation: {
@@ -3270,6 +4858,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3279,39 +4868,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateInvitation: {
@@ -3319,6 +4960,11 @@ export interface operations {
             query?: never;
             header?: {
                 "if-match"?: string;
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 org_id: string;
@@ -3335,6 +4981,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3344,81 +4992,186 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description If-Match did not match the current ETag. */
             412: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The organization changed since you read it; fetch it again and retry with its new ETag.",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "etag": "\"3f1c2a9d\""
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 invitation_id: string;
@@ -3434,6 +5187,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3443,63 +5198,145 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 invitation_id: string;
@@ -3511,6 +5348,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3520,57 +5359,131 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMyInvitations: {
@@ -3591,6 +5504,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3600,36 +5514,83 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 invitation_id: string;
             };
@@ -3640,6 +5601,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3649,63 +5612,143 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     acceptInvitationByToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3718,6 +5761,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3727,63 +5772,145 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     declineInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 invitation_id: string;
             };
@@ -3794,6 +5921,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3803,63 +5932,143 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     declineInvitationByToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3872,6 +6081,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3881,57 +6092,133 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     previewInvitation: {
@@ -3950,6 +6237,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3959,39 +6247,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listApiKeys: {
@@ -4011,6 +6353,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4020,36 +6363,83 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -4062,6 +6452,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4071,39 +6464,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeApiKey: {
@@ -4120,6 +6567,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4129,48 +6577,111 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/api_key_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No API key key_01JQ8Z6V7C is visible to you.",
+                     *       "code": "api_key_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listEvents: {
@@ -4201,6 +6712,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4210,39 +6722,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createAccessToken: {
@@ -4261,6 +6825,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4270,6 +6835,7 @@ export interface operations {
             /** @description Default Response */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4279,21 +6845,31 @@ export interface operations {
             /** @description Default Response */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Default Response */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWebhookEndpoints: {
@@ -4310,6 +6886,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4319,45 +6896,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -4372,6 +7007,9 @@ export interface operations {
             /** @description Default Response */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4381,48 +7019,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWebhookEndpoint: {
@@ -4440,6 +7143,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4449,39 +7153,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteWebhookEndpoint: {
@@ -4499,6 +7255,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4506,45 +7263,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 endpoint_id: string;
@@ -4560,6 +7375,8 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4569,48 +7386,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWebhookDeliveries: {
@@ -4634,6 +7516,7 @@ export interface operations {
             /** @description Default Response */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4643,45 +7526,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     retryWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 endpoint_id: string;
@@ -4694,6 +7635,8 @@ export interface operations {
             /** @description Queued. */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4701,47 +7644,515 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    onInvitationCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationSent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationSentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationDeliveryFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationDeliveryFailedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationResent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationResentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAcceptedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationDeclined: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationDeclinedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationExpired: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationExpiredWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onMembershipCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

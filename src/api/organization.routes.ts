@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
-import type { Services } from '../services.ts';
-import type { OrganizationRecord } from './organization.repository.ts';
+import type { OrganizationRecord } from '../organizations/organization.repository.ts';
 import {
   OrganizationCreateSchema,
   OrganizationListSchema,
@@ -10,8 +9,9 @@ import {
   OrganizationUpdateSchema,
   type OrganizationView,
   OrgParams,
-} from './organization.schemas.ts';
-import { organizationEtag } from './organization.service.ts';
+} from '../organizations/organization.schemas.ts';
+import { organizationEtag } from '../organizations/organization.service.ts';
+import type { Services } from '../services.ts';
 
 const TAGS = ['Organizations'];
 
@@ -70,7 +70,7 @@ export function organizationRoutes(app: App, services: Services) {
   });
 
   app.get('/v1/organizations/:org_id', {
-    config: { auth: { scope: 'organizations:read' } },
+    config: { auth: { scope: 'organizations:read' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'getOrganization',
@@ -89,7 +89,7 @@ export function organizationRoutes(app: App, services: Services) {
   });
 
   app.patch('/v1/organizations/:org_id', {
-    config: { auth: { scope: 'organizations:write' } },
+    config: { auth: { scope: 'organizations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'updateOrganization',
@@ -100,7 +100,15 @@ export function organizationRoutes(app: App, services: Services) {
         'Send `If-Match` with the ETag of a read to change only the state you saw (412 otherwise); ' +
         'without it, concurrent changes of different settings all apply.',
       params: OrgParams,
-      headers: z.object({ 'if-match': z.string().optional() }),
+      headers: z.object({
+        'if-match': z
+          .string()
+          .optional()
+          .meta({ example: '"3f1c2a9d"' })
+          .describe(
+            'The `ETag` of your last read: the change applies only if nothing changed since (412 otherwise).',
+          ),
+      }),
       body: OrganizationUpdateSchema,
       response: { 200: OrganizationSchema, ...problems(...COMMON, 409, 412, 422) },
     },
