@@ -36,7 +36,10 @@ export function organizationRoutes(app: App, services: Services) {
       summary: 'Create an organization',
       description: 'The caller becomes its owner.',
       body: OrganizationCreateSchema,
-      response: { 201: OrganizationSchema, ...problems(400, 401, 403, 409, 422) },
+      response: {
+        201: OrganizationSchema.describe('The organization, with you as its owner.'),
+        ...problems(400, 401, 403, 409, 422),
+      },
     },
     handler: async (request, reply) => {
       const { organization, role } = await services.organizations.create(request.principal!, request.body);
@@ -51,8 +54,13 @@ export function organizationRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listOrganizations',
       summary: 'List my organizations',
+      description:
+        'The organizations you belong to (all of them for an instance admin), newest first, with your role in each.',
       querystring: z.object({ page_size: PageSize, page_token: PageToken }),
-      response: { 200: OrganizationListSchema, ...problems(400, 401, 403) },
+      response: {
+        200: OrganizationListSchema.describe('A page of organizations.'),
+        ...problems(400, 401, 403),
+      },
     },
     handler: async (request) => {
       const scope = { organizations: true };
@@ -75,8 +83,10 @@ export function organizationRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getOrganization',
       summary: 'Get an organization',
+      description:
+        'Its settings and your role in it. The `ETag` header identifies this state: send it in `If-Match` when you update.',
       params: OrgParams,
-      response: { 200: OrganizationSchema, ...problems(...COMMON) },
+      response: { 200: OrganizationSchema.describe('The organization.'), ...problems(...COMMON) },
     },
     handler: async (request, reply) => {
       const { organization, role } = await services.organizations.get(
@@ -110,7 +120,10 @@ export function organizationRoutes(app: App, services: Services) {
           ),
       }),
       body: OrganizationUpdateSchema,
-      response: { 200: OrganizationSchema, ...problems(...COMMON, 409, 412, 422) },
+      response: {
+        200: OrganizationSchema.describe('The organization as changed.'),
+        ...problems(...COMMON, 409, 412, 422),
+      },
     },
     handler: async (request, reply) => {
       const ifMatch = request.headers['if-match']?.trim();

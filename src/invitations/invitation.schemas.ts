@@ -54,6 +54,54 @@ const invitationInputFields = {
   metadata: Metadata.optional(),
 };
 
+/** The examples the OpenAPI document shows (the reference and generated clients). */
+export const INVITATION_EXAMPLE = {
+  id: 'inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P',
+  organization_id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  target_type: 'organization' as const,
+  role: 'member',
+  resource_id: null,
+  actions: null,
+  email: 'ada@example.com',
+  invitee_user_id: null,
+  inviter_user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  inviter_api_key_id: 'key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L',
+  message: 'Welcome to the research team!',
+  locale: 'en',
+  metadata: { team: 'research' },
+  status: 'pending' as const,
+  delivery_state: 'sent' as const,
+  delivery_error: null,
+  send_count: 1,
+  create_time: '2025-07-01T09:30:00.000Z',
+  update_time: '2025-07-01T09:30:02.000Z',
+  expire_time: '2025-07-08T09:30:00.000Z',
+  last_send_time: '2025-07-01T09:30:02.000Z',
+  respond_time: null,
+  responded_by_user_id: null,
+  etag: '"b5e2c1f0"',
+};
+const CREATE_EXAMPLE = {
+  email: 'ada@example.com',
+  role: 'member',
+  ttl_seconds: 604_800,
+  message: 'Welcome to the research team!',
+  metadata: { team: 'research' },
+};
+const RECEIVED_EXAMPLE = {
+  id: INVITATION_EXAMPLE.id,
+  organization: { id: INVITATION_EXAMPLE.organization_id, slug: 'acme', name: 'Acme Corp' },
+  target_type: 'organization' as const,
+  role: 'member',
+  resource: null,
+  actions: null,
+  inviter_name: 'Grace Hopper',
+  message: INVITATION_EXAMPLE.message,
+  status: 'pending' as const,
+  create_time: INVITATION_EXAMPLE.create_time,
+  expire_time: INVITATION_EXAMPLE.expire_time,
+};
+
 export const InvitationCreateSchema = z
   .strictObject({
     ...invitationInputFields,
@@ -62,7 +110,7 @@ export const InvitationCreateSchema = z
       .default(true)
       .describe('false: send nothing and return `accept_url` once, for callers who deliver it themselves.'),
   })
-  .meta({ id: 'InvitationCreate' });
+  .meta({ id: 'InvitationCreate', examples: [CREATE_EXAMPLE] });
 
 export const InvitationBatchRowSchema = z
   .strictObject(invitationInputFields)
@@ -74,7 +122,15 @@ export const InvitationBatchCreateSchema = z
     invitations: z.array(InvitationBatchRowSchema).min(1).max(1000),
     send_email: z.boolean().default(true),
   })
-  .meta({ id: 'InvitationBatchCreate' });
+  .meta({
+    id: 'InvitationBatchCreate',
+    examples: [
+      {
+        invitations: [CREATE_EXAMPLE, { email: 'alan@example.com', role: 'admin' }],
+        send_email: true,
+      },
+    ],
+  });
 
 export const InvitationSchema = z
   .object({
@@ -109,7 +165,7 @@ export const InvitationSchema = z
     responded_by_user_id: z.string().nullable(),
     etag: z.string().describe('Send it back in If-Match to update only what you saw.'),
   })
-  .meta({ id: 'Invitation' });
+  .meta({ id: 'Invitation', examples: [INVITATION_EXAMPLE] });
 export type InvitationView = z.output<typeof InvitationSchema>;
 
 export const InvitationCreatedSchema = InvitationSchema.extend({
@@ -117,7 +173,10 @@ export const InvitationCreatedSchema = InvitationSchema.extend({
     .string()
     .optional()
     .describe('Only when send_email was false, and only in this response: the link to deliver.'),
-}).meta({ id: 'InvitationCreated' });
+}).meta({
+  id: 'InvitationCreated',
+  examples: [{ ...INVITATION_EXAMPLE, delivery_state: 'queued', send_count: 0, last_send_time: null }],
+});
 
 export const InvitationBatchResultSchema = z
   .object({
@@ -132,7 +191,29 @@ export const InvitationBatchResultSchema = z
     created: z.int(),
     failed: z.int(),
   })
-  .meta({ id: 'InvitationBatchResult' });
+  .meta({
+    id: 'InvitationBatchResult',
+    examples: [
+      {
+        results: [
+          { index: 0, status: 201, invitation: { ...INVITATION_EXAMPLE, delivery_state: 'queued' } },
+          {
+            index: 1,
+            status: 409,
+            error: {
+              type: '/problems/invitation_already_pending',
+              title: 'Invitation already pending',
+              status: 409,
+              detail: 'alan@example.com already has a pending invitation to this organization.',
+              code: 'invitation_already_pending',
+            },
+          },
+        ],
+        created: 1,
+        failed: 1,
+      },
+    ],
+  });
 
 export const InvitationUpdateSchema = z
   .strictObject({
@@ -143,7 +224,10 @@ export const InvitationUpdateSchema = z
     message: z.string().trim().max(2000).nullable().optional(),
     metadata: Metadata.optional().describe('Replaces the whole metadata object.'),
   })
-  .meta({ id: 'InvitationUpdate' });
+  .meta({
+    id: 'InvitationUpdate',
+    examples: [{ role: 'admin', ttl_seconds: 259_200, metadata: { team: 'platform' } }],
+  });
 export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
 
 export const InvitationResendSchema = z
@@ -153,7 +237,7 @@ export const InvitationResendSchema = z
       "New lifetime from now; the organization's default when omitted.",
     ),
   })
-  .meta({ id: 'InvitationResend' });
+  .meta({ id: 'InvitationResend', examples: [{ send_email: true, ttl_seconds: 604_800 }] });
 
 export const ORDER_BY = [
   'create_time',
@@ -197,7 +281,12 @@ export const InvitationListSchema = z
     next_page_token: z.string().nullable(),
     total_size: z.int().optional(),
   })
-  .meta({ id: 'InvitationList' });
+  .meta({
+    id: 'InvitationList',
+    examples: [
+      { invitations: [INVITATION_EXAMPLE], next_page_token: 'eyJrIjoiMjAyNS0wNy0wMSJ9', total_size: 42 },
+    ],
+  });
 
 export const ReceivedInvitationSchema = z
   .object({
@@ -213,12 +302,15 @@ export const ReceivedInvitationSchema = z
     create_time: z.iso.datetime(),
     expire_time: z.iso.datetime(),
   })
-  .meta({ id: 'ReceivedInvitation' });
+  .meta({ id: 'ReceivedInvitation', examples: [RECEIVED_EXAMPLE] });
 export type ReceivedInvitationView = z.output<typeof ReceivedInvitationSchema>;
 
 export const ReceivedInvitationListSchema = z
   .object({ invitations: z.array(ReceivedInvitationSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'ReceivedInvitationList' });
+  .meta({
+    id: 'ReceivedInvitationList',
+    examples: [{ invitations: [RECEIVED_EXAMPLE], next_page_token: null }],
+  });
 
 export const MyInvitationsQuerySchema = z.object({
   status: csvList(INVITATION_STATUSES).optional(),
@@ -234,7 +326,7 @@ export const TokenBodySchema = z
       .max(2000)
       .describe('The secret from the invitation link: an `rsvp_it_` token or an invitation JWT.'),
   })
-  .meta({ id: 'InvitationToken' });
+  .meta({ id: 'InvitationToken', examples: [{ token: 'rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA' }] });
 
 export const InvitationPreviewSchema = z
   .object({
@@ -246,7 +338,19 @@ export const InvitationPreviewSchema = z
     expire_time: z.iso.datetime(),
   })
   .describe('What an invitation link may tell anyone who holds it, and nothing more.')
-  .meta({ id: 'InvitationPreview' });
+  .meta({
+    id: 'InvitationPreview',
+    examples: [
+      {
+        organization_name: 'Acme Corp',
+        inviter_name: 'Grace Hopper',
+        role: 'member',
+        resource: null,
+        actions: null,
+        expire_time: INVITATION_EXAMPLE.expire_time,
+      },
+    ],
+  });
 
 export const InvitationParams = z.object({ org_id: z.string(), invitation_id: z.string() });
 export const InvitationIdParams = z.object({ invitation_id: z.string() });

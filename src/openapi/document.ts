@@ -4,6 +4,7 @@ import type {
   SwaggerTransformObject,
 } from '@fastify/swagger';
 import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { addSharedBehaviour, HEADERS, IDEMPOTENCY_KEY_PARAMETER, RESPONSES } from './problems.ts';
 import { webhookDocument } from './webhooks.ts';
 
@@ -104,9 +105,20 @@ export const routeTransform: SwaggerTransform = (input) => {
       ...(auth === 'public' ? { security: [] } : {}),
       'x-required-scope': auth === 'public' ? 'public' : auth.scope,
       ...(config.responseHeaders ? { 'x-response-headers': config.responseHeaders } : {}),
+      ...requestExamples(input.schema?.body),
     } as typeof schema,
   };
 };
+
+/**
+ * The body schema's examples, carried to the request body: zod leaves `examples` out of the input
+ * JSON Schema of anything that transforms (a trimmed, lower-cased domain list, say).
+ */
+function requestExamples(body: unknown): { 'x-request-examples'?: unknown[] } {
+  if (!(body instanceof z.ZodType)) return {};
+  const examples = z.globalRegistry.get(body)?.examples;
+  return Array.isArray(examples) && examples.length > 0 ? { 'x-request-examples': examples } : {};
+}
 
 /** Paths whose unauthenticated calls are counted per client address (app.ts, `isApiPath`). */
 const isThrottledPath = (path: string) => path.startsWith('/v1') || path.startsWith('/oauth');

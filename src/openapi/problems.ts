@@ -210,6 +210,13 @@ export function addSharedBehaviour(
 ) {
   const declared = (operation['x-response-headers'] ?? {}) as Record<string, string[]>;
   delete operation['x-response-headers'];
+  const requestExamples = operation['x-request-examples'] as unknown[] | undefined;
+  delete operation['x-request-examples'];
+  const body = operation.requestBody as {
+    content?: Record<string, { schema?: { $ref?: string }; example?: unknown }>;
+  };
+  for (const media of Object.values(body?.content ?? {}))
+    if (requestExamples && media.example === undefined) media.example = requestExamples[0];
   for (const [status, response] of Object.entries(operation.responses)) {
     const content = response.content as Record<string, { schema?: { $ref?: string } }> | undefined;
     const json = content?.['application/json'];

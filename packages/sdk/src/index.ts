@@ -29,7 +29,8 @@ type Schemas = components['schemas'];
 export type Invitation = Schemas['Invitation'];
 /** What create and resend return: the invitation, plus `accept_url` when `send_email` was false. */
 export type InvitationCreated = Schemas['InvitationCreated'];
-export type InvitationCreate = Schemas['InvitationCreate'];
+/** The body of `createInvitation`, as a client sends it (defaults may be left out). */
+export type InvitationCreate = Schemas['InvitationCreateInput'];
 export type Organization = Schemas['Organization'];
 export type Member = Schemas['Member'];
 export type Resource = Schemas['Resource'];

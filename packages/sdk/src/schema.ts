@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List my organizations */
+        /**
+         * List my organizations
+         * @description The organizations you belong to (all of them for an instance admin), newest first, with your role in each.
+         */
         get: operations["listOrganizations"];
         put?: never;
         /**
@@ -32,7 +35,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an organization */
+        /**
+         * Get an organization
+         * @description Its settings and your role in it. The `ETag` header identifies this state: send it in `If-Match` when you update.
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
@@ -53,7 +59,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members */
+        /**
+         * List members
+         * @description Every member with their role, oldest first. Needs membership of the organization.
+         */
         get: operations["listMembers"];
         put?: never;
         post?: never;
@@ -134,7 +143,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /**
+         * Who am I
+         * @description The user behind the credential of this call, how it authenticated, and the scopes it holds.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -151,10 +163,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List resources */
+        /**
+         * List resources
+         * @description Resources of the organization, oldest first, optionally of one `type`.
+         */
         get: operations["listResources"];
         put?: never;
-        /** Create a shareable resource */
+        /**
+         * Create a shareable resource
+         * @description Registers something inside the organization that people can be invited onto with actions. Admins only; `type` and `name` are unique together within the organization (409 otherwise).
+         */
         post: operations["createResource"];
         delete?: never;
         options?: never;
@@ -169,7 +187,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a resource */
+        /**
+         * Get a resource
+         * @description One resource of the organization.
+         */
         get: operations["getResource"];
         put?: never;
         post?: never;
@@ -190,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who holds what on a resource */
+        /**
+         * Who holds what on a resource
+         * @description Who holds which actions on the resource, whether granted directly or by an accepted invitation.
+         */
         get: operations["listGrants"];
         put?: never;
         post?: never;
@@ -208,10 +232,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the actions a user holds on a resource */
+        /**
+         * Set the actions a user holds on a resource
+         * @description Replaces the actions the user holds on the resource (creating the grant if needed). The user must be a member of the organization. Admins only.
+         */
         put: operations["putGrant"];
         post?: never;
-        /** Take away a user's actions on a resource */
+        /**
+         * Take away a user's actions on a resource
+         * @description Takes every action on the resource away from the user. Admins only.
+         */
         delete: operations["deleteGrant"];
         options?: never;
         head?: never;
@@ -269,7 +299,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an invitation */
+        /**
+         * Get an invitation
+         * @description One invitation with its status, delivery state and `etag`. Invitees read their own through `GET /v1/me/invitations`.
+         */
         get: operations["getInvitation"];
         put?: never;
         post?: never;
@@ -450,7 +483,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List my API keys */
+        /**
+         * List my API keys
+         * @description Your API keys, revoked ones included, newest first. Secrets are never shown again; `hint` tells keys apart.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -531,7 +567,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints */
+        /**
+         * List webhook endpoints
+         * @description Every webhook endpoint of the organization. Signing secrets are never shown again.
+         */
         get: operations["listWebhookEndpoints"];
         put?: never;
         /**
@@ -552,15 +591,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook endpoint with its delivery counts */
+        /**
+         * Get a webhook endpoint with its delivery counts
+         * @description One endpoint, with its deliveries counted by status.
+         */
         get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint; its queued deliveries are dropped */
+        /**
+         * Delete a webhook endpoint; its queued deliveries are dropped
+         * @description Stops all deliveries to the endpoint and removes it; pending deliveries are dropped.
+         */
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        /** Change, enable, disable or rotate the secret of a webhook endpoint */
+        /**
+         * Change, enable, disable or rotate the secret of a webhook endpoint
+         * @description Changes the URL, description, subscribed events or enabled state. With `rotate_secret`, a new signing secret is issued and returned once; the old one stops at once.
+         */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
@@ -571,7 +619,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint's delivery log, newest first, with every attempt */
+        /**
+         * The endpoint's delivery log, newest first, with every attempt
+         * @description Messages sent (or to be sent) to the endpoint, newest first, each with every attempt, its HTTP status and error.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -590,7 +641,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now */
+        /**
+         * Send a delivery again now
+         * @description Queues a dead or failed delivery again for an immediate attempt (202). A delivery still pending or in flight answers 409.
+         */
         post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
@@ -783,6 +837,21 @@ export interface webhooks {
 }
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "name": "CI invitations",
+         *       "hint": "rsvp_sk_4f9a",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ],
+         *       "create_time": "2025-06-30T08:05:00.000Z",
+         *       "expire_time": null,
+         *       "last_use_time": "2025-07-01T09:30:00.000Z",
+         *       "revoke_time": null
+         *     }
+         */
         ApiKey: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -797,6 +866,15 @@ export interface components {
             last_use_time: string | null;
             revoke_time: string | null;
         };
+        /**
+         * @example {
+         *       "name": "CI invitations",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ]
+         *     }
+         */
         ApiKeyCreateInput: {
             name: string;
             /** @description What the key may do; every scope of its user when omitted. */
@@ -807,10 +885,46 @@ export interface components {
              */
             expire_time?: string;
         };
+        /**
+         * @example {
+         *       "api_keys": [
+         *         {
+         *           "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *           "name": "CI invitations",
+         *           "hint": "rsvp_sk_4f9a",
+         *           "scopes": [
+         *             "invitations:read",
+         *             "invitations:write"
+         *           ],
+         *           "create_time": "2025-06-30T08:05:00.000Z",
+         *           "expire_time": null,
+         *           "last_use_time": "2025-07-01T09:30:00.000Z",
+         *           "revoke_time": null
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ApiKeyList: {
             api_keys: components["schemas"]["ApiKey"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "name": "CI invitations",
+         *       "hint": "rsvp_sk_4f9a",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ],
+         *       "create_time": "2025-06-30T08:05:00.000Z",
+         *       "expire_time": null,
+         *       "last_use_time": null,
+         *       "revoke_time": null,
+         *       "secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE"
+         *     }
+         */
         ApiKeyWithSecret: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -837,6 +951,24 @@ export interface components {
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
+        /**
+         * @example {
+         *       "id": "evt_01JQ8Z6V8D0F2H4K6M8P0R2T4W",
+         *       "type": "invitation.accepted",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "subject_type": "invitation",
+         *       "subject_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "invitation_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "from_status": "pending",
+         *       "to_status": "accepted",
+         *       "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "actor_api_key_id": null,
+         *       "actor_ip": "203.0.113.7",
+         *       "actor_user_agent": "Mozilla/5.0",
+         *       "data": {},
+         *       "create_time": "2025-07-01T09:31:00.000Z"
+         *     }
+         */
         Event: {
             /** @description `evt_…`; ids increase with time. */
             id: string;
@@ -862,10 +994,46 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "id": "evt_01JQ8Z6V8D0F2H4K6M8P0R2T4W",
+         *           "type": "invitation.accepted",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "subject_type": "invitation",
+         *           "subject_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "invitation_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "from_status": "pending",
+         *           "to_status": "accepted",
+         *           "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "actor_api_key_id": null,
+         *           "actor_ip": "203.0.113.7",
+         *           "actor_user_agent": "Mozilla/5.0",
+         *           "data": {},
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         EventList: {
             events: components["schemas"]["Event"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "resource_id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *       "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "actions": [
+         *         "read",
+         *         "write"
+         *       ],
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Grant: {
             resource_id: string;
             user_id: string;
@@ -876,13 +1044,69 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
+        /**
+         * @example {
+         *       "grants": [
+         *         {
+         *           "resource_id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "actions": [
+         *             "read",
+         *             "write"
+         *           ],
+         *           "create_time": "2025-07-01T09:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         GrantList: {
             grants: components["schemas"]["Grant"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "actions": [
+         *         "read",
+         *         "write"
+         *       ]
+         *     }
+         */
         GrantPutInput: {
             actions: string[];
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "email": "ada@example.com",
+         *       "invitee_user_id": null,
+         *       "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "message": "Welcome to the research team!",
+         *       "locale": "en",
+         *       "metadata": {
+         *         "team": "research"
+         *       },
+         *       "status": "pending",
+         *       "delivery_state": "sent",
+         *       "delivery_error": null,
+         *       "send_count": 1,
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "update_time": "2025-07-01T09:30:02.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z",
+         *       "last_send_time": "2025-07-01T09:30:02.000Z",
+         *       "respond_time": null,
+         *       "responded_by_user_id": null,
+         *       "etag": "\"b5e2c1f0\""
+         *     }
+         */
         Invitation: {
             /** @description `inv_…` */
             id: string;
@@ -1001,11 +1225,82 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "ttl_seconds": 604800,
+         *           "message": "Welcome to the research team!",
+         *           "metadata": {
+         *             "team": "research"
+         *           }
+         *         },
+         *         {
+         *           "email": "alan@example.com",
+         *           "role": "admin"
+         *         }
+         *       ],
+         *       "send_email": true
+         *     }
+         */
         InvitationBatchCreateInput: {
             invitations: components["schemas"]["InvitationBatchRowInput"][];
             /** @default true */
             send_email?: boolean;
         };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "index": 0,
+         *           "status": 201,
+         *           "invitation": {
+         *             "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *             "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "target_type": "organization",
+         *             "role": "member",
+         *             "resource_id": null,
+         *             "actions": null,
+         *             "email": "ada@example.com",
+         *             "invitee_user_id": null,
+         *             "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *             "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *             "message": "Welcome to the research team!",
+         *             "locale": "en",
+         *             "metadata": {
+         *               "team": "research"
+         *             },
+         *             "status": "pending",
+         *             "delivery_state": "queued",
+         *             "delivery_error": null,
+         *             "send_count": 1,
+         *             "create_time": "2025-07-01T09:30:00.000Z",
+         *             "update_time": "2025-07-01T09:30:02.000Z",
+         *             "expire_time": "2025-07-08T09:30:00.000Z",
+         *             "last_send_time": "2025-07-01T09:30:02.000Z",
+         *             "respond_time": null,
+         *             "responded_by_user_id": null,
+         *             "etag": "\"b5e2c1f0\""
+         *           }
+         *         },
+         *         {
+         *           "index": 1,
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/invitation_already_pending",
+         *             "title": "Invitation already pending",
+         *             "status": 409,
+         *             "detail": "alan@example.com already has a pending invitation to this organization.",
+         *             "code": "invitation_already_pending"
+         *           }
+         *         }
+         *       ],
+         *       "created": 1,
+         *       "failed": 1
+         *     }
+         */
         InvitationBatchResult: {
             results: {
                 /** @description Position of the row in the request. */
@@ -1056,6 +1351,17 @@ export interface components {
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
         };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "role": "member",
+         *       "ttl_seconds": 604800,
+         *       "message": "Welcome to the research team!",
+         *       "metadata": {
+         *         "team": "research"
+         *       }
+         *     }
+         */
         InvitationCreateInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
             email: string;
@@ -1082,6 +1388,36 @@ export interface components {
              */
             send_email?: boolean;
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "email": "ada@example.com",
+         *       "invitee_user_id": null,
+         *       "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "message": "Welcome to the research team!",
+         *       "locale": "en",
+         *       "metadata": {
+         *         "team": "research"
+         *       },
+         *       "status": "pending",
+         *       "delivery_state": "queued",
+         *       "delivery_error": null,
+         *       "send_count": 0,
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "update_time": "2025-07-01T09:30:02.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z",
+         *       "last_send_time": null,
+         *       "respond_time": null,
+         *       "responded_by_user_id": null,
+         *       "etag": "\"b5e2c1f0\""
+         *     }
+         */
         InvitationCreated: {
             /** @description `inv_…` */
             id: string;
@@ -1442,12 +1778,58 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "target_type": "organization",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "email": "ada@example.com",
+         *           "invitee_user_id": null,
+         *           "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *           "message": "Welcome to the research team!",
+         *           "locale": "en",
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "create_time": "2025-07-01T09:30:00.000Z",
+         *           "update_time": "2025-07-01T09:30:02.000Z",
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "last_send_time": "2025-07-01T09:30:02.000Z",
+         *           "respond_time": null,
+         *           "responded_by_user_id": null,
+         *           "etag": "\"b5e2c1f0\""
+         *         }
+         *       ],
+         *       "next_page_token": "eyJrIjoiMjAyNS0wNy0wMSJ9",
+         *       "total_size": 42
+         *     }
+         */
         InvitationList: {
             invitations: components["schemas"]["Invitation"][];
             next_page_token: string | null;
             total_size?: number;
         };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
+        /**
+         * @description What an invitation link may tell anyone who holds it, and nothing more.
+         * @example {
+         *       "organization_name": "Acme Corp",
+         *       "inviter_name": "Grace Hopper",
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "expire_time": "2025-07-08T09:30:00.000Z"
+         *     }
+         */
         InvitationPreview: {
             organization_name: string;
             inviter_name: string | null;
@@ -1460,6 +1842,12 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
+        /**
+         * @example {
+         *       "send_email": true,
+         *       "ttl_seconds": 604800
+         *     }
+         */
         InvitationResendInput: {
             /** @default true */
             send_email?: boolean;
@@ -1713,10 +2101,24 @@ export interface components {
          * @enum {string}
          */
         InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        /**
+         * @example {
+         *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+         *     }
+         */
         InvitationTokenInput: {
             /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
             token: string;
         };
+        /**
+         * @example {
+         *       "role": "admin",
+         *       "ttl_seconds": 259200,
+         *       "metadata": {
+         *         "team": "platform"
+         *       }
+         *     }
+         */
         InvitationUpdateInput: {
             role?: string;
             actions?: string[];
@@ -1728,6 +2130,23 @@ export interface components {
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["MetadataInput"];
         };
+        /**
+         * @example {
+         *       "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "status": "active",
+         *       "instance_admin": false,
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "auth_method": "api_key",
+         *       "api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ]
+         *     }
+         */
         Me: {
             id: string;
             email: string;
@@ -1742,6 +2161,17 @@ export interface components {
             api_key_id: string | null;
             scopes: string[];
         };
+        /**
+         * @example {
+         *       "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "role": "admin",
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Member: {
             user_id: string;
             email?: string;
@@ -1753,10 +2183,31 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
+        /**
+         * @example {
+         *       "members": [
+         *         {
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "username": "grace",
+         *           "display_name": "Grace Hopper",
+         *           "role": "admin",
+         *           "create_time": "2025-06-30T08:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         MemberList: {
             members: components["schemas"]["Member"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "role": "admin"
+         *     }
+         */
         MemberUpdateInput: {
             role: string;
         };
@@ -1823,10 +2274,61 @@ export interface components {
         MetadataInput: {
             [key: string]: string;
         };
+        /**
+         * @example {
+         *       "error": "invalid_client",
+         *       "error_description": "Unknown client or wrong secret."
+         *     }
+         */
         OAuthError: {
             error: string;
             error_description?: string;
         };
+        /**
+         * @example {
+         *       "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "slug": "acme",
+         *       "name": "Acme Corp",
+         *       "settings": {
+         *         "default_ttl_seconds": 604800,
+         *         "allowed_email_domains": [
+         *           "acme.com"
+         *         ],
+         *         "blocked_email_domains": [],
+         *         "seat_limit": 50,
+         *         "max_pending_invitations": null,
+         *         "max_sends_per_invitation": 10,
+         *         "locale": "en",
+         *         "app_url": "https://app.acme.com/welcome",
+         *         "reminder_before_expiry_seconds": 86400,
+         *         "invitation_confirm": true,
+         *         "roles": [
+         *           {
+         *             "name": "owner",
+         *             "rank": 100,
+         *             "admin": true,
+         *             "description": "Full control, including the organization itself."
+         *           },
+         *           {
+         *             "name": "admin",
+         *             "rank": 50,
+         *             "admin": true,
+         *             "description": "Invites people and manages members."
+         *           },
+         *           {
+         *             "name": "member",
+         *             "rank": 10,
+         *             "admin": false,
+         *             "description": "Uses what the organization shares."
+         *           }
+         *         ],
+         *         "default_role": "member"
+         *       },
+         *       "your_role": "owner",
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Organization: {
             /** @description Organization id, `org_…`. */
             id: string;
@@ -1847,6 +2349,56 @@ export interface components {
             name: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
+        /**
+         * @example {
+         *       "organizations": [
+         *         {
+         *           "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "slug": "acme",
+         *           "name": "Acme Corp",
+         *           "settings": {
+         *             "default_ttl_seconds": 604800,
+         *             "allowed_email_domains": [
+         *               "acme.com"
+         *             ],
+         *             "blocked_email_domains": [],
+         *             "seat_limit": 50,
+         *             "max_pending_invitations": null,
+         *             "max_sends_per_invitation": 10,
+         *             "locale": "en",
+         *             "app_url": "https://app.acme.com/welcome",
+         *             "reminder_before_expiry_seconds": 86400,
+         *             "invitation_confirm": true,
+         *             "roles": [
+         *               {
+         *                 "name": "owner",
+         *                 "rank": 100,
+         *                 "admin": true,
+         *                 "description": "Full control, including the organization itself."
+         *               },
+         *               {
+         *                 "name": "admin",
+         *                 "rank": 50,
+         *                 "admin": true,
+         *                 "description": "Invites people and manages members."
+         *               },
+         *               {
+         *                 "name": "member",
+         *                 "rank": 10,
+         *                 "admin": false,
+         *                 "description": "Uses what the organization shares."
+         *               }
+         *             ],
+         *             "default_role": "member"
+         *           },
+         *           "your_role": "owner",
+         *           "create_time": "2025-06-30T08:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         OrganizationList: {
             organizations: components["schemas"]["Organization"][];
             next_page_token: string | null;
@@ -1968,6 +2520,25 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "slug": "acme",
+         *         "name": "Acme Corp"
+         *       },
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "inviter_name": "Grace Hopper",
+         *       "message": "Welcome to the research team!",
+         *       "status": "pending",
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z"
+         *     }
+         */
         ReceivedInvitation: {
             id: string;
             organization: {
@@ -1992,10 +2563,43 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization": {
+         *             "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "slug": "acme",
+         *             "name": "Acme Corp"
+         *           },
+         *           "target_type": "organization",
+         *           "role": "member",
+         *           "resource": null,
+         *           "actions": null,
+         *           "inviter_name": "Grace Hopper",
+         *           "message": "Welcome to the research team!",
+         *           "status": "pending",
+         *           "create_time": "2025-07-01T09:30:00.000Z",
+         *           "expire_time": "2025-07-08T09:30:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ReceivedInvitationList: {
             invitations: components["schemas"]["ReceivedInvitation"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "type": "dataset",
+         *       "name": "genomes-2025",
+         *       "create_time": "2025-06-30T10:00:00.000Z"
+         *     }
+         */
         Resource: {
             /** @description `res_…` */
             id: string;
@@ -2005,11 +2609,31 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
+        /**
+         * @example {
+         *       "type": "dataset",
+         *       "name": "genomes-2025"
+         *     }
+         */
         ResourceCreateInput: {
             /** @description What kind of thing it is, e.g. array, group, dataset. */
             type: string;
             name: string;
         };
+        /**
+         * @example {
+         *       "resources": [
+         *         {
+         *           "id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "type": "dataset",
+         *           "name": "genomes-2025",
+         *           "create_time": "2025-06-30T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ResourceList: {
             resources: components["schemas"]["Resource"][];
             next_page_token: string | null;
@@ -2034,6 +2658,14 @@ export interface components {
         Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
         /** @enum {string} */
         ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        /**
+         * @example {
+         *       "grant_type": "client_credentials",
+         *       "client_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "client_secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE",
+         *       "scope": "invitations:read"
+         *     }
+         */
         TokenRequestInput: {
             /** @description Only `client_credentials`. */
             grant_type: string;
@@ -2044,6 +2676,14 @@ export interface components {
             /** @description Space-separated subset of the key’s scopes. */
             scope?: string;
         };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrZXlfMDFKUThaNFA3VCJ9.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_in": 3600,
+         *       "scope": "invitations:read"
+         *     }
+         */
         TokenResponse: {
             access_token: string;
             /** @constant */
@@ -2051,6 +2691,17 @@ export interface components {
             expires_in: number;
             scope: string;
         };
+        /**
+         * @example {
+         *       "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "status": "active",
+         *       "instance_admin": false,
+         *       "create_time": "2025-06-30T08:00:00.000Z"
+         *     }
+         */
         User: {
             id: string;
             email: string;
@@ -2062,6 +2713,14 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
+        /**
+         * @example {
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "password": "a long passphrase"
+         *     }
+         */
         UserCreateInput: {
             email: string;
             username?: string;
@@ -2069,6 +2728,39 @@ export interface components {
             /** @description Stored only as an argon2id hash. */
             password?: string;
         };
+        /**
+         * @example {
+         *       "id": "msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W",
+         *       "endpoint_id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "event_type": "invitation.accepted",
+         *       "status": "done",
+         *       "attempts": [
+         *         {
+         *           "id": "att_01JQ8Z6VA0",
+         *           "status_code": 503,
+         *           "error": "HTTP 503",
+         *           "duration_ms": 212,
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         },
+         *         {
+         *           "id": "att_01JQ8Z6VB1",
+         *           "status_code": 200,
+         *           "error": null,
+         *           "duration_ms": 95,
+         *           "create_time": "2025-07-01T09:31:05.000Z"
+         *         }
+         *       ],
+         *       "next_attempt_time": null,
+         *       "last_error": null,
+         *       "delivered_time": "2025-07-01T09:31:05.000Z",
+         *       "payload": {
+         *         "type": "invitation.accepted",
+         *         "timestamp": "2025-07-01T09:31:00.000Z",
+         *         "data": {}
+         *       },
+         *       "create_time": "2025-07-01T09:31:00.000Z"
+         *     }
+         */
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
             id: string;
@@ -2094,10 +2786,67 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
+        /**
+         * @example {
+         *       "deliveries": [
+         *         {
+         *           "id": "msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W",
+         *           "endpoint_id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *           "event_type": "invitation.accepted",
+         *           "status": "done",
+         *           "attempts": [
+         *             {
+         *               "id": "att_01JQ8Z6VA0",
+         *               "status_code": 503,
+         *               "error": "HTTP 503",
+         *               "duration_ms": 212,
+         *               "create_time": "2025-07-01T09:31:00.000Z"
+         *             },
+         *             {
+         *               "id": "att_01JQ8Z6VB1",
+         *               "status_code": 200,
+         *               "error": null,
+         *               "duration_ms": 95,
+         *               "create_time": "2025-07-01T09:31:05.000Z"
+         *             }
+         *           ],
+         *           "next_attempt_time": null,
+         *           "last_error": null,
+         *           "delivered_time": "2025-07-01T09:31:05.000Z",
+         *           "payload": {
+         *             "type": "invitation.accepted",
+         *             "timestamp": "2025-07-01T09:31:00.000Z",
+         *             "data": {}
+         *           },
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         WebhookDeliveryList: {
             deliveries: components["schemas"]["WebhookDelivery"][];
             next_page_token: string | null;
         };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "deliveries": {
+         *         "done": 41,
+         *         "dead": 1
+         *       }
+         *     }
+         */
         WebhookEndpoint: {
             /** @description `whe_…` */
             id: string;
@@ -2115,6 +2864,16 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
+        /**
+         * @example {
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ]
+         *     }
+         */
         WebhookEndpointCreateInput: {
             /** @description https URL that receives POSTs. */
             url: string;
@@ -2123,9 +2882,36 @@ export interface components {
             event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
             enabled?: boolean;
         };
+        /**
+         * @example {
+         *       "endpoints": [
+         *         {
+         *           "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "url": "https://hooks.acme.com/rsvp",
+         *           "description": "Provision accounts on acceptance",
+         *           "event_types": [
+         *             "invitation.accepted",
+         *             "membership.created"
+         *           ],
+         *           "enabled": true,
+         *           "create_time": "2025-06-30T11:00:00.000Z",
+         *           "update_time": "2025-06-30T11:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
         WebhookEndpointList: {
             endpoints: components["schemas"]["WebhookEndpoint"][];
         };
+        /**
+         * @example {
+         *       "enabled": false
+         *     }
+         * @example {
+         *       "rotate_secret": true
+         *     }
+         */
         WebhookEndpointUpdateInput: {
             url?: string;
             description?: string | null;
@@ -2135,6 +2921,22 @@ export interface components {
             /** @description Issue a new secret (returned once); the old one stops at once. */
             rotate_secret?: boolean;
         };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpointUpdated: {
             /** @description `whe_…` */
             id: string;
@@ -2154,6 +2956,22 @@ export interface components {
             /** @description The new secret, when `rotate_secret` was set. */
             secret?: string;
         };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpointWithSecret: {
             /** @description `whe_…` */
             id: string;
@@ -2337,7 +3155,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of organizations. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2432,11 +3250,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "slug": "acme",
+                 *       "name": "Acme Corp",
+                 *       "settings": {
+                 *         "allowed_email_domains": [
+                 *           "acme.com"
+                 *         ],
+                 *         "seat_limit": 50
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The organization, with you as its owner. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2572,7 +3402,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The organization. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2693,11 +3523,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Corporation",
+                 *       "settings": {
+                 *         "default_ttl_seconds": 259200
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The organization as changed. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -2879,7 +3717,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of members. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3127,11 +3965,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MemberUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The member with the new role. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3289,11 +4132,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "grace@example.com",
+                 *       "username": "grace",
+                 *       "display_name": "Grace Hopper",
+                 *       "password": "a long passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new user. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3428,7 +4279,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The user. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3537,7 +4388,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description You. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3588,7 +4439,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of resources. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3705,11 +4556,17 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "dataset",
+                 *       "name": "genomes-2025"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResourceCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new resource. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -3845,7 +4702,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The resource. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4072,7 +4929,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of grants. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4185,11 +5042,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "actions": [
+                 *         "read",
+                 *         "write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["GrantPutInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The grant as it now stands. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4434,7 +5299,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of invitations. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4551,11 +5416,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "role": "member",
+                 *       "ttl_seconds": 604800,
+                 *       "message": "Welcome to the research team!",
+                 *       "metadata": {
+                 *         "team": "research"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation (with `accept_url` when `send_email` was false). */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4736,11 +5612,31 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "invitations": [
+                 *         {
+                 *           "email": "ada@example.com",
+                 *           "role": "member",
+                 *           "ttl_seconds": 604800,
+                 *           "message": "Welcome to the research team!",
+                 *           "metadata": {
+                 *             "team": "research"
+                 *           }
+                 *         },
+                 *         {
+                 *           "email": "alan@example.com",
+                 *           "role": "admin"
+                 *         }
+                 *       ],
+                 *       "send_email": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationBatchCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per row, in request order: the invitation or the problem that row met. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4855,7 +5751,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The invitation. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4974,11 +5870,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin",
+                 *       "ttl_seconds": 259200,
+                 *       "metadata": {
+                 *         "team": "platform"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation as changed. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5184,7 +6089,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation, sent again (with `accept_url` when `send_email` was false). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5345,7 +6250,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The revoked invitation. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5501,7 +6406,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of invitations addressed to you. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5598,7 +6503,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The accepted invitation; you now hold the role or the actions. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5754,11 +6659,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The accepted invitation; you now hold the role or the actions. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -5918,7 +6828,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The declined invitation. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6074,11 +6984,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The declined invitation. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6230,11 +7145,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description What the link invites to. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6350,7 +7270,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of API keys. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6445,11 +7365,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "CI invitations",
+                 *       "scopes": [
+                 *         "invitations:read",
+                 *         "invitations:write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiKeyCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The key, with its secret shown this once. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6564,7 +7493,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The revoked key. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6709,7 +7638,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of events. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6818,11 +7747,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "client_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+                 *       "client_secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE",
+                 *       "scope": "invitations:read"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenRequestInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description An access token for `Authorization: Bearer`. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6832,7 +7769,7 @@ export interface operations {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Default Response */
+            /** @description The request is not a valid client-credentials grant (RFC 6749 error). */
             400: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6842,7 +7779,7 @@ export interface operations {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unknown client or wrong secret (RFC 6749 error). */
             401: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6854,7 +7791,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            /** @description Default Response */
+            /** @description Too many failed attempts (`slow_down`); wait `Retry-After` seconds. */
             429: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -6883,7 +7820,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The endpoints. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7000,11 +7937,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.acme.com/rsvp",
+                 *       "description": "Provision accounts on acceptance",
+                 *       "event_types": [
+                 *         "invitation.accepted",
+                 *         "membership.created"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint, with its signing secret shown this once. */
             201: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7140,7 +8087,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7368,11 +8315,16 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint as changed (with `secret` when rotated). */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -7513,7 +8465,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of deliveries. */
             200: {
                 headers: {
                     "X-Request-Id": components["headers"]["X-Request-Id"];
