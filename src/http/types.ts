@@ -11,7 +11,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
     /** Headers a response of this route carries beyond the shared ones, for the OpenAPI document. */
-    responseHeaders?: Partial<Record<number, readonly ('ETag' | 'Location')[]>>;
+    responseHeaders?: Partial<Record<number, readonly ('ETag' | 'Location' | 'Retry-After')[]>>;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -38,6 +38,7 @@ export const TAGS = [
       'Endpoints that receive signed event messages (Standard Webhooks), their deliveries, and the messages themselves.',
   },
   { name: 'Events', description: 'The audit trail: every invitation transition and administrative action.' },
+  { name: 'Operations', description: 'Liveness, readiness and metrics, for load balancers and monitoring.' },
 ];
 
 const DESCRIPTION = [
@@ -102,7 +103,8 @@ export const routeTransform: SwaggerTransform = (input) => {
     url,
     schema: {
       ...schema,
-      ...(auth === 'public' ? { security: [] } : {}),
+      // Public unless the route names the credentials it checks itself (/metrics).
+      ...(auth === 'public' && !schema.security ? { security: [] } : {}),
       'x-required-scope': auth === 'public' ? 'public' : auth.scope,
       ...(config.responseHeaders ? { 'x-response-headers': config.responseHeaders } : {}),
       ...requestExamples(input.schema?.body),
