@@ -95,7 +95,7 @@ type Auth = 'public' | { scope: string } | undefined;
  * routes need no credentials (`security: []`), the others name their scope.
  */
 export const routeTransform: SwaggerTransform = (input) => {
-  const { schema, url } = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
+  const { schema = {}, url } = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
   const config = input.route.config as { auth?: Auth; responseHeaders?: unknown } | undefined;
   const auth = config?.auth;
   if (!auth || schema.hide) return { schema, url };

@@ -219,10 +219,8 @@ export function addSharedBehaviour(
     if (requestExamples && media.example === undefined) media.example = requestExamples[0];
   for (const [status, response] of Object.entries(operation.responses)) {
     const content = response.content as Record<string, { schema?: { $ref?: string } }> | undefined;
-    const json = content?.['application/json'];
-    if (Number(status) >= 400 && json?.schema?.$ref === PROBLEM_REF) {
-      response.content = problemContent(Number(status), path);
-    }
+    const isProblem = Object.values(content ?? {}).some((media) => media.schema?.$ref === PROBLEM_REF);
+    if (Number(status) >= 400 && isProblem) response.content = problemContent(Number(status), path);
     const headers = headerRefs('X-Request-Id');
     if (status === '201') Object.assign(headers, headerRefs('Location'));
     Object.assign(headers, headerRefs(...(declared[status] ?? [])));
@@ -232,6 +230,19 @@ export function addSharedBehaviour(
     response.headers = { ...(response.headers as Json | undefined), ...headers };
   }
   const responses = operation.responses;
+  if (auth !== 'public') {
+    // The auth hook answers these on every route that names a scope.
+    responses['401'] ??= {
+      description: 'No or bad credentials.',
+      headers: headerRefs('X-Request-Id'),
+      content: problemContent(401),
+    };
+    responses['403'] ??= {
+      description: `The credential lacks the \`${auth}\` scope, or you may not do this.`,
+      headers: headerRefs('X-Request-Id'),
+      content: problemContent(403),
+    };
+  }
   if (auth !== 'public' || throttled) responses['429'] ??= { $ref: '#/components/responses/TooManyRequests' };
   if (operation.requestBody) {
     responses['413'] ??= { $ref: '#/components/responses/PayloadTooLarge' };

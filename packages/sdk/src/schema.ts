@@ -4478,6 +4478,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The credential lacks the `users:read` scope, or you may not do this. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -8950,7 +8970,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
@@ -8960,7 +8990,17 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "text/plain": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             503: components["responses"]["ServiceUnavailable"];
