@@ -35,6 +35,8 @@ export interface InvitationEmailInput {
 }
 
 export interface RenderedEmail {
+  /** The From header when not the instance's MAIL_FROM (an organization's sender name). */
+  from?: string;
   subject: string;
   text: string;
   html: string;
