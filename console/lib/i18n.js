@@ -44,7 +44,7 @@ export function explain(error) {
     return t('error.rate_limited', Number.isFinite(seconds) && seconds > 0 ? Math.ceil(seconds) : null);
   }
   const known = DICTIONARIES[locale].errors?.[problem.code];
-  const fields = (problem.errors ?? []).map((e) => e.detail).filter(Boolean);
+  const fields = (problem.errors ?? []).map((e) => e.detail).filter((d) => d && !problem.detail?.includes(d));
   const base = known ?? problem.detail ?? problem.title;
   return fields.length && !known ? `${base} (${fields.join('; ')})` : base;
 }

@@ -51,7 +51,7 @@ export function Invitation({ org, id }) {
       api.get('/v1/organizations/{org_id}/invitations/{invitation_id}', { path }),
       api.get('/v1/events', { query: { organization_id: org.id, invitation_id: id, page_size: 100 } }),
     ]);
-    return { invitation, events: [...events.events].reverse() };
+    return { invitation, events: events.events };
   }, [org.id, id]);
   const act = async (verb, body, ok) => {
     const done = await action.run(

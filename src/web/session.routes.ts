@@ -1,11 +1,17 @@
 import { z } from 'zod';
 import { type App, problems } from '../http/app-types.ts';
+import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { UserSchema, userView } from '../users/user.routes.ts';
 import type { BrowserSessions } from './browser-session.ts';
 import { CSRF_HEADER, requireCsrf } from './session-auth.ts';
 
 const TAGS = ['Sessions'];
+
+const wrongPassword = () =>
+  new AppError(401, 'unauthenticated', 'Authentication required', 'Wrong email or password.', {
+    headers: { 'www-authenticate': 'Bearer realm="rsvp"' },
+  });
 
 const SessionSchema = z
   .object({
@@ -70,11 +76,13 @@ export function sessionRoutes(
     },
     handler: async (request, reply) => {
       requireCsrf(request, sessions, deps.publicUrl);
-      const { user } = await services.authenticator.signInWithPassword(
-        request.body.email.trim(),
-        request.body.password,
-        request.ip,
-      );
+      const { user } = await services.authenticator
+        .signInWithPassword(request.body.email.trim(), request.body.password, request.ip)
+        .catch((error: unknown) => {
+          // The same answer, without the Basic challenge that would make a browser prompt.
+          if (error instanceof AppError && error.status === 401) throw wrongPassword();
+          throw error;
+        });
       await sessions.create(reply, user.id);
       return { csrf_token: sessions.csrfToken(request, reply), user: userView(user) };
     },
