@@ -73,11 +73,13 @@ function Shell({ session, onSignOut, onLocale }) {
     }}>${t('skip')}</a>
     <header class="top">
       <span class="brand">rsvp</span>
-      ${orgs.length > 0 &&
-      html`<label class="inline">${t('org.switch')}
+      ${
+        orgs.length > 0 &&
+        html`<label class="inline">${t('org.switch')}
         <select value=${org?.id} onChange=${choose}>
           ${orgs.map((o) => html`<option value=${o.id}>${o.name} (${o.slug})</option>`)}
-        </select></label>`}
+        </select></label>`
+      }
       <label class="inline">${t('language')}
         <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
           ${LOCALES.map((l) => html`<option value=${l}>${l === 'en' ? 'English' : 'Français'}</option>`)}
@@ -87,7 +89,8 @@ function Shell({ session, onSignOut, onLocale }) {
     </header>
     <nav class="main" aria-label=${t('nav')}>
       <ul>${links.map(
-        (n) => html`<li><a href=${`#/${n}`} aria-current=${n === name ? 'page' : undefined}>${t(`nav.${n}`)}</a></li>`,
+        (n) =>
+          html`<li><a href=${`#/${n}`} aria-current=${n === name ? 'page' : undefined}>${t(`nav.${n}`)}</a></li>`,
       )}</ul>
     </nav>
     <main id="content" tabindex="-1">${body}</main>`;

@@ -9,11 +9,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { apiKeyRoutes } from './auth/api-key.routes.ts';
+import { hasScope } from './access/principal.ts';
+import { apiKeyRoutes } from './api/api-key.routes.ts';
+import { eventRoutes } from './api/event.routes.ts';
+import { Metrics, metricsRoutes } from './api/metrics.ts';
+import { oauthRoutes } from './api/oauth.routes.ts';
 import { unauthenticated } from './auth/authenticator.ts';
-import { oauthRoutes } from './auth/oauth.routes.ts';
-import { hasScope } from './auth/principal.ts';
-import { eventRoutes } from './events/event.routes.ts';
 import { countEventsByType } from './events/event-counts.ts';
 import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
@@ -22,26 +23,25 @@ import { healthRoutes } from './http/health.routes.ts';
 import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { redactUrl } from './http/log-redaction.ts';
-import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import './http/types.ts';
-import { tooManyRequests } from './http/rate-limiter.ts';
-import { invitationRoutes } from './invitations/invitation.routes.ts';
-import { membershipRoutes } from './memberships/membership.routes.ts';
-import { organizationRoutes } from './organizations/organization.routes.ts';
-import { resourceRoutes } from './resources/resource.routes.ts';
+import { invitationRoutes } from './api/invitation.routes.ts';
+import { membershipRoutes } from './api/membership.routes.ts';
+import { organizationRoutes } from './api/organization.routes.ts';
+import { resourceRoutes } from './api/resource.routes.ts';
+import { sessionRoutes } from './api/session.routes.ts';
+import { userRoutes } from './api/user.routes.ts';
+import { webhookRoutes } from './api/webhook.routes.ts';
+import { tooManyRequests } from './lib/rate-limiter.ts';
 import { createServices, type Deps, type Services } from './services.ts';
-import { userRoutes } from './users/user.routes.ts';
 import { BrowserSessions } from './web/browser-session.ts';
-import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { consoleRoutes } from './web/console.routes.ts';
+import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
-import { sessionRoutes } from './web/session.routes.ts';
-import { webhookRoutes } from './webhooks/webhook.routes.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -203,7 +203,7 @@ export async function buildApp(
       security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => sortedComponents(jsonSchemaTransformObject(input)),
   });
 
   await app.register((scoped, _options, done) => {
@@ -255,4 +255,18 @@ export async function buildApp(
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   return { app: app as App, services };
+}
+
+/**
+ * Component schemas in name order: zod registers them in module-load order, which would make the
+ * document (and the SDK types generated from it) change whenever a file moves.
+ */
+function sortedComponents<T>(document: T): T {
+  const components = (document as { components?: { schemas?: Record<string, unknown> } }).components;
+  if (components?.schemas) {
+    components.schemas = Object.fromEntries(
+      Object.entries(components.schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  }
+  return document;
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AbuseLimits, RateLimit } from './http/rate-limiter.ts';
+import type { AbuseLimits, RateLimit } from './lib/rate-limiter.ts';
 
 const csv = z.string().transform((value) =>
   value

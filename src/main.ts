@@ -1,3 +1,4 @@
+import { Metrics } from './api/metrics.ts';
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { type DialectName, loadConfig } from './config.ts';
@@ -8,11 +9,10 @@ import type { DialectOptions } from './dialects/dialect-app.ts';
 import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
-import { Metrics } from './http/metrics.ts';
-import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
 import { systemClock } from './lib/clock.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from './lib/rate-limiter.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROLES } from '../src/organizations/roles.ts';
+import { DEFAULT_ROLES } from '../src/access/roles.ts';
 import { deliveryFor, ENGINE, type Harness, harness } from './helpers.ts';
 
 // Concurrent requests in one process: on main each of these lost an update or let a request

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { DEFAULT_ABUSE_LIMITS } from '../src/http/rate-limiter.ts';
 import { DAY } from '../src/lib/clock.ts';
+import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
 import { type Harness, harness, request } from './helpers.ts';
 
 async function confluentFor(h: Harness) {

@@ -169,6 +169,29 @@ describe('CVAT dialect', () => {
     });
     expect(multipart.statusCode).toBe(201);
     expect(JSON.parse(multipart.body).role).toBe('supervisor');
+    const headers = { authorization: `Token ${otto.key}`, 'x-organization': 'acme' };
+    const broken = {
+      'no boundary': ['multipart/form-data', `--${boundary}--\r\n`],
+      'no closing boundary': [`multipart/form-data; boundary=${boundary}`, `--${boundary}\r\n\r\nx`],
+      'a file': [
+        `multipart/form-data; boundary=${boundary}`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.csv"\r\n\r\nx\r\n--${boundary}--\r\n`,
+      ],
+      'a part without a name': [
+        `multipart/form-data; boundary=${boundary}`,
+        `--${boundary}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${boundary}--\r\n`,
+      ],
+    };
+    for (const [, [contentType, payload]] of Object.entries(broken)) {
+      const response = await cvat.inject({
+        method: 'POST',
+        url: '/api/invitations',
+        headers: { ...headers, 'content-type': contentType! },
+        payload: payload!,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({ detail: expect.any(String) });
+    }
   });
 
   it('takes the organization from X-Organization, ?org or ?org_id, and refuses contradictions', async () => {

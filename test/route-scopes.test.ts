@@ -1,6 +1,6 @@
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Principal, SCOPES, type Scope } from '../src/auth/principal.ts';
+import { type Principal, SCOPES, type Scope } from '../src/access/principal.ts';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { createDialectApp } from '../src/dialects/dialect-app.ts';
@@ -33,6 +33,14 @@ const PUBLIC: Record<string, string[]> = {
     'POST /invite/accept',
     'POST /invite/decline',
     'GET /openapi.json',
+    // Browser sessions: reading one's own session and CSRF token, signing in (password checked,
+    // throttled, CSRF token required) and out (CSRF token required).
+    'GET /v1/session',
+    'POST /v1/session',
+    'DELETE /v1/session',
+    // The admin console's page and static modules; every call it makes is authenticated.
+    'GET /console',
+    'GET /console/*',
   ],
   tiledb: ['POST /v4/invitations/:invitation_id'],
   trieve: ['GET /api/auth'],

@@ -41,7 +41,10 @@ export function invitationRows(text) {
       const at = names.indexOf(name);
       return at === -1 ? undefined : cells[at]?.trim() || undefined;
     };
-    const actions = get('actions')?.split(';').map((a) => a.trim()).filter(Boolean);
+    const actions = get('actions')
+      ?.split(';')
+      .map((a) => a.trim())
+      .filter(Boolean);
     const row = {
       email: get('email') ?? '',
       role: get('role'),

@@ -22,7 +22,10 @@ export const EN = {
   signIn: 'Sign in',
   signOut: 'Sign out',
   'error.network': 'The server could not be reached. Check your connection and try again.',
-  'error.rate_limited': (seconds) => (seconds ? `Too many attempts: wait ${seconds} seconds and try again.` : 'Too many attempts: wait a moment and try again.'),
+  'error.rate_limited': (seconds) =>
+    seconds
+      ? `Too many attempts: wait ${seconds} seconds and try again.`
+      : 'Too many attempts: wait a moment and try again.',
   any: 'Any',
   apply: 'Apply filters',
   filters: 'Filters',

@@ -22,7 +22,10 @@ export const FR = {
   signIn: 'Se connecter',
   signOut: 'Se déconnecter',
   'error.network': 'Le serveur est injoignable. Vérifiez votre connexion et réessayez.',
-  'error.rate_limited': (s) => (s ? `Trop de tentatives : attendez ${s} secondes avant de réessayer.` : 'Trop de tentatives : attendez un moment avant de réessayer.'),
+  'error.rate_limited': (s) =>
+    s
+      ? `Trop de tentatives : attendez ${s} secondes avant de réessayer.`
+      : 'Trop de tentatives : attendez un moment avant de réessayer.',
   any: 'Tous',
   apply: 'Filtrer',
   filters: 'Filtres',
@@ -163,7 +166,8 @@ export const FR = {
   'keys.lastUsed': 'Dernière utilisation',
   'keys.revoke': 'Révoquer',
   'keys.revokeWho': (name) => `Révoquer ${name}`,
-  'keys.confirmRevoke': (name) => `Révoquer la clé « ${name} » ? Les programmes qui l’utilisent s’arrêtent aussitôt.`,
+  'keys.confirmRevoke': (name) =>
+    `Révoquer la clé « ${name} » ? Les programmes qui l’utilisent s’arrêtent aussitôt.`,
   'keys.revoked': (name) => `« ${name} » a été révoquée.`,
   'keys.revokedOn': (when) => `révoquée le ${when}`,
   'webhooks.new': 'Nouveau point de terminaison',
@@ -197,7 +201,8 @@ export const FR = {
   'audit.when': 'Quand',
   'audit.address': 'Adresse',
   errors: {
-    seat_limit_reached: 'Toutes les places de l’organisation sont prises (membres et invitations en attente).',
+    seat_limit_reached:
+      'Toutes les places de l’organisation sont prises (membres et invitations en attente).',
     pending_limit_reached: 'L’organisation a atteint son nombre maximal d’invitations en attente.',
     role_above_own: 'Vous ne pouvez pas attribuer un rôle supérieur au vôtre.',
     member_ranks_above_you: 'Ce membre a un rang supérieur au vôtre.',

@@ -1,6 +1,6 @@
+import htm from 'htm';
 import { h } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import htm from 'htm';
 import { explain, t } from './i18n.js';
 
 export const html = htm.bind(h);
@@ -14,7 +14,8 @@ export function useLoad(load, deps) {
     setState((s) => ({ ...s, loading: true }));
     load().then(
       (data) => run === current.current && setState({ loading: false, data, error: null }),
-      (error) => run === current.current && setState({ loading: false, data: undefined, error: explain(error) }),
+      (error) =>
+        run === current.current && setState({ loading: false, data: undefined, error: explain(error) }),
     );
   }, deps);
   useEffect(reload, [reload]);
@@ -70,4 +71,5 @@ export function formValues(form) {
   return values;
 }
 
-export const toIso = (date, endOfDay) => (date ? new Date(`${date}T${endOfDay ? '23:59:59' : '00:00:00'}Z`).toISOString() : undefined);
+export const toIso = (date, endOfDay) =>
+  date ? new Date(`${date}T${endOfDay ? '23:59:59' : '00:00:00'}Z`).toISOString() : undefined;

@@ -8,13 +8,22 @@ export function Audit({ org }) {
   const [tokens, setTokens] = useState([undefined]);
   const token = tokens.at(-1);
   const state = useLoad(
-    () => api.get('/v1/events', { query: { organization_id: org.id, page_size: 50, ...query, ...(token ? { page_token: token } : {}) } }),
+    () =>
+      api.get('/v1/events', {
+        query: { organization_id: org.id, page_size: 50, ...query, ...(token ? { page_token: token } : {}) },
+      }),
     [org.id, JSON.stringify(query), token],
   );
   const submit = (event) => {
     event.preventDefault();
     const v = formValues(event.currentTarget);
-    setQuery({ type: v.type, actor_user_id: v.actor, subject_id: v.subject, since: toIso(v.since), until: toIso(v.until, true) });
+    setQuery({
+      type: v.type,
+      actor_user_id: v.actor,
+      subject_id: v.subject,
+      since: toIso(v.since),
+      until: toIso(v.until, true),
+    });
     setTokens([undefined]);
   };
   return html`
@@ -34,7 +43,9 @@ export function Audit({ org }) {
       <caption class="visually-hidden">${t('nav.audit')}</caption>
       <thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.type')}</th><th scope="col">${t('audit.subject')}</th><th scope="col">${t('audit.actor')}</th><th scope="col" class="hide-narrow">${t('audit.address')}</th></tr></thead>
       <tbody>${(state.data?.events ?? []).map(
-        (e) => html`<tr><td>${formatDate(e.create_time)}</td><td>${e.type}</td><td>${e.subject_type} ${e.subject_id}</td>
+        (
+          e,
+        ) => html`<tr><td>${formatDate(e.create_time)}</td><td>${e.type}</td><td>${e.subject_type} ${e.subject_id}</td>
           <td>${e.actor_user_id ?? '—'}${e.actor_api_key_id ? ` (${e.actor_api_key_id})` : ''}</td><td class="hide-narrow">${e.actor_ip ?? ''}</td></tr>`,
       )}</tbody>
     </table></div>

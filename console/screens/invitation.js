@@ -9,8 +9,10 @@ function TimelineEntry({ event }) {
   return html`<li>
     <strong>${t(`event.${event.type}`)}</strong> <span class="muted">${formatDate(event.create_time)}</span>
     ${event.actor_user_id && html` · <span class="muted">${t('by', event.actor_user_id)}</span>`}
-    ${details.length > 0 &&
-    html`<dl class="facts">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`}
+    ${
+      details.length > 0 &&
+      html`<dl class="facts">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`
+    }
   </li>`;
 }
 
@@ -20,11 +22,17 @@ function Edit({ org, invitation, onSaved }) {
     event.preventDefault();
     const values = formValues(event.currentTarget);
     const body = {};
-    if (invitation.target_type === 'organization' && values.role && values.role !== invitation.role) body.role = values.role;
+    if (invitation.target_type === 'organization' && values.role && values.role !== invitation.role)
+      body.role = values.role;
     if (values.days) body.ttl_seconds = Math.round(Number(values.days) * 86400);
     if (!Object.keys(body).length) return;
     const saved = await action.run(
-      () => api.patch('/v1/organizations/{org_id}/invitations/{invitation_id}', { path: { org_id: org.id, invitation_id: invitation.id } }, body),
+      () =>
+        api.patch(
+          '/v1/organizations/{org_id}/invitations/{invitation_id}',
+          { path: { org_id: org.id, invitation_id: invitation.id } },
+          body,
+        ),
       t('saved'),
     );
     if (saved) onSaved();
@@ -32,9 +40,11 @@ function Edit({ org, invitation, onSaved }) {
   return html`<form class="card" onSubmit=${submit} aria-labelledby="edit-title">
     <h2 id="edit-title">${t('inv.edit')}</h2>
     <div class="filters">
-      ${invitation.target_type === 'organization' &&
-      html`<label>${t('inv.role')}<select name="role" value=${invitation.role}>
-        ${org.settings.roles.map((r) => html`<option value=${r.name}>${r.name}</option>`)}</select></label>`}
+      ${
+        invitation.target_type === 'organization' &&
+        html`<label>${t('inv.role')}<select name="role" value=${invitation.role}>
+        ${org.settings.roles.map((r) => html`<option value=${r.name}>${r.name}</option>`)}</select></label>`
+      }
       <label>${t('inv.expiresInDays')}<input name="days" type="number" min="1" max="30" step="1" /></label>
     </div>
     <${Notice} error=${action.error} ok=${action.ok} />
@@ -55,7 +65,12 @@ export function Invitation({ org, id }) {
   }, [org.id, id]);
   const act = async (verb, body, ok) => {
     const done = await action.run(
-      () => api.post(`/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`, { path: { org_id: org.id, invitation_id: id } }, body),
+      () =>
+        api.post(
+          `/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`,
+          { path: { org_id: org.id, invitation_id: id } },
+          body,
+        ),
       ok,
     );
     if (done?.accept_url) setLink(done.accept_url);
@@ -66,8 +81,9 @@ export function Invitation({ org, id }) {
     <p><a href="#/invitations">${t('back')}</a></p>
     <${Heading}>${invitation ? invitation.email : t('inv.detail')}</${Heading}>
     <${Loading} state=${state} />
-    ${invitation &&
-    html`<div class="card"><dl class="facts">
+    ${
+      invitation &&
+      html`<div class="card"><dl class="facts">
       <dt>${t('inv.status')}</dt><dd><${Badge} value=${invitation.status} label=${t(`status.${invitation.status}`)} /></dd>
       <dt>${t('inv.roleOrResource')}</dt><dd>${invitation.target_type === 'resource' ? `${invitation.resource_id} (${(invitation.actions ?? []).join(', ')})` : invitation.role}</dd>
       <dt>${t('inv.delivery_state')}</dt><dd><${Badge} value=${invitation.delivery_state} label=${t(`delivery.${invitation.delivery_state}`)} />${invitation.delivery_error ? ` — ${invitation.delivery_error}` : ''}</dd>
@@ -85,5 +101,6 @@ export function Invitation({ org, id }) {
     ${link && html`<p>${t('inv.linkOnce')}</p><p class="secret">${link}</p>`}
     ${invitation.status === 'pending' && html`<${Edit} org=${org} invitation=${invitation} onSaved=${state.reload} />`}
     <h2>${t('inv.timeline')}</h2>
-    <ol class="timeline">${state.data.events.map((e) => html`<${TimelineEntry} event=${e} />`)}</ol>`}`;
+    <ol class="timeline">${state.data.events.map((e) => html`<${TimelineEntry} event=${e} />`)}</ol>`
+    }`;
 }

@@ -51,9 +51,13 @@ async function bulk(org, ids, verb) {
   const failures = [];
   for (const id of ids) {
     try {
-      await api.post(`/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`, {
-        path: { org_id: org.id, invitation_id: id },
-      }, verb === 'resend' ? { send_email: true } : undefined);
+      await api.post(
+        `/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`,
+        {
+          path: { org_id: org.id, invitation_id: id },
+        },
+        verb === 'resend' ? { send_email: true } : undefined,
+      );
     } catch (error) {
       failures.push({ id, error });
     }
@@ -67,7 +71,8 @@ export function Invitations({ org }) {
   const [selected, setSelected] = useState(new Set());
   const [result, setResult] = useState({});
   const members = useLoad(
-    () => api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
+    () =>
+      api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
     [org.id],
   );
   const nameOf = (id) => members.data?.members.find((m) => m.user_id === id)?.email ?? id;

@@ -4,9 +4,23 @@ import { formatDate, t } from '../lib/i18n.js';
 import { formValues, Heading, html, Loading, Notice, toIso, useAction, useLoad } from '../lib/ui.js';
 
 const SCOPES = [
-  'organizations:read', 'organizations:write', 'members:read', 'members:write', 'resources:read', 'resources:write',
-  'invitations:read', 'invitations:write', 'invitations:respond', 'users:read', 'users:write', 'keys:read', 'keys:write',
-  'events:read', 'webhooks:read', 'webhooks:write', 'instance:read',
+  'organizations:read',
+  'organizations:write',
+  'members:read',
+  'members:write',
+  'resources:read',
+  'resources:write',
+  'invitations:read',
+  'invitations:write',
+  'invitations:respond',
+  'users:read',
+  'users:write',
+  'keys:read',
+  'keys:write',
+  'events:read',
+  'webhooks:read',
+  'webhooks:write',
+  'instance:read',
 ];
 
 export function Keys() {
@@ -18,7 +32,9 @@ export function Keys() {
     const form = event.currentTarget;
     const v = formValues(form);
     const scopes = v.scope ? [].concat(v.scope) : undefined;
-    const key = await action.run(() => api.post('/v1/api-keys', {}, { name: v.name, scopes, expire_time: toIso(v.expires, true) }));
+    const key = await action.run(() =>
+      api.post('/v1/api-keys', {}, { name: v.name, scopes, expire_time: toIso(v.expires, true) }),
+    );
     if (key) {
       setCreated(key);
       form.reset();
@@ -27,7 +43,13 @@ export function Keys() {
   };
   const revoke = async (key) => {
     if (!confirm(t('keys.confirmRevoke', key.name))) return;
-    if (await action.run(() => api.del('/v1/api-keys/{key_id}', { path: { key_id: key.id } }).then(() => true), t('keys.revoked', key.name))) state.reload();
+    if (
+      await action.run(
+        () => api.del('/v1/api-keys/{key_id}', { path: { key_id: key.id } }).then(() => true),
+        t('keys.revoked', key.name),
+      )
+    )
+      state.reload();
   };
   return html`
     <${Heading}>${t('nav.keys')}</${Heading}>
@@ -49,7 +71,9 @@ export function Keys() {
       <caption class="visually-hidden">${t('nav.keys')}</caption>
       <thead><tr><th scope="col">${t('keys.name')}</th><th scope="col">${t('keys.hint')}</th><th scope="col">${t('keys.scopes')}</th><th scope="col" class="hide-narrow">${t('inv.created')}</th><th scope="col">${t('keys.lastUsed')}</th><th scope="col">${t('inv.expires')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${(state.data?.api_keys ?? []).map(
-        (k) => html`<tr><td>${k.name}</td><td>${k.hint}</td><td>${k.scopes.join(' ')}</td><td class="hide-narrow">${formatDate(k.create_time)}</td>
+        (
+          k,
+        ) => html`<tr><td>${k.name}</td><td>${k.hint}</td><td>${k.scopes.join(' ')}</td><td class="hide-narrow">${formatDate(k.create_time)}</td>
           <td>${formatDate(k.last_use_time)}</td><td>${formatDate(k.expire_time)}</td>
           <td>${k.revoke_time ? t('keys.revokedOn', formatDate(k.revoke_time)) : html`<button type="button" class="danger" aria-label=${t('keys.revokeWho', k.name)} onClick=${() => revoke(k)}>${t('keys.revoke')}</button>`}</td></tr>`,
       )}</tbody>

@@ -13,17 +13,30 @@ function RoleCatalog({ org }) {
 export function Members({ org }) {
   const action = useAction();
   const state = useLoad(
-    () => api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
+    () =>
+      api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
     [org.id],
   );
   const path = (member) => ({ path: { org_id: org.id, user_id: member.user_id } });
   const setRole = async (member, role) => {
-    if (await action.run(() => api.patch('/v1/organizations/{org_id}/members/{user_id}', path(member), { role }), t('members.roleChanged', member.email, role))) state.reload();
+    if (
+      await action.run(
+        () => api.patch('/v1/organizations/{org_id}/members/{user_id}', path(member), { role }),
+        t('members.roleChanged', member.email, role),
+      )
+    )
+      state.reload();
     else state.reload();
   };
   const remove = async (member) => {
     if (!confirm(t('members.confirmRemove', member.email))) return;
-    if (await action.run(() => api.del('/v1/organizations/{org_id}/members/{user_id}', path(member)).then(() => true), t('members.removed', member.email))) state.reload();
+    if (
+      await action.run(
+        () => api.del('/v1/organizations/{org_id}/members/{user_id}', path(member)).then(() => true),
+        t('members.removed', member.email),
+      )
+    )
+      state.reload();
   };
   return html`
     <${Heading}>${t('nav.members')}</${Heading}>

@@ -2,7 +2,11 @@ import { api } from '../lib/api.js';
 import { t } from '../lib/i18n.js';
 import { formValues, Heading, html, Notice, useAction } from '../lib/ui.js';
 
-const domains = (text) => (text ?? '').split(/[\s,]+/).map((d) => d.trim().toLowerCase()).filter(Boolean);
+const domains = (text) =>
+  (text ?? '')
+    .split(/[\s,]+/)
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
 const limit = (value) => (value ? Number(value) : null);
 
 export function Settings({ org }) {
@@ -21,7 +25,10 @@ export function Settings({ org }) {
       app_url: v.app_url ?? null,
       locale: v.locale ?? 'en',
     };
-    await action.run(() => api.patch('/v1/organizations/{org_id}', { path: { org_id: org.id } }, { name: v.name, settings }), t('saved'));
+    await action.run(
+      () => api.patch('/v1/organizations/{org_id}', { path: { org_id: org.id } }, { name: v.name, settings }),
+      t('saved'),
+    );
   };
   return html`
     <${Heading}>${t('nav.settings')}</${Heading}>

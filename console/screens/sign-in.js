@@ -7,7 +7,9 @@ export function SignIn({ onSignedIn, onLocale }) {
   const submit = async (event) => {
     event.preventDefault();
     const { email, password } = formValues(event.currentTarget);
-    const done = await action.run(() => api.post('/v1/session', {}, { email: email ?? '', password: password ?? '' }));
+    const done = await action.run(() =>
+      api.post('/v1/session', {}, { email: email ?? '', password: password ?? '' }),
+    );
     if (done) onSignedIn();
   };
   return html`<main class="narrow">

@@ -4,27 +4,42 @@ import { formatDate, t } from '../lib/i18n.js';
 import { Badge, formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
 
 const EVENT_TYPES = [
-  'invitation.created', 'invitation.sent', 'invitation.delivery_failed', 'invitation.resent', 'invitation.accepted',
-  'invitation.declined', 'invitation.revoked', 'invitation.expired', 'membership.created',
+  'invitation.created',
+  'invitation.sent',
+  'invitation.delivery_failed',
+  'invitation.resent',
+  'invitation.accepted',
+  'invitation.declined',
+  'invitation.revoked',
+  'invitation.expired',
+  'membership.created',
 ];
 
 const Secret = ({ secret }) =>
-  secret && html`<div class="card" role="status"><p>${t('webhooks.secretOnce')}</p><p class="secret">${secret}</p></div>`;
+  secret &&
+  html`<div class="card" role="status"><p>${t('webhooks.secretOnce')}</p><p class="secret">${secret}</p></div>`;
 
 export function Webhooks({ org }) {
   const action = useAction();
   const [secret, setSecret] = useState(null);
-  const state = useLoad(() => api.get('/v1/organizations/{org_id}/webhooks', { path: { org_id: org.id } }), [org.id]);
+  const state = useLoad(
+    () => api.get('/v1/organizations/{org_id}/webhooks', { path: { org_id: org.id } }),
+    [org.id],
+  );
   const create = async (event) => {
     event.preventDefault();
     const form = event.currentTarget;
     const v = formValues(form);
     const endpoint = await action.run(() =>
-      api.post('/v1/organizations/{org_id}/webhooks', { path: { org_id: org.id } }, {
-        url: v.url ?? '',
-        description: v.description,
-        event_types: v.event_type ? [].concat(v.event_type) : [],
-      }),
+      api.post(
+        '/v1/organizations/{org_id}/webhooks',
+        { path: { org_id: org.id } },
+        {
+          url: v.url ?? '',
+          description: v.description,
+          event_types: v.event_type ? [].concat(v.event_type) : [],
+        },
+      ),
     );
     if (endpoint) {
       setSecret(endpoint.secret);
@@ -47,7 +62,8 @@ export function Webhooks({ org }) {
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />
     <ul>${(state.data?.endpoints ?? []).map(
-      (e) => html`<li><a href=${`#/webhooks/${e.id}`}>${e.url}</a> ${e.enabled ? '' : html`<span class="muted">(${t('webhooks.disabled')})</span>`} <span class="muted">${e.event_types.length} ${t('webhooks.eventCount')}</span></li>`,
+      (e) =>
+        html`<li><a href=${`#/webhooks/${e.id}`}>${e.url}</a> ${e.enabled ? '' : html`<span class="muted">(${t('webhooks.disabled')})</span>`} <span class="muted">${e.event_types.length} ${t('webhooks.eventCount')}</span></li>`,
     )}</ul>`;
 }
 
@@ -68,33 +84,62 @@ export function Webhook({ org, id }) {
   const state = useLoad(async () => {
     const [endpoint, log] = await Promise.all([
       api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }),
-      api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries', { path, query: { page_size: 50 } }),
+      api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries', {
+        path,
+        query: { page_size: 50 },
+      }),
     ]);
     return { endpoint, deliveries: log.deliveries };
   }, [org.id, id]);
   const test = async () => {
-    if (await action.run(() => api.post('/v1/organizations/{org_id}/webhooks/{endpoint_id}/test', { path }), t('webhooks.testQueued'))) {
+    if (
+      await action.run(
+        () => api.post('/v1/organizations/{org_id}/webhooks/{endpoint_id}/test', { path }),
+        t('webhooks.testQueued'),
+      )
+    ) {
       setTimeout(state.reload, 1000);
     }
   };
   const update = async (body, ok) => {
-    const updated = await action.run(() => api.patch('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }, body), ok);
+    const updated = await action.run(
+      () => api.patch('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }, body),
+      ok,
+    );
     if (updated?.secret) setSecret(updated.secret);
     if (updated) state.reload();
   };
   const retry = async (delivery) => {
-    if (await action.run(() => api.post('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry', { path: { ...path, delivery_id: delivery.id } }).then(() => true), t('webhooks.retried'))) state.reload();
+    if (
+      await action.run(
+        () =>
+          api
+            .post('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry', {
+              path: { ...path, delivery_id: delivery.id },
+            })
+            .then(() => true),
+        t('webhooks.retried'),
+      )
+    )
+      state.reload();
   };
   const remove = async () => {
     if (!confirm(t('webhooks.confirmDelete'))) return;
-    if (await action.run(() => api.del('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }).then(() => true))) location.hash = '#/webhooks';
+    if (
+      await action.run(() =>
+        api.del('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }).then(() => true),
+      )
+    )
+      location.hash = '#/webhooks';
   };
   const endpoint = state.data?.endpoint;
   return html`
     <p><a href="#/webhooks">${t('back')}</a></p>
     <${Heading}>${endpoint?.url ?? t('nav.webhooks')}</${Heading}>
     <${Loading} state=${state} />
-    ${endpoint && html`
+    ${
+      endpoint &&
+      html`
       <p>${endpoint.event_types.join(', ')}</p>
       <div class="actions">
         <button type="button" class="primary" disabled=${action.busy} onClick=${test}>${t('webhooks.test')}</button>
@@ -107,5 +152,6 @@ export function Webhook({ org, id }) {
       <${Secret} secret=${secret} />
       <h2>${t('webhooks.log')}</h2>
       ${state.data.deliveries.length === 0 && html`<p class="muted">${t('webhooks.noDeliveries')}</p>`}
-      <ul>${state.data.deliveries.map((d) => html`<${Delivery} delivery=${d} busy=${action.busy} onRetry=${retry} />`)}</ul>`}`;
+      <ul>${state.data.deliveries.map((d) => html`<${Delivery} delivery=${d} busy=${action.busy} onRetry=${retry} />`)}</ul>`
+    }`;
 }

@@ -1,4 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type Principal, SCOPES, type Scope } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { ExternalJwtConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -14,7 +16,6 @@ import {
   findUserById,
   findUserByUsername,
   insertUser,
-  type UserRecord,
   updateUser,
 } from '../users/user.repository.ts';
 import {
@@ -23,7 +24,6 @@ import {
   findApiKeyAndUserBySecretHash,
   touchApiKey,
 } from './api-key.repository.ts';
-import { type Principal, SCOPES, type Scope } from './principal.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export const REALM = 'rsvp';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_ROLES } from '../access/roles.ts';
 import { DAY, HOUR } from '../lib/clock.ts';
-import { DEFAULT_ROLES } from './roles.ts';
 
 export const MIN_TTL_SECONDS = HOUR / 1000;
 export const MAX_TTL_SECONDS = (30 * DAY) / 1000;

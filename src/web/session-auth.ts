@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import type { Principal } from '../access/principal.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
-import type { Principal } from '../auth/principal.ts';
 import { AppError } from '../lib/errors.ts';
 import type { BrowserSessions } from './browser-session.ts';
 

@@ -1,5 +1,4 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -7,6 +6,7 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { encrypt } from '../lib/secrets.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { enqueue } from '../outbox/outbox.repository.ts';
 import { destinationProblem } from './destination.ts';
 import { newWebhookSecret } from './signing.ts';

@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import { Actions } from '../invitations/invitation.schemas.ts';
+import type { ResourceRecord } from '../resources/resource.repository.ts';
 import type { Services } from '../services.ts';
-import type { ResourceRecord } from './resource.repository.ts';
 
 const TAGS = ['Resources'];
 

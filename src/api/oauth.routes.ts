@@ -1,11 +1,11 @@
 import type { FastifyReply } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { SCOPES, type Scope } from '../access/principal.ts';
+import { REALM } from '../auth/authenticator.ts';
 import type { App } from '../http/app-types.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
-import { REALM } from './authenticator.ts';
-import { SCOPES, type Scope } from './principal.ts';
 
 const TokenRequestSchema = z
   .object({

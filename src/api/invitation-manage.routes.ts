@@ -1,15 +1,15 @@
 import { z } from 'zod';
 import { type App, COMMON, optionalBody, problems } from '../http/app-types.ts';
-import { AppError } from '../lib/errors.ts';
 import {
   InvitationCreatedSchema,
   InvitationParams,
   InvitationResendSchema,
   InvitationSchema,
   InvitationUpdateSchema,
-} from './invitation.schemas.ts';
-import type { InvitationService } from './invitation.service.ts';
-import { etagOf, invitationView } from './invitation.views.ts';
+} from '../invitations/invitation.schemas.ts';
+import type { InvitationService } from '../invitations/invitation.service.ts';
+import { etagOf, invitationView } from '../invitations/invitation.views.ts';
+import { AppError } from '../lib/errors.ts';
 import { TAGS } from './invitation-route.params.ts';
 
 /** `"3"`, `W/"3"` or `*` → version 3, or undefined for `*`. */

@@ -3,7 +3,7 @@ import { WEBHOOK_EVENT_TYPES } from '../events/event.repository.ts';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
-import type { AttemptRecord, DeliveryRecord, WebhookEndpointRecord } from './webhook.repository.ts';
+import type { AttemptRecord, DeliveryRecord, WebhookEndpointRecord } from '../webhooks/webhook.repository.ts';
 
 const TAGS = ['Webhooks'];
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { EVENT_TYPES } from '../events/event.repository.ts';
 import { type App, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
-import { EVENT_TYPES } from './event.repository.ts';
 
 const EventSchema = z
   .object({

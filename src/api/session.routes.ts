@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { type App, problems } from '../http/app-types.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
-import { UserSchema, userView } from '../users/user.routes.ts';
-import type { BrowserSessions } from './browser-session.ts';
-import { CSRF_HEADER, requireCsrf } from './session-auth.ts';
+import type { BrowserSessions } from '../web/browser-session.ts';
+import { CSRF_HEADER, requireCsrf } from '../web/session-auth.ts';
+import { UserSchema, userView } from './user.routes.ts';
 
 const TAGS = ['Sessions'];
 
@@ -17,7 +17,9 @@ const SessionSchema = z
   .object({
     csrf_token: z
       .string()
-      .describe(`Send it as the \`${CSRF_HEADER}\` header on every POST, PATCH, PUT and DELETE of this browser.`),
+      .describe(
+        `Send it as the \`${CSRF_HEADER}\` header on every POST, PATCH, PUT and DELETE of this browser.`,
+      ),
     user: UserSchema.nullable().describe('The signed-in user; null when no session is open.'),
   })
   .meta({ id: 'Session' });

@@ -5,9 +5,9 @@ import {
   InvitationBatchResultSchema,
   InvitationCreatedSchema,
   InvitationCreateSchema,
-} from './invitation.schemas.ts';
-import type { InvitationService, RowResult } from './invitation.service.ts';
-import { etagOf, invitationView } from './invitation.views.ts';
+} from '../invitations/invitation.schemas.ts';
+import type { InvitationService, RowResult } from '../invitations/invitation.service.ts';
+import { etagOf, invitationView } from '../invitations/invitation.views.ts';
 import { OrgParams, TAGS } from './invitation-route.params.ts';
 
 /** An admin invites one address, or many rows each answered on its own. */

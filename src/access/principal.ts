@@ -1,4 +1,4 @@
-import type { UserRecord } from '../users/user.repository.ts';
+import type { UserRecord } from './user-record.ts';
 
 export const SCOPES = [
   'organizations:read',

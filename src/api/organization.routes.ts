@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
-import type { Services } from '../services.ts';
-import type { OrganizationRecord } from './organization.repository.ts';
+import type { OrganizationRecord } from '../organizations/organization.repository.ts';
 import {
   OrganizationCreateSchema,
   OrganizationListSchema,
@@ -10,8 +9,9 @@ import {
   OrganizationUpdateSchema,
   type OrganizationView,
   OrgParams,
-} from './organization.schemas.ts';
-import { organizationEtag } from './organization.service.ts';
+} from '../organizations/organization.schemas.ts';
+import { organizationEtag } from '../organizations/organization.service.ts';
+import type { Services } from '../services.ts';
 
 const TAGS = ['Organizations'];
 

@@ -1,14 +1,14 @@
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken } from '../http/pagination.ts';
-import { canonicalEmail } from '../lib/email.ts';
 import {
   InvitationListQuerySchema,
   InvitationListSchema,
   InvitationParams,
   InvitationSchema,
-} from './invitation.schemas.ts';
-import type { InvitationService } from './invitation.service.ts';
-import { etagOf, invitationView } from './invitation.views.ts';
+} from '../invitations/invitation.schemas.ts';
+import type { InvitationService } from '../invitations/invitation.service.ts';
+import { etagOf, invitationView } from '../invitations/invitation.views.ts';
+import { canonicalEmail } from '../lib/email.ts';
 import { OrgParams, TAGS } from './invitation-route.params.ts';
 
 /** An admin lists, searches and reads the organization's invitations. */

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
+import type { MembershipRecord } from '../memberships/membership.repository.ts';
 import { RoleName } from '../organizations/organization.schemas.ts';
 import type { Services } from '../services.ts';
-import type { MembershipRecord } from './membership.repository.ts';
 
 const TAGS = ['Members'];
 

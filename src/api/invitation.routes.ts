@@ -1,5 +1,5 @@
 import type { App } from '../http/app-types.ts';
-import type { InvitationService } from './invitation.service.ts';
+import type { InvitationService } from '../invitations/invitation.service.ts';
 import { invitationCreateRoutes } from './invitation-create.routes.ts';
 import { invitationManageRoutes } from './invitation-manage.routes.ts';
 import { invitationReadRoutes } from './invitation-read.routes.ts';

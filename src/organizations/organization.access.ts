@@ -1,11 +1,8 @@
+import type { Principal } from '../access/principal.ts';
+import { findRole, ownerRole, type RoleDefinition } from '../access/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../lib/errors.ts';
-import {
-  findOrganizationWithRole,
-  type OrganizationRecord,
-} from '../organizations/organization.repository.ts';
-import { findRole, ownerRole, type RoleDefinition } from '../organizations/roles.ts';
-import type { Principal } from './principal.ts';
+import { findOrganizationWithRole, type OrganizationRecord } from './organization.repository.ts';
 
 export interface OrganizationAccess {
   organization: OrganizationRecord;

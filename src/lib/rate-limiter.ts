@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from '../lib/clock.ts';
-import { AppError, serviceUnavailable } from '../lib/errors.ts';
+import type { Clock } from './clock.ts';
+import { AppError, serviceUnavailable } from './errors.ts';
 
 export interface RateLimit {
   /** Most units per window. */

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import type { UserRecord } from '../access/user-record.ts';
 import { type App, problems } from '../http/app-types.ts';
 import type { Services } from '../services.ts';
-import type { UserRecord } from './user.repository.ts';
 
 const TAGS = ['Users'];
 

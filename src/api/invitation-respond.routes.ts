@@ -1,6 +1,6 @@
 import { type App, COMMON, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken } from '../http/pagination.ts';
-import type { InvitationRecord } from './invitation.repository.ts';
+import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import {
   InvitationIdParams,
   InvitationPreviewSchema,
@@ -8,9 +8,9 @@ import {
   ReceivedInvitationListSchema,
   ReceivedInvitationSchema,
   TokenBodySchema,
-} from './invitation.schemas.ts';
-import type { InvitationService } from './invitation.service.ts';
-import { receivedInvitationView } from './invitation.views.ts';
+} from '../invitations/invitation.schemas.ts';
+import type { InvitationService } from '../invitations/invitation.service.ts';
+import { receivedInvitationView } from '../invitations/invitation.views.ts';
 
 const INVITEE = ['Invitee'];
 

@@ -1,9 +1,9 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole } from '../access/roles.ts';
 import type { Database } from '../db/database.ts';
+import { type EventQuery, listEvents } from '../events/event.repository.ts';
 import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
-import { findRole } from '../organizations/roles.ts';
-import { type EventQuery, listEvents } from './event.repository.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 
 export class EventService {
   readonly #database: Database;

@@ -1,16 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { hasScope } from '../access/principal.ts';
 import { unauthenticated } from '../auth/authenticator.ts';
-import { hasScope } from '../auth/principal.ts';
 import type { Database, Executor } from '../db/database.ts';
+import type { App } from '../http/app-types.ts';
+import { insufficientScope } from '../http/route-auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { constantTimeEqual } from '../lib/secrets.ts';
 import type { AttemptResult, Settlement } from '../outbox/outbox.handler.ts';
 import { outboxBacklog } from '../outbox/outbox.repository.ts';
 import type { Services } from '../services.ts';
-import type { App } from './app-types.ts';
-import { insufficientScope } from './route-auth.ts';
 
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 

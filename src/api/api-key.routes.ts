@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { type App, problems } from '../http/app-types.ts';
-import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
-import type { Services } from '../services.ts';
-import type { ApiKeyRecord } from './api-key.repository.ts';
+import type { ApiKeyRecord } from '../auth/api-key.repository.ts';
 import {
   ApiKeyCreateSchema,
   ApiKeyListSchema,
   ApiKeySchema,
   ApiKeyWithSecretSchema,
-} from './api-key.schemas.ts';
+} from '../auth/api-key.schemas.ts';
+import { type App, problems } from '../http/app-types.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
+import type { Services } from '../services.ts';
 
 const TAGS = ['API keys'];
 
