@@ -9,7 +9,7 @@ import { buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
 import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { systemClock } from '../src/lib/clock.ts';
-import { freePort, freshDatabase, waitUntilReady } from './helpers.ts';
+import { freePort, freshDatabase, type Harness, harness, waitUntilReady } from './helpers.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHROMIUM = '/usr/bin/chromium';
@@ -234,4 +234,114 @@ runIt('the admin console at /console, in Chromium', () => {
     expect(await axeViolations(page)).toEqual([]);
     await context.close();
   }, 60_000);
+});
+
+describe('browser sessions on the native API (what the console signs in with)', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => h.close());
+
+  /** A browser's cookie jar, as far as these calls need one. */
+  function jar() {
+    const cookies = new Map<string, string>();
+    const header = () => [...cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    const keep = (setCookie: unknown) => {
+      for (const line of ([] as string[]).concat((setCookie as string | string[] | undefined) ?? [])) {
+        const [pair] = line.split(';');
+        const at = pair!.indexOf('=');
+        cookies.set(pair!.slice(0, at), pair!.slice(at + 1));
+      }
+    };
+    const send = async (
+      method: string,
+      url: string,
+      headers: Record<string, string> = {},
+      body?: unknown,
+    ) => {
+      const answer = await h.call(method, url, {
+        key: null,
+        headers: { cookie: header(), ...headers },
+        body,
+      });
+      keep(answer.headers['set-cookie']);
+      return answer;
+    };
+    return { send };
+  }
+
+  it('signs in with the CSRF token, then reads and writes with the cookie; without the token nothing changes', async () => {
+    const browser = jar();
+    const session = await browser.send('GET', '/v1/session');
+    expect(session.status).toBe(200);
+    expect(session.body.user).toBeNull();
+    const csrf = { 'x-csrf-token': session.body.csrf_token };
+    const credentials = { email: 'owner@acme.test', password: 'owner-password' };
+
+    // Sign-in itself needs the token: a cross-site form cannot sign a browser into an account.
+    const forged = await browser.send('POST', '/v1/session', {}, credentials);
+    expect(forged.status).toBe(403);
+    expect(forged.body.code).toBe('csrf_failed');
+    const signedIn = await browser.send('POST', '/v1/session', csrf, credentials);
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.user.email).toBe('owner@acme.test');
+    expect(signedIn.headers['set-cookie']).toContain('HttpOnly');
+
+    expect((await browser.send('GET', '/v1/me')).body.auth_method).toBe('session');
+    const invite = { email: 'ada@example.com', role: 'member' };
+    const url = `/v1/organizations/${h.org.slug}/invitations`;
+
+    // A cross-site form post carries the cookie but neither the token nor our Origin.
+    const formPost = await browser.send('POST', url, { origin: 'https://evil.example' }, invite);
+    expect(formPost.status).toBe(403);
+    expect((await browser.send('POST', url, {}, invite)).body.code).toBe('csrf_failed');
+    expect((await browser.send('POST', url, { 'x-csrf-token': 'forged' }, invite)).status).toBe(403);
+    expect(
+      (await browser.send('POST', url, { ...csrf, origin: 'https://evil.example' }, invite)).status,
+    ).toBe(403);
+    expect((await browser.send('POST', url, csrf, invite)).status).toBe(201);
+
+    // Signing out ends the session on the server; the console's next call gets 401 without a
+    // Basic challenge (which would make the browser prompt).
+    expect((await browser.send('DELETE', '/v1/session', csrf)).status).toBe(204);
+    const after = await browser.send('GET', '/v1/me', csrf);
+    expect(after.status).toBe(401);
+    expect(String(after.headers['www-authenticate'])).not.toContain('Basic');
+  });
+
+  it('counts failed console sign-ins against the same throttle as every password check', async () => {
+    const browser = jar();
+    const csrf = { 'x-csrf-token': (await browser.send('GET', '/v1/session')).body.csrf_token };
+    const wrong = { email: 'owner@acme.test', password: 'not the password' };
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++)
+      statuses.push((await browser.send('POST', '/v1/session', csrf, wrong)).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses[10]).toBe(429);
+    // Basic auth from the same address is refused too, even with the right password.
+    const basic = Buffer.from('owner@acme.test:owner-password').toString('base64');
+    expect(
+      (await h.call('GET', '/v1/me', { key: null, headers: { authorization: `Basic ${basic}` } })).status,
+    ).toBe(429);
+  });
+
+  it('queues a signed webhook.test delivery to one endpoint, listed in its delivery log', async () => {
+    const created = await h.call('POST', `/v1/organizations/${h.org.slug}/webhooks`, {
+      body: { url: 'https://hooks.example.com/rsvp', event_types: ['invitation.created'] },
+    });
+    expect(created.status).toBe(201);
+    const path = `/v1/organizations/${h.org.slug}/webhooks/${created.body.id}`;
+    const test = await h.call('POST', `${path}/test`);
+    expect(test.status).toBe(202);
+    const log = await h.call('GET', `${path}/deliveries`);
+    expect(log.body.deliveries.map((d: { id: string; event_type: string }) => [d.id, d.event_type])).toEqual([
+      [test.body.delivery_id, 'webhook.test'],
+    ]);
+    const member = await h.user('mia@acme.test', 'member');
+    expect((await h.call('POST', `${path}/test`, { key: member.key })).status).toBe(403);
+    expect((await h.call('POST', `/v1/organizations/${h.org.slug}/webhooks/whe_unknown/test`)).status).toBe(
+      404,
+    );
+  });
 });
