@@ -61,11 +61,7 @@ describe('every route of every listener enforces the scope it declares', () => {
   beforeAll(async () => {
     h = await harness({ app: { devMailbox: true } });
     const deps = { publicUrl: 'http://rsvp.test' };
-    const { uuid } = await h.database.db
-      .selectFrom('organizations')
-      .select('uuid')
-      .where('id', '=', h.org.id)
-      .executeTakeFirstOrThrow();
+    const { uuid } = h.org;
     listeners.push(
       { name: 'native', app: h.app, credential: bearer },
       { name: 'tiledb', app: buildTiledbApp(h.services), credential: bearer },
@@ -165,12 +161,7 @@ describe('every route of every listener enforces the scope it declares', () => {
     const reader = only.get('organizations:read')!;
     const trieve = listeners.find((l) => l.name === 'trieve')!;
     const cvat = listeners.find((l) => l.name === 'cvat')!;
-    const org = await h.database.db
-      .selectFrom('organizations')
-      .select(['uuid', 'seq'])
-      .where('id', '=', h.org.id)
-      .executeTakeFirstOrThrow();
-    const trieveHeaders = { ...bearer(reader), 'tr-organization': org.uuid };
+    const trieveHeaders = { ...bearer(reader), 'tr-organization': h.org.uuid };
     const created = await request(trieve.app, 'POST', '/api/invitation', {
       headers: trieveHeaders,
       body: {
@@ -182,7 +173,7 @@ describe('every route of every listener enforces the scope it declares', () => {
     });
     expect(created.status).toBe(403);
     expect(
-      (await request(trieve.app, 'GET', `/api/invitations/${org.uuid}`, { headers: trieveHeaders })).status,
+      (await request(trieve.app, 'GET', `/api/invitations/${h.org.uuid}`, { headers: trieveHeaders })).status,
     ).toBe(403);
     const cvatCreate = await request(cvat.app, 'POST', `/api/invitations?org=${h.org.slug}`, {
       headers: cvat.credential(reader),
