@@ -15,6 +15,7 @@ export const ERROR_CODES = [
   'cannot_invite_self',
   'concurrent_modification',
   'conflicting_expiry',
+  'csrf_failed',
   'delivery_in_progress',
   'duplicate_in_request',
   'email_branding_not_found',
