@@ -29,6 +29,8 @@ const NOT_OPERATIONS = new Set([
   'GET /dev/mailbox/:id',
   'POST /dev/mailbox/sign-in',
   'POST /dev/mailbox/sign-out',
+  'GET /console',
+  'GET /console/*',
 ]);
 
 const openapiPath = (url: string) => url.replace(/:([A-Za-z_]+)/g, '{$1}');

@@ -6,7 +6,7 @@ import type { Services } from '../services.ts';
 const TAGS = ['Users'];
 
 /** The example the OpenAPI document shows. */
-const USER_EXAMPLE = {
+export const USER_EXAMPLE = {
   id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
   email: 'grace@example.com',
   username: 'grace',

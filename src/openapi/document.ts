@@ -33,6 +33,14 @@ export const TAGS = [
   { name: 'API keys', description: 'Keys for programs, each limited to the scopes it was given.' },
   { name: 'OAuth', description: 'Trade credentials for a short-lived access token.' },
   {
+    name: 'Sessions',
+    description: 'Browser sign-in for the admin console: a session cookie and its CSRF token.',
+  },
+  {
+    name: 'Email templates',
+    description: 'An organization’s own invitation emails (Liquid) per locale, and its branding.',
+  },
+  {
     name: 'Webhooks',
     description:
       'Endpoints that receive signed event messages (Standard Webhooks), their deliveries, and the messages themselves.',
