@@ -11,6 +11,7 @@ import { type Harness, harness } from './helpers.ts';
 // What a user of the API reference and of generated clients notices, read from the document the
 // server serves at /openapi.json (the committed openapi.json is the same, `npm run openapi:check`).
 
+// biome-ignore lint/suspicious/noExplicitAny: the documents are walked as loose JSON.
 type Json = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
 
