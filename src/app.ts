@@ -29,6 +29,7 @@ import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import './http/types.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
+import { joiningRoutes } from './api/joining.routes.ts';
 import { membershipRoutes } from './api/membership.routes.ts';
 import { organizationRoutes } from './api/organization.routes.ts';
 import { resourceRoutes } from './api/resource.routes.ts';
@@ -199,6 +200,7 @@ export async function buildApp(
     oauthRoutes(api, services);
     healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
     webhookRoutes(api, services);
+    joiningRoutes(api, services);
     metricsRoutes(api, {
       metrics,
       database: deps.database,

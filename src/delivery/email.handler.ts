@@ -17,6 +17,7 @@ import {
   renderAddedEmail,
   renderInvitationEmail,
 } from './email-templates.ts';
+import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
 
@@ -74,6 +75,13 @@ export class EmailHandler implements OutboxHandler {
 
   async deliver(message: ClaimedMessage): Promise<AttemptResult> {
     if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
+    if (message.payload.kind === 'join_request_decided') {
+      const decision = await joinDecisionEmail(this.#db, message);
+      if (!decision) return { ok: true, skipped: 'no longer applicable' };
+      return this.#send(message, decision.to, decision.email, {
+        'X-Rsvp-Join-Request-Id': String(message.payload.join_request_id),
+      });
+    }
     const payload = message.payload as unknown as EmailPayload;
     const invitation = await findInvitation(this.#db, payload.invitation_id);
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
@@ -164,7 +172,8 @@ export class EmailHandler implements OutboxHandler {
     result: AttemptResult,
   ): Promise<void> {
     if (result.ok && result.skipped) return;
-    if (message.payload.kind === 'membership_added') return;
+    if (message.payload.kind === 'membership_added' || message.payload.kind === 'join_request_decided')
+      return;
     const payload = message.payload as unknown as EmailPayload;
     const now = this.#clock.now();
     if (settlement === 'retry') {
