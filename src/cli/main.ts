@@ -14,6 +14,7 @@ import { accountGroups } from './account.ts';
 import { ApiError, ConnectionError, cliConfig, EXIT, UsageError } from './client.ts';
 import { importCommand } from './import.ts';
 import { invitationCommands } from './invitations.ts';
+import { joiningGroups } from './joining.ts';
 import { organizationGroups } from './organizations.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
@@ -103,6 +104,7 @@ export function buildProgram(): Command {
   invitationCommands(program);
   organizationGroups(program);
   accountGroups(program);
+  joiningGroups(program);
   return program;
 }
 
