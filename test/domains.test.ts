@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.ts';
 import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
 import { type Harness, harness } from './helpers.ts';
 
@@ -194,5 +197,61 @@ describe('verified domains', () => {
       (await h.call('GET', '/v1/me/suggested-organizations', { key: dee.key })).body.organizations,
     ).toEqual([]);
     expect((await h.call('GET', '/v1/organizations/acme/domains/acme-corp.example')).status).toBe(404);
+  });
+});
+
+describe('auto_join for accounts made at first sign-in through an external identity provider', () => {
+  it('joins the organization that verified the address domain', async () => {
+    h.clock.advance(600_001); // past the window of domain checks the tests above spent
+    const added = await h.call('POST', '/v1/organizations/acme/domains', {
+      body: { domain: 'federated.example', join_mode: 'auto_join' },
+    });
+    dns.set(added.body.txt_record.name, [[added.body.txt_record.value]]);
+    expect((await h.call('POST', '/v1/organizations/acme/domains/federated.example/verify')).status).toBe(
+      200,
+    );
+
+    const { publicKey, privateKey } = await generateKeyPair('ES256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const { app } = await buildApp({
+      database: h.database,
+      keys: h.keys,
+      clock: h.clock,
+      publicUrl: 'http://rsvp.test',
+      resolveTxt,
+      externalJwt: {
+        issuer: 'https://idp.test',
+        audience: 'rsvp',
+        jwksUrl: `http://127.0.0.1:${port}/jwks`,
+        algorithms: ['ES256'],
+        emailClaim: 'email',
+      },
+    });
+    try {
+      const jwt = await new SignJWT({ email: 'Fed@Federated.example', email_verified: true })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+        .setIssuer('https://idp.test')
+        .setAudience('rsvp')
+        .setSubject('idp-user-9')
+        .setIssuedAt(Math.floor(h.clock.now().getTime() / 1000))
+        .setExpirationTime(Math.floor(h.clock.now().getTime() / 1000) + 300)
+        .sign(privateKey);
+      const me = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${jwt}` },
+      });
+      expect(me.statusCode, me.body).toBe(200);
+      expect(await memberRole('acme', JSON.parse(me.body).id)).toBe('member');
+    } finally {
+      await app.close();
+      server.close();
+    }
   });
 });

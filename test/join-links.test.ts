@@ -193,6 +193,22 @@ describe('join links', () => {
     );
   });
 
+  it('a role a live link offers cannot be removed from the catalog until the link is revoked', async () => {
+    const org = await h.call('GET', '/v1/organizations/acme');
+    const roles = org.body.settings.roles;
+    const withGuest = [...roles, { name: 'guest', rank: 5, admin: false }];
+    expect(
+      (await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles: withGuest } } })).status,
+    ).toBe(200);
+    const link = await createLink({ role: 'guest' });
+    const drop = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles } } });
+    expect([drop.status, drop.body.code]).toEqual([409, 'role_in_use']);
+    await h.call('POST', `/v1/organizations/acme/join-links/${link.id}/revoke`);
+    expect((await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { roles } } })).status).toBe(
+      200,
+    );
+  });
+
   it('bad input answers 4xx', async () => {
     const bad = await h.call('POST', '/v1/organizations/acme/join-links', { body: { max_uses: 0 } });
     expect(bad.status).toBe(400);
