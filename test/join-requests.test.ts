@@ -151,6 +151,27 @@ describe('the approval queue', () => {
     expect(above.body.results.map((r: { status: number }) => r.status)).toEqual([403, 200]);
   });
 
+  it("another organization's owner can neither see nor decide this organization's requests", async () => {
+    const gus = await ask();
+    const rival = await h.user(`rival-owner-${++n}@example.com`);
+    expect(
+      (await h.call('POST', '/v1/organizations', { key: rival.key, body: { slug: 'rival', name: 'Rival' } }))
+        .status,
+    ).toBe(201);
+    const theirs = await h.call('POST', '/v1/organizations/rival/join-requests/approve', {
+      key: rival.key,
+      body: { ids: [gus.requestId] },
+    });
+    expect(theirs.body.results[0]).toMatchObject({ status: 404, error: { code: 'join_request_not_found' } });
+    expect((await h.call('GET', '/v1/organizations/acme/join-requests', { key: rival.key })).status).toBe(
+      404,
+    );
+    expect(
+      (await h.call('GET', `/v1/organizations/acme/join-links/${linkId}`, { key: rival.key })).status,
+    ).toBe(404);
+    expect(await isMember(gus.id)).toBe(false);
+  });
+
   it('only admins see and decide the queue', async () => {
     const member = await h.user(`member-${++n}@example.com`, 'member');
     expect((await h.call('GET', '/v1/organizations/acme/join-requests', { key: member.key })).status).toBe(
