@@ -14,6 +14,7 @@ export const ERROR_CODES = [
   'cannot_invite_self',
   'concurrent_modification',
   'conflicting_expiry',
+  'csrf_failed',
   'delivery_in_progress',
   'domain_exists',
   'domain_not_found',
