@@ -16,7 +16,11 @@ export function listIndexes() {
   return {
     async up(db: Kysely<unknown>) {
       for (const [name, columns] of Object.entries(INDEXES)) {
-        await db.schema.createIndex(name).on('invitations').columns([...columns]).execute();
+        await db.schema
+          .createIndex(name)
+          .on('invitations')
+          .columns([...columns])
+          .execute();
       }
     },
     async down(db: Kysely<unknown>) {
