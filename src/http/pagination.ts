@@ -44,16 +44,21 @@ export function decodePageToken(token: string | undefined, query: unknown): (str
     return body.after;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError(
-      400,
-      'invalid_page_token',
-      'Invalid page token',
-      'The page token is not one rsvp issued.',
-      {
-        extras: { errors: [{ pointer: '/query/page_token', detail: 'not a page token' }] },
-      },
-    );
+    throw invalidPageToken();
   }
+}
+
+/** A token that decodes but whose sort key cannot be one rsvp issued (it was edited). */
+export function invalidPageToken(): AppError {
+  return new AppError(
+    400,
+    'invalid_page_token',
+    'Invalid page token',
+    'The page token is not one rsvp issued.',
+    {
+      extras: { errors: [{ pointer: '/query/page_token', detail: 'not a page token' }] },
+    },
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus } from '../db/schema.ts';
+import { invalidPageToken } from '../http/pagination.ts';
 import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
 import { type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
 
@@ -144,8 +145,15 @@ export async function listInvitations(
   const direction = descending ? 'desc' : 'asc';
   let query = applyFilter(db.selectFrom('invitations'), options.filter, options.now);
   if (options.after) {
-    const [value, id] = options.after as [string, string];
-    const bound = column === 'email_canonical' ? value : new Date(value);
+    const [value, id] = options.after;
+    const bound = column === 'email_canonical' ? value : new Date(value as string);
+    if (
+      typeof value !== 'string' ||
+      typeof id !== 'string' ||
+      (bound instanceof Date && Number.isNaN(+bound))
+    ) {
+      throw invalidPageToken();
+    }
     query = query.where((eb) =>
       eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(bound as string, id)),
     );

@@ -28,6 +28,17 @@ export const TAGS = [
     description:
       'The invited person’s side: preview an invitation from its link token, accept or decline it, list your own.',
   },
+  {
+    name: 'Join links',
+    description:
+      'Shareable links that let people join without a personal invitation, with or without approval.',
+  },
+  { name: 'Join requests', description: 'Joins waiting for an admin, and the decisions on them.' },
+  {
+    name: 'Domains',
+    description:
+      'Verified email domains whose people may join (offered or automatically), and your suggestions.',
+  },
   { name: 'Resources', description: 'Things inside an organization that people can be granted actions on.' },
   { name: 'Users', description: 'Accounts, and who you are.' },
   { name: 'API keys', description: 'Keys for programs, each limited to the scopes it was given.' },

@@ -74,8 +74,10 @@ function payload(type: string, data: z.ZodObject, example: Record<string, unknow
 const actor = { user_id: 'usr_01JQ8Z4K2M', api_key_id: 'key_01JQ8Z4P7T' };
 const base = { event_id: 'evt_01JQ8Z6V8D', organization_id: invitation.organization_id };
 
+type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
 /** Per event type: its extra `data` fields and an example body. */
-function invitationPayload(type: (typeof WEBHOOK_EVENT_TYPES)[number]) {
+function invitationPayload(type: WebhookEventType) {
   const transitions: Record<string, [string | null, string | null, Record<string, unknown>]> = {
     'invitation.created': [null, 'pending', {}],
     'invitation.sent': [null, null, { send_number: 1, message_id: '<inv_01JQ8Z6V7C.1@rsvp.example.com>' }],
@@ -125,7 +127,7 @@ function membershipPayload() {
         ...Common,
         user_id: z.string(),
         role: z.string(),
-        via: z.literal('invitation'),
+        via: z.string().describe('How they joined: `invitation`, a join link or a verified domain.'),
         membership: MembershipSnapshot,
       })
       .catchall(z.unknown()),
@@ -146,6 +148,134 @@ function membershipPayload() {
     },
   );
 }
+
+const joinRequest = {
+  id: 'jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0',
+  organization_id: invitation.organization_id,
+  user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  email: 'ada@acme.com',
+  role: 'member',
+  resource_id: null,
+  actions: null,
+  source: 'domain',
+  join_link_id: null,
+  domain: 'acme.com',
+  status: 'pending',
+};
+
+function joinLinkPayload(type: WebhookEventType) {
+  return payload(
+    type,
+    z
+      .object({
+        ...Common,
+        role: z.string().nullable().optional(),
+        resource_id: z.string().nullable().optional(),
+        actions: z.array(z.string()).nullable().optional(),
+        max_uses: z.int().nullable().optional(),
+        requires_approval: z.boolean().optional(),
+      })
+      .catchall(z.unknown())
+      .describe('Event fields and what the link grants; the link is `GET …/join-links/{id}`.'),
+    {
+      ...base,
+      from_status: null,
+      to_status: null,
+      actor,
+      role: 'member',
+      resource_id: null,
+      actions: null,
+      max_uses: 50,
+      requires_approval: true,
+    },
+  );
+}
+
+function joinRequestPayload(type: WebhookEventType) {
+  const status = type === 'join_request.created' ? 'pending' : type.slice('join_request.'.length);
+  return payload(
+    type,
+    z
+      .object({
+        ...Common,
+        user_id: z.string(),
+        source: z.string().describe('`link` or `domain`.'),
+        reason: z.string().optional().describe('The admin’s note, on a decision.'),
+        join_request: z
+          .object({
+            id: z.string(),
+            organization_id: z.string(),
+            user_id: z.string(),
+            email: z.string(),
+            role: z.string().nullable(),
+            resource_id: z.string().nullable(),
+            actions: z.array(z.string()).nullable(),
+            source: z.string(),
+            join_link_id: z.string().nullable(),
+            domain: z.string().nullable(),
+            status: z.string(),
+          })
+          .describe('The request as it stood after the event.'),
+      })
+      .catchall(z.unknown()),
+    {
+      ...base,
+      from_status: null,
+      to_status: null,
+      actor: type === 'join_request.created' ? null : actor,
+      user_id: joinRequest.user_id,
+      source: 'domain',
+      join_request: { ...joinRequest, status },
+    },
+  );
+}
+
+function domainPayload(type: WebhookEventType) {
+  return payload(
+    type,
+    z
+      .object({
+        ...Common,
+        domain: z.object({ id: z.string(), organization_id: z.string(), domain: z.string() }),
+      })
+      .catchall(z.unknown())
+      .describe('Event fields, fields particular to this event type, and the domain.'),
+    {
+      ...base,
+      from_status: null,
+      to_status: null,
+      actor,
+      domain: {
+        id: 'dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1',
+        organization_id: invitation.organization_id,
+        domain: 'acme.com',
+      },
+    },
+  );
+}
+
+/** Every event type a webhook can carry; a new one does not type-check until it is described here. */
+const PAYLOADS: Record<WebhookEventType, (type: WebhookEventType) => z.ZodType> = {
+  'invitation.created': invitationPayload,
+  'invitation.sent': invitationPayload,
+  'invitation.delivery_failed': invitationPayload,
+  'invitation.resent': invitationPayload,
+  'invitation.accepted': invitationPayload,
+  'invitation.declined': invitationPayload,
+  'invitation.revoked': invitationPayload,
+  'invitation.expired': invitationPayload,
+  'membership.created': membershipPayload,
+  'join_link.created': joinLinkPayload,
+  'join_link.rotated': joinLinkPayload,
+  'join_link.revoked': joinLinkPayload,
+  'join_request.created': joinRequestPayload,
+  'join_request.approved': joinRequestPayload,
+  'join_request.rejected': joinRequestPayload,
+  'domain.added': domainPayload,
+  'domain.updated': domainPayload,
+  'domain.verified': domainPayload,
+  'domain.removed': domainPayload,
+};
 
 const signed = (description: string, example: string) => ({
   required: true,
@@ -168,7 +298,7 @@ export function webhookDocument() {
   const schemas: Record<string, unknown> = {};
   const webhooks: Record<string, unknown> = {};
   for (const type of WEBHOOK_EVENT_TYPES) {
-    const schema = type === 'membership.created' ? membershipPayload() : invitationPayload(type);
+    const schema = PAYLOADS[type](type);
     const { $schema: _, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
     const name = componentName(type);
     schemas[name] = json;

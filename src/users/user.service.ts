@@ -1,5 +1,5 @@
 import type { Principal } from '../access/principal.ts';
-import type { UserRecord } from '../access/user-record.ts';
+import type { AccountCreatedHook, UserRecord } from '../access/user-record.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Actor } from '../events/event.repository.ts';
@@ -30,9 +30,11 @@ export interface UserInput {
 export class UserService {
   readonly #database: Database;
   readonly #clock: Clock;
-  constructor(deps: { database: Database; clock: Clock }) {
+  readonly #onAccountCreated: AccountCreatedHook;
+  constructor(deps: { database: Database; clock: Clock; onAccountCreated?: AccountCreatedHook | undefined }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+    this.#onAccountCreated = deps.onAccountCreated ?? (async () => {});
   }
 
   /** A user by integer number, for wire formats with integer ids; undefined when none. */
@@ -98,6 +100,7 @@ export class UserService {
           now,
           data: { via: options.via, instance_admin: options.instanceAdmin },
         });
+        await this.#onAccountCreated(trx, user, now);
         return user;
       });
     } catch (error) {

@@ -712,6 +712,342 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{org_id}/join-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List join links
+         * @description Newest first, live and dead alike, with their use counts. Admins only.
+         */
+        get: operations["listJoinLinks"];
+        put?: never;
+        /**
+         * Create a join link
+         * @description A multi-use link to the organization (with a role) or to a resource (with actions), with an optional cap on uses, an expiry, an optional allowed email domain, and optionally approval by an admin. The token is shown only in this answer. Admins only; nobody grants a role above their own.
+         */
+        post: operations["createJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a join link
+         * @description One join link with its status and use count. Its secret is never shown again; rotate it for a new one.
+         */
+        get: operations["getJoinLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who used a join link
+         * @description One entry per use: joined at once, or a join request and what became of it.
+         */
+        get: operations["listJoinLinkUses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a join link
+         * @description The link stops working at once; requests already filed through it stay in the queue.
+         */
+        post: operations["revokeJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a join link’s token
+         * @description A new token, shown only now; the old one stops working at once. Uses, cap and expiry carry over.
+         */
+        post: operations["rotateJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/join-links/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a join link
+         * @description No authentication and no side effect: what the link offers. Nothing about who made or used it.
+         */
+        post: operations["previewJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join through a link
+         * @description The signed-in user joins with the link’s role (or actions), or files a join request when the link needs approval (`status: pending`). A use is taken only when the join or request is written. Unknown token: 404; revoked, expired or used up: 410; address outside the allowed domain: 403 `join_link_domain_mismatch`; already a member: 409; no seat: 402.
+         */
+        post: operations["joinByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List join requests
+         * @description Newest first; `status=pending` is the approval queue. Admins only.
+         */
+        get: operations["listJoinRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve join requests
+         * @description One or many pending requests at once; each is decided on its own (a request decided meanwhile, 409; no seat left, 402) and its requester is told by email. Nobody approves a role ranked above their own.
+         */
+        post: operations["approveJoinRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject join requests
+         * @description One or many pending requests at once; each is decided on its own (a request decided meanwhile, 409; no seat left, 402) and its requester is told by email.
+         */
+        post: operations["rejectJoinRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My join requests
+         * @description The signed-in user's requests and joins, in every organization, newest first.
+         */
+        get: operations["listMyJoinRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List domains
+         * @description The organization’s domains, verified or not, with the TXT record each needs.
+         */
+        get: operations["listDomains"];
+        put?: never;
+        /**
+         * Add a domain
+         * @description Starts verification: publish the returned TXT record, then call verify. `join_mode` and `role` apply once the domain is verified. Admins only.
+         */
+        post: operations["addDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a domain
+         * @description One domain: its verification state, the TXT record to publish, and how its people join.
+         */
+        get: operations["getDomain"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a domain
+         * @description Nobody joins through it any more; members who joined through it stay.
+         */
+        delete: operations["removeDomain"];
+        options?: never;
+        head?: never;
+        /**
+         * Change how a domain lets people join
+         * @description Changes how people of the domain join (offered, automatic or not at all), their role, or whether an admin approves.
+         */
+        patch: operations["updateDomain"];
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a domain
+         * @description Looks up the TXT record now. Missing or different: 422 `domain_not_verified` saying what was found. Verified by another organization: 409. Checks are rate limited per organization.
+         */
+        post: operations["verifyDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/suggested-organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Organizations I may join through my address domain
+         * @description Organizations that verified the domain of the signed-in user's address and offer to let people join.
+         */
+        get: operations["listSuggestedOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/suggested-organizations/{org_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join an organization through my address domain
+         * @description Joins with the domain’s role, or files a join request when the domain needs approval.
+         */
+        post: operations["joinSuggestedOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/session": {
         parameters: {
             query?: never;
@@ -1058,6 +1394,206 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "join_link.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_link.rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.rotated`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.rotated`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkRotated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_link.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.revoked`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.revoked`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.approved`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.approved`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.rejected`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.rejected`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.added`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.added`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainAdded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.updated`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.updated`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.verified`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.verified`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.removed`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.removed`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -1175,6 +1711,304 @@ export interface components {
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
+        /**
+         * @example {
+         *       "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "domain": "acme.com",
+         *       "status": "verified",
+         *       "join_mode": "offer",
+         *       "role": "member",
+         *       "requires_approval": false,
+         *       "txt_record": {
+         *         "name": "_rsvp-verification.acme.com",
+         *         "value": "rsvp-verification=4f9aT3mQ8xZ2vK7p"
+         *       },
+         *       "create_time": "2025-06-30T09:00:00.000Z",
+         *       "verify_time": "2025-06-30T09:05:00.000Z",
+         *       "check_time": "2025-06-30T09:05:00.000Z",
+         *       "check_error": null
+         *     }
+         */
+        Domain: {
+            /** @description `dom_…` */
+            id: string;
+            organization_id: string;
+            domain: string;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            /** @enum {string} */
+            join_mode: "none" | "offer" | "auto_join";
+            role: string;
+            requires_approval: boolean;
+            /** @description Publish this TXT record, then ask rsvp to verify. */
+            txt_record: {
+                name: string;
+                value: string;
+            };
+            /** Format: date-time */
+            create_time: string;
+            verify_time: string | null;
+            check_time: string | null;
+            /** @description Why the last check failed. */
+            check_error: string | null;
+        };
+        /**
+         * @example {
+         *       "type": "domain.added",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainAddedWebhook: {
+            /** @constant */
+            type: "domain.added";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        DomainCreateInput: {
+            domain: string;
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @default offer
+             * @enum {string}
+             */
+            join_mode?: "none" | "offer" | "auto_join";
+            /** @description The role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /**
+             * @description Joins through the domain wait for an admin.
+             * @default false
+             */
+            requires_approval?: boolean;
+        };
+        /**
+         * @example {
+         *       "domains": [
+         *         {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com",
+         *           "status": "verified",
+         *           "join_mode": "offer",
+         *           "role": "member",
+         *           "requires_approval": false,
+         *           "txt_record": {
+         *             "name": "_rsvp-verification.acme.com",
+         *             "value": "rsvp-verification=4f9aT3mQ8xZ2vK7p"
+         *           },
+         *           "create_time": "2025-06-30T09:00:00.000Z",
+         *           "verify_time": "2025-06-30T09:05:00.000Z",
+         *           "check_time": "2025-06-30T09:05:00.000Z",
+         *           "check_error": null
+         *         }
+         *       ]
+         *     }
+         */
+        DomainList: {
+            domains: components["schemas"]["Domain"][];
+        };
+        /**
+         * @example {
+         *       "type": "domain.removed",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainRemovedWebhook: {
+            /** @constant */
+            type: "domain.removed";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "join_mode": "auto_join"
+         *     }
+         */
+        DomainUpdateInput: {
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @enum {string}
+             */
+            join_mode?: "none" | "offer" | "auto_join";
+            role?: string;
+            requires_approval?: boolean;
+        };
+        /**
+         * @example {
+         *       "type": "domain.updated",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainUpdatedWebhook: {
+            /** @constant */
+            type: "domain.updated";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "domain.verified",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainVerifiedWebhook: {
+            /** @constant */
+            type: "domain.verified";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
         /**
          * @example {
          *       "logo_url": "https://cdn.acme.com/logo.png",
@@ -1352,7 +2186,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -1697,7 +2531,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -2511,6 +3345,739 @@ export interface components {
         };
         /**
          * @example {
+         *       "ids": [
+         *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+         *       ],
+         *       "reason": "Welcome aboard."
+         *     }
+         */
+        JoinDecisionInput: {
+            /** @description Join requests to decide, `jr_…`. */
+            ids: string[];
+            /** @description Told to the requester by email. */
+            reason?: string;
+        };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "status": 200
+         *         },
+         *         {
+         *           "id": "jr_01JQ8ZE5F6G7H8J9K0L1M2N3P4",
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/join_request_decided",
+         *             "title": "Join request already decided",
+         *             "status": 409,
+         *             "detail": "This request was already decided.",
+         *             "code": "join_request_decided"
+         *           }
+         *         }
+         *       ],
+         *       "decided": 1,
+         *       "failed": 1
+         *     }
+         */
+        JoinDecisionResult: {
+            results: {
+                id: string;
+                /** @description What deciding this request alone would have answered. */
+                status: number;
+                join_request?: components["schemas"]["JoinRequest"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            decided: number;
+            failed: number;
+        };
+        /**
+         * @example {
+         *       "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "description": "Posted in #research",
+         *       "status": "active",
+         *       "max_uses": 50,
+         *       "use_count": 3,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "expire_time": "2025-07-08T09:00:00.000Z",
+         *       "rotate_time": null,
+         *       "revoke_time": null,
+         *       "last_use_time": "2025-07-01T12:00:00.000Z"
+         *     }
+         */
+        JoinLink: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatus"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+        };
+        JoinLinkCreateInput: {
+            /** @description Organization links: the role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource links: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource links: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description How many people may use it; unlimited when omitted. */
+            max_uses?: number;
+            /** @description Lifetime from now: 1 hour to 90 days; 7 days by default. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description Only people whose account address is in this domain (or a subdomain) may use it. */
+            allowed_domain?: string;
+            /**
+             * @description Using the link files a join request an admin approves, instead of joining at once.
+             * @default false
+             */
+            requires_approval?: boolean;
+            /** @description A note for admins: where the link was posted. */
+            description?: string;
+        };
+        /**
+         * @example {
+         *       "type": "join_link.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkCreatedWebhook: {
+            /** @constant */
+            type: "join_link.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "join_links": [
+         *         {
+         *           "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "description": "Posted in #research",
+         *           "status": "active",
+         *           "max_uses": 50,
+         *           "use_count": 3,
+         *           "allowed_domain": "acme.com",
+         *           "requires_approval": true,
+         *           "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "create_time": "2025-07-01T09:00:00.000Z",
+         *           "expire_time": "2025-07-08T09:00:00.000Z",
+         *           "rotate_time": null,
+         *           "revoke_time": null,
+         *           "last_use_time": "2025-07-01T12:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
+        JoinLinkList: {
+            join_links: components["schemas"]["JoinLink"][];
+            next_page_token: string | null;
+        };
+        /**
+         * @example {
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "name": "Acme Corp"
+         *       },
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "requires_approval": true,
+         *       "allowed_domain": "acme.com",
+         *       "expire_time": "2025-07-08T09:00:00.000Z"
+         *     }
+         */
+        JoinLinkPreview: {
+            organization: {
+                id: string;
+                name: string;
+            };
+            role: string | null;
+            resource: {
+                id: string;
+                type: string;
+                name: string;
+            } | null;
+            actions: string[] | null;
+            requires_approval: boolean;
+            allowed_domain: string | null;
+            /** Format: date-time */
+            expire_time: string;
+        };
+        /**
+         * @example {
+         *       "type": "join_link.revoked",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkRevokedWebhook: {
+            /** @constant */
+            type: "join_link.revoked";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "join_link.rotated",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkRotatedWebhook: {
+            /** @constant */
+            type: "join_link.rotated";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /** @enum {string} */
+        JoinLinkStatus: "active" | "exhausted" | "expired" | "revoked";
+        /**
+         * @example {
+         *       "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "description": "Posted in #research",
+         *       "status": "active",
+         *       "max_uses": 50,
+         *       "use_count": 0,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "expire_time": "2025-07-08T09:00:00.000Z",
+         *       "rotate_time": null,
+         *       "revoke_time": null,
+         *       "last_use_time": null,
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *     }
+         */
+        JoinLinkWithToken: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatus"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+            /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
+            token: string;
+        };
+        /**
+         * @example {
+         *       "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *       "email": "ada@acme.com",
+         *       "display_name": "Ada Lovelace",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "source": "link",
+         *       "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "domain": null,
+         *       "status": "pending",
+         *       "reason": null,
+         *       "decided_by": null,
+         *       "create_time": "2025-07-01T12:00:00.000Z",
+         *       "decide_time": null
+         *     }
+         */
+        JoinRequest: {
+            /** @description `jr_…` */
+            id: string;
+            organization_id: string;
+            user_id: string;
+            email?: string;
+            display_name?: string | null;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @enum {string} */
+            source: "link" | "domain";
+            join_link_id: string | null;
+            domain: string | null;
+            /**
+             * @description `joined`: no approval was needed; `approved`/`rejected`: an admin decided.
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "joined";
+            reason: string | null;
+            decided_by: string | null;
+            /** Format: date-time */
+            create_time: string;
+            decide_time: string | null;
+        };
+        /**
+         * @example {
+         *       "type": "join_request.approved",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "approved"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestApprovedWebhook: {
+            /** @constant */
+            type: "join_request.approved";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "join_request.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "pending"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestCreatedWebhook: {
+            /** @constant */
+            type: "join_request.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "join_requests": [
+         *         {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *           "email": "ada@acme.com",
+         *           "display_name": "Ada Lovelace",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "link",
+         *           "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *           "domain": null,
+         *           "status": "pending",
+         *           "reason": null,
+         *           "decided_by": null,
+         *           "create_time": "2025-07-01T12:00:00.000Z",
+         *           "decide_time": null
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
+        JoinRequestList: {
+            join_requests: components["schemas"]["JoinRequest"][];
+            next_page_token: string | null;
+        };
+        /**
+         * @example {
+         *       "type": "join_request.rejected",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "rejected"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestRejectedWebhook: {
+            /** @constant */
+            type: "join_request.rejected";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "status": "pending",
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "name": "Acme Corp"
+         *       },
+         *       "join_request": {
+         *         "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *         "email": "ada@acme.com",
+         *         "display_name": "Ada Lovelace",
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "source": "link",
+         *         "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *         "domain": null,
+         *         "status": "pending",
+         *         "reason": null,
+         *         "decided_by": null,
+         *         "create_time": "2025-07-01T12:00:00.000Z",
+         *         "decide_time": null
+         *       }
+         *     }
+         */
+        JoinResult: {
+            /**
+             * @description `pending`: an admin must approve the request first.
+             * @enum {string}
+             */
+            status: "joined" | "pending";
+            organization: {
+                id: string;
+                name: string;
+            };
+            join_request: components["schemas"]["JoinRequest"];
+        };
+        /**
+         * @example {
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *     }
+         */
+        JoinTokenInput: {
+            /** @description The join link secret, `rsvp_jl_…`. */
+            token: string;
+        };
+        /**
+         * @example {
          *       "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
          *       "email": "grace@example.com",
          *       "username": "grace",
@@ -2636,8 +4203,8 @@ export interface components {
                 } | null;
                 user_id: string;
                 role: string;
-                /** @constant */
-                via: "invitation";
+                /** @description How they joined: `invitation`, a join link or a verified domain. */
+                via: string;
                 /** @description The new membership. */
                 membership: {
                     organization_id: string;
@@ -2890,7 +4457,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -3067,6 +4634,35 @@ export interface components {
             /** @description Email address or username. */
             email: string;
             password: string;
+        };
+        SuggestedOrganization: {
+            organization: {
+                id: string;
+                slug: string;
+                name: string;
+            };
+            domain: string;
+            role: string;
+            requires_approval: boolean;
+        };
+        /**
+         * @example {
+         *       "organizations": [
+         *         {
+         *           "organization": {
+         *             "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "slug": "acme",
+         *             "name": "Acme Corp"
+         *           },
+         *           "domain": "acme.com",
+         *           "role": "member",
+         *           "requires_approval": false
+         *         }
+         *       ]
+         *     }
+         */
+        SuggestedOrganizationList: {
+            organizations: components["schemas"]["SuggestedOrganization"][];
         };
         /**
          * @example {
@@ -3289,7 +4885,7 @@ export interface components {
             url: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
         };
         /**
@@ -3326,7 +4922,7 @@ export interface components {
             url?: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
             /** @description Issue a new secret (returned once); the old one stops at once. */
             rotate_secret?: boolean;
@@ -9417,6 +11013,2729 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listJoinLinks: {
+        parameters: {
+            query?: {
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of join links. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    createJoinLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "member",
+                 *       "max_uses": 50,
+                 *       "ttl_seconds": 604800,
+                 *       "allowed_domain": "acme.com",
+                 *       "requires_approval": true,
+                 *       "description": "Posted in #research"
+                 *     }
+                 */
+                "application/json": components["schemas"]["JoinLinkCreateInput"];
+            };
+        };
+        responses: {
+            /** @description The link, with its secret shown this once. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkWithToken"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The join link. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLink"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listJoinLinkUses: {
+        parameters: {
+            query?: {
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the link’s uses. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeJoinLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The revoked link. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLink"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rotateJoinLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The link with its new secret, shown this once. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkWithToken"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    previewJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["JoinTokenInput"];
+            };
+        };
+        responses: {
+            /** @description What the link lets you join. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkPreview"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone for good (expired or revoked). */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    joinByLink: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+                 *     }
+                 */
+                "application/json": components["schemas"]["JoinTokenInput"];
+            };
+        };
+        responses: {
+            /** @description Joined, or a request now waits for an admin. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A seat or pending-invitation limit would be exceeded. */
+            402: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone for good (expired or revoked). */
+            410: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listJoinRequests: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses; all when omitted. */
+                status?: ("pending" | "approved" | "rejected" | "joined")[];
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of join requests. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    approveJoinRequests: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+                 *       ],
+                 *       "reason": "Welcome aboard."
+                 *     }
+                 */
+                "application/json": components["schemas"]["JoinDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description One result per request, in request order: the request as decided, or the problem it met. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinDecisionResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    rejectJoinRequests: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+                 *       ],
+                 *       "reason": "Welcome aboard."
+                 *     }
+                 */
+                "application/json": components["schemas"]["JoinDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description One result per request, in request order: the request as decided, or the problem it met. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinDecisionResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listMyJoinRequests: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses; all when omitted. */
+                status?: ("pending" | "approved" | "rejected" | "joined")[];
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of your join requests. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domains. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    addDomain: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "domain": "acme.com",
+                 *       "join_mode": "offer",
+                 *       "role": "member",
+                 *       "requires_approval": false
+                 *     }
+                 */
+                "application/json": components["schemas"]["DomainCreateInput"];
+            };
+        };
+        responses: {
+            /** @description The domain, with the TXT record to publish. */
+            201: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domain. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    removeDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    updateDomain: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "join_mode": "auto_join"
+                 *     }
+                 */
+                "application/json": components["schemas"]["DomainUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description The domain as changed. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    verifyDomain: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The domain after the check (`check_error` says why it failed). */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    listSuggestedOrganizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Organizations you may join through your address’s domain. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestedOrganizationList"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    joinSuggestedOrganization: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Joined, or a request now waits for an admin. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A seat or pending-invitation limit would be exceeded. */
+            402: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     getSession: {
         parameters: {
             query?: never;
@@ -11197,6 +15516,456 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["MembershipCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkRotated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkRotatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestApprovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestRejectedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainAddedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainVerified: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainVerifiedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainRemovedWebhook"];
             };
         };
         responses: {
