@@ -34,6 +34,7 @@ export const ADMIN_EVENT_TYPES = [
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',
+  'webhook.test_sent',
 ] as const;
 
 export const EVENT_TYPES = [...INVITATION_EVENT_TYPES, ...ADMIN_EVENT_TYPES] as const;
