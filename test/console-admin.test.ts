@@ -203,6 +203,7 @@ runInChromium('the admin console for instance and organization admins, in Chromi
     await page.getByLabel('Password').fill(ada.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Members' }).waitFor();
+    await page.getByText('Only an owner changes the role catalog.').waitFor();
     const again = await page.evaluate(`(async () => {
       const { csrf_token } = await (await fetch('/v1/session')).json();
       const answer = await fetch('/v1/session', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': csrf_token },
