@@ -28,6 +28,7 @@ import { requestScoped, runInRequestScope } from './http/request-transaction.ts'
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import './http/types.ts';
+import { emailTemplateRoutes } from './api/email-template.routes.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
 import { membershipRoutes } from './api/membership.routes.ts';
 import { organizationRoutes } from './api/organization.routes.ts';
@@ -219,6 +220,7 @@ export async function buildApp(
     healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
     webhookRoutes(api, services);
     sessionRoutes(api, services, { sessions, publicUrl: deps.publicUrl });
+    emailTemplateRoutes(api, services);
     metricsRoutes(api, {
       metrics,
       database: deps.database,
