@@ -177,3 +177,41 @@ describe('signing in again in the same browser', () => {
     expect(secondNow.status).toBe(401);
   });
 });
+
+describe('the invitation list filters the console offers: by inviter and by resource', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(() => h.close());
+
+  it('keeps the invitations one person sent, or onto one resource, and pages within the filter', async () => {
+    const ada = await h.user('ada@acme.test', 'admin');
+    const url = `/v1/organizations/${h.org.slug}/invitations`;
+    const resource = await h.call('POST', `/v1/organizations/${h.org.slug}/resources`, {
+      body: { type: 'project', name: 'Apollo' },
+    });
+    for (const email of ['a1@example.com', 'a2@example.com'])
+      expect((await h.call('POST', url, { key: ada.key, body: { email, role: 'member' } })).status).toBe(201);
+    await h.call('POST', url, { body: { email: 'o1@example.com', role: 'member' } });
+    await h.call('POST', url, {
+      body: { email: 'r1@example.com', resource_id: resource.body.id, actions: ['view'] },
+    });
+    const emails = async (query: string) =>
+      (await h.call('GET', `${url}?${query}`)).body.invitations.map((i: { email: string }) => i.email).sort();
+
+    expect(await emails(`inviter_id=${ada.id}`)).toEqual(['a1@example.com', 'a2@example.com']);
+    expect(await emails(`resource_id=${resource.body.id}`)).toEqual(['r1@example.com']);
+    expect(await emails(`inviter_id=${ada.id}&resource_id=${resource.body.id}`)).toEqual([]);
+    const first = await h.call('GET', `${url}?inviter_id=${ada.id}&page_size=1`);
+    const second = await h.call(
+      'GET',
+      `${url}?inviter_id=${ada.id}&page_size=1&page_token=${first.body.next_page_token}`,
+    );
+    expect([first.body.invitations[0].email, second.body.invitations[0].email].sort()).toEqual([
+      'a1@example.com',
+      'a2@example.com',
+    ]);
+    expect(second.body.next_page_token).toBeNull();
+  });
+});
