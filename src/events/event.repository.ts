@@ -34,6 +34,7 @@ export const ADMIN_EVENT_TYPES = [
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',
+  'webhook.test_sent',
   'email_template.updated',
   'email_template.deleted',
   'email_template.test_sent',

@@ -94,7 +94,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List every user of the instance
+         * @description Instance admins only (403 for anyone else, whatever their roles in organizations). Oldest first; `q` keeps the users whose email, username or display name contains it.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create a user
@@ -1430,7 +1434,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -1441,6 +1445,10 @@ export interface components {
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
+            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
+            actor_email: string | null;
+            /** @description The acting user's display name, under the same rule. */
+            actor_name: string | null;
             actor_api_key_id: string | null;
             /** @description Client address of the request, behind trusted proxies only. */
             actor_ip: string | null;
@@ -1455,7 +1463,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -1466,6 +1474,10 @@ export interface components {
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
+            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
+            actor_email: string | null;
+            /** @description The acting user's display name, under the same rule. */
+            actor_name: string | null;
             actor_api_key_id: string | null;
             /** @description Client address of the request, behind trusted proxies only. */
             actor_ip: string | null;
@@ -2858,6 +2870,14 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
+        UserList: {
+            users: components["schemas"]["User"][];
+            next_page_token: string | null;
+        };
+        UserListInput: {
+            users: components["schemas"]["UserInput"][];
+            next_page_token: string | null;
+        };
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
             id: string;
@@ -3549,6 +3569,61 @@ export interface operations {
             };
             /** @description Understood but not acceptable. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Text within the email, username or name. */
+                q?: string;
+                status?: "active" | "placeholder" | "deactivated";
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
