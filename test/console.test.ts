@@ -246,7 +246,16 @@ describe('browser sessions on the native API (what the console signs in with)', 
     expect(
       (await browser.send('POST', url, { ...csrf, origin: 'https://evil.example' }, invite)).status,
     ).toBe(403);
-    expect((await browser.send('POST', url, csrf, invite)).status).toBe(201);
+    // A page on another port or subdomain of this host is same-site, not same-origin: the
+    // browser says so in Sec-Fetch-Site even when the token leaked to it.
+    for (const site of ['same-site', 'cross-site']) {
+      const fromSibling = await browser.send('POST', url, { ...csrf, 'sec-fetch-site': site }, invite);
+      expect(fromSibling.body.code, site).toBe('csrf_failed');
+    }
+    expect(
+      (await browser.send('POST', url, { ...csrf, 'sec-fetch-site': 'same-origin' }, invite)).status,
+    ).toBe(201);
+    expect((await browser.send('POST', url, csrf, { ...invite, email: 'bea@example.com' })).status).toBe(201);
 
     // Signing out ends the session on the server; the console's next call gets 401 without a
     // Basic challenge (which would make the browser prompt).

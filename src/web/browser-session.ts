@@ -95,3 +95,21 @@ export class BrowserSessions {
     return constantTimeEqual(submitted, this.#mac(`csrf:${seed}`));
   }
 }
+
+/**
+ * True when a browser request comes from this site. Fetch Metadata first: a browser says
+ * `Sec-Fetch-Site: cross-site` or `same-site` (another port or subdomain) for requests it sends
+ * on another page's behalf, whatever the Origin. Then the Origin, when sent: the public URL's, or
+ * the one the browser reached us on (a page it loaded from this Host). Clients that are not
+ * browsers send neither header.
+ */
+export function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  return (
+    origin === undefined ||
+    origin === new URL(publicUrl).origin ||
+    origin === `${request.protocol}://${request.host}`
+  );
+}

@@ -14,7 +14,7 @@ import { findOrganization, type OrganizationRecord } from '../organizations/orga
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
 import { findUserById } from '../users/user.repository.ts';
-import type { BrowserSessions } from './browser-session.ts';
+import { type BrowserSessions, sameOrigin } from './browser-session.ts';
 import { closedCard, hidden, type Inspection, inviteUrl, messageCard, summaryCard } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
@@ -167,12 +167,10 @@ export function inviteeRoutes(
       );
       return null;
     }
-    const origin = request.headers.origin;
-    const sameOrigin =
-      origin === undefined ||
-      origin === new URL(deps.publicUrl).origin ||
-      origin === `${request.protocol}://${request.host}`;
-    if (!sameOrigin || !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)) {
+    if (
+      !sameOrigin(request, deps.publicUrl) ||
+      !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
+    ) {
       send(
         reply,
         403,
