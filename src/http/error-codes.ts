@@ -58,6 +58,7 @@ export const ERROR_CODES = [
   'precondition_failed',
   'rate_limited',
   'recipient_limit_reached',
+  'redirect_url_not_allowed',
   'resend_limit_reached',
   'resource_exists',
   'resource_not_found',

@@ -30,6 +30,7 @@ import {
   findInvitationByUuid,
   type InvitationRecord,
 } from './invitation.repository.ts';
+import { grantsShown } from './invitation.views.ts';
 
 // Reading: one invitation, pages of them, what a link shows, and what it takes to render them.
 // Nothing here writes, except the placeholder users some wire formats need to name an invitee.
@@ -187,19 +188,24 @@ export async function inspectLink(deps: InvitationDeps, token: string) {
   const db = deps.database.db;
   const invitation = await byToken(deps, token);
   const status = effectiveStatus(invitation, deps.clock.now());
-  const [organization, inviter, resource] = await Promise.all([
+  const [organization, inviter, resource, granted] = await Promise.all([
     findOrganization(db, invitation.organizationId),
     findUserById(db, invitation.inviterUserId),
     invitation.resourceId
       ? findResourceInOrganization(db, invitation.organizationId, invitation.resourceId)
       : undefined,
+    findResources(
+      db,
+      (invitation.grants ?? []).map((grant) => grant.resourceId),
+    ),
   ]);
-  return { invitation, status, organization: organization!, inviter, resource };
+  const resources = new Map(granted.map((r) => [r.id, r]));
+  return { invitation, status, organization: organization!, inviter, resource, resources };
 }
 
 /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
 export async function previewLink(deps: InvitationDeps, token: string) {
-  const { invitation, status, organization, inviter, resource } = await inspectLink(deps, token);
+  const { invitation, status, organization, inviter, resource, resources } = await inspectLink(deps, token);
   if (status !== 'pending') throw notPending(status);
   return {
     organization_name: organization.name,
@@ -207,6 +213,10 @@ export async function previewLink(deps: InvitationDeps, token: string) {
     role: invitation.role,
     resource: resource ? { type: resource.type, name: resource.name } : null,
     actions: invitation.actions,
+    ...(invitation.grants
+      ? { grants: grantsShown(invitation, resources, (r) => ({ type: r.type, name: r.name }))! }
+      : {}),
+    ...(Object.keys(invitation.publicMetadata).length ? { public_metadata: invitation.publicMetadata } : {}),
     expire_time: invitation.expiresAt.toISOString(),
   };
 }
@@ -245,7 +255,10 @@ export async function describeInvitations(deps: InvitationDeps, list: Invitation
   const unique = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
   const [organizations, resources, users] = await Promise.all([
     findOrganizationsByIds(db, unique(list.map((inv) => inv.organizationId))),
-    findResources(db, unique(list.map((inv) => inv.resourceId))),
+    findResources(
+      db,
+      unique(list.flatMap((inv) => [inv.resourceId, ...(inv.grants ?? []).map((g) => g.resourceId)])),
+    ),
     findUsersByIds(
       db,
       unique(list.flatMap((inv) => [inv.inviterUserId, inv.inviteeUserId, inv.respondedByUserId])),

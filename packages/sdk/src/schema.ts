@@ -278,7 +278,7 @@ export interface paths {
         head?: never;
         /**
          * Change a pending invitation
-         * @description Role (or actions), expiry, message and metadata, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
+         * @description Role (or actions), expiry, message, metadata and redirect URL, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
          */
         patch: operations["updateInvitation"];
         trace?: never;
@@ -812,6 +812,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -856,7 +865,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -885,7 +894,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -917,6 +926,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["Metadata"];
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreate"][];
         };
         InvitationBatchRowInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -938,6 +956,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
         };
         InvitationCreate: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -959,6 +986,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["Metadata"];
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreate"][];
             /**
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
@@ -985,6 +1021,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
             /**
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
@@ -1011,6 +1056,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1050,6 +1104,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrantInput"][] | null;
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1068,6 +1131,24 @@ export interface components {
             etag: string;
             /** @description Only when send_email was false, and only in this response: the link to deliver. */
             accept_url?: string;
+        };
+        InvitationGrant: {
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantCreate: {
+            /** @description A resource of the organization (`res_…`). */
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantCreateInput: {
+            /** @description A resource of the organization (`res_…`). */
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantInput: {
+            resource_id: string;
+            actions: string[];
         };
         InvitationInput: {
             /** @description `inv_…` */
@@ -1089,6 +1170,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrantInput"][] | null;
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1126,6 +1216,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description Only for a combined invitation: the resources it grants with its role. */
+            grants?: {
+                resource: {
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[];
+            /** @description Only when the invitation carries some. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             expire_time: string;
         };
@@ -1139,6 +1241,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description Only for a combined invitation: the resources it grants with its role. */
+            grants?: {
+                resource: {
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[];
+            /** @description Only when the invitation carries some. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             expire_time: string;
         };
@@ -1147,12 +1261,16 @@ export interface components {
             send_email: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
         };
         InvitationResendInput: {
             /** @default true */
             send_email?: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
         };
         /**
          * @description New values may be added; treat unknown ones as terminal.
@@ -1182,6 +1300,12 @@ export interface components {
             message?: string | null;
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["Metadata"];
+            /** @description Replaces the whole object. */
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            /** @description Replaces the whole object. */
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /** @description null: land on the organization's `app_url`. */
+            redirect_url?: string | null;
         };
         InvitationUpdateInput: {
             role?: string;
@@ -1193,6 +1317,12 @@ export interface components {
             message?: string | null;
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["MetadataInput"];
+            /** @description Replaces the whole object. */
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            /** @description Replaces the whole object. */
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /** @description null: land on the organization's `app_url`. */
+            redirect_url?: string | null;
         };
         Me: {
             id: string;
@@ -1228,6 +1358,14 @@ export interface components {
             username?: string | null;
             display_name?: string | null;
             role: string;
+            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
+            private_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
@@ -1239,6 +1377,14 @@ export interface components {
             username?: string | null;
             display_name?: string | null;
             role: string;
+            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
+            private_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
@@ -1258,11 +1404,11 @@ export interface components {
         MemberUpdateInput: {
             role: string;
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         Metadata: {
             [key: string]: string;
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         MetadataInput: {
             [key: string]: string;
         };
@@ -1512,6 +1658,14 @@ export interface components {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PrivateMetadata: {
+            [key: string]: unknown;
+        };
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PrivateMetadataInput: {
+            [key: string]: unknown;
+        };
         Problem: {
             type: string;
             title: string;
@@ -1522,7 +1676,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -1541,13 +1695,21 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
                 detail: string;
             }[];
         } & {
+            [key: string]: unknown;
+        };
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PublicMetadata: {
+            [key: string]: unknown;
+        };
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PublicMetadataInput: {
             [key: string]: unknown;
         };
         ReceivedInvitation: {
@@ -1566,6 +1728,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
+            grants: {
+                resource: {
+                    id: string;
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[] | null;
+            public_metadata: {
+                [key: string]: unknown;
+            };
             inviter_name: string | null;
             message: string | null;
             status: components["schemas"]["InvitationStatus"];
@@ -1590,6 +1764,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
+            grants: {
+                resource: {
+                    id: string;
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[] | null;
+            public_metadata: {
+                [key: string]: unknown;
+            };
             inviter_name: string | null;
             message: string | null;
             status: components["schemas"]["InvitationStatusInput"];
