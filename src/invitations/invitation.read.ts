@@ -38,12 +38,17 @@ import { grantsShown } from './invitation.views.ts';
 export interface InvitationPage {
   invitations: InvitationRecord[];
   nextAfter: (string | number)[] | null;
+  /** The first row's key when rows come before this page: the previous page ends there. */
+  prevBefore: (string | number)[] | null;
   totalSize?: number;
 }
 
 export interface PageQuery {
   order: InvitationOrder;
+  /** At most one of `after` (next pages), `before` (previous pages) and `offset`. */
   after?: (string | number)[] | undefined;
+  before?: (string | number)[] | undefined;
+  offset?: number | undefined;
   pageSize: number;
   includeTotal: boolean;
 }
@@ -126,12 +131,25 @@ async function page(
     filter,
     order: query.order,
     after: query.after,
+    before: query.before,
+    offset: query.offset,
     limit: query.pageSize + 1,
     now,
   });
+  // One row more than the page says whether there is more in the direction of travel.
   const hasMore = rows.length > query.pageSize;
-  const invitations = hasMore ? rows.slice(0, query.pageSize) : rows;
-  const result: InvitationPage = { invitations, nextAfter: hasMore ? sortKey(invitations.at(-1)!) : null };
+  const kept = hasMore ? rows.slice(0, query.pageSize) : rows;
+  const backward = query.before !== undefined;
+  const invitations = backward ? kept.reverse() : kept;
+  const first = invitations[0];
+  const last = invitations.at(-1);
+  const morePrevious = backward ? hasMore : query.after !== undefined || (query.offset ?? 0) > 0;
+  const moreNext = backward ? true : hasMore;
+  const result: InvitationPage = {
+    invitations,
+    nextAfter: moreNext && last ? sortKey(last) : null,
+    prevBefore: morePrevious && first ? sortKey(first) : null,
+  };
   if (query.includeTotal) result.totalSize = await countInvitations(db, filter, now);
   return result;
 }

@@ -224,6 +224,8 @@ export const InvitationResendSchema = z
   })
   .meta({ id: 'InvitationResend' });
 
+export const MAX_OFFSET = 10_000;
+
 export const ORDER_BY = [
   'create_time',
   '-create_time',
@@ -253,6 +255,21 @@ export const InvitationListQuerySchema = z.object({
   order_by: z.enum(ORDER_BY).default('-create_time'),
   page_size: PageSize,
   page_token: PageToken,
+  before: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('`prev_page_token` of a page: the page before it, in the same order.'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OFFSET)
+    .optional()
+    .describe(
+      `Skip this many matches (at most ${MAX_OFFSET}): for jumping to a page number near the start. ` +
+        'Its cost grows with the offset; page deeper with `page_token`, whose cost does not.',
+    ),
   include_total_size: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -264,6 +281,10 @@ export const InvitationListSchema = z
   .object({
     invitations: z.array(InvitationSchema),
     next_page_token: z.string().nullable(),
+    prev_page_token: z
+      .string()
+      .nullable()
+      .describe('Pass it as `before` for the previous page; null on the first page.'),
     total_size: z.int().optional(),
   })
   .meta({ id: 'InvitationList' });
