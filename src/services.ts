@@ -5,6 +5,8 @@ import { SessionStore } from './auth/session.store.ts';
 import { SignInThrottle } from './auth/sign-in-throttle.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
+import { previewRenderer } from './delivery/organization-email.ts';
+import { EmailTemplateService } from './email-templates/email-template.service.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { revokePendingOnResource } from './invitations/invitation.manage.ts';
 import { InvitationService } from './invitations/invitation.service.ts';
@@ -50,6 +52,7 @@ export interface Services {
   invitations: InvitationService;
   events: EventService;
   webhooks: WebhookService;
+  emailTemplates: EmailTemplateService;
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
   allowedAppOrigins: readonly string[];
@@ -84,6 +87,14 @@ export function createServices(deps: Deps): Services {
       keys,
       allowPrivateDestinations: deps.allowPrivateWebhooks ?? false,
       onQueued,
+    }),
+    emailTemplates: new EmailTemplateService({
+      database,
+      clock,
+      rateLimiter,
+      abuseLimits,
+      onQueued,
+      render: previewRenderer(deps.publicUrl, clock),
     }),
     rateLimiter,
     abuseLimits,

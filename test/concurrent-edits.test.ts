@@ -26,6 +26,7 @@ beforeAll(async () => {
         perRecipientShared: { limit: 100_000, windowMs: 60_000 },
         perInviter: { limit: 100_000, windowMs: 60_000 },
         perInvitationResend: { limit: 100_000, windowMs: 60_000 },
+        perOrganizationTestEmail: { limit: 5, windowMs: 3_600_000 },
         perClientAddress: { limit: 100_000, windowMs: 60_000 },
         signIn: { limit: 10, windowMs: 60_000 },
         signInPerAddress: { limit: 100, windowMs: 60_000 },

@@ -34,13 +34,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
   beforeAll(async () => {
     h = await harness();
     c = await confluentFor(h);
-    orgUuid = (
-      await h.database.db
-        .selectFrom('organizations')
-        .select('uuid')
-        .where('id', '=', h.org.id)
-        .executeTakeFirstOrThrow()
-    ).uuid;
+    orgUuid = h.org.uuid;
   });
   afterAll(async () => {
     await c.app.close();

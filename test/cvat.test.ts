@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { DAY } from '../src/lib/clock.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 const KEY = /^[0-9A-Za-z]{64}$/;
 
@@ -16,24 +15,12 @@ describe('CVAT dialect', () => {
 
   beforeAll(async () => {
     h = await harness();
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     await cvat.ready();
     otto = await h.user('otto@acme.test', 'owner');
     mara = await h.user('mara@acme.test', 'admin');
     sue = await h.user('sue@acme.test', 'member');
-    orgSeq = (
-      await h.database.db
-        .selectFrom('organizations')
-        .select('seq')
-        .where('id', '=', h.org.id)
-        .executeTakeFirstOrThrow()
-    ).seq;
+    orgSeq = h.org.seq;
   });
   afterAll(async () => {
     await cvat.close();

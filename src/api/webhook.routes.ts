@@ -289,4 +289,29 @@ export function webhookRoutes(app: App, services: Services) {
       return reply.code(202).send(null);
     },
   });
+
+  app.post('/v1/organizations/:org_id/webhooks/:endpoint_id/test', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'sendWebhookTest',
+      summary: 'Send a test event to this endpoint',
+      description:
+        'Queues one `webhook.test` event to this endpoint only, signed like every delivery and ' +
+        'listed in its delivery log (a disabled endpoint logs it as failed).',
+      params: EndpointParams,
+      response: {
+        202: z.object({ delivery_id: z.string().describe('`msg_…`: find it in the delivery log.') }),
+        ...problems(...COMMON),
+      },
+    },
+    handler: async (request, reply) => {
+      const { deliveryId } = await webhooks.sendTest(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+      );
+      return reply.code(202).send({ delivery_id: deliveryId });
+    },
+  });
 }

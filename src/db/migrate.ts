@@ -8,6 +8,7 @@ import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
 import { browserSessions } from './migrations/005_browser_sessions.ts';
 import { instanceSettings } from './migrations/006_instance_settings.ts';
 import { invitationCore } from './migrations/007_invitation_core.ts';
+import { emailTemplates } from './migrations/009_email_templates.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -20,6 +21,7 @@ function provider(database: Database): MigrationProvider {
         '005_browser_sessions': browserSessions(database.engine),
         '006_instance_settings': instanceSettings(database.engine),
         '007_invitation_core': invitationCore(),
+        '009_email_templates': emailTemplates(database.engine),
       };
     },
   };

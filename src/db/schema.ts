@@ -223,6 +223,26 @@ export interface InstanceSettingTable {
   updated_at: Timestamp;
 }
 
+/** An organization's own template for one locale (Liquid source; see docs/decisions.md). */
+export interface EmailTemplateTable {
+  organization_id: string;
+  locale: string;
+  subject: string;
+  html: string;
+  text: string;
+  updated_by_user_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EmailBrandingTable {
+  organization_id: string;
+  logo_url: string | null;
+  primary_color: string | null;
+  sender_name: string | null;
+  updated_at: Timestamp;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -240,4 +260,6 @@ export interface DB {
   instance_secrets: InstanceSecretTable;
   browser_sessions: BrowserSessionTable;
   instance_settings: InstanceSettingTable;
+  email_templates: EmailTemplateTable;
+  email_branding: EmailBrandingTable;
 }

@@ -233,6 +233,8 @@ export interface AbuseLimits {
   perInviter: RateLimit;
   /** Resends of one invitation. */
   perInvitationResend: RateLimit;
+  /** Test sends of an organization's email templates. */
+  perOrganizationTestEmail: RateLimit;
   /** Unauthenticated requests (invitee pages, token lookups, sign-in) per client address. */
   perClientAddress: RateLimit;
   /** Failed sign-ins (password or key secret) per account and client address. */
@@ -248,6 +250,7 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perRecipientShared: { limit: 30, windowMs: 10 * 60_000 },
   perInviter: { limit: 5000, windowMs: 24 * 3_600_000 },
   perInvitationResend: { limit: 5, windowMs: 3_600_000 },
+  perOrganizationTestEmail: { limit: 5, windowMs: 3_600_000 },
   perClientAddress: { limit: 300, windowMs: 60_000 },
   signIn: { limit: 10, windowMs: 15 * 60_000 },
   signInPerAddress: { limit: 100, windowMs: 15 * 60_000 },

@@ -103,7 +103,7 @@ export function inviteeRoutes(
       throw error;
     }
     const locale = emailLocale(inspection.invitation.locale, inspection.organization.settings.locale);
-    const t = PAGE_STRINGS[locale];
+    const t = PAGE_STRINGS[locale]!;
     if (inspection.status !== 'pending') {
       return send(reply, 410, t.invitedTitle, closedCard(inspection, t, locale), locale);
     }

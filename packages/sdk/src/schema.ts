@@ -638,6 +638,158 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{org_id}/webhooks/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to this endpoint
+         * @description Queues one `webhook.test` event to this endpoint only, signed like every delivery and listed in its delivery log (a disabled endpoint logs it as failed).
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This browser's session and CSRF token
+         * @description Sets the CSRF cookie when missing. Answers `user: null` without a session, so a page can decide whether to show its sign-in form.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in with email and password (browser session)
+         * @description Needs the `x-csrf-token` header from GET /v1/session. Failed attempts count against the same sign-in limits as every other password check (429 once spent).
+         */
+        post: operations["createSession"];
+        /** Sign out: end this browser session everywhere it was copied */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's own email templates, one per locale
+         * @description Locales without one use the built-in template. Admins only.
+         */
+        get: operations["listEmailTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's email template for a locale
+         * @description 404 `email_template_not_found` when the locale uses the built-in template.
+         */
+        get: operations["getEmailTemplate"];
+        /**
+         * Set the email template for a locale
+         * @description Invitation and reminder emails in this locale use it from now on. Checked first: a template that does not parse or render with sample data answers 422 `invalid_template` with the line and column, one without `{{ accept_url }}` in both html and text 422 `accept_link_missing`.
+         */
+        put: operations["putEmailTemplate"];
+        post?: never;
+        /** Go back to the built-in template for a locale */
+        delete: operations["deleteEmailTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render an email without sending it
+         * @description Renders the draft given, else the stored template, else the built-in one, with sample invitation data or the data given, and the organization’s branding.
+         */
+        post: operations["previewEmailTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send yourself a test email in this template
+         * @description Queues one email with sample data to your own address, subject marked as a test. A few per hour per organization (429 `test_email_limit_reached`).
+         */
+        post: operations["sendTestEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's email branding (logo, colour, sender name), for every locale */
+        get: operations["getEmailBranding"];
+        /**
+         * Set the email branding
+         * @description Fields left out keep their value; null clears one. The logo and colour also apply to the built-in templates; the sender name becomes the display name of the From header.
+         */
+        put: operations["putEmailBranding"];
+        post?: never;
+        /** Remove the email branding */
+        delete: operations["deleteEmailBranding"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -740,11 +892,159 @@ export interface components {
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
+        EmailBranding: {
+            logo_url: string | null;
+            primary_color: string | null;
+            sender_name: string | null;
+            /** @description Null while the organization has no branding. */
+            update_time: string | null;
+        };
+        EmailBrandingBody: {
+            /** @description An https image shown at the top of emails. */
+            logo_url?: string | null;
+            /** @description The colour of the accept button, `#rrggbb`. */
+            primary_color?: string | null;
+            sender_name?: string | null;
+        };
+        EmailBrandingBodyInput: {
+            /** @description An https image shown at the top of emails. */
+            logo_url?: string | null;
+            /** @description The colour of the accept button, `#rrggbb`. */
+            primary_color?: string | null;
+            sender_name?: string | null;
+        };
+        EmailBrandingInput: {
+            logo_url: string | null;
+            primary_color: string | null;
+            sender_name: string | null;
+            /** @description Null while the organization has no branding. */
+            update_time: string | null;
+        };
+        EmailPreview: {
+            locale: string;
+            /**
+             * @description Which template rendered: the draft sent, the stored one, or the built-in one (none stored).
+             * @enum {string}
+             */
+            source: "draft" | "organization" | "built_in";
+            /** @description The From header's name, from the branding; null: MAIL_FROM's. */
+            sender_name: string | null;
+            subject: string;
+            html: string;
+            text: string;
+        };
+        EmailPreviewInput: {
+            locale: string;
+            /**
+             * @description Which template rendered: the draft sent, the stored one, or the built-in one (none stored).
+             * @enum {string}
+             */
+            source: "draft" | "organization" | "built_in";
+            /** @description The From header's name, from the branding; null: MAIL_FROM's. */
+            sender_name: string | null;
+            subject: string;
+            html: string;
+            text: string;
+        };
+        EmailPreviewRequest: {
+            /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
+            template?: components["schemas"]["EmailTemplateBody"];
+            /** @description Invitation data to render with instead of the sample (the organization is always yours). */
+            data?: {
+                /** @enum {string} */
+                kind?: "invitation" | "reminder";
+                inviter_name?: string;
+                role?: string;
+                resource?: {
+                    type: string;
+                    name: string;
+                };
+                actions?: string[];
+                message?: string;
+            };
+        };
+        EmailPreviewRequestInput: {
+            /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
+            template?: components["schemas"]["EmailTemplateBodyInput"];
+            /** @description Invitation data to render with instead of the sample (the organization is always yours). */
+            data?: {
+                /** @enum {string} */
+                kind?: "invitation" | "reminder";
+                inviter_name?: string;
+                role?: string;
+                resource?: {
+                    type: string;
+                    name: string;
+                };
+                actions?: string[];
+                message?: string;
+            };
+        };
+        EmailTemplate: {
+            locale: string;
+            subject: string;
+            html: string;
+            text: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        EmailTemplateBody: {
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            subject: string;
+            /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
+            html: string;
+            /** @description The plain-text body. */
+            text: string;
+        };
+        EmailTemplateBodyInput: {
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            subject: string;
+            /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
+            html: string;
+            /** @description The plain-text body. */
+            text: string;
+        };
+        EmailTemplateInput: {
+            locale: string;
+            subject: string;
+            html: string;
+            text: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        EmailTemplateList: {
+            templates: components["schemas"]["EmailTemplate"][];
+            /** @description Locales a template may be written for. */
+            supported_locales: string[];
+        };
+        EmailTemplateListInput: {
+            templates: components["schemas"]["EmailTemplateInput"][];
+            /** @description Locales a template may be written for. */
+            supported_locales: string[];
+        };
+        EmailTest: {
+            /** @description Your own address: a test goes only to the caller. */
+            to: string;
+            locale: string;
+            /** @description The outbox message carrying it. */
+            message_id: string;
+        };
+        EmailTestInput: {
+            /** @description Your own address: a test goes only to the caller. */
+            to: string;
+            locale: string;
+            /** @description The outbox message carrying it. */
+            message_id: string;
+        };
         Event: {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -769,7 +1069,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -905,7 +1205,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -934,7 +1234,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1046,7 +1346,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1074,7 +1374,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1672,7 +1972,7 @@ export interface components {
              */
             max_sends_per_invitation: number;
             /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English).
              * @default en
              */
             locale: string;
@@ -1746,7 +2046,7 @@ export interface components {
              */
             max_sends_per_invitation?: number;
             /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English).
              * @default en
              */
             locale?: string;
@@ -1848,7 +2148,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -1867,7 +2167,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -2020,6 +2320,28 @@ export interface components {
         Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
         /** @enum {string} */
         ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        Session: {
+            /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
+            csrf_token: string;
+            /** @description The signed-in user; null when no session is open. */
+            user: components["schemas"]["User"] | null;
+        };
+        SessionCreate: {
+            /** @description Email address or username. */
+            email: string;
+            password: string;
+        };
+        SessionCreateInput: {
+            /** @description Email address or username. */
+            email: string;
+            password: string;
+        };
+        SessionInput: {
+            /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
+            csrf_token: string;
+            /** @description The signed-in user; null when no session is open. */
+            user: components["schemas"]["UserInput"] | null;
+        };
         TokenRequest: {
             /** @description Only `client_credentials`. */
             grant_type: string;
@@ -5240,6 +5562,760 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `msg_…`: find it in the delivery log. */
+                        delivery_id: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCreateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (also when no session was open). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEmailTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTemplateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailPreviewRequestInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailPreview"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendTestEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTest"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailBranding"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailBrandingBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailBranding"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
