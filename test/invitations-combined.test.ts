@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './helpers.ts';
+import { deliveryFor, type Harness, harness } from './helpers.ts';
 
 // Issue 21, the invitation core: combined invitations (a role plus resource grants), public and
 // private metadata copied onto the membership, and a validated redirect URL.
@@ -122,12 +122,19 @@ describe('public and private metadata', () => {
       body: {},
     });
     expect(resent.status).toBe(200);
+    const delivery = deliveryFor(h);
+    await delivery.worker.drain();
+    await delivery.stop();
     const mail = await h.database.db
-      .selectFrom('outbox')
-      .select('payload')
-      .where('invitation_id', '=', created.body.id)
+      .selectFrom('captured_emails')
+      .select(['subject', 'text_body', 'html_body'])
+      .where('to_address', '=', 'meta@example.com')
       .executeTakeFirstOrThrow();
-    expect(mail.payload).not.toContain('crm_id');
+    expect(mail.text_body).toContain('/invite?token=');
+    for (const part of [mail.subject, mail.text_body, mail.html_body]) {
+      expect(part).not.toContain('crm_id');
+      expect(part).not.toContain('met at the conference');
+    }
   });
 
   it('copies both onto the membership on accept; members see the public part, admins both', async () => {
