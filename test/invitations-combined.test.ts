@@ -326,6 +326,34 @@ describe('combined invitations', () => {
     expect(again.status).toBe(201);
   });
 
+  it('expires as a whole, frees its resources, and is not resent over a newer invitation to one of them', async () => {
+    const r = await resource('lapsing');
+    const combined = await invite({
+      email: 'lapse@example.com',
+      grants: [{ resource_id: r, actions: ['read'] }],
+      ttl_seconds: 3600,
+      send_email: false,
+    });
+    h.clock.advance(2 * 3600 * 1000);
+    const read = await h.call('GET', `/v1/organizations/acme/invitations/${combined.body.id}`);
+    expect(read.body.status).toBe('expired');
+    const newer = await invite({
+      email: 'lapse@example.com',
+      resource_id: r,
+      actions: ['read'],
+      send_email: false,
+    });
+    expect(newer.status).toBe(201);
+    const resent = await h.call('POST', `/v1/organizations/acme/invitations/${combined.body.id}/resend`, {
+      body: { send_email: false },
+    });
+    expect([resent.status, resent.body.code, resent.body.existing_invitation_id]).toEqual([
+      409,
+      'invitation_already_pending',
+      newer.body.id,
+    ]);
+  });
+
   it('skips on accept a granted resource deleted meanwhile, and gives the rest', async () => {
     const [keep, gone] = [await resource('keep'), await resource('gone')];
     const created = await invite({
