@@ -30,6 +30,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import './http/types.ts';
 import { emailTemplateRoutes } from './api/email-template.routes.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
+import { joiningRoutes } from './api/joining.routes.ts';
 import { membershipRoutes } from './api/membership.routes.ts';
 import { organizationRoutes } from './api/organization.routes.ts';
 import { resourceRoutes } from './api/resource.routes.ts';
@@ -219,6 +220,7 @@ export async function buildApp(
     oauthRoutes(api, services);
     healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
     webhookRoutes(api, services);
+    joiningRoutes(api, services);
     sessionRoutes(api, services, { sessions, publicUrl: deps.publicUrl });
     emailTemplateRoutes(api, services);
     metricsRoutes(api, {

@@ -21,6 +21,7 @@ const PUBLIC: Record<string, string[]> = {
     'GET /readyz',
     'POST /oauth/token',
     'POST /v1/invitations/preview',
+    'POST /v1/join-links/preview',
     'GET /metrics',
     'GET /dev/mailbox',
     'GET /dev/mailbox/:id',

@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
-import { Badge, formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
+import { actorOf, Badge, formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
 
 /** One line of the timeline: what happened, when, by whom, and what the mail server answered. */
 function TimelineEntry({ event }) {
   const details = Object.entries(event.data ?? {}).filter(([k]) => !['message_id'].includes(k));
   return html`<li>
     <strong>${t(`event.${event.type}`)}</strong> <span class="muted">${formatDate(event.create_time)}</span>
-    ${event.actor_user_id && html` · <span class="muted">${t('by', event.actor_user_id)}</span>`}
+    ${event.actor_user_id && html` · <span class="muted">${t('by', actorOf(event))}</span>`}
     ${
       details.length > 0 &&
       html`<dl class="facts">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`

@@ -73,16 +73,21 @@ export function decodePageToken(
     return body.after;
   } catch (error) {
     if (error instanceof AppError) throw error;
-    throw new AppError(
-      400,
-      'invalid_page_token',
-      'Invalid page token',
-      'The page token is not one rsvp issued.',
-      {
-        extras: { errors: [{ pointer: `/query/${parameter}`, detail: 'not a page token' }] },
-      },
-    );
+    throw invalidPageToken(parameter);
   }
+}
+
+/** A token that decodes but whose sort key cannot be one rsvp issued (it was edited). */
+export function invalidPageToken(parameter: 'page_token' | 'before' = 'page_token'): AppError {
+  return new AppError(
+    400,
+    'invalid_page_token',
+    'Invalid page token',
+    'The page token is not one rsvp issued.',
+    {
+      extras: { errors: [{ pointer: `/query/${parameter}`, detail: 'not a page token' }] },
+    },
+  );
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus } from '../db/schema.ts';
+import { invalidPageToken } from '../http/pagination.ts';
 import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
 import { type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
 
@@ -150,8 +151,15 @@ export async function listInvitations(
   let query = applyFilter(db.selectFrom('invitations'), options.filter, options.now);
   const bound = options.before ?? options.after;
   if (bound) {
-    const [value, id] = bound as [string, string];
-    const start = column === 'email_canonical' ? value : new Date(value);
+    const [value, id] = bound;
+    const start = column === 'email_canonical' ? value : new Date(value as string);
+    if (
+      typeof value !== 'string' ||
+      typeof id !== 'string' ||
+      (start instanceof Date && Number.isNaN(+start))
+    ) {
+      throw invalidPageToken(options.before ? 'before' : 'page_token');
+    }
     query = query.where((eb) =>
       eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(start as string, id)),
     );

@@ -196,3 +196,19 @@ export async function listMembers(
     displayName: row.display_name,
   }));
 }
+
+/** Which of `userIds` are members of which of `organizationIds`, as `org_id user_id` pairs. */
+export async function membershipPairs(
+  db: Executor,
+  userIds: string[],
+  organizationIds: string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0 || organizationIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['organization_id', 'user_id'])
+    .where('user_id', 'in', userIds)
+    .where('organization_id', 'in', organizationIds)
+    .execute();
+  return new Set(rows.map((row) => `${row.organization_id} ${row.user_id}`));
+}

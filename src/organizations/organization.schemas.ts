@@ -14,7 +14,7 @@ export const Slug = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
   .describe('URL-safe unique name.');
 
-const DomainName = z
+export const DomainName = z
   .string()
   .max(253)
   .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))

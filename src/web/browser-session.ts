@@ -54,8 +54,13 @@ export class BrowserSessions {
     return parseCookies(request.headers.cookie).get(this.#sessionCookie);
   }
 
-  /** Opens a session for the user and sets its cookie. */
-  async create(reply: FastifyReply, userId: string): Promise<void> {
+  /**
+   * Opens a session for the user and sets its cookie. The session this browser held before (any
+   * user's) ends first: every sign-in gets a fresh secret, so one planted in the browser before
+   * sign-in (session fixation) names nothing, and no orphan row outlives its cookie.
+   */
+  async create(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+    await this.#store.end(this.#secret(request));
     const { secret, maxAgeSeconds } = await this.#store.create(userId);
     reply.header('set-cookie', this.#cookie(this.#sessionCookie, secret, maxAgeSeconds));
   }

@@ -158,7 +158,7 @@ export function devMailboxRoutes(
       }
       if (!user.isInstanceAdmin)
         return signInPage(request, reply, 403, 'Only instance admins read the dev mailbox.');
-      await sessions.create(reply, user.id);
+      await sessions.create(request, reply, user.id);
       return reply.redirect('/dev/mailbox', 303);
     },
   });

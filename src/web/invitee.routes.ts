@@ -208,7 +208,7 @@ export function inviteeRoutes(
           form.password,
           request.ip,
         ));
-        await sessions.create(reply, user.id);
+        await sessions.create(request, reply, user.id);
       } catch (error) {
         if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
         for (const [name, value] of Object.entries(error.headers))
@@ -259,7 +259,7 @@ export function inviteeRoutes(
           },
           { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
-        await sessions.create(reply, user.id);
+        await sessions.create(request, reply, user.id);
         signedUp = user;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 409) throw error;

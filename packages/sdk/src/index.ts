@@ -43,6 +43,14 @@ export type ApiKey = Schemas['ApiKey'];
 export type Event = Schemas['Event'];
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
+/** A multi-use join link; `JoinLinkWithToken` (create, rotate) carries its secret, shown once. */
+export type JoinLink = Schemas['JoinLink'];
+export type JoinLinkWithToken = Schemas['JoinLinkWithToken'];
+/** A use of a join link or a verified domain: joined at once, or a request in the approval queue. */
+export type JoinRequest = Schemas['JoinRequest'];
+export type JoinResult = Schemas['JoinResult'];
+export type Domain = Schemas['Domain'];
+export type SuggestedOrganization = Schemas['SuggestedOrganization'];
 /** An RFC 9457 problem, as every native-API error is sent. */
 export type Problem = Schemas['Problem'];
 /** Every `code` the API can answer with; a server newer than this SDK may add some. */

@@ -94,7 +94,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List every user of the instance
+         * @description Instance admins only (403 for anyone else, whatever their roles in organizations). Oldest first; `q` keeps the users whose email, username or display name contains it.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create a user
@@ -658,6 +662,330 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{org_id}/join-links": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List join links
+         * @description Newest first, live and dead alike, with their use counts. Admins only.
+         */
+        get: operations["listJoinLinks"];
+        put?: never;
+        /**
+         * Create a join link
+         * @description A multi-use link to the organization (with a role) or to a resource (with actions), with an optional cap on uses, an expiry, an optional allowed email domain, and optionally approval by an admin. The token is shown only in this answer. Admins only; nobody grants a role above their own.
+         */
+        post: operations["createJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a join link */
+        get: operations["getJoinLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/uses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who used a join link
+         * @description One entry per use: joined at once, or a join request and what became of it.
+         */
+        get: operations["listJoinLinkUses"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a join link
+         * @description The link stops working at once; requests already filed through it stay in the queue.
+         */
+        post: operations["revokeJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-links/{join_link_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a join link’s token
+         * @description A new token, shown only now; the old one stops working at once. Uses, cap and expiry carry over.
+         */
+        post: operations["rotateJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/join-links/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Preview a join link
+         * @description No authentication and no side effect: what the link offers. Nothing about who made or used it.
+         */
+        post: operations["previewJoinLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join through a link
+         * @description The signed-in user joins with the link’s role (or actions), or files a join request when the link needs approval (`status: pending`). A use is taken only when the join or request is written. Unknown token: 404; revoked, expired or used up: 410; address outside the allowed domain: 403 `join_link_domain_mismatch`; already a member: 409; no seat: 402.
+         */
+        post: operations["joinByLink"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List join requests
+         * @description Newest first; `status=pending` is the approval queue. Admins only.
+         */
+        get: operations["listJoinRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve join requests
+         * @description One or many pending requests at once; each is decided on its own (a request decided meanwhile, 409; no seat left, 402) and its requester is told by email. Nobody approves a role ranked above their own.
+         */
+        post: operations["approveJoinRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/join-requests/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject join requests
+         * @description One or many pending requests at once; each is decided on its own (a request decided meanwhile, 409; no seat left, 402) and its requester is told by email.
+         */
+        post: operations["rejectJoinRequests"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/join-requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * My join requests
+         * @description The signed-in user's requests and joins, in every organization, newest first.
+         */
+        get: operations["listMyJoinRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List domains */
+        get: operations["listDomains"];
+        put?: never;
+        /**
+         * Add a domain
+         * @description Starts verification: publish the returned TXT record, then call verify. `join_mode` and `role` apply once the domain is verified. Admins only.
+         */
+        post: operations["addDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains/{domain}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a domain */
+        get: operations["getDomain"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a domain
+         * @description Nobody joins through it any more; members who joined through it stay.
+         */
+        delete: operations["removeDomain"];
+        options?: never;
+        head?: never;
+        /** Change how a domain lets people join */
+        patch: operations["updateDomain"];
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/domains/{domain}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Verify a domain
+         * @description Looks up the TXT record now. Missing or different: 422 `domain_not_verified` saying what was found. Verified by another organization: 409. Checks are rate limited per organization.
+         */
+        post: operations["verifyDomain"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/suggested-organizations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Organizations I may join through my address domain
+         * @description Organizations that verified the domain of the signed-in user's address and offer to let people join.
+         */
+        get: operations["listSuggestedOrganizations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/suggested-organizations/{org_id}/join": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join an organization through my address domain
+         * @description Joins with the domain’s role, or files a join request when the domain needs approval.
+         */
+        post: operations["joinSuggestedOrganization"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/session": {
         parameters: {
             query?: never;
@@ -892,6 +1220,108 @@ export interface components {
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
+        Domain: {
+            /** @description `dom_…` */
+            id: string;
+            organization_id: string;
+            domain: string;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            /** @enum {string} */
+            join_mode: "none" | "offer" | "auto_join";
+            role: string;
+            requires_approval: boolean;
+            /** @description Publish this TXT record, then ask rsvp to verify. */
+            txt_record: {
+                name: string;
+                value: string;
+            };
+            /** Format: date-time */
+            create_time: string;
+            verify_time: string | null;
+            check_time: string | null;
+            /** @description Why the last check failed. */
+            check_error: string | null;
+        };
+        DomainCreate: {
+            domain: string;
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @default offer
+             * @enum {string}
+             */
+            join_mode: "none" | "offer" | "auto_join";
+            /** @description The role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /**
+             * @description Joins through the domain wait for an admin.
+             * @default false
+             */
+            requires_approval: boolean;
+        };
+        DomainCreateInput: {
+            domain: string;
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @default offer
+             * @enum {string}
+             */
+            join_mode?: "none" | "offer" | "auto_join";
+            /** @description The role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /**
+             * @description Joins through the domain wait for an admin.
+             * @default false
+             */
+            requires_approval?: boolean;
+        };
+        DomainInput: {
+            /** @description `dom_…` */
+            id: string;
+            organization_id: string;
+            domain: string;
+            /** @enum {string} */
+            status: "pending" | "verified";
+            /** @enum {string} */
+            join_mode: "none" | "offer" | "auto_join";
+            role: string;
+            requires_approval: boolean;
+            /** @description Publish this TXT record, then ask rsvp to verify. */
+            txt_record: {
+                name: string;
+                value: string;
+            };
+            /** Format: date-time */
+            create_time: string;
+            verify_time: string | null;
+            check_time: string | null;
+            /** @description Why the last check failed. */
+            check_error: string | null;
+        };
+        DomainList: {
+            domains: components["schemas"]["Domain"][];
+        };
+        DomainListInput: {
+            domains: components["schemas"]["DomainInput"][];
+        };
+        DomainUpdate: {
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @enum {string}
+             */
+            join_mode?: "none" | "offer" | "auto_join";
+            role?: string;
+            requires_approval?: boolean;
+        };
+        DomainUpdateInput: {
+            /**
+             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
+             * @enum {string}
+             */
+            join_mode?: "none" | "offer" | "auto_join";
+            role?: string;
+            requires_approval?: boolean;
+        };
         EmailBranding: {
             logo_url: string | null;
             primary_color: string | null;
@@ -1044,7 +1474,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -1055,6 +1485,10 @@ export interface components {
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
+            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
+            actor_email: string | null;
+            /** @description The acting user's display name, under the same rule. */
+            actor_name: string | null;
             actor_api_key_id: string | null;
             /** @description Client address of the request, behind trusted proxies only. */
             actor_ip: string | null;
@@ -1069,7 +1503,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -1080,6 +1514,10 @@ export interface components {
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
+            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
+            actor_email: string | null;
+            /** @description The acting user's display name, under the same rule. */
+            actor_name: string | null;
             actor_api_key_id: string | null;
             /** @description Client address of the request, behind trusted proxies only. */
             actor_ip: string | null;
@@ -1205,7 +1643,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1234,7 +1672,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1346,7 +1784,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1374,7 +1812,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1796,6 +2234,358 @@ export interface components {
             /** @description null: land on the organization's `app_url`. */
             redirect_url?: string | null;
         };
+        JoinDecision: {
+            /** @description Join requests to decide, `jr_…`. */
+            ids: string[];
+            /** @description Told to the requester by email. */
+            reason?: string;
+        };
+        JoinDecisionInput: {
+            /** @description Join requests to decide, `jr_…`. */
+            ids: string[];
+            /** @description Told to the requester by email. */
+            reason?: string;
+        };
+        JoinDecisionResult: {
+            results: {
+                id: string;
+                /** @description What deciding this request alone would have answered. */
+                status: number;
+                join_request?: components["schemas"]["JoinRequest"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            decided: number;
+            failed: number;
+        };
+        JoinDecisionResultInput: {
+            results: {
+                id: string;
+                /** @description What deciding this request alone would have answered. */
+                status: number;
+                join_request?: components["schemas"]["JoinRequestInput"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            decided: number;
+            failed: number;
+        };
+        JoinLink: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatus"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+        };
+        JoinLinkCreate: {
+            /** @description Organization links: the role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource links: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource links: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description How many people may use it; unlimited when omitted. */
+            max_uses?: number;
+            /** @description Lifetime from now: 1 hour to 90 days; 7 days by default. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description Only people whose account address is in this domain (or a subdomain) may use it. */
+            allowed_domain?: string;
+            /**
+             * @description Using the link files a join request an admin approves, instead of joining at once.
+             * @default false
+             */
+            requires_approval: boolean;
+            /** @description A note for admins: where the link was posted. */
+            description?: string;
+        };
+        JoinLinkCreateInput: {
+            /** @description Organization links: the role joiners get; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource links: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource links: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description How many people may use it; unlimited when omitted. */
+            max_uses?: number;
+            /** @description Lifetime from now: 1 hour to 90 days; 7 days by default. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description Only people whose account address is in this domain (or a subdomain) may use it. */
+            allowed_domain?: string;
+            /**
+             * @description Using the link files a join request an admin approves, instead of joining at once.
+             * @default false
+             */
+            requires_approval?: boolean;
+            /** @description A note for admins: where the link was posted. */
+            description?: string;
+        };
+        JoinLinkInput: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatusInput"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+        };
+        JoinLinkList: {
+            join_links: components["schemas"]["JoinLink"][];
+            next_page_token: string | null;
+        };
+        JoinLinkListInput: {
+            join_links: components["schemas"]["JoinLinkInput"][];
+            next_page_token: string | null;
+        };
+        JoinLinkPreview: {
+            organization: {
+                id: string;
+                name: string;
+            };
+            role: string | null;
+            resource: {
+                id: string;
+                type: string;
+                name: string;
+            } | null;
+            actions: string[] | null;
+            requires_approval: boolean;
+            allowed_domain: string | null;
+            /** Format: date-time */
+            expire_time: string;
+        };
+        JoinLinkPreviewInput: {
+            organization: {
+                id: string;
+                name: string;
+            };
+            role: string | null;
+            resource: {
+                id: string;
+                type: string;
+                name: string;
+            } | null;
+            actions: string[] | null;
+            requires_approval: boolean;
+            allowed_domain: string | null;
+            /** Format: date-time */
+            expire_time: string;
+        };
+        /** @enum {string} */
+        JoinLinkStatus: "active" | "exhausted" | "expired" | "revoked";
+        /** @enum {string} */
+        JoinLinkStatusInput: "active" | "exhausted" | "expired" | "revoked";
+        JoinLinkWithToken: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatus"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+            /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
+            token: string;
+        };
+        JoinLinkWithTokenInput: {
+            /** @description `jl_…` */
+            id: string;
+            organization_id: string;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            description: string | null;
+            status: components["schemas"]["JoinLinkStatusInput"];
+            max_uses: number | null;
+            /** @description People who used it: joined, or asked to join. */
+            use_count: number;
+            allowed_domain: string | null;
+            requires_approval: boolean;
+            created_by: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            rotate_time: string | null;
+            revoke_time: string | null;
+            last_use_time: string | null;
+            /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
+            token: string;
+        };
+        JoinRequest: {
+            /** @description `jr_…` */
+            id: string;
+            organization_id: string;
+            user_id: string;
+            email?: string;
+            display_name?: string | null;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @enum {string} */
+            source: "link" | "domain";
+            join_link_id: string | null;
+            domain: string | null;
+            /**
+             * @description `joined`: no approval was needed; `approved`/`rejected`: an admin decided.
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "joined";
+            reason: string | null;
+            decided_by: string | null;
+            /** Format: date-time */
+            create_time: string;
+            decide_time: string | null;
+        };
+        JoinRequestInput: {
+            /** @description `jr_…` */
+            id: string;
+            organization_id: string;
+            user_id: string;
+            email?: string;
+            display_name?: string | null;
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @enum {string} */
+            source: "link" | "domain";
+            join_link_id: string | null;
+            domain: string | null;
+            /**
+             * @description `joined`: no approval was needed; `approved`/`rejected`: an admin decided.
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "joined";
+            reason: string | null;
+            decided_by: string | null;
+            /** Format: date-time */
+            create_time: string;
+            decide_time: string | null;
+        };
+        JoinRequestList: {
+            join_requests: components["schemas"]["JoinRequest"][];
+            next_page_token: string | null;
+        };
+        JoinRequestListInput: {
+            join_requests: components["schemas"]["JoinRequestInput"][];
+            next_page_token: string | null;
+        };
+        JoinResult: {
+            /**
+             * @description `pending`: an admin must approve the request first.
+             * @enum {string}
+             */
+            status: "joined" | "pending";
+            organization: {
+                id: string;
+                name: string;
+            };
+            join_request: components["schemas"]["JoinRequest"];
+        };
+        JoinResultInput: {
+            /**
+             * @description `pending`: an admin must approve the request first.
+             * @enum {string}
+             */
+            status: "joined" | "pending";
+            organization: {
+                id: string;
+                name: string;
+            };
+            join_request: components["schemas"]["JoinRequestInput"];
+        };
+        JoinToken: {
+            /** @description The join link secret, `rsvp_jl_…`. */
+            token: string;
+        };
+        JoinTokenInput: {
+            /** @description The join link secret, `rsvp_jl_…`. */
+            token: string;
+        };
         Me: {
             id: string;
             email: string;
@@ -2148,7 +2938,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -2167,7 +2957,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -2342,6 +3132,32 @@ export interface components {
             /** @description The signed-in user; null when no session is open. */
             user: components["schemas"]["UserInput"] | null;
         };
+        SuggestedOrganization: {
+            organization: {
+                id: string;
+                slug: string;
+                name: string;
+            };
+            domain: string;
+            role: string;
+            requires_approval: boolean;
+        };
+        SuggestedOrganizationInput: {
+            organization: {
+                id: string;
+                slug: string;
+                name: string;
+            };
+            domain: string;
+            role: string;
+            requires_approval: boolean;
+        };
+        SuggestedOrganizationList: {
+            organizations: components["schemas"]["SuggestedOrganization"][];
+        };
+        SuggestedOrganizationListInput: {
+            organizations: components["schemas"]["SuggestedOrganizationInput"][];
+        };
         TokenRequest: {
             /** @description Only `client_credentials`. */
             grant_type: string;
@@ -2411,6 +3227,14 @@ export interface components {
             instance_admin: boolean;
             /** Format: date-time */
             create_time: string;
+        };
+        UserList: {
+            users: components["schemas"]["User"][];
+            next_page_token: string | null;
+        };
+        UserListInput: {
+            users: components["schemas"]["UserInput"][];
+            next_page_token: string | null;
         };
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
@@ -2492,7 +3316,7 @@ export interface components {
             url: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
         };
         WebhookEndpointCreateInput: {
@@ -2500,7 +3324,7 @@ export interface components {
             url: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
         };
         WebhookEndpointInput: {
@@ -2530,7 +3354,7 @@ export interface components {
             url?: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
             /** @description Issue a new secret (returned once); the old one stops at once. */
             rotate_secret?: boolean;
@@ -2539,7 +3363,7 @@ export interface components {
             url?: string;
             description?: string | null;
             /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
             /** @description Issue a new secret (returned once); the old one stops at once. */
             rotate_secret?: boolean;
@@ -3103,6 +3927,61 @@ export interface operations {
             };
             /** @description Understood but not acceptable. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Text within the email, username or name. */
+                q?: string;
+                status?: "active" | "placeholder" | "deactivated";
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5624,6 +6503,1362 @@ export interface operations {
             };
             /** @description Not found, or not visible to you. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJoinLinks: {
+        parameters: {
+            query?: {
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkCreateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkWithToken"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLink"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJoinLinkUses: {
+        parameters: {
+            query?: {
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLink"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                join_link_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkWithToken"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewJoinLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinTokenInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinLinkPreview"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone for good (expired or revoked). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinByLink: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinTokenInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A seat or pending-invitation limit would be exceeded. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Gone for good (expired or revoked). */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listJoinRequests: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses; all when omitted. */
+                status?: ("pending" | "approved" | "rejected" | "joined")[];
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    approveJoinRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinDecisionResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rejectJoinRequests: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinDecisionInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinDecisionResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listMyJoinRequests: {
+        parameters: {
+            query?: {
+                /** @description Comma-separated statuses; all when omitted. */
+                status?: ("pending" | "approved" | "rejected" | "joined")[];
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinRequestList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listDomains: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DomainList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    addDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainCreateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainUpdateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifyDomain: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description The domain name (or its id, `dom_…`). */
+                domain: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Domain"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSuggestedOrganizations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuggestedOrganizationList"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    joinSuggestedOrganization: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A seat or pending-invitation limit would be exceeded. */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
