@@ -165,6 +165,52 @@ runInChromium('the admin console at /console, in Chromium', () => {
     await context.close();
   }, 120_000);
 
+  it('invites with a role plus resource grants and metadata, shows them, and revokes the selection in one bulk call', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/console`);
+    await page.getByLabel('Email').fill('admin@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Invitations' }).waitFor();
+    const resourceId = await page.evaluate(async () => {
+      const session = (await (await fetch('/v1/session')).json()) as { csrf_token: string };
+      const created = await fetch('/v1/organizations/acme/resources', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+        body: JSON.stringify({ type: 'dataset', name: 'console-set' }),
+      });
+      return ((await created.json()) as { id: string }).id;
+    });
+
+    await page.getByRole('link', { name: 'Invite', exact: true }).click();
+    await page.getByLabel('Email addresses').fill('combo1@example.com\ncombo2@example.com');
+    await page.getByText('grants · metadata · redirect_url').click();
+    await page.getByLabel('grants').fill(`${resourceId}: read, write`);
+    await page.getByLabel('public_metadata (JSON)').fill('{"plan": "pro"}');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('2 invited, 0 not invited.').waitFor();
+    await page.getByRole('link', { name: /^inv_/ }).first().click();
+    const facts = page.locator('dl.facts').first();
+    await facts.waitFor();
+    expect(await facts.textContent()).toContain(`+ ${resourceId} (read, write)`);
+    expect(await facts.textContent()).toContain('{"plan":"pro"}');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: '← Back' }).click();
+    await page.getByLabel('Search').fill('combo');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('main table tbody tr').count()).toBe(2);
+    await page.getByLabel('Select combo1@example.com').check();
+    await page.getByLabel('Select combo2@example.com').check();
+    await page.getByRole('button', { name: 'Revoke selected (2)' }).click();
+    await page.getByText('2 invitation(s) revoked.').waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('fits a 390 px wide screen, in dark mode too, without axe violations', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     const page = await context.newPage();

@@ -60,23 +60,16 @@ function Filters({ org, members, resources, onApply }) {
   </form>`;
 }
 
-/** Runs one action per selected invitation; a refusal is reported per address, never stops the rest. */
+/** One bulk call for the selected invitations; a refusal is reported per address, never stops the rest. */
 async function bulk(org, ids, verb) {
-  const failures = [];
-  for (const id of ids) {
-    try {
-      await api.post(
-        `/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`,
-        {
-          path: { org_id: org.id, invitation_id: id },
-        },
-        verb === 'resend' ? { send_email: true } : undefined,
-      );
-    } catch (error) {
-      failures.push({ id, error });
-    }
-  }
-  return failures;
+  const answer = await api.post(
+    `/v1/organizations/{org_id}/invitations/bulk-${verb}`,
+    { path: { org_id: org.id } },
+    verb === 'resend' ? { ids, send_email: true } : { ids },
+  );
+  return answer.results
+    .filter((row) => row.error)
+    .map((row) => ({ id: row.id, error: { problem: row.error } }));
 }
 
 export function Invitations({ org }) {

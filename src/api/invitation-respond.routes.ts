@@ -39,7 +39,7 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
             invitation,
             invitations.now,
             organizations.get(invitation.organizationId)!,
-            invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
+            resources,
             users.get(invitation.inviterUserId),
           ),
         ),
@@ -77,7 +77,7 @@ function respondRoutes(app: App, invitations: InvitationService, verb: 'accept' 
       invitation,
       invitations.now,
       organizations.get(invitation.organizationId)!,
-      invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
+      resources,
       users.get(invitation.inviterUserId),
     );
   };

@@ -23,8 +23,52 @@ export const Actions = z.array(ActionName).min(1).max(32);
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
-  .describe('Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters).')
+  .describe(
+    'Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, ' +
+      'like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects.',
+  )
   .meta({ id: 'Metadata' });
+
+export const METADATA_MAX_BYTES = 8192;
+
+/** A JSON object of the caller's own, bounded in size as a whole rather than field by field. */
+const metadataObject = (id: string, description: string) =>
+  z
+    .record(z.string().min(1).max(100), z.unknown())
+    .refine(
+      (value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES,
+      `at most ${METADATA_MAX_BYTES} bytes as JSON`,
+    )
+    .describe(`${description} A JSON object of at most ${METADATA_MAX_BYTES} bytes.`)
+    .meta({ id });
+
+export const PublicMetadata = metadataObject(
+  'PublicMetadata',
+  'Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept.',
+);
+export const PrivateMetadata = metadataObject(
+  'PrivateMetadata',
+  "Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept.",
+);
+
+export const RedirectUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .describe(
+    "Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the " +
+      "instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.",
+  );
+
+export const MAX_GRANTS = 20;
+export const InvitationGrantInputSchema = z
+  .strictObject({
+    resource_id: z.string().describe('A resource of the organization (`res_…`).'),
+    actions: Actions,
+  })
+  .meta({ id: 'InvitationGrantCreate' });
+export const InvitationGrantSchema = z
+  .object({ resource_id: z.string(), actions: z.array(z.string()) })
+  .meta({ id: 'InvitationGrant' });
 
 const Locale = z
   .string()
@@ -52,6 +96,18 @@ const invitationInputFields = {
   message: z.string().trim().max(2000).optional().describe('A personal note shown in the email.'),
   locale: Locale.optional(),
   metadata: Metadata.optional(),
+  public_metadata: PublicMetadata.optional(),
+  private_metadata: PrivateMetadata.optional(),
+  redirect_url: RedirectUrl.optional(),
+  grants: z
+    .array(InvitationGrantInputSchema)
+    .min(1)
+    .max(MAX_GRANTS)
+    .optional()
+    .describe(
+      `A combined invitation: the organization role (\`role\`, or the default) plus up to ${MAX_GRANTS} ` +
+        'resource grants, accepted or declined as a whole. Not with `resource_id`.',
+    ),
 };
 
 export const InvitationCreateSchema = z
@@ -91,6 +147,15 @@ export const InvitationSchema = z
     message: z.string().nullable(),
     locale: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    public_metadata: z.record(z.string(), z.unknown()),
+    private_metadata: z.record(z.string(), z.unknown()),
+    redirect_url: z.string().nullable(),
+    grants: z
+      .array(InvitationGrantSchema)
+      .nullable()
+      .describe(
+        "A combined invitation's resource grants, given with its role on accept; null for the others.",
+      ),
     status: InvitationStatusSchema,
     delivery_state: DeliveryStateSchema,
     delivery_error: z
@@ -142,6 +207,9 @@ export const InvitationUpdateSchema = z
     expire_time: z.iso.datetime().optional(),
     message: z.string().trim().max(2000).nullable().optional(),
     metadata: Metadata.optional().describe('Replaces the whole metadata object.'),
+    public_metadata: PublicMetadata.optional().describe('Replaces the whole object.'),
+    private_metadata: PrivateMetadata.optional().describe('Replaces the whole object.'),
+    redirect_url: RedirectUrl.nullable().optional().describe("null: land on the organization's `app_url`."),
   })
   .meta({ id: 'InvitationUpdate' });
 export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
@@ -152,8 +220,11 @@ export const InvitationResendSchema = z
     ttl_seconds: TtlSeconds.optional().describe(
       "New lifetime from now; the organization's default when omitted.",
     ),
+    locale: Locale.optional().describe('Send this time, and from now on, in this language.'),
   })
   .meta({ id: 'InvitationResend' });
+
+export const MAX_OFFSET = 10_000;
 
 export const ORDER_BY = [
   'create_time',
@@ -184,6 +255,21 @@ export const InvitationListQuerySchema = z.object({
   order_by: z.enum(ORDER_BY).default('-create_time'),
   page_size: PageSize,
   page_token: PageToken,
+  before: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('`prev_page_token` of a page: the page before it, in the same order.'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OFFSET)
+    .optional()
+    .describe(
+      `Skip this many matches (at most ${MAX_OFFSET}): for jumping to a page number near the start. ` +
+        'Its cost grows with the offset; page deeper with `page_token`, whose cost does not.',
+    ),
   include_total_size: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -195,6 +281,10 @@ export const InvitationListSchema = z
   .object({
     invitations: z.array(InvitationSchema),
     next_page_token: z.string().nullable(),
+    prev_page_token: z
+      .string()
+      .nullable()
+      .describe('Pass it as `before` for the previous page; null on the first page.'),
     total_size: z.int().optional(),
   })
   .meta({ id: 'InvitationList' });
@@ -207,6 +297,16 @@ export const ReceivedInvitationSchema = z
     role: z.string().nullable(),
     resource: z.object({ id: z.string(), type: z.string(), name: z.string() }).nullable(),
     actions: z.array(z.string()).nullable(),
+    grants: z
+      .array(
+        z.object({
+          resource: z.object({ id: z.string(), type: z.string(), name: z.string() }),
+          actions: z.array(z.string()),
+        }),
+      )
+      .nullable()
+      .describe('A combined invitation: the resources it grants with its role (deleted ones left out).'),
+    public_metadata: z.record(z.string(), z.unknown()),
     inviter_name: z.string().nullable(),
     message: z.string().nullable(),
     status: InvitationStatusSchema,
@@ -243,6 +343,19 @@ export const InvitationPreviewSchema = z
     role: z.string().nullable(),
     resource: z.object({ type: z.string(), name: z.string() }).nullable(),
     actions: z.array(z.string()).nullable(),
+    grants: z
+      .array(
+        z.object({
+          resource: z.object({ type: z.string(), name: z.string() }),
+          actions: z.array(z.string()),
+        }),
+      )
+      .optional()
+      .describe('Only for a combined invitation: the resources it grants with its role.'),
+    public_metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Only when the invitation carries some.'),
     expire_time: z.iso.datetime(),
   })
   .describe('What an invitation link may tell anyone who holds it, and nothing more.')

@@ -282,14 +282,20 @@ export function inviteeRoutes(
   });
 
   /**
-   * Where an invitee lands after accepting: the invitation's `redirect_url` (set by APIs that
-   * take one), else the organization's `app_url` — each only when its origin is allow-listed.
+   * Where an invitee lands after accepting: the invitation's `redirect_url` (or the
+   * `metadata.redirect_url` some wire formats set), else the organization's `app_url` — each
+   * only when its origin is allow-listed (still, as the list may have changed since).
    */
   function landingFor(
     invitation: InvitationRecord,
     organization: OrganizationRecord | undefined,
   ): string | null {
-    for (const candidate of [invitation.metadata.redirect_url, organization?.settings.app_url]) {
+    const candidates = [
+      invitation.redirectUrl,
+      invitation.metadata.redirect_url,
+      organization?.settings.app_url,
+    ];
+    for (const candidate of candidates) {
       if (candidate && isAllowedAppUrl(candidate, services.allowedAppOrigins)) return candidate;
     }
     return null;

@@ -231,7 +231,7 @@ export interface paths {
         };
         /**
          * List and search invitations
-         * @description Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token` with the same filters. A pending invitation past its expiry is listed as `expired`.
+         * @description Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token`, or `prev_page_token` as `before`, with the same filters and order; a cursor page costs the same at any depth. `offset` (at most 10,000) jumps to a page number near the start. A pending invitation past its expiry is listed as `expired`.
          */
         get: operations["listInvitations"];
         put?: never;
@@ -282,7 +282,7 @@ export interface paths {
         head?: never;
         /**
          * Change a pending invitation
-         * @description Role (or actions), expiry, message and metadata, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
+         * @description Role (or actions), expiry, message, metadata and redirect URL, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
          */
         patch: operations["updateInvitation"];
         trace?: never;
@@ -321,6 +321,46 @@ export interface paths {
          * @description Only a pending invitation can be revoked; its link stops working at once.
          */
         post: operations["revokeInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/invitations/bulk-revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke many invitations
+         * @description By `ids` or by `filter` (the list’s filters; pending ones when no status is given), up to 1,000. Each invitation is revoked as a single revoke would, and answered on its own: `status` is what revoking it alone would have answered.
+         */
+        post: operations["revokeInvitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/invitations/bulk-resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend many invitations
+         * @description By `ids` or by `filter` (pending and expired ones when no status is given), up to 1,000. Each is resent as a single resend would (new link, send cap, rate limits, optional `locale`) and answered on its own; with `send_email: false` each row carries its `accept_url`, once.
+         */
+        post: operations["resendInvitations"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1550,6 +1590,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1594,7 +1643,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1623,7 +1672,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1655,6 +1704,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["Metadata"];
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreate"][];
         };
         InvitationBatchRowInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -1676,6 +1734,107 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
+        };
+        InvitationBulkResend: {
+            /** @default true */
+            send_email: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilter"];
+        };
+        InvitationBulkResendInput: {
+            /** @default true */
+            send_email?: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilterInput"];
+        };
+        InvitationBulkResult: {
+            results: {
+                id: string;
+                /** @description What acting on this invitation alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreated"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            succeeded: number;
+            failed: number;
+        };
+        InvitationBulkResultInput: {
+            results: {
+                id: string;
+                /** @description What acting on this invitation alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreatedInput"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            succeeded: number;
+            failed: number;
+        };
+        InvitationBulkRevoke: {
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilter"];
+        };
+        InvitationBulkRevokeInput: {
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilterInput"];
         };
         InvitationCreate: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -1697,6 +1856,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["Metadata"];
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreate"][];
             /**
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
@@ -1723,6 +1891,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
             /**
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
@@ -1749,6 +1926,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1788,6 +1974,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrantInput"][] | null;
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1806,6 +2001,60 @@ export interface components {
             etag: string;
             /** @description Only when send_email was false, and only in this response: the link to deliver. */
             accept_url?: string;
+        };
+        InvitationFilter: {
+            /** @description Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`. */
+            status?: ("pending" | "accepted" | "declined" | "revoked" | "expired")[];
+            /** @description Exact address, compared canonically. */
+            email?: string;
+            /** @description Free text matched within the email address. */
+            q?: string;
+            inviter_id?: string;
+            /** @enum {string} */
+            target_type?: "organization" | "resource";
+            resource_id?: string;
+            role?: string;
+            delivery_state?: components["schemas"]["DeliveryState"];
+            /** Format: date-time */
+            created_after?: string;
+            /** Format: date-time */
+            created_before?: string;
+        };
+        InvitationFilterInput: {
+            /** @description Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`. */
+            status?: ("pending" | "accepted" | "declined" | "revoked" | "expired")[];
+            /** @description Exact address, compared canonically. */
+            email?: string;
+            /** @description Free text matched within the email address. */
+            q?: string;
+            inviter_id?: string;
+            /** @enum {string} */
+            target_type?: "organization" | "resource";
+            resource_id?: string;
+            role?: string;
+            delivery_state?: components["schemas"]["DeliveryStateInput"];
+            /** Format: date-time */
+            created_after?: string;
+            /** Format: date-time */
+            created_before?: string;
+        };
+        InvitationGrant: {
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantCreate: {
+            /** @description A resource of the organization (`res_…`). */
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantCreateInput: {
+            /** @description A resource of the organization (`res_…`). */
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantInput: {
+            resource_id: string;
+            actions: string[];
         };
         InvitationInput: {
             /** @description `inv_…` */
@@ -1827,6 +2076,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrantInput"][] | null;
             status: components["schemas"]["InvitationStatusInput"];
             delivery_state: components["schemas"]["DeliveryStateInput"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -1847,11 +2105,15 @@ export interface components {
         InvitationList: {
             invitations: components["schemas"]["Invitation"][];
             next_page_token: string | null;
+            /** @description Pass it as `before` for the previous page; null on the first page. */
+            prev_page_token: string | null;
             total_size?: number;
         };
         InvitationListInput: {
             invitations: components["schemas"]["InvitationInput"][];
             next_page_token: string | null;
+            /** @description Pass it as `before` for the previous page; null on the first page. */
+            prev_page_token: string | null;
             total_size?: number;
         };
         /** @description What an invitation link may tell anyone who holds it, and nothing more. */
@@ -1864,6 +2126,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description Only for a combined invitation: the resources it grants with its role. */
+            grants?: {
+                resource: {
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[];
+            /** @description Only when the invitation carries some. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             expire_time: string;
         };
@@ -1877,6 +2151,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description Only for a combined invitation: the resources it grants with its role. */
+            grants?: {
+                resource: {
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[];
+            /** @description Only when the invitation carries some. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             expire_time: string;
         };
@@ -1885,12 +2171,16 @@ export interface components {
             send_email: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
         };
         InvitationResendInput: {
             /** @default true */
             send_email?: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
         };
         /**
          * @description New values may be added; treat unknown ones as terminal.
@@ -1920,6 +2210,12 @@ export interface components {
             message?: string | null;
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["Metadata"];
+            /** @description Replaces the whole object. */
+            public_metadata?: components["schemas"]["PublicMetadata"];
+            /** @description Replaces the whole object. */
+            private_metadata?: components["schemas"]["PrivateMetadata"];
+            /** @description null: land on the organization's `app_url`. */
+            redirect_url?: string | null;
         };
         InvitationUpdateInput: {
             role?: string;
@@ -1931,6 +2227,12 @@ export interface components {
             message?: string | null;
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["MetadataInput"];
+            /** @description Replaces the whole object. */
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            /** @description Replaces the whole object. */
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /** @description null: land on the organization's `app_url`. */
+            redirect_url?: string | null;
         };
         JoinDecision: {
             /** @description Join requests to decide, `jr_…`. */
@@ -1960,7 +2262,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -1988,7 +2290,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -2318,6 +2620,14 @@ export interface components {
             username?: string | null;
             display_name?: string | null;
             role: string;
+            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
+            private_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
@@ -2329,6 +2639,14 @@ export interface components {
             username?: string | null;
             display_name?: string | null;
             role: string;
+            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
+            private_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
@@ -2348,11 +2666,11 @@ export interface components {
         MemberUpdateInput: {
             role: string;
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         Metadata: {
             [key: string]: string;
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         MetadataInput: {
             [key: string]: string;
         };
@@ -2602,6 +2920,14 @@ export interface components {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PrivateMetadata: {
+            [key: string]: unknown;
+        };
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PrivateMetadataInput: {
+            [key: string]: unknown;
+        };
         Problem: {
             type: string;
             title: string;
@@ -2612,7 +2938,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -2631,13 +2957,21 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
                 detail: string;
             }[];
         } & {
+            [key: string]: unknown;
+        };
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PublicMetadata: {
+            [key: string]: unknown;
+        };
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PublicMetadataInput: {
             [key: string]: unknown;
         };
         ReceivedInvitation: {
@@ -2656,6 +2990,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
+            grants: {
+                resource: {
+                    id: string;
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[] | null;
+            public_metadata: {
+                [key: string]: unknown;
+            };
             inviter_name: string | null;
             message: string | null;
             status: components["schemas"]["InvitationStatus"];
@@ -2680,6 +3026,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
+            grants: {
+                resource: {
+                    id: string;
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[] | null;
+            public_metadata: {
+                [key: string]: unknown;
+            };
             inviter_name: string | null;
             message: string | null;
             status: components["schemas"]["InvitationStatusInput"];
@@ -4247,6 +4605,10 @@ export interface operations {
                 page_size?: number;
                 /** @description `next_page_token` of the previous page. */
                 page_token?: string;
+                /** @description `prev_page_token` of a page: the page before it, in the same order. */
+                before?: string;
+                /** @description Skip this many matches (at most 10000): for jumping to a page number near the start. Its cost grows with the offset; page deeper with `page_token`, whose cost does not. */
+                offset?: number;
                 /** @description Also count every match (costs a second query). */
                 include_total_size?: "true" | "false";
             };
@@ -4765,6 +5127,148 @@ export interface operations {
             };
             /** @description Gone for good (expired or revoked). */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    revokeInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationBulkRevokeInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBulkResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    resendInvitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationBulkResendInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBulkResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
