@@ -91,6 +91,9 @@ export async function buildApp(
     requestIdHeader: false,
     genReqId: requestIdFor,
     routerOptions: { maxParamLength: 200 },
+    // A URL the router cannot decode (`/v1/%c0`) is refused before any hook: as problem+json too.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply.header('x-request-id', request.id), toAppError(error)),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

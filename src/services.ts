@@ -101,7 +101,7 @@ export function createServices(deps: Deps): Services {
     memberships: new MembershipService({ database, clock, onQueued }),
     users: new UserService({ database, clock, onAccountCreated }),
     resources: new ResourceService({ database, clock, revokeInvitationsOnto: revokePendingOnResource }),
-    invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, onQueued }),
+    invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, allowedAppOrigins, onQueued }),
     events: new EventService({ database }),
     webhooks: new WebhookService({
       database,

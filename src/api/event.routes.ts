@@ -16,6 +16,8 @@ const EVENT_EXAMPLE = {
   to_status: 'accepted',
   actor_user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
   actor_api_key_id: null,
+  actor_email: 'grace@example.com',
+  actor_name: 'Grace Hopper',
   actor_ip: '203.0.113.7',
   actor_user_agent: 'Mozilla/5.0',
   data: {},
@@ -33,6 +35,14 @@ const EventSchema = z
     from_status: z.string().nullable(),
     to_status: z.string().nullable(),
     actor_user_id: z.string().nullable().describe('Null when rsvp itself acted (expiry).'),
+    actor_email: z
+      .string()
+      .nullable()
+      .describe(
+        "The acting user's email when you may see it: yours, a current member of the event's " +
+          'organization, or anyone for an instance admin. Null otherwise.',
+      ),
+    actor_name: z.string().nullable().describe("The acting user's display name, under the same rule."),
     actor_api_key_id: z.string().nullable(),
     actor_ip: z.string().nullable().describe('Client address of the request, behind trusted proxies only.'),
     actor_user_agent: z.string().nullable(),
@@ -79,7 +89,7 @@ export function eventRoutes(app: App, services: Services) {
     handler: async (request) => {
       const { page_size, page_token, ...filters } = request.query;
       const after = decodePageToken(page_token, filters);
-      const events = await services.events.list(request.principal!, {
+      const { events, actors } = await services.events.list(request.principal!, {
         organizationRef: filters.organization_id,
         invitationId: filters.invitation_id,
         subjectType: filters.subject_type,
@@ -102,6 +112,8 @@ export function eventRoutes(app: App, services: Services) {
           from_status: event.fromStatus,
           to_status: event.toStatus,
           actor_user_id: event.actorUserId,
+          actor_email: actors.get(event.id)?.email ?? null,
+          actor_name: actors.get(event.id)?.displayName ?? null,
           actor_api_key_id: event.actorApiKeyId,
           actor_ip: event.actorIp,
           actor_user_agent: event.actorUserAgent,

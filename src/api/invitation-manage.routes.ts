@@ -31,7 +31,7 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
       operationId: 'updateInvitation',
       summary: 'Change a pending invitation',
       description:
-        'Role (or actions), expiry, message and metadata, while pending. Send `If-Match` with the ETag you ' +
+        'Role (or actions), expiry, message, metadata and redirect URL, while pending. Send `If-Match` with the ETag you ' +
         'read to change only that version (412 otherwise).',
       params: InvitationParams,
       headers: z.object({ 'if-match': z.string().optional() }),
@@ -78,7 +78,7 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
         request.principal!,
         request.params.org_id,
         request.params.invitation_id,
-        { sendEmail: body.send_email, ttlSeconds: body.ttl_seconds },
+        { sendEmail: body.send_email, ttlSeconds: body.ttl_seconds, locale: body.locale },
       );
       reply.header('etag', etagOf(invitation));
       return {

@@ -42,7 +42,7 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
             invitation,
             invitations.now,
             organizations.get(invitation.organizationId)!,
-            invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
+            resources,
             users.get(invitation.inviterUserId),
           ),
         ),
@@ -87,7 +87,7 @@ function respondRoutes(app: App, invitations: InvitationService, verb: 'accept' 
       invitation,
       invitations.now,
       organizations.get(invitation.organizationId)!,
-      invitation.resourceId ? resources.get(invitation.resourceId) : undefined,
+      resources,
       users.get(invitation.inviterUserId),
     );
   };

@@ -25,6 +25,16 @@ export const MemberSchema = z
     username: z.string().nullable().optional(),
     display_name: z.string().nullable().optional(),
     role: z.string(),
+    public_metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Copied from the invitation the member accepted (merged over earlier ones); `{}` when none.'),
+    private_metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        "As public_metadata, from the invitation's private_metadata: shown to the organization's admins only.",
+      ),
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
@@ -44,6 +54,8 @@ const memberView = (
   ...(member.username !== undefined ? { username: member.username } : {}),
   ...(member.displayName !== undefined ? { display_name: member.displayName } : {}),
   role: member.role,
+  ...(member.publicMetadata !== undefined ? { public_metadata: member.publicMetadata } : {}),
+  ...(member.privateMetadata !== undefined ? { private_metadata: member.privateMetadata } : {}),
   create_time: member.createdAt.toISOString(),
   update_time: member.updatedAt.toISOString(),
 });

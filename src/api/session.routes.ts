@@ -93,7 +93,7 @@ export function sessionRoutes(
           if (error instanceof AppError && error.status === 401) throw wrongPassword();
           throw error;
         });
-      await sessions.create(reply, user.id);
+      await sessions.create(request, reply, user.id);
       return { csrf_token: sessions.csrfToken(request, reply), user: userView(user) };
     },
   });

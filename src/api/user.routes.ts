@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { UserRecord } from '../access/user-record.ts';
 import { type App, problems } from '../http/app-types.ts';
+import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 
 const TAGS = ['Users'];
@@ -79,6 +80,43 @@ export function userRoutes(app: App, services: Services) {
       const user = await services.users.create(request.principal!, request.body);
       reply.code(201).header('location', `/v1/users/${user.id}`);
       return userView(user);
+    },
+  });
+
+  app.get('/v1/users', {
+    config: { auth: { scope: 'users:read' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'listUsers',
+      summary: 'List every user of the instance',
+      description:
+        'Instance admins only (403 for anyone else, whatever their roles in organizations). Oldest ' +
+        'first; `q` keeps the users whose email, username or display name contains it.',
+      querystring: z.object({
+        q: z.string().trim().min(1).max(200).optional().describe('Text within the email, username or name.'),
+        status: z.enum(['active', 'placeholder', 'deactivated']).optional(),
+        page_size: PageSize,
+        page_token: PageToken,
+      }),
+      response: {
+        200: z
+          .object({ users: z.array(UserSchema), next_page_token: z.string().nullable() })
+          .meta({ id: 'UserList', examples: [{ users: [USER_EXAMPLE], next_page_token: null }] })
+          .describe('A page of users.'),
+        ...problems(400, 401, 403),
+      },
+    },
+    handler: async (request) => {
+      const { page_size, page_token, ...filters } = request.query;
+      const after = decodePageToken(page_token, filters);
+      const rows = await services.users.list(request.principal!, {
+        search: filters.q,
+        status: filters.status,
+        afterId: after?.[0] as string | undefined,
+        limit: page_size + 1,
+      });
+      const page = pageOf(rows, page_size, (user) => user.id, filters);
+      return { users: page.items.map(userView), next_page_token: page.next_page_token };
     },
   });
 

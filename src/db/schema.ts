@@ -42,6 +42,8 @@ export interface MembershipTable {
   role: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  public_metadata: Generated<JsonText>;
+  private_metadata: Generated<JsonText>;
 }
 
 export interface ResourceTable {
@@ -96,6 +98,11 @@ export interface InvitationTable {
   remind_at: Timestamp | null;
   link_style: 'token' | 'jwt';
   reminder_sent_at: Timestamp | null;
+  redirect_url: string | null;
+  public_metadata: JsonText;
+  private_metadata: JsonText;
+  /** A combined invitation's resource grants, `[{resource_id, actions}]`; null for the others. */
+  grants: JsonText | null;
 }
 
 export interface EventTable {

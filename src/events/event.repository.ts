@@ -34,6 +34,7 @@ export const ADMIN_EVENT_TYPES = [
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',
+  'webhook.test_sent',
   'email_template.updated',
   'email_template.deleted',
   'email_template.test_sent',
@@ -116,6 +117,21 @@ export interface InvitationSnapshotSource {
   expiresAt: Date;
   createdAt: Date;
   metadata: Record<string, string>;
+  publicMetadata?: Record<string, unknown>;
+  privateMetadata?: Record<string, unknown>;
+  redirectUrl?: string | null;
+  grants?: { resourceId: string; actions: string[] }[] | null;
+}
+
+/** The newer fields, only when set: snapshots of invitations without them keep their shape. */
+function extendedSnapshot(invitation: InvitationSnapshotSource) {
+  const { publicMetadata, privateMetadata, redirectUrl, grants } = invitation;
+  return {
+    ...(grants ? { grants: grants.map((g) => ({ resource_id: g.resourceId, actions: g.actions })) } : {}),
+    ...(publicMetadata && Object.keys(publicMetadata).length ? { public_metadata: publicMetadata } : {}),
+    ...(privateMetadata && Object.keys(privateMetadata).length ? { private_metadata: privateMetadata } : {}),
+    ...(redirectUrl ? { redirect_url: redirectUrl } : {}),
+  };
 }
 
 function actorColumns(actor: Actor | null) {
@@ -164,6 +180,7 @@ export function transitionEvent(
         metadata: invitation.metadata,
         expire_time: invitation.expiresAt.toISOString(),
         create_time: invitation.createdAt.toISOString(),
+        ...extendedSnapshot(invitation),
       },
     },
   };

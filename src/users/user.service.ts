@@ -15,6 +15,7 @@ import {
   findUserBySeq,
   findUserByUsername,
   insertUser,
+  listUsers,
   neverRegistered,
   shareAnOrganization,
   updateUser,
@@ -55,14 +56,7 @@ export class UserService {
 
   /** Instance admins create users. */
   async create(principal: Principal, input: UserInput): Promise<UserRecord> {
-    if (!principal.user.isInstanceAdmin) {
-      throw new AppError(
-        403,
-        'instance_admin_required',
-        'Instance admin required',
-        'Only instance admins create users.',
-      );
-    }
+    requireInstanceAdmin(principal, 'create users');
     return this.register(input, { instanceAdmin: false, actor: principal, via: 'admin' });
   }
 
@@ -169,6 +163,20 @@ export class UserService {
     return user;
   }
 
+  /** Every user of the instance, one page at a time: instance admins only. */
+  async list(
+    principal: Principal,
+    options: {
+      search?: string | undefined;
+      status?: UserRecord['status'] | undefined;
+      afterId?: string | undefined;
+      limit: number;
+    },
+  ): Promise<UserRecord[]> {
+    requireInstanceAdmin(principal, 'list every user');
+    return listUsers(this.#database.db, options);
+  }
+
   /** Visible: yourself, people who share an organization with you; instance admins see all. */
   async get(principal: Principal, id: string): Promise<UserRecord> {
     const db = this.#database.db;
@@ -181,4 +189,14 @@ export class UserService {
     if (!visible) throw notFound('user');
     return user;
   }
+}
+
+function requireInstanceAdmin(principal: Principal, what: string): void {
+  if (principal.user.isInstanceAdmin) return;
+  throw new AppError(
+    403,
+    'instance_admin_required',
+    'Instance admin required',
+    `Only instance admins ${what}.`,
+  );
 }

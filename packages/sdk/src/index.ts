@@ -31,6 +31,12 @@ export type Invitation = Schemas['Invitation'];
 export type InvitationCreated = Schemas['InvitationCreated'];
 /** The body of `createInvitation`, as a client sends it (defaults may be left out). */
 export type InvitationCreate = Schemas['InvitationCreateInput'];
+/** A combined invitation's resource grant (`grants` on create; each given with the role on accept). */
+export type InvitationGrant = Schemas['InvitationGrant'];
+/** What bulk revoke and bulk resend answer: one result per invitation. */
+export type InvitationBulkResult = Schemas['InvitationBulkResult'];
+/** The list's filters as bulk revoke and resend take them. */
+export type InvitationFilter = Schemas['InvitationFilterInput'];
 export type Organization = Schemas['Organization'];
 export type Member = Schemas['Member'];
 export type Resource = Schemas['Resource'];
@@ -115,7 +121,8 @@ export interface RsvpClientOptions extends ClientOptions {
 export type RsvpClient = Client<paths> & {
   /**
    * Every page of a list, following `next_page_token` until the last; the filters and
-   * page_size stay those of `init`. Throws RsvpError when a page fails.
+   * page_size stay those of `init` (an `offset` or `before` in it places the first page only).
+   * Throws RsvpError when a page fails.
    */
   pages<P extends ListPath>(path: P, init?: ListInit<P>): AsyncGenerator<ListPage<P>, void, undefined>;
   /** Every item of every page of a list, in the list's order. Throws RsvpError when a page fails. */
@@ -143,8 +150,14 @@ export function createRsvpClient({ apiKey, headers, ...options }: RsvpClientOpti
 
   async function* pages(path: string, init: LooseInit = {}) {
     let token = init.params?.query?.page_token as string | undefined;
+    let first = true;
     do {
-      const query = { ...init.params?.query, ...(token ? { page_token: token } : {}) };
+      // After the first page the token says where to go on: an offset or `before` no longer applies.
+      const { offset: _offset, before: _before, ...filters } = init.params?.query ?? {};
+      const query = first
+        ? { ...init.params?.query }
+        : { ...filters, ...(token ? { page_token: token } : {}) };
+      first = false;
       const { data, error, response } = await get(path, { ...init, params: { ...init.params, query } });
       if (error !== undefined || !response.ok || typeof data !== 'object' || data === null) {
         throw new RsvpError(response, error);

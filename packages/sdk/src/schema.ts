@@ -103,7 +103,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * List every user of the instance
+         * @description Instance admins only (403 for anyone else, whatever their roles in organizations). Oldest first; `q` keeps the users whose email, username or display name contains it.
+         */
+        get: operations["listUsers"];
         put?: never;
         /**
          * Create a user
@@ -257,7 +261,7 @@ export interface paths {
         };
         /**
          * List and search invitations
-         * @description Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token` with the same filters. A pending invitation past its expiry is listed as `expired`.
+         * @description Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token`, or `prev_page_token` as `before`, with the same filters and order; a cursor page costs the same at any depth. `offset` (at most 10,000) jumps to a page number near the start. A pending invitation past its expiry is listed as `expired`.
          */
         get: operations["listInvitations"];
         put?: never;
@@ -311,7 +315,7 @@ export interface paths {
         head?: never;
         /**
          * Change a pending invitation
-         * @description Role (or actions), expiry, message and metadata, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
+         * @description Role (or actions), expiry, message, metadata and redirect URL, while pending. Send `If-Match` with the ETag you read to change only that version (412 otherwise).
          */
         patch: operations["updateInvitation"];
         trace?: never;
@@ -350,6 +354,46 @@ export interface paths {
          * @description Only a pending invitation can be revoked; its link stops working at once.
          */
         post: operations["revokeInvitation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/invitations/bulk-revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke many invitations
+         * @description By `ids` or by `filter` (the list’s filters; pending ones when no status is given), up to 1,000. Each invitation is revoked as a single revoke would, and answered on its own: `status` is what revoking it alone would have answered.
+         */
+        post: operations["revokeInvitations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/invitations/bulk-resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resend many invitations
+         * @description By `ids` or by `filter` (pending and expired ones when no status is given), up to 1,000. Each is resent as a single resend would (new link, send cap, rate limits, optional `locale`) and answered on its own; with `send_email: false` each row carries its `accept_url`, once.
+         */
+        post: operations["resendInvitations"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2176,6 +2220,8 @@ export interface components {
          *       "to_status": "accepted",
          *       "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
          *       "actor_api_key_id": null,
+         *       "actor_email": "grace@example.com",
+         *       "actor_name": "Grace Hopper",
          *       "actor_ip": "203.0.113.7",
          *       "actor_user_agent": "Mozilla/5.0",
          *       "data": {},
@@ -2186,7 +2232,7 @@ export interface components {
             /** @description `evt_…`; ids increase with time. */
             id: string;
             /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
             /** @description Null for events outside any organization. */
             organization_id: string | null;
             /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
@@ -2197,6 +2243,10 @@ export interface components {
             to_status: string | null;
             /** @description Null when rsvp itself acted (expiry). */
             actor_user_id: string | null;
+            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
+            actor_email: string | null;
+            /** @description The acting user's display name, under the same rule. */
+            actor_name: string | null;
             actor_api_key_id: string | null;
             /** @description Client address of the request, behind trusted proxies only. */
             actor_ip: string | null;
@@ -2221,6 +2271,8 @@ export interface components {
          *           "to_status": "accepted",
          *           "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
          *           "actor_api_key_id": null,
+         *           "actor_email": "grace@example.com",
+         *           "actor_name": "Grace Hopper",
          *           "actor_ip": "203.0.113.7",
          *           "actor_user_agent": "Mozilla/5.0",
          *           "data": {},
@@ -2307,6 +2359,14 @@ export interface components {
          *       "metadata": {
          *         "team": "research"
          *       },
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
+         *       "private_metadata": {
+         *         "crm_id": "00Q5e00000Abc12"
+         *       },
+         *       "redirect_url": null,
+         *       "grants": null,
          *       "status": "pending",
          *       "delivery_state": "sent",
          *       "delivery_error": null,
@@ -2340,6 +2400,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -2485,6 +2554,14 @@ export interface components {
          *             "metadata": {
          *               "team": "research"
          *             },
+         *             "public_metadata": {
+         *               "team": "research"
+         *             },
+         *             "private_metadata": {
+         *               "crm_id": "00Q5e00000Abc12"
+         *             },
+         *             "redirect_url": null,
+         *             "grants": null,
          *             "status": "pending",
          *             "delivery_state": "queued",
          *             "delivery_error": null,
@@ -2531,7 +2608,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -2563,6 +2640,107 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
+        };
+        /**
+         * @example {
+         *       "filter": {
+         *         "delivery_state": "failed"
+         *       },
+         *       "send_email": true
+         *     }
+         */
+        InvitationBulkResendInput: {
+            /** @default true */
+            send_email?: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilterInput"];
+        };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "status": 200
+         *         },
+         *         {
+         *           "id": "inv_01JQ8ZF6G7H8J9K0L1M2N3P4Q5",
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/invitation_not_pending",
+         *             "title": "Invitation not pending",
+         *             "status": 409,
+         *             "detail": "This invitation was already accepted.",
+         *             "code": "invitation_not_pending"
+         *           }
+         *         }
+         *       ],
+         *       "succeeded": 1,
+         *       "failed": 1
+         *     }
+         */
+        InvitationBulkResult: {
+            results: {
+                id: string;
+                /** @description What acting on this invitation alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreated"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            succeeded: number;
+            failed: number;
+        };
+        /**
+         * @example {
+         *       "ids": [
+         *         "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+         *       ]
+         *     }
+         * @example {
+         *       "filter": {
+         *         "status": [
+         *           "pending"
+         *         ],
+         *         "q": "@old-vendor.com"
+         *       }
+         *     }
+         */
+        InvitationBulkRevokeInput: {
+            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
+            ids?: string[];
+            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
+            filter?: components["schemas"]["InvitationFilterInput"];
         };
         /**
          * @example {
@@ -2595,6 +2773,15 @@ export interface components {
             message?: string;
             locale?: string;
             metadata?: components["schemas"]["MetadataInput"];
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /**
+             * Format: uri
+             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
+             */
+            redirect_url?: string;
+            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
+            grants?: components["schemas"]["InvitationGrantCreateInput"][];
             /**
              * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
              * @default true
@@ -2618,6 +2805,14 @@ export interface components {
          *       "metadata": {
          *         "team": "research"
          *       },
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
+         *       "private_metadata": {
+         *         "crm_id": "00Q5e00000Abc12"
+         *       },
+         *       "redirect_url": null,
+         *       "grants": null,
          *       "status": "pending",
          *       "delivery_state": "queued",
          *       "delivery_error": null,
@@ -2651,6 +2846,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            public_metadata: {
+                [key: string]: unknown;
+            };
+            private_metadata: {
+                [key: string]: unknown;
+            };
+            redirect_url: string | null;
+            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
+            grants: components["schemas"]["InvitationGrant"][] | null;
             status: components["schemas"]["InvitationStatus"];
             delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
@@ -2991,6 +3195,33 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        InvitationFilterInput: {
+            /** @description Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`. */
+            status?: ("pending" | "accepted" | "declined" | "revoked" | "expired")[];
+            /** @description Exact address, compared canonically. */
+            email?: string;
+            /** @description Free text matched within the email address. */
+            q?: string;
+            inviter_id?: string;
+            /** @enum {string} */
+            target_type?: "organization" | "resource";
+            resource_id?: string;
+            role?: string;
+            delivery_state?: components["schemas"]["DeliveryStateInput"];
+            /** Format: date-time */
+            created_after?: string;
+            /** Format: date-time */
+            created_before?: string;
+        };
+        InvitationGrant: {
+            resource_id: string;
+            actions: string[];
+        };
+        InvitationGrantCreateInput: {
+            /** @description A resource of the organization (`res_…`). */
+            resource_id: string;
+            actions: string[];
+        };
         /**
          * @example {
          *       "invitations": [
@@ -3010,6 +3241,14 @@ export interface components {
          *           "metadata": {
          *             "team": "research"
          *           },
+         *           "public_metadata": {
+         *             "team": "research"
+         *           },
+         *           "private_metadata": {
+         *             "crm_id": "00Q5e00000Abc12"
+         *           },
+         *           "redirect_url": null,
+         *           "grants": null,
          *           "status": "pending",
          *           "delivery_state": "sent",
          *           "delivery_error": null,
@@ -3024,12 +3263,15 @@ export interface components {
          *         }
          *       ],
          *       "next_page_token": "eyJrIjoiMjAyNS0wNy0wMSJ9",
+         *       "prev_page_token": null,
          *       "total_size": 42
          *     }
          */
         InvitationList: {
             invitations: components["schemas"]["Invitation"][];
             next_page_token: string | null;
+            /** @description Pass it as `before` for the previous page; null on the first page. */
+            prev_page_token: string | null;
             total_size?: number;
         };
         /**
@@ -3052,6 +3294,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description Only for a combined invitation: the resources it grants with its role. */
+            grants?: {
+                resource: {
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[];
+            /** @description Only when the invitation carries some. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             expire_time: string;
         };
@@ -3066,6 +3320,8 @@ export interface components {
             send_email?: boolean;
             /** @description New lifetime from now; the organization's default when omitted. */
             ttl_seconds?: number;
+            /** @description Send this time, and from now on, in this language. */
+            locale?: string;
         };
         /**
          * @example {
@@ -3342,6 +3598,12 @@ export interface components {
             message?: string | null;
             /** @description Replaces the whole metadata object. */
             metadata?: components["schemas"]["MetadataInput"];
+            /** @description Replaces the whole object. */
+            public_metadata?: components["schemas"]["PublicMetadataInput"];
+            /** @description Replaces the whole object. */
+            private_metadata?: components["schemas"]["PrivateMetadataInput"];
+            /** @description null: land on the organization's `app_url`. */
+            redirect_url?: string | null;
         };
         /**
          * @example {
@@ -3396,7 +3658,7 @@ export interface components {
                      * @description Stable machine-readable reason.
                      * @enum {string}
                      */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
                     errors?: {
                         pointer: string;
                         detail: string;
@@ -4124,6 +4386,14 @@ export interface components {
             username?: string | null;
             display_name?: string | null;
             role: string;
+            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
+            public_metadata?: {
+                [key: string]: unknown;
+            };
+            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
+            private_metadata?: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
@@ -4216,7 +4486,7 @@ export interface components {
                 [key: string]: unknown;
             };
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         MetadataInput: {
             [key: string]: string;
         };
@@ -4447,6 +4717,10 @@ export interface components {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PrivateMetadataInput: {
+            [key: string]: unknown;
+        };
         Problem: {
             type: string;
             title: string;
@@ -4457,13 +4731,17 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
                 detail: string;
             }[];
         } & {
+            [key: string]: unknown;
+        };
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        PublicMetadataInput: {
             [key: string]: unknown;
         };
         /**
@@ -4478,6 +4756,10 @@ export interface components {
          *       "role": "member",
          *       "resource": null,
          *       "actions": null,
+         *       "grants": null,
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
          *       "inviter_name": "Grace Hopper",
          *       "message": "Welcome to the research team!",
          *       "status": "pending",
@@ -4501,6 +4783,18 @@ export interface components {
                 name: string;
             } | null;
             actions: string[] | null;
+            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
+            grants: {
+                resource: {
+                    id: string;
+                    type: string;
+                    name: string;
+                };
+                actions: string[];
+            }[] | null;
+            public_metadata: {
+                [key: string]: unknown;
+            };
             inviter_name: string | null;
             message: string | null;
             status: components["schemas"]["InvitationStatus"];
@@ -4523,6 +4817,10 @@ export interface components {
          *           "role": "member",
          *           "resource": null,
          *           "actions": null,
+         *           "grants": null,
+         *           "public_metadata": {
+         *             "team": "research"
+         *           },
          *           "inviter_name": "Grace Hopper",
          *           "message": "Welcome to the research team!",
          *           "status": "pending",
@@ -4733,6 +5031,26 @@ export interface components {
             display_name?: string;
             /** @description Stored only as an argon2id hash. */
             password?: string;
+        };
+        /**
+         * @example {
+         *       "users": [
+         *         {
+         *           "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "username": "grace",
+         *           "display_name": "Grace Hopper",
+         *           "status": "active",
+         *           "instance_admin": false,
+         *           "create_time": "2025-06-30T08:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
+        UserList: {
+            users: components["schemas"]["User"][];
+            next_page_token: string | null;
         };
         /**
          * @example {
@@ -6123,6 +6441,103 @@ export interface operations {
             503: components["responses"]["ServiceUnavailable"];
         };
     };
+    listUsers: {
+        parameters: {
+            query?: {
+                /** @description Text within the email, username or name. */
+                q?: string;
+                status?: "active" | "placeholder" | "deactivated";
+                /** @description At most 100; 50 by default. */
+                page_size?: number;
+                /** @description `next_page_token` of the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of users. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
     createUser: {
         parameters: {
             query?: never;
@@ -7314,6 +7729,10 @@ export interface operations {
                 page_size?: number;
                 /** @description `next_page_token` of the previous page. */
                 page_token?: string;
+                /** @description `prev_page_token` of a page: the page before it, in the same order. */
+                before?: string;
+                /** @description Skip this many matches (at most 10000): for jumping to a page number near the start. Its cost grows with the offset; page deeper with `page_token`, whose cost does not. */
+                offset?: number;
                 /** @description Also count every match (costs a second query). */
                 include_total_size?: "true" | "false";
             };
@@ -8407,6 +8826,309 @@ export interface operations {
                      *       "status": 410,
                      *       "detail": "This invitation expired on 2025-07-01.",
                      *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    revokeInvitations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationBulkRevokeInput"];
+            };
+        };
+        responses: {
+            /** @description One result per invitation, in order: what acting on it alone answered. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBulkResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    resendInvitations: {
+        parameters: {
+            query?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "delivery_state": "failed"
+                 *       },
+                 *       "send_email": true
+                 *     }
+                 */
+                "application/json": components["schemas"]["InvitationBulkResendInput"];
+            };
+        };
+        responses: {
+            /** @description One result per invitation, in order: what acting on it alone answered. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationBulkResult"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
                      *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
                      *     }
                      */

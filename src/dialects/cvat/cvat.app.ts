@@ -121,7 +121,7 @@ function authRoutes(app: App, services: Services, sessions: BrowserSessions) {
             if (name.startsWith('ratelimit-')) reply.header(name, value);
           throw new CvatError(400, { non_field_errors: ['Unable to log in with provided credentials.'] });
         });
-      await sessions.create(reply, principal.user.id);
+      await sessions.create(request, reply, principal.user.id);
       reply.header(
         'set-cookie',
         `csrftoken=${randomBytes(24).toString('base64url')}; Path=/; SameSite=Lax; Max-Age=31449600`,
