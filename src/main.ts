@@ -1,3 +1,4 @@
+import { Resolver } from 'node:dns/promises';
 import { Metrics } from './api/metrics.ts';
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
@@ -15,6 +16,14 @@ import { systemClock } from './lib/clock.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './lib/rate-limiter.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
+
+/** TXT lookups through the configured resolvers, or the system's when none are named. */
+function txtResolver(servers: string[]) {
+  if (servers.length === 0) return undefined;
+  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
+  resolver.setServers(servers);
+  return (name: string) => resolver.resolveTxt(name);
+}
 
 /** How long in-flight requests may run on after SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -75,6 +84,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       abuseLimits: config.abuseLimits,
       allowedAppOrigins: config.allowedAppOrigins,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      resolveTxt: txtResolver(config.dnsServers),
       onQueued: () => delivery?.nudge(),
     },
     {
