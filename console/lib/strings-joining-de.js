@@ -23,7 +23,7 @@ export const JOINING_DE = {
   'jl.empty': 'Noch kein Beitrittslink.',
   'jl.usesCount': 'Verwendungen',
   'jl.uses': 'Verwendungen',
-  'jl.usesWho': (name) => `Wer ${name} verwendet hat`,
+  'jl.usesWho': (name) => `Verwendungen von ${name}`,
   'jl.usesOf': (name) => `Wer ${name} verwendet hat`,
   'jl.noUses': 'Noch hat niemand diesen Link verwendet.',
   'jl.rotate': 'Erneuern',

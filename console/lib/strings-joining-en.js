@@ -22,7 +22,7 @@ export const JOINING_EN = {
   'jl.empty': 'No join link yet.',
   'jl.usesCount': 'Uses',
   'jl.uses': 'Uses',
-  'jl.usesWho': (name) => `Who used ${name}`,
+  'jl.usesWho': (name) => `Uses of ${name}`,
   'jl.usesOf': (name) => `Who used ${name}`,
   'jl.noUses': 'Nobody has used this link yet.',
   'jl.rotate': 'Rotate',

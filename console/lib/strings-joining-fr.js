@@ -22,7 +22,7 @@ export const JOINING_FR = {
   'jl.empty': 'Aucun lien d’adhésion.',
   'jl.usesCount': 'Utilisations',
   'jl.uses': 'Utilisations',
-  'jl.usesWho': (name) => `Qui a utilisé ${name}`,
+  'jl.usesWho': (name) => `Utilisations de ${name}`,
   'jl.usesOf': (name) => `Qui a utilisé ${name}`,
   'jl.noUses': 'Personne n’a encore utilisé ce lien.',
   'jl.rotate': 'Renouveler',
