@@ -91,7 +91,7 @@ export const JOINING_DE = {
   'dom.status.verified': 'verifiziert',
   'tpl.intro':
     'Ersetzen Sie die eingebaute Einladungs- und Erinnerungs-E-Mail einer Sprache durch Ihre eigene, geschrieben in Liquid. Eine Sprache ohne eigene Vorlage verwendet die eingebaute E-Mail.',
-  'tpl.locale': 'Sprache',
+  'tpl.locale': 'Sprache der E-Mail',
   'tpl.custom': 'eigene Vorlage',
   'tpl.editing': (l) => `Vorlage für ${l}`,
   'tpl.builtIn':

@@ -88,7 +88,7 @@ export const JOINING_EN = {
   'dom.status.verified': 'verified',
   'tpl.intro':
     'Replace the built-in invitation and reminder email for a language with your own, written in Liquid. A language without one uses the built-in email.',
-  'tpl.locale': 'Language',
+  'tpl.locale': 'Email language',
   'tpl.custom': 'own template',
   'tpl.editing': (l) => `Template for ${l}`,
   'tpl.builtIn': 'This language uses the built-in email; saving makes this template its own.',

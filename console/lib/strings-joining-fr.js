@@ -89,7 +89,7 @@ export const JOINING_FR = {
   'dom.status.verified': 'vérifié',
   'tpl.intro':
     'Remplacez l’e-mail d’invitation et de relance intégré d’une langue par le vôtre, écrit en Liquid. Une langue sans modèle utilise l’e-mail intégré.',
-  'tpl.locale': 'Langue',
+  'tpl.locale': 'Langue de l’e-mail',
   'tpl.custom': 'modèle propre',
   'tpl.editing': (l) => `Modèle pour ${l}`,
   'tpl.builtIn': 'Cette langue utilise l’e-mail intégré ; enregistrer fait de ce modèle le sien.',

@@ -105,9 +105,9 @@ function Editor({ org, locale, stored, onChanged }) {
     event.preventDefault();
     const saved = await run(
       () => api.put('/v1/organizations/{org_id}/email-templates/{locale}', path, draft),
-      t('tpl.saved', locale),
+      null,
     );
-    if (saved) onChanged();
+    if (saved) onChanged(t('tpl.saved', locale));
   };
   const showPreview = async () => {
     const rendered = await run(() =>
@@ -127,9 +127,9 @@ function Editor({ org, locale, stored, onChanged }) {
     if (!confirm(t('tpl.confirmDelete', locale))) return;
     const removed = await run(
       () => api.del('/v1/organizations/{org_id}/email-templates/{locale}', path),
-      t('tpl.deleted', locale),
+      null,
     );
-    if (removed) onChanged();
+    if (removed) onChanged(t('tpl.deleted', locale));
   };
   return html`
     <form class="card" onSubmit=${save} aria-labelledby="editor-title">
@@ -153,6 +153,8 @@ function Editor({ org, locale, stored, onChanged }) {
 
 export function Templates({ org }) {
   const [locale, setLocale] = useState(null);
+  // Saving or deleting reloads the list and so remounts the editor: the outcome is kept here.
+  const [changed, setChanged] = useState(null);
   const list = useLoad(
     () => api.get('/v1/organizations/{org_id}/email-templates', { path: { org_id: org.id } }),
     [org.id],
@@ -167,14 +169,23 @@ export function Templates({ org }) {
     ${
       list.data &&
       html`<div class="card filters">
-        <label>${t('tpl.locale')}<select value=${current} onChange=${(e) => setLocale(e.currentTarget.value)}>
+        <label>${t('tpl.locale')}<select value=${current} onChange=${(e) => {
+          setLocale(e.currentTarget.value);
+          setChanged(null);
+        }}>
           ${locales.map(
             (l) =>
               html`<option value=${l}>${languageName(l)} (${l})${list.data.templates.some((tpl) => tpl.locale === l) ? ` · ${t('tpl.custom')}` : ''}</option>`,
           )}
         </select></label>
       </div>
-      <${Editor} key=${`${current}:${stored?.update_time ?? 'built-in'}`} org=${org} locale=${current} stored=${stored} onChanged=${list.reload} />`
+      <${Notice} ok=${changed} />
+      <${Editor} key=${`${current}:${stored?.update_time ?? 'built-in'}`} org=${org} locale=${current} stored=${stored} onChanged=${(
+        message,
+      ) => {
+        setChanged(message);
+        list.reload();
+      }} />`
     }
     <${Branding} org=${org} />`;
 }
