@@ -17,13 +17,9 @@ import {
   type UserRecord,
   updateUser,
 } from '../users/user.repository.ts';
-import {
-  type ApiKeyRecord,
-  findApiKey,
-  findApiKeyAndUserBySecretHash,
-  touchApiKey,
-} from './api-key.repository.ts';
+import { type ApiKeyRecord, findApiKey, touchApiKey } from './api-key.repository.ts';
 import { type Principal, SCOPES, type Scope } from './principal.ts';
+import { PrincipalCache } from './principal-cache.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export const REALM = 'rsvp';
@@ -66,6 +62,7 @@ export class Authenticator {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   readonly #operator: OperatorGrant | undefined;
   readonly #throttle: SignInThrottle;
+  readonly #cache = new PrincipalCache();
 
   constructor(deps: {
     database: Database;
@@ -139,15 +136,17 @@ export class Authenticator {
     if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
       throw unauthenticated('The API key is malformed.', 'invalid_token');
     }
-    const found = await findApiKeyAndUserBySecretHash(this.#database.db, sha256(secret));
+    const secretHash = sha256(secret);
+    const found = await this.#cache.find(this.#database.db, secretHash);
     if (!found) throw unauthenticated('The API key is not valid.', 'invalid_token');
-    return this.#principalForKey(found.key, method, found.user);
+    return this.#principalForKey(found.key, method, found.user, secretHash);
   }
 
   async #principalForKey(
     key: ApiKeyRecord,
     method: Principal['method'],
     knownUser?: UserRecord,
+    cachedBy?: string,
   ): Promise<Principal> {
     const now = this.#clock.now();
     if (key.revokedAt) throw unauthenticated('The API key was revoked.', 'invalid_token');
@@ -159,6 +158,7 @@ export class Authenticator {
     const user = knownUser ?? (await this.#activeUser(key.userId));
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await touchApiKey(this.#database.db, key.id, now);
+      if (cachedBy) this.#cache.touched(cachedBy, now);
     }
     const scopes = key.scopes[0] === '*' ? 'all' : new Set(key.scopes as Scope[]);
     return { method, user, apiKeyId: key.id, scopes };

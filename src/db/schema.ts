@@ -216,6 +216,12 @@ export interface InstanceSettingTable {
   updated_at: Timestamp;
 }
 
+/** One row (id 1): moves with every change to what an API key grants (migration 007). */
+export interface AuthEpochTable {
+  id: number;
+  version: number | string;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -233,4 +239,5 @@ export interface DB {
   instance_secrets: InstanceSecretTable;
   browser_sessions: BrowserSessionTable;
   instance_settings: InstanceSettingTable;
+  auth_epoch: AuthEpochTable;
 }

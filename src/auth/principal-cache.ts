@@ -1,0 +1,55 @@
+import type { Executor } from '../db/database.ts';
+import type { UserRecord } from '../users/user.repository.ts';
+import { type ApiKeyRecord, findApiKeyAndUserBySecretHash, readAuthEpoch } from './api-key.repository.ts';
+
+export interface CachedKey {
+  key: ApiKeyRecord;
+  user: UserRecord;
+}
+
+const DEFAULT_SIZE = 10_000;
+
+/**
+ * API keys and their users by secret hash, valid while the auth epoch (migration 007) has not
+ * moved. Every lookup reads the epoch first: a key revoked, or a user changed, by this process
+ * or any other sharing the database, is refused by the very next request. Bounded (least
+ * recently used out); unknown secrets are never cached, so guessing cannot fill it.
+ */
+export class PrincipalCache {
+  readonly #entries = new Map<string, CachedKey>();
+  readonly #size: number;
+  #epoch = -1;
+
+  constructor(size = DEFAULT_SIZE) {
+    this.#size = size;
+  }
+
+  async find(db: Executor, secretHash: string): Promise<CachedKey | undefined> {
+    const epoch = await readAuthEpoch(db);
+    if (epoch !== this.#epoch) {
+      this.#entries.clear();
+      this.#epoch = epoch;
+    }
+    const hit = this.#entries.get(secretHash);
+    if (hit) {
+      this.#entries.delete(secretHash);
+      this.#entries.set(secretHash, hit);
+      return hit;
+    }
+    const found = await findApiKeyAndUserBySecretHash(db, secretHash);
+    if (!found) return undefined;
+    const entry = { key: Object.freeze(found.key), user: Object.freeze(found.user) };
+    // Read at another epoch than the one just checked: valid for this request, not to keep.
+    if (found.epoch !== this.#epoch) return entry;
+    this.#entries.set(secretHash, entry);
+    if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
+    return entry;
+  }
+
+  /** After `last_used_at` was written (it does not move the epoch). */
+  touched(secretHash: string, at: Date): void {
+    const entry = this.#entries.get(secretHash);
+    if (entry)
+      this.#entries.set(secretHash, { ...entry, key: Object.freeze({ ...entry.key, lastUsedAt: at }) });
+  }
+}
