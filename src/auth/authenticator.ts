@@ -133,11 +133,13 @@ export class Authenticator {
   }
 
   async #fromApiKeySecret(secret: string, method: 'api_key'): Promise<Principal> {
-    if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
-      throw unauthenticated('The API key is malformed.', 'invalid_token');
-    }
     const secretHash = sha256(secret);
-    const found = await this.#cache.find(this.#database.db, secretHash);
+    // A cached key was well-formed when first seen; only a miss needs the checksum.
+    const found = await this.#cache.find(this.#database.db, secretHash, () => {
+      if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
+        throw unauthenticated('The API key is malformed.', 'invalid_token');
+      }
+    });
     if (!found) throw unauthenticated('The API key is not valid.', 'invalid_token');
     return this.#principalForKey(found.key, method, found.user, secretHash);
   }

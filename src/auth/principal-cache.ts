@@ -24,7 +24,8 @@ export class PrincipalCache {
     this.#size = size;
   }
 
-  async find(db: Executor, secretHash: string): Promise<CachedKey | undefined> {
+  /** `onMiss` runs before the database is asked (it may throw to refuse without a lookup). */
+  async find(db: Executor, secretHash: string, onMiss: () => void): Promise<CachedKey | undefined> {
     const epoch = await readAuthEpoch(db);
     if (epoch !== this.#epoch) {
       this.#entries.clear();
@@ -36,6 +37,7 @@ export class PrincipalCache {
       this.#entries.set(secretHash, hit);
       return hit;
     }
+    onMiss();
     const found = await findApiKeyAndUserBySecretHash(db, secretHash);
     if (!found) return undefined;
     const entry = { key: Object.freeze(found.key), user: Object.freeze(found.user) };

@@ -12,6 +12,16 @@ type SerializerCompiler = Parameters<typeof zodSerializer>[0];
  * JSON Schema cannot express keeps the zod serializer.
  */
 export function serializerCompiler(route: SerializerCompiler) {
+  // Compiled on first use: most of ~150 routes × their problem statuses never answer in a
+  // process's life, and compiling them all cost start-up time and memory.
+  let compiled: ((data: unknown) => string) | undefined;
+  return (data: unknown) => {
+    compiled ??= compile(route);
+    return compiled(data);
+  };
+}
+
+function compile(route: SerializerCompiler): (data: unknown) => string {
   const schema = route.schema as ZodType | { properties?: unknown };
   const zod = (schema as { properties?: unknown }).properties ?? schema;
   let json: object;
@@ -20,8 +30,7 @@ export function serializerCompiler(route: SerializerCompiler) {
   } catch {
     return zodSerializer(route);
   }
-  const stringify = fastJson(inOrder(json) as Parameters<typeof fastJson>[0]);
-  return (data: unknown) => stringify(data);
+  return fastJson(inOrder(json) as Parameters<typeof fastJson>[0]);
 }
 
 /**
