@@ -8,11 +8,12 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import { apiKeyRoutes } from './auth/api-key.routes.ts';
+import { hasScope } from './access/principal.ts';
+import { apiKeyRoutes } from './api/api-key.routes.ts';
+import { eventRoutes } from './api/event.routes.ts';
+import { Metrics, metricsRoutes } from './api/metrics.ts';
+import { oauthRoutes } from './api/oauth.routes.ts';
 import { unauthenticated } from './auth/authenticator.ts';
-import { oauthRoutes } from './auth/oauth.routes.ts';
-import { hasScope } from './auth/principal.ts';
-import { eventRoutes } from './events/event.routes.ts';
 import { countEventsByType } from './events/event-counts.ts';
 import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
@@ -21,24 +22,27 @@ import { healthRoutes } from './http/health.routes.ts';
 import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { redactUrl } from './http/log-redaction.ts';
-import { Metrics, metricsRoutes } from './http/metrics.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serializerCompiler } from './http/serializer.ts';
 import './http/types.ts';
-import { tooManyRequests } from './http/rate-limiter.ts';
-import { invitationRoutes } from './invitations/invitation.routes.ts';
-import { membershipRoutes } from './memberships/membership.routes.ts';
-import { organizationRoutes } from './organizations/organization.routes.ts';
-import { resourceRoutes } from './resources/resource.routes.ts';
+import { emailTemplateRoutes } from './api/email-template.routes.ts';
+import { invitationRoutes } from './api/invitation.routes.ts';
+import { membershipRoutes } from './api/membership.routes.ts';
+import { organizationRoutes } from './api/organization.routes.ts';
+import { resourceRoutes } from './api/resource.routes.ts';
+import { sessionRoutes } from './api/session.routes.ts';
+import { userRoutes } from './api/user.routes.ts';
+import { webhookRoutes } from './api/webhook.routes.ts';
+import { tooManyRequests } from './lib/rate-limiter.ts';
 import { createServices, type Deps, type Services } from './services.ts';
-import { userRoutes } from './users/user.routes.ts';
 import { BrowserSessions } from './web/browser-session.ts';
+import { consoleRoutes } from './web/console.routes.ts';
 import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
-import { webhookRoutes } from './webhooks/webhook.routes.ts';
+import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -105,6 +109,13 @@ export async function buildApp(
   app.addHook('onRequest', (_request, _reply, done) => runInRequestScope(done));
   await app.register(fastifyHelmet, securityHeaders);
 
+  // One browser session for the invitee pages, the console and the native API's session auth.
+  const sessions = new BrowserSessions({
+    key: deps.keys.sessionSigning,
+    store: services.sessions,
+    publicUrl: deps.publicUrl,
+  });
+
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
   // Only the static pages of the API reference (swagger-ui's own routes) are exempt.
@@ -129,12 +140,21 @@ export async function buildApp(
     }
     if (auth === undefined || auth === 'public') return;
     const apiKey = request.headers['x-api-key'];
-    request.principal = await services.authenticator.authenticate({
-      authorization: request.headers.authorization,
-      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
-      clientIp: request.ip,
-    });
-    if (!request.principal) throw unauthenticated('Send an API key, Basic credentials or a bearer token.');
+    request.principal =
+      (await services.authenticator.authenticate({
+        authorization: request.headers.authorization,
+        apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+        clientIp: request.ip,
+      })) ??
+      (await sessionPrincipal(request, {
+        sessions,
+        authenticator: services.authenticator,
+        publicUrl: deps.publicUrl,
+      }));
+    if (!request.principal) {
+      if (request.headers[CSRF_HEADER] !== undefined) throw sessionRequired();
+      throw unauthenticated('Send an API key, Basic credentials, a bearer token or a session cookie.');
+    }
     request.principal.client = {
       ip: request.ip,
       userAgent: request.headers['user-agent']?.slice(0, 512) ?? null,
@@ -184,7 +204,7 @@ export async function buildApp(
       security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => sortedComponents(jsonSchemaTransformObject(input)),
   });
 
   await app.register((scoped, _options, done) => {
@@ -199,6 +219,8 @@ export async function buildApp(
     oauthRoutes(api, services);
     healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
     webhookRoutes(api, services);
+    sessionRoutes(api, services, { sessions, publicUrl: deps.publicUrl });
+    emailTemplateRoutes(api, services);
     metricsRoutes(api, {
       metrics,
       database: deps.database,
@@ -210,11 +232,7 @@ export async function buildApp(
     done();
   });
   await app.register((scoped, _options, done) => {
-    const sessions = new BrowserSessions({
-      key: deps.keys.sessionSigning,
-      store: services.sessions,
-      publicUrl: deps.publicUrl,
-    });
+    consoleRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App);
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
       database: deps.database,
       clock: deps.clock,
@@ -239,4 +257,18 @@ export async function buildApp(
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   return { app: app as App, services };
+}
+
+/**
+ * Component schemas in name order: zod registers them in module-load order, which would make the
+ * document (and the SDK types generated from it) change whenever a file moves.
+ */
+function sortedComponents<T>(document: T): T {
+  const components = (document as { components?: { schemas?: Record<string, unknown> } }).components;
+  if (components?.schemas) {
+    components.schemas = Object.fromEntries(
+      Object.entries(components.schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+    );
+  }
+  return document;
 }

@@ -1,4 +1,4 @@
-import type { Principal } from './auth/principal.ts';
+import type { Principal } from './access/principal.ts';
 import type { Database } from './db/database.ts';
 import { AppError } from './lib/errors.ts';
 import type { Services } from './services.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AbuseLimits, RateLimit } from './http/rate-limiter.ts';
+import type { AbuseLimits, RateLimit } from './lib/rate-limiter.ts';
 
 const csv = z.string().transform((value) =>
   value
@@ -168,6 +168,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_PER_RECIPIENT_SHARED: rule('30/600'),
   RATE_LIMIT_PER_INVITER: rule('5000/86400'),
   RATE_LIMIT_RESENDS: rule('5/3600'),
+  RATE_LIMIT_TEST_EMAILS: rule('5/3600'),
   RATE_LIMIT_PER_CLIENT_ADDRESS: rule('300/60'),
   RATE_LIMIT_SIGN_IN: rule('10/900'),
   RATE_LIMIT_SIGN_IN_PER_ADDRESS: rule('100/900'),
@@ -340,6 +341,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perRecipientShared: e.RATE_LIMIT_PER_RECIPIENT_SHARED,
       perInviter: e.RATE_LIMIT_PER_INVITER,
       perInvitationResend: e.RATE_LIMIT_RESENDS,
+      perOrganizationTestEmail: e.RATE_LIMIT_TEST_EMAILS,
       perClientAddress: e.RATE_LIMIT_PER_CLIENT_ADDRESS,
       signIn: e.RATE_LIMIT_SIGN_IN,
       signInPerAddress: e.RATE_LIMIT_SIGN_IN_PER_ADDRESS,

@@ -1,14 +1,14 @@
+import { Metrics } from './api/metrics.ts';
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { type DialectName, loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
 import type { App } from './http/app-types.ts';
-import { Metrics } from './http/metrics.ts';
-import { MemoryRateLimiter, RedisRateLimiter } from './http/rate-limiter.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
 import { systemClock } from './lib/clock.ts';
+import { MemoryRateLimiter, RedisRateLimiter } from './lib/rate-limiter.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
 

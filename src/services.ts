@@ -1,19 +1,22 @@
+import { EventService } from './audit/event.service.ts';
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
 import { SessionStore } from './auth/session.store.ts';
 import { SignInThrottle } from './auth/sign-in-throttle.ts';
 import type { ExternalJwtConfig } from './config.ts';
 import type { Database } from './db/database.ts';
-import { EventService } from './events/event.service.ts';
+import { previewRenderer } from './delivery/organization-email.ts';
+import { EmailTemplateService } from './email-templates/email-template.service.ts';
+import type { InstanceKeys } from './instance/instance-keys.ts';
+import { revokePendingOnResource } from './invitations/invitation.manage.ts';
+import { InvitationService } from './invitations/invitation.service.ts';
+import type { Clock } from './lib/clock.ts';
 import {
   type AbuseLimits,
   DEFAULT_ABUSE_LIMITS,
   MemoryRateLimiter,
   type RateLimiter,
-} from './http/rate-limiter.ts';
-import type { InstanceKeys } from './instance/instance-keys.ts';
-import { InvitationService } from './invitations/invitation.service.ts';
-import type { Clock } from './lib/clock.ts';
+} from './lib/rate-limiter.ts';
 import { MembershipService } from './memberships/membership.service.ts';
 import { OrganizationService } from './organizations/organization.service.ts';
 import { ResourceService } from './resources/resource.service.ts';
@@ -49,6 +52,7 @@ export interface Services {
   invitations: InvitationService;
   events: EventService;
   webhooks: WebhookService;
+  emailTemplates: EmailTemplateService;
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
   allowedAppOrigins: readonly string[];
@@ -74,7 +78,7 @@ export function createServices(deps: Deps): Services {
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock, onQueued }),
     users: new UserService({ database, clock }),
-    resources: new ResourceService({ database, clock }),
+    resources: new ResourceService({ database, clock, revokeInvitationsOnto: revokePendingOnResource }),
     invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, onQueued }),
     events: new EventService({ database }),
     webhooks: new WebhookService({
@@ -83,6 +87,14 @@ export function createServices(deps: Deps): Services {
       keys,
       allowPrivateDestinations: deps.allowPrivateWebhooks ?? false,
       onQueued,
+    }),
+    emailTemplates: new EmailTemplateService({
+      database,
+      clock,
+      rateLimiter,
+      abuseLimits,
+      onQueued,
+      render: previewRenderer(deps.publicUrl, clock),
     }),
     rateLimiter,
     abuseLimits,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_ROLES } from '../src/organizations/roles.ts';
+import { DEFAULT_ROLES } from '../src/access/roles.ts';
 import { deliveryFor, ENGINE, type Harness, harness } from './helpers.ts';
 
 // Concurrent requests in one process: on main each of these lost an update or let a request
@@ -26,6 +26,7 @@ beforeAll(async () => {
         perRecipientShared: { limit: 100_000, windowMs: 60_000 },
         perInviter: { limit: 100_000, windowMs: 60_000 },
         perInvitationResend: { limit: 100_000, windowMs: 60_000 },
+        perOrganizationTestEmail: { limit: 5, windowMs: 3_600_000 },
         perClientAddress: { limit: 100_000, windowMs: 60_000 },
         signIn: { limit: 10, windowMs: 60_000 },
         signInPerAddress: { limit: 100, windowMs: 60_000 },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { DEFAULT_ABUSE_LIMITS } from '../src/http/rate-limiter.ts';
 import { DAY } from '../src/lib/clock.ts';
+import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
 import { type Harness, harness, request } from './helpers.ts';
 
 async function confluentFor(h: Harness) {
@@ -34,13 +34,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
   beforeAll(async () => {
     h = await harness();
     c = await confluentFor(h);
-    orgUuid = (
-      await h.database.db
-        .selectFrom('organizations')
-        .select('uuid')
-        .where('id', '=', h.org.id)
-        .executeTakeFirstOrThrow()
-    ).uuid;
+    orgUuid = h.org.uuid;
   });
   afterAll(async () => {
     await c.app.close();

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { DAY } from '../src/lib/clock.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 /** What CVAT's schema and server do that a generated CVAT client relies on. */
 describe('CVAT conformance', () => {
@@ -13,13 +12,7 @@ describe('CVAT conformance', () => {
 
   beforeAll(async () => {
     h = await harness();
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'http://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h, 'http://cvat.rsvp.test');
     await cvat.ready();
     otto = await h.user('otto@acme.test', 'owner');
     mara = await h.user('mara@acme.test', 'admin');

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { DAY } from '../src/lib/clock.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 const KEY = /^[0-9A-Za-z]{64}$/;
 
@@ -16,24 +15,12 @@ describe('CVAT dialect', () => {
 
   beforeAll(async () => {
     h = await harness();
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     await cvat.ready();
     otto = await h.user('otto@acme.test', 'owner');
     mara = await h.user('mara@acme.test', 'admin');
     sue = await h.user('sue@acme.test', 'member');
-    orgSeq = (
-      await h.database.db
-        .selectFrom('organizations')
-        .select('seq')
-        .where('id', '=', h.org.id)
-        .executeTakeFirstOrThrow()
-    ).seq;
+    orgSeq = h.org.seq;
   });
   afterAll(async () => {
     await cvat.close();
@@ -169,6 +156,29 @@ describe('CVAT dialect', () => {
     });
     expect(multipart.statusCode).toBe(201);
     expect(JSON.parse(multipart.body).role).toBe('supervisor');
+    const headers = { authorization: `Token ${otto.key}`, 'x-organization': 'acme' };
+    const broken = {
+      'no boundary': ['multipart/form-data', `--${boundary}--\r\n`],
+      'no closing boundary': [`multipart/form-data; boundary=${boundary}`, `--${boundary}\r\n\r\nx`],
+      'a file': [
+        `multipart/form-data; boundary=${boundary}`,
+        `--${boundary}\r\nContent-Disposition: form-data; name="f"; filename="a.csv"\r\n\r\nx\r\n--${boundary}--\r\n`,
+      ],
+      'a part without a name': [
+        `multipart/form-data; boundary=${boundary}`,
+        `--${boundary}\r\nContent-Disposition: form-data\r\n\r\nx\r\n--${boundary}--\r\n`,
+      ],
+    };
+    for (const [, [contentType, payload]] of Object.entries(broken)) {
+      const response = await cvat.inject({
+        method: 'POST',
+        url: '/api/invitations',
+        headers: { ...headers, 'content-type': contentType! },
+        payload: payload!,
+      });
+      expect(response.statusCode).toBe(400);
+      expect(JSON.parse(response.body)).toEqual({ detail: expect.any(String) });
+    }
   });
 
   it('takes the organization from X-Organization, ?org or ?org_id, and refuses contradictions', async () => {

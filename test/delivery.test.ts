@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/delivery/delivery.ts';
-import { DEFAULT_ABUSE_LIMITS, RedisRateLimiter } from '../src/http/rate-limiter.ts';
 import { DAY, HOUR, systemClock } from '../src/lib/clock.ts';
+import { DEFAULT_ABUSE_LIMITS, RedisRateLimiter } from '../src/lib/rate-limiter.ts';
 import { deliveryFor, type Harness, harness } from './helpers.ts';
 import { linkIn, type ReceivedMail, startSmtpServer } from './smtp.ts';
 

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { checkEmail } from '../src/lib/email.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 /** Addresses that display as, or are delivered to, something other than what was typed. */
 const HOSTILE: [string, string][] = [
@@ -35,25 +34,14 @@ describe('email addresses on every surface', () => {
   beforeAll(async () => {
     h = await harness();
     trieve = buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' });
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     confluent = buildConfluentApp(h.services, {
       pageTokenKey: h.keys.pageTokenSigning,
       listenerUrl: 'https://confluent.rsvp.test',
     });
     tiledb = buildTiledbApp(h.services);
     await Promise.all([trieve.ready(), cvat.ready(), confluent.ready(), tiledb.ready()]);
-    const org = await h.database.db
-      .selectFrom('organizations')
-      .select('uuid')
-      .where('id', '=', h.org.id)
-      .executeTakeFirstOrThrow();
-    trieveOrg = org.uuid;
+    trieveOrg = h.org.uuid;
     const key = await h.call('POST', '/v1/api-keys', { body: { name: 'confluent' } });
     confluentBasic = `Basic ${Buffer.from(`${key.body.id}:${key.body.secret}`).toString('base64')}`;
   });

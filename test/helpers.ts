@@ -9,6 +9,7 @@ import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { migrateToLatest } from '../src/db/migrate.ts';
 import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
+import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { type InstanceKeys, loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { ManualClock, systemClock } from '../src/lib/clock.ts';
 import type { Deps } from '../src/services.ts';
@@ -65,7 +66,8 @@ export interface Harness {
   clock: ManualClock;
   /** The bootstrap admin's API key, owner of `org`. */
   adminKey: string;
-  org: { id: string; slug: string };
+  /** The bootstrap organization, with the ids the dialects use (Trieve's uuid, CVAT's number). */
+  org: OrganizationIds & { slug: string };
   close: () => Promise<void>;
   call: (
     method: string,
@@ -127,7 +129,7 @@ export async function harness(options: { deps?: Partial<Deps>; app?: AppOptions 
     database,
     clock,
     adminKey: boot.secret,
-    org: { id: boot.organization.id, slug: boot.organization.slug },
+    org: { ...(await organizationIds(database, { id: boot.organization.id })), slug: boot.organization.slug },
     call,
     user,
     close: async () => {
@@ -135,6 +137,37 @@ export async function harness(options: { deps?: Partial<Deps>; app?: AppOptions 
       await drop();
     },
   };
+}
+
+export interface OrganizationIds {
+  id: string;
+  uuid: string;
+  seq: number;
+}
+
+/** An organization's three ids (native `org_…`, Trieve/Confluent uuid, CVAT/TileDB number). */
+export async function organizationIds(
+  database: Database,
+  where: { id: string } | { slug: string },
+): Promise<OrganizationIds> {
+  const [column, value] = 'id' in where ? (['id', where.id] as const) : (['slug', where.slug] as const);
+  const row = await database.db
+    .selectFrom('organizations')
+    .select(['id', 'uuid', 'seq'])
+    .where(column, '=', value)
+    .executeTakeFirstOrThrow();
+  return { id: row.id, uuid: row.uuid, seq: Number(row.seq) };
+}
+
+/** The CVAT listener over a harness's services, as `main.ts` builds it (not yet ready). */
+export function cvatAppFor(h: Harness, listenerUrl = 'https://cvat.rsvp.test') {
+  return buildCvatApp(h.services, {
+    keyMac: h.keys.pageTokenSigning,
+    sessionKey: h.keys.sessionSigning,
+    clock: h.clock,
+    publicUrl: 'http://rsvp.test',
+    listenerUrl,
+  });
 }
 
 /**

@@ -2,11 +2,10 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 const CVAT_URL = 'https://cvat.rsvp.test';
 const CONFLUENT_URL = 'https://iam.rsvp.test/confluent';
@@ -21,13 +20,7 @@ describe('links and the Host header', () => {
       native: h.app,
       tiledb: buildTiledbApp(h.services),
       trieve: buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' }),
-      cvat: buildCvatApp(h.services, {
-        keyMac: h.keys.pageTokenSigning,
-        sessionKey: h.keys.sessionSigning,
-        clock: h.clock,
-        publicUrl: 'http://rsvp.test',
-        listenerUrl: CVAT_URL,
-      }),
+      cvat: cvatAppFor(h, CVAT_URL),
       confluent: buildConfluentApp(h.services, {
         pageTokenKey: h.keys.pageTokenSigning,
         listenerUrl: CONFLUENT_URL,

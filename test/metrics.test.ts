@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Metrics } from '../src/api/metrics.ts';
 import { createDelivery, type Delivery } from '../src/delivery/delivery.ts';
-import { Metrics } from '../src/http/metrics.ts';
 import { HOUR } from '../src/lib/clock.ts';
 import { type Harness, harness, quietLogger } from './helpers.ts';
 import { linkIn, startSmtpServer } from './smtp.ts';

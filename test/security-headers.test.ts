@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness } from './helpers.ts';
+import { cvatAppFor, type Harness, harness } from './helpers.ts';
 
 /** What a browser is told about every response, on the native listener and a dialect's. */
 describe('security headers', () => {
@@ -10,13 +9,7 @@ describe('security headers', () => {
 
   beforeAll(async () => {
     h = await harness();
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     await cvat.ready();
   });
   afterAll(async () => {

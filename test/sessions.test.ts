@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { hashPassword } from '../src/users/passwords.ts';
 import { updateUser } from '../src/users/user.repository.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery';
 
@@ -25,13 +24,7 @@ describe('sessions end on the server', () => {
 
   beforeAll(async () => {
     h = await harness();
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     await cvat.ready();
   });
   afterAll(async () => {

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness } from './helpers.ts';
+import { cvatAppFor, type Harness, harness } from './helpers.ts';
 
 const PASSWORD = 'correct horse battery';
 const basic = (user: string, password: string) =>
@@ -44,13 +43,7 @@ describe('failed sign-ins are limited on every surface that takes a password or 
   beforeAll(async () => {
     h = await harness({ app: { devMailbox: true } });
     trieve = buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' });
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'https://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h);
     confluent = buildConfluentApp(h.services, {
       pageTokenKey: h.keys.pageTokenSigning,
       listenerUrl: 'https://confluent.rsvp.test',
@@ -185,14 +178,9 @@ describe('failed sign-ins are limited on every surface that takes a password or 
       }),
     );
     const other = await account('owner');
-    const org = await h.database.db
-      .selectFrom('organizations')
-      .select('uuid')
-      .where('id', '=', h.org.id)
-      .executeTakeFirstOrThrow();
     await expectLimited((right, ip) =>
-      inject(trieve, ip, 'GET', `/api/invitations/${org.uuid}`, {
-        headers: { authorization: basic(other, right ? PASSWORD : 'wrong'), 'tr-organization': org.uuid },
+      inject(trieve, ip, 'GET', `/api/invitations/${h.org.uuid}`, {
+        headers: { authorization: basic(other, right ? PASSWORD : 'wrong'), 'tr-organization': h.org.uuid },
       }),
     );
   });

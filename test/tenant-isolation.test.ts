@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
-import { type Harness, harness, request } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 /**
  * The chain the security review found, across listeners: the owner of A invites the owner of B
@@ -23,13 +22,7 @@ describe('tenant isolation and consent across listeners', () => {
   beforeAll(async () => {
     h = await harness();
     trieve = buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' });
-    cvat = buildCvatApp(h.services, {
-      keyMac: h.keys.pageTokenSigning,
-      sessionKey: h.keys.sessionSigning,
-      clock: h.clock,
-      publicUrl: 'http://rsvp.test',
-      listenerUrl: 'http://cvat.rsvp.test',
-    });
+    cvat = cvatAppFor(h, 'http://cvat.rsvp.test');
     confluent = buildConfluentApp(h.services, {
       pageTokenKey: h.keys.pageTokenSigning,
       listenerUrl: 'http://confluent.rsvp.test',

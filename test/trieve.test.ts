@@ -19,13 +19,7 @@ describe('Trieve dialect', () => {
     trieve = buildTrieveApp(h.services, { publicUrl: 'http://rsvp.test' });
     await trieve.ready();
     delivery = deliveryFor(h);
-    org = (
-      await h.database.db
-        .selectFrom('organizations')
-        .select('uuid')
-        .where('id', '=', h.org.id)
-        .executeTakeFirstOrThrow()
-    ).uuid;
+    org = h.org.uuid;
   });
   afterAll(async () => {
     await delivery.stop();

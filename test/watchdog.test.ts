@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type OutboxHandler, OutboxWorker } from '../src/delivery/outbox.worker.ts';
-import { RedisRateLimiter } from '../src/http/rate-limiter.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { AppError } from '../src/lib/errors.ts';
 import { newId } from '../src/lib/ids.ts';
+import { RedisRateLimiter } from '../src/lib/rate-limiter.ts';
 import { enqueue } from '../src/outbox/outbox.repository.ts';
 import { freePort, freshDatabase, type Harness, harness, quietLogger } from './helpers.ts';
 

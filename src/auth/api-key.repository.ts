@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
+import type { Scope } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
-import { toRecord as toUserRecord, type UserRecord, type UserRow } from '../users/user.repository.ts';
-import type { Scope } from './principal.ts';
+import { toRecord as toUserRecord, type UserRow } from '../users/user.repository.ts';
 
 export interface ApiKeyRecord {
   id: string;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SCOPES } from './principal.ts';
+import { SCOPES } from '../access/principal.ts';
 
 export const ScopeSchema = z.enum(SCOPES).meta({ id: 'Scope' });
 

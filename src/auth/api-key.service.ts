@@ -1,3 +1,4 @@
+import type { Principal, Scope } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -11,7 +12,6 @@ import {
   listApiKeys,
   revokeApiKey,
 } from './api-key.repository.ts';
-import type { Principal, Scope } from './principal.ts';
 
 export interface CreatedApiKey {
   key: ApiKeyRecord;

@@ -1,4 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify, SignJWT } from 'jose';
+import { type Principal, SCOPES, type Scope } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { ExternalJwtConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -14,11 +16,9 @@ import {
   findUserById,
   findUserByUsername,
   insertUser,
-  type UserRecord,
   updateUser,
 } from '../users/user.repository.ts';
 import { type ApiKeyRecord, findApiKey, touchApiKey } from './api-key.repository.ts';
-import { type Principal, SCOPES, type Scope } from './principal.ts';
 import { PrincipalCache } from './principal-cache.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 

@@ -1,11 +1,11 @@
+import { AppError } from '../lib/errors.ts';
 import {
   type RateDecision,
   type RateLimit,
   type RateLimiter,
   rateLimitHeaders,
   tooManyRequests,
-} from '../http/rate-limiter.ts';
-import { AppError } from '../lib/errors.ts';
+} from '../lib/rate-limiter.ts';
 import { sha256 } from '../lib/secrets.ts';
 
 export interface SignInLimits {

@@ -15,6 +15,7 @@ import { ApiError, ConnectionError, cliConfig, EXIT, UsageError } from './client
 import { importCommand } from './import.ts';
 import { invitationCommands } from './invitations.ts';
 import { organizationGroups } from './organizations.ts';
+import { templateGroups } from './templates.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -102,6 +103,7 @@ export function buildProgram(): Command {
   importCommand(program);
   invitationCommands(program);
   organizationGroups(program);
+  templateGroups(program);
   accountGroups(program);
   return program;
 }

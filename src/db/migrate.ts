@@ -7,7 +7,8 @@ import { linkStyle } from './migrations/003_link_style.ts';
 import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
 import { browserSessions } from './migrations/005_browser_sessions.ts';
 import { instanceSettings } from './migrations/006_instance_settings.ts';
-import { authEpoch } from './migrations/007_auth_epoch.ts';
+import { emailTemplates } from './migrations/009_email_templates.ts';
+import { authEpoch } from './migrations/010_auth_epoch.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -19,7 +20,8 @@ function provider(database: Database): MigrationProvider {
         '004_sequence_numbers': sequenceNumbers(database.engine),
         '005_browser_sessions': browserSessions(database.engine),
         '006_instance_settings': instanceSettings(database.engine),
-        '007_auth_epoch': authEpoch(database.engine),
+        '009_email_templates': emailTemplates(database.engine),
+        '010_auth_epoch': authEpoch(database.engine),
       };
     },
   };

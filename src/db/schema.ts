@@ -216,7 +216,27 @@ export interface InstanceSettingTable {
   updated_at: Timestamp;
 }
 
-/** One row (id 1): moves with every change to what an API key grants (migration 007). */
+/** An organization's own template for one locale (Liquid source; see docs/decisions.md). */
+export interface EmailTemplateTable {
+  organization_id: string;
+  locale: string;
+  subject: string;
+  html: string;
+  text: string;
+  updated_by_user_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface EmailBrandingTable {
+  organization_id: string;
+  logo_url: string | null;
+  primary_color: string | null;
+  sender_name: string | null;
+  updated_at: Timestamp;
+}
+
+/** One row (id 1): moves with every change to what an API key grants (migration 010). */
 export interface AuthEpochTable {
   id: number;
   version: number | string;
@@ -239,5 +259,7 @@ export interface DB {
   instance_secrets: InstanceSecretTable;
   browser_sessions: BrowserSessionTable;
   instance_settings: InstanceSettingTable;
+  email_templates: EmailTemplateTable;
+  email_branding: EmailBrandingTable;
   auth_epoch: AuthEpochTable;
 }

@@ -63,6 +63,7 @@ export function createDelivery(options: {
         transport,
         from: config.mailFrom,
         publicUrl: config.publicUrl,
+        logger,
       }),
       webhook: new WebhookHandler({
         db: database.db,

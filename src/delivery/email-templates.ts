@@ -1,3 +1,5 @@
+import { bestLocale, fill, LOCALES, SUPPORTED_LOCALES } from '../locales/locales.ts';
+
 /**
  * Invitation emails, HTML and plain text, per locale. Every user-supplied string (organization
  * and resource names, inviter name, message) is escaped for HTML, stripped of line breaks where
@@ -5,8 +7,9 @@
  * link is the only link in the message.
  */
 
-export const EMAIL_LOCALES = ['en', 'fr'] as const;
-export type EmailLocale = (typeof EMAIL_LOCALES)[number];
+/** The locales emails are written in: one file each in src/locales/. */
+export const EMAIL_LOCALES = SUPPORTED_LOCALES;
+export type EmailLocale = string;
 
 /**
  * How an email and the invitee page name the inviter, the same way in both: their display name,
@@ -32,46 +35,29 @@ export interface InvitationEmailInput {
 }
 
 export interface RenderedEmail {
+  /** The From header when not the instance's MAIL_FROM (an organization's sender name). */
+  from?: string;
   subject: string;
   text: string;
   html: string;
   locale: EmailLocale;
 }
 
-interface AddedStrings {
-  subject(inviter: string, org: string): string;
-  intro(inviter: string, org: string, role: string): string;
-  button: string;
-}
-
-const ADDED: Record<EmailLocale, AddedStrings> = {
-  en: {
-    subject: (inviter, org) => `${inviter} added you to ${org}`,
-    intro: (inviter, org, role) =>
-      `${inviter} added you to ${org} as ${role}. You already have an account, so there is nothing to accept.`,
-    button: 'Open it',
-  },
-  fr: {
-    subject: (inviter, org) => `${inviter} vous a ajouté à ${org}`,
-    intro: (inviter, org, role) =>
-      `${inviter} vous a ajouté à ${org} avec le rôle ${role}. Vous avez déjà un compte : il n'y a rien à accepter.`,
-    button: 'Ouvrir',
-  },
-};
-
 /** The email telling a registered user they were added to an organization directly. */
 export function renderAddedEmail(
   input: { organizationName: string; inviterName: string; role: string; link: string | null },
   locale: EmailLocale,
 ): RenderedEmail {
-  const strings = ADDED[locale];
-  const org = defang(input.organizationName);
-  const inviter = defang(input.inviterName);
-  const role = defang(input.role);
-  const subject = strings.subject(inviter, org).slice(0, 200);
-  const intro = strings.intro(inviter, org, role);
+  const { greeting, added: strings } = LOCALES[locale]!.email;
+  const values = {
+    org: defang(input.organizationName),
+    inviter: defang(input.inviterName),
+    role: defang(input.role),
+  };
+  const subject = fill(strings.subject, values).slice(0, 200);
+  const intro = fill(strings.intro, values);
   const text = [
-    STRINGS[locale].greeting,
+    greeting,
     '',
     intro,
     ...(input.link ? ['', `${strings.button}: ${input.link}`] : []),
@@ -82,26 +68,13 @@ export function renderAddedEmail(
 <html lang="${locale}">
 <head><meta charset="utf-8"><title>${e(subject)}</title></head>
 <body style="font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328;padding:24px">
-<p>${e(STRINGS[locale].greeting)}</p>
+<p>${e(greeting)}</p>
 <p>${e(intro)}</p>
 ${input.link ? `<p><a href="${e(input.link)}" style="background:#1f6feb;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>` : ''}
 </body>
 </html>
 `;
   return { subject, text, html, locale };
-}
-
-interface Strings {
-  subject(i: Texts): string;
-  reminderPrefix: string;
-  greeting: string;
-  intro(i: Texts): string;
-  wrote(inviter: string): string;
-  button: string;
-  expires(date: string): string;
-  reminder: string;
-  ignore: string;
-  copyLink: string;
 }
 
 interface Texts {
@@ -112,55 +85,8 @@ interface Texts {
   actions: string | null;
 }
 
-const STRINGS: Record<EmailLocale, Strings> = {
-  en: {
-    subject: (t) =>
-      t.resource
-        ? `${t.inviter} shared ${t.resource} in ${t.org} with you`
-        : `${t.inviter} invited you to join ${t.org}`,
-    reminderPrefix: 'Reminder: ',
-    greeting: 'Hello,',
-    intro: (t) =>
-      t.resource
-        ? `${t.inviter} invited you to ${t.resource} in ${t.org}, with these permissions: ${t.actions}.`
-        : `${t.inviter} invited you to join ${t.org} as ${t.role}.`,
-    wrote: (inviter) => `${inviter} wrote:`,
-    button: 'View the invitation',
-    expires: (date) => `This invitation expires on ${date}.`,
-    reminder: 'This invitation is still waiting for your answer and expires soon.',
-    ignore:
-      'If you did not expect this invitation, you can ignore this email; nothing happens unless you accept.',
-    copyLink: 'Or copy this address into your browser:',
-  },
-  fr: {
-    subject: (t) =>
-      t.resource
-        ? `${t.inviter} a partagé ${t.resource} dans ${t.org} avec vous`
-        : `${t.inviter} vous invite à rejoindre ${t.org}`,
-    reminderPrefix: 'Rappel : ',
-    greeting: 'Bonjour,',
-    intro: (t) =>
-      t.resource
-        ? `${t.inviter} vous invite sur ${t.resource} dans ${t.org}, avec ces droits : ${t.actions}.`
-        : `${t.inviter} vous invite à rejoindre ${t.org} avec le rôle ${t.role}.`,
-    wrote: (inviter) => `${inviter} a écrit :`,
-    button: "Voir l'invitation",
-    expires: (date) => `Cette invitation expire le ${date}.`,
-    reminder: 'Cette invitation attend toujours votre réponse et expire bientôt.',
-    ignore:
-      "Si vous n'attendiez pas cette invitation, ignorez ce message : rien ne se passe tant que vous ne l'acceptez pas.",
-    copyLink: 'Ou copiez cette adresse dans votre navigateur :',
-  },
-};
-
 /** The best supported locale for a BCP 47 tag: its language, else English. */
-export function emailLocale(...tags: (string | null | undefined)[]): EmailLocale {
-  for (const tag of tags) {
-    const language = tag?.split('-')[0]?.toLowerCase();
-    if (language && (EMAIL_LOCALES as readonly string[]).includes(language)) return language as EmailLocale;
-  }
-  return 'en';
-}
+export const emailLocale = bestLocale;
 
 const HTML_ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -197,7 +123,7 @@ export function defang(value: string, options: { multiline?: boolean } = {}): st
 // Building a DateTimeFormat costs more than rendering the rest of an email: one per locale.
 const dateFormats = new Map<EmailLocale, Intl.DateTimeFormat>();
 
-function formatDate(date: Date, locale: EmailLocale): string {
+export function formatDate(date: Date, locale: EmailLocale): string {
   let format = dateFormats.get(locale);
   if (!format) {
     format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
@@ -206,8 +132,22 @@ function formatDate(date: Date, locale: EmailLocale): string {
   return `${format.format(date)} UTC`;
 }
 
-export function renderInvitationEmail(input: InvitationEmailInput, locale: EmailLocale): RenderedEmail {
-  const strings = STRINGS[locale];
+/** An organization's look in its emails; the built-in templates use the logo and colour. */
+export interface EmailLook {
+  logoUrl: string | null;
+  primaryColor: string | null;
+}
+
+const NO_LOOK: EmailLook = { logoUrl: null, primaryColor: null };
+const DEFAULT_COLOR = '#1f6feb';
+
+export function renderInvitationEmail(
+  input: InvitationEmailInput,
+  locale: EmailLocale,
+  look: EmailLook = NO_LOOK,
+): RenderedEmail {
+  const strings = LOCALES[locale]!.email.invitation;
+  const { greeting } = LOCALES[locale]!.email;
   const texts: Texts = {
     org: defang(input.organizationName),
     inviter: defang(input.inviterName),
@@ -215,17 +155,26 @@ export function renderInvitationEmail(input: InvitationEmailInput, locale: Email
     resource: input.resource ? defang(`${input.resource.type} ${input.resource.name}`) : null,
     actions: input.actions ? defang(input.actions.join(', ')) : null,
   };
+  const values = {
+    ...texts,
+    role: texts.role ?? '',
+    resource: texts.resource ?? '',
+    actions: texts.actions ?? '',
+  };
   const subject =
-    (input.kind === 'reminder' ? strings.reminderPrefix : '') + strings.subject(texts).slice(0, 200);
+    (input.kind === 'reminder' ? strings.reminderPrefix : '') +
+    fill(texts.resource ? strings.subjectResource : strings.subjectOrganization, values).slice(0, 200);
+  const intro = fill(texts.resource ? strings.introResource : strings.introOrganization, values);
+  const wrote = fill(strings.wrote, values);
   const message = input.message ? defang(input.message, { multiline: true }) : null;
-  const expires = strings.expires(formatDate(input.expiresAt, locale));
+  const expires = fill(strings.expires, { date: formatDate(input.expiresAt, locale) });
 
   const text = [
-    strings.greeting,
+    greeting,
     '',
-    strings.intro(texts),
+    intro,
     ...(input.kind === 'reminder' ? ['', strings.reminder] : []),
-    ...(message ? ['', strings.wrote(texts.inviter), ...message.split('\n').map((line) => `> ${line}`)] : []),
+    ...(message ? ['', wrote, ...message.split('\n').map((line) => `> ${line}`)] : []),
     '',
     `${strings.button}: ${input.acceptUrl}`,
     '',
@@ -235,21 +184,24 @@ export function renderInvitationEmail(input: InvitationEmailInput, locale: Email
   ].join('\n');
 
   const e = (value: string) => escapeHtml(value);
+  const logo = look.logoUrl
+    ? `<p><img src="${e(look.logoUrl)}" alt="${e(input.organizationName)}" style="max-height:48px;max-width:240px"></p>\n`
+    : '';
   const html = `<!doctype html>
 <html lang="${locale}">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${e(subject)}</title></head>
 <body style="margin:0;padding:24px;background:#f6f7f9;font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2328">
 <div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:24px">
-<p>${e(strings.greeting)}</p>
-<p>${e(strings.intro(texts))}</p>
+${logo}<p>${e(greeting)}</p>
+<p>${e(intro)}</p>
 ${input.kind === 'reminder' ? `<p><strong>${e(strings.reminder)}</strong></p>` : ''}
 ${
   message
-    ? `<p>${e(strings.wrote(texts.inviter))}</p>
+    ? `<p>${e(wrote)}</p>
 <blockquote style="margin:0 0 16px;padding:8px 16px;border-left:4px solid #d0d7de;color:#57606a;white-space:pre-wrap">${e(message)}</blockquote>`
     : ''
 }
-<p style="margin:24px 0"><a href="${e(input.acceptUrl)}" style="background:#1f6feb;color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
+<p style="margin:24px 0"><a href="${e(input.acceptUrl)}" style="background:${e(look.primaryColor ?? DEFAULT_COLOR)};color:#fff;padding:12px 20px;border-radius:6px;text-decoration:none;display:inline-block">${e(strings.button)}</a></p>
 <p style="color:#57606a;font-size:14px">${e(expires)}</p>
 <p style="color:#57606a;font-size:14px">${e(strings.copyLink)}<br><span style="word-break:break-all">${e(input.acceptUrl)}</span></p>
 <p style="color:#57606a;font-size:12px">${e(strings.ignore)}</p>

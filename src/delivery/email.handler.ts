@@ -1,4 +1,5 @@
 import type { Executor } from '../db/database.ts';
+import { findEmailBranding, findEmailTemplate } from '../email-templates/email-template.repository.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -10,14 +11,9 @@ import { findOrganization } from '../organizations/organization.repository.ts';
 import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
-import {
-  emailLocale,
-  inviterName,
-  type RenderedEmail,
-  renderAddedEmail,
-  renderInvitationEmail,
-} from './email-templates.ts';
+import { emailLocale, inviterName, type RenderedEmail, renderAddedEmail } from './email-templates.ts';
 import type { MailTransport } from './mail-transport.ts';
+import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
 
 export interface EmailPayload {
@@ -47,6 +43,7 @@ export class EmailHandler implements OutboxHandler {
   readonly #transport: MailTransport;
   readonly #from: string;
   readonly #publicUrl: string;
+  readonly #logger: { warn(obj: object, msg: string): void } | undefined;
 
   constructor(deps: {
     db: Executor;
@@ -55,6 +52,7 @@ export class EmailHandler implements OutboxHandler {
     transport: MailTransport;
     from: string;
     publicUrl: string;
+    logger?: { warn(obj: object, msg: string): void } | undefined;
   }) {
     this.#db = deps.db;
     this.#clock = deps.clock;
@@ -62,6 +60,7 @@ export class EmailHandler implements OutboxHandler {
     this.#transport = deps.transport;
     this.#from = deps.from;
     this.#publicUrl = deps.publicUrl;
+    this.#logger = deps.logger;
   }
 
   /**
@@ -74,6 +73,7 @@ export class EmailHandler implements OutboxHandler {
 
   async deliver(message: ClaimedMessage): Promise<AttemptResult> {
     if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
+    if (message.payload.kind === 'template_test') return this.#deliverTest(message);
     const payload = message.payload as unknown as EmailPayload;
     const invitation = await findInvitation(this.#db, payload.invitation_id);
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
@@ -89,7 +89,11 @@ export class EmailHandler implements OutboxHandler {
     ]);
     if (!organization) return { ok: true, skipped: 'organization deleted' };
     const locale = emailLocale(invitation.locale, organization.settings.locale);
-    const email = renderInvitationEmail(
+    const [template, branding] = await Promise.all([
+      findEmailTemplate(this.#db, organization.id, locale),
+      findEmailBranding(this.#db, organization.id),
+    ]);
+    const { email, error } = await renderOrganizationEmail(
       {
         kind: payload.kind ?? 'invitation',
         organizationName: organization.name,
@@ -102,7 +106,16 @@ export class EmailHandler implements OutboxHandler {
         acceptUrl: decrypt(this.#keys.encryption, payload.sealed_accept_url),
       },
       locale,
+      { template, branding },
     );
+    if (error) {
+      // The message and position only: the rendered text would carry the accept link.
+      this.#logger?.warn(
+        { organization_id: organization.id, locale, invitation_id: invitation.id, reason: error.message },
+        "organization's email template failed; sent the built-in one",
+      );
+    }
+    email.from = senderFrom(this.#from, branding?.senderName);
     return this.#send(message, invitation.email, email, { 'X-Rsvp-Invitation-Id': invitation.id });
   }
 
@@ -115,7 +128,7 @@ export class EmailHandler implements OutboxHandler {
     try {
       await this.#transport.send({
         messageId: messageIdFor(message.dedupeKey, this.#publicUrl),
-        from: this.#from,
+        from: email.from ?? this.#from,
         to,
         subject: email.subject,
         text: email.text,
@@ -127,6 +140,33 @@ export class EmailHandler implements OutboxHandler {
       const { message: reason, permanent } = error as { message: string; permanent?: boolean };
       return { ok: false, error: reason, permanent: permanent === true };
     }
+  }
+
+  /** One email in the organization's template with sample data, to the admin who asked for it. */
+  async #deliverTest(message: ClaimedMessage): Promise<AttemptResult> {
+    const payload = message.payload as {
+      organization_id: string;
+      locale: string;
+      to: string;
+      inviter_name: string;
+    };
+    const organization = await findOrganization(this.#db, payload.organization_id);
+    if (!organization) return { ok: true, skipped: 'organization deleted' };
+    const locale = emailLocale(payload.locale);
+    const [template, branding] = await Promise.all([
+      findEmailTemplate(this.#db, organization.id, locale),
+      findEmailBranding(this.#db, organization.id),
+    ]);
+    const input = sampleInvitation({
+      organizationName: organization.name,
+      inviterName: payload.inviter_name,
+      publicUrl: this.#publicUrl,
+      now: this.#clock.now(),
+    });
+    const { email } = await renderOrganizationEmail(input, locale, { template, branding });
+    email.subject = testSubject(email.subject, locale);
+    email.from = senderFrom(this.#from, branding?.senderName);
+    return this.#send(message, payload.to, email, {});
   }
 
   /** "You were added": for registered users made members without an invitation. */
@@ -154,6 +194,7 @@ export class EmailHandler implements OutboxHandler {
       },
       emailLocale(payload.locale, organization.settings.locale),
     );
+    email.from = senderFrom(this.#from, (await findEmailBranding(this.#db, organization.id))?.senderName);
     return this.#send(message, user.email, email, {});
   }
 
@@ -164,7 +205,7 @@ export class EmailHandler implements OutboxHandler {
     result: AttemptResult,
   ): Promise<void> {
     if (result.ok && result.skipped) return;
-    if (message.payload.kind === 'membership_added') return;
+    if (message.payload.kind === 'membership_added' || message.payload.kind === 'template_test') return;
     const payload = message.payload as unknown as EmailPayload;
     const now = this.#clock.now();
     if (settlement === 'retry') {

@@ -6,7 +6,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { hasScope } from '../auth/principal.ts';
+import { hasScope } from '../access/principal.ts';
 import { AllowedMethods, requestIdFor } from '../http/allowed-methods.ts';
 import type { App } from '../http/app-types.ts';
 import { registerContentTypes } from '../http/content-types.ts';

@@ -1,8 +1,8 @@
 import type { Executor } from '../db/database.ts';
 import { newId } from '../lib/ids.ts';
 import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
-import { enabledEndpoints } from '../webhooks/webhook.repository.ts';
 import { auditEvent, type EventRecord, insertEvents, WEBHOOK_EVENT_TYPES } from './event.repository.ts';
+import { subscriptionsOf } from './subscriptions.repository.ts';
 
 const WEBHOOK_TYPES: ReadonlySet<string> = new Set(WEBHOOK_EVENT_TYPES);
 
@@ -16,21 +16,21 @@ export async function recordEvents(db: Executor, events: EventRecord[]): Promise
   await insertEvents(db, events);
   const hooked = events.filter((event) => event.organizationId && WEBHOOK_TYPES.has(event.type));
   if (hooked.length === 0) return;
-  const endpoints = await enabledEndpoints(db, [...new Set(hooked.map((event) => event.organizationId!))]);
+  const endpoints = await subscriptionsOf(db, [...new Set(hooked.map((event) => event.organizationId!))]);
   if (endpoints.length === 0) return;
   const messages: OutboxMessage[] = [];
   for (const event of hooked) {
     for (const endpoint of endpoints) {
       if (endpoint.organizationId !== event.organizationId) continue;
-      if (!endpoint.eventTypes.includes(event.type)) continue;
+      if (!endpoint.eventTypes.has(event.type)) continue;
       messages.push({
         id: newId('msg', event.createdAt),
         kind: 'webhook',
         topic: event.type,
         organizationId: event.organizationId,
         invitationId: event.invitationId,
-        endpointId: endpoint.id,
-        dedupeKey: `webhook:${event.id}:${endpoint.id}`,
+        endpointId: endpoint.endpointId,
+        dedupeKey: `webhook:${event.id}:${endpoint.endpointId}`,
         payload: webhookPayload(event),
         createdAt: event.createdAt,
       });

@@ -34,6 +34,11 @@ export const ADMIN_EVENT_TYPES = [
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',
+  'email_template.updated',
+  'email_template.deleted',
+  'email_template.test_sent',
+  'email_branding.updated',
+  'email_branding.deleted',
 ] as const;
 
 export const EVENT_TYPES = [...INVITATION_EVENT_TYPES, ...ADMIN_EVENT_TYPES] as const;

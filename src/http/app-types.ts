@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
-import { ProblemSchema } from '../invitations/invitation.schemas.ts';
+import { ProblemSchema } from './problem.schema.ts';
 
 export type App = FastifyInstance<
   Server,

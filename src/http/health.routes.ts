@@ -3,9 +3,9 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import { type Clock, systemClock } from '../lib/clock.ts';
 import { UNAVAILABLE_RETRY_AFTER_SECONDS } from '../lib/errors.ts';
+import type { RateLimiter } from '../lib/rate-limiter.ts';
 import { outboxBacklog } from '../outbox/outbox.repository.ts';
 import type { App } from './app-types.ts';
-import type { RateLimiter } from './rate-limiter.ts';
 
 /** Backstop: the connect, statement and Redis command timeouts normally answer well before. */
 const READY_TIMEOUT_MS = 10_000;

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { principalId } from '../auth/principal.ts';
+import { principalId } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY } from '../lib/clock.ts';

@@ -1,41 +1,47 @@
-import type { FastifyInstance } from 'fastify';
+import { Busboy } from '@fastify/busboy';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../lib/errors.ts';
 
 const invalid = (detail: string) =>
   new AppError(400, 'malformed_multipart', 'Malformed multipart body', detail);
 
 /**
- * Parses `multipart/form-data` bodies of plain text fields into an object (files are refused:
- * no route here takes one). The body is already bounded by the app's body limit.
+ * Parses `multipart/form-data` bodies of plain text fields into an object, with `@fastify/busboy`
+ * (files are refused: no route here takes one). The body is buffered first, so the app's body
+ * limit bounds it as it bounds JSON.
  */
-export function parseMultipartFields(body: Buffer, contentType: string): Record<string, string> {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
-  const marker = boundary?.[1] ?? boundary?.[2];
-  if (!marker) throw invalid('The Content-Type has no boundary.');
-  const text = body.toString('utf8');
-  const parts = text.split(`--${marker}`);
-  if (parts.length < 2 || !parts.at(-1)!.startsWith('--'))
-    throw invalid('The body does not end with its boundary.');
-  const fields: Record<string, string> = {};
-  for (const part of parts.slice(1, -1)) {
-    const separator = part.indexOf('\r\n\r\n');
-    if (separator < 0) throw invalid('A part has no headers.');
-    const headers = part.slice(0, separator);
-    const disposition = /content-disposition:\s*form-data;([^\r\n]*)/i.exec(headers);
-    const name = disposition && /\bname="([^"]*)"/i.exec(disposition[1]!);
-    if (!name) throw invalid('A part has no field name.');
-    if (/\bfilename=/i.test(disposition![1]!)) throw invalid('Files are not accepted here.');
-    fields[name[1]!] = part.slice(separator + 4).replace(/\r\n$/, '');
-  }
-  return fields;
+export function parseMultipartFields(body: Buffer, contentType: string): Promise<Record<string, string>> {
+  return new Promise((resolve, reject) => {
+    let parser: ReturnType<typeof Busboy>;
+    try {
+      parser = Busboy({ headers: { 'content-type': contentType }, limits: { fieldSize: body.length } });
+    } catch {
+      reject(invalid('The Content-Type has no multipart boundary.'));
+      return;
+    }
+    const fields: Record<string, string> = {};
+    let refused: AppError | undefined;
+    parser.on('field', (name: string | undefined, value: string) => {
+      if (name) fields[name] = value;
+      else refused ??= invalid('A part has no field name.');
+    });
+    parser.on('file', (_name: string, stream: NodeJS.ReadableStream) => {
+      refused ??= invalid('Files are not accepted here.');
+      stream.resume();
+    });
+    parser.on('error', (error: unknown) => {
+      reject(invalid(error instanceof Error ? error.message : 'The body is not valid multipart.'));
+    });
+    parser.on('finish', () => (refused ? reject(refused) : resolve(fields)));
+    parser.end(body);
+  });
 }
 
 export function registerMultipartFields(app: FastifyInstance) {
-  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (request, body, done) => {
-    try {
-      done(null, parseMultipartFields(body as Buffer, request.headers['content-type'] ?? ''));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer' },
+    (request: FastifyRequest, body: Buffer) =>
+      parseMultipartFields(body, request.headers['content-type'] ?? ''),
+  );
 }

@@ -1,5 +1,5 @@
 import type { RouteOptions } from 'fastify';
-import { SCOPES, type Scope } from '../auth/principal.ts';
+import { SCOPES, type Scope } from '../access/principal.ts';
 import { AppError } from '../lib/errors.ts';
 import type { RouteAuth } from './types.ts';
 

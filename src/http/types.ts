@@ -1,4 +1,4 @@
-import type { Principal, Scope } from '../auth/principal.ts';
+import type { Principal, Scope } from '../access/principal.ts';
 
 /**
  * Every route says who may call it: anyone (`'public'`), or an authenticated caller whose

@@ -1,14 +1,14 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { Database, Executor } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { type EventRecord, type EventType, transitionEvent } from '../events/event.repository.ts';
-import type { AbuseLimits, RateLimiter } from '../http/rate-limiter.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
-import type { UserRecord } from '../users/user.repository.ts';
+import type { AbuseLimits, RateLimiter } from '../lib/rate-limiter.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { invitationNotFound, notPending } from './invitation.errors.ts';
 import { effectiveStatus, findInvitation, type InvitationRecord } from './invitation.repository.ts';
 

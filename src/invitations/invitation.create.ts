@@ -1,21 +1,21 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole, unknownRole } from '../access/roles.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import { type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import { INVITATION_TOKEN_PREFIX, newTypedSecret, sha256 } from '../lib/secrets.ts';
 import { countMembers, memberEmailsAmong } from '../memberships/membership.repository.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { settingsForWrite } from '../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../organizations/organization.schemas.ts';
-import { findRole, unknownRole } from '../organizations/roles.ts';
 import { enqueue, type OutboxMessage } from '../outbox/outbox.repository.ts';
 import { grantsForEmails } from '../resources/resource.repository.ts';
 import {
   findUsersByCanonicalEmails,
   insertUser,
   neverRegistered,
-  type UserRecord,
   updateUser,
 } from '../users/user.repository.ts';
 import { type InvitationDeps, invitationEvent, placeholderUser, remindAt } from './invitation.context.ts';

@@ -1,13 +1,14 @@
-import { requireRankAtMost } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
-import { isUniqueViolation } from '../db/database.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole, requireRole, unknownRole } from '../access/roles.ts';
+import { type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
-import { describeWindow, tooManyRequests } from '../http/rate-limiter.ts';
+import { transitionEvent } from '../events/event.repository.ts';
 import { AppError } from '../lib/errors.ts';
+import { describeWindow, tooManyRequests } from '../lib/rate-limiter.ts';
 import { INVITATION_TOKEN_PREFIX, newTypedSecret, sha256 } from '../lib/secrets.ts';
+import { requireRankAtMost } from '../organizations/organization.access.ts';
 import { lockOrganization, settingsForWrite } from '../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../organizations/organization.schemas.ts';
-import { findRole, requireRole, unknownRole } from '../organizations/roles.ts';
 import { enqueue } from '../outbox/outbox.repository.ts';
 import { findUserById, updateUser } from '../users/user.repository.ts';
 import {
@@ -31,6 +32,7 @@ import {
   findInvitation,
   type InvitationChanges,
   type InvitationRecord,
+  revokePendingForResource,
   transitionFromOpen,
   transitionFromPending,
   updateIfVersion,
@@ -297,4 +299,26 @@ export async function revokeInvitation(
     ]);
     return updated;
   });
+}
+
+/**
+ * Revokes every pending invitation onto a resource being deleted, in the deleting transaction;
+ * their history stays. Handed to `ResourceService` by the composition root.
+ */
+export async function revokePendingOnResource(
+  trx: Executor,
+  resourceId: string,
+  actor: Principal,
+  now: Date,
+): Promise<number> {
+  const revoked = await revokePendingForResource(trx, resourceId, now, actor.user.id);
+  await recordEvents(
+    trx,
+    revoked.map((invitation) =>
+      transitionEvent(invitation, 'invitation.revoked', 'pending', 'revoked', actor, now, {
+        reason: 'resource_deleted',
+      }),
+    ),
+  );
+  return revoked.length;
 }

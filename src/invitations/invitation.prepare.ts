@@ -1,6 +1,5 @@
-import { type OrganizationAccess, requireRankAtMost } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
-import { describeWindow, tooManyRequests } from '../http/rate-limiter.ts';
+import type { Principal } from '../access/principal.ts';
+import { requireRole } from '../access/roles.ts';
 import {
   canonicalEmail,
   checkEmail,
@@ -9,7 +8,8 @@ import {
   emailDomain,
 } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { requireRole } from '../organizations/roles.ts';
+import { describeWindow, tooManyRequests } from '../lib/rate-limiter.ts';
+import { type OrganizationAccess, requireRankAtMost } from '../organizations/organization.access.ts';
 import { findResources, type ResourceRecord } from '../resources/resource.repository.ts';
 import { invalidEmail } from '../users/user.errors.ts';
 import { type InvitationDeps, invalidTarget, recipientRules, resolveExpiry } from './invitation.context.ts';

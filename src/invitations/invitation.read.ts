@@ -1,17 +1,17 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole } from '../access/roles.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { findOrganization, findOrganizationsByIds } from '../organizations/organization.repository.ts';
-import { findRole } from '../organizations/roles.ts';
 import { findResourceInOrganization, findResources } from '../resources/resource.repository.ts';
 import {
   findUserById,
   findUsersByCanonicalEmails,
   findUsersByIds,
   insertUser,
-  type UserRecord,
 } from '../users/user.repository.ts';
 import { adminInvitation, type InvitationDeps, placeholderUser } from './invitation.context.ts';
 import { invitationNotFound, notPending } from './invitation.errors.ts';

@@ -1,13 +1,13 @@
-import { organizationAccess } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole } from '../access/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
 import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { findMembership, insertMembership, setMembershipRole } from '../memberships/membership.repository.ts';
+import { organizationAccess } from '../organizations/organization.access.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
-import { findRole } from '../organizations/roles.ts';
 import { findGrant, putGrant } from '../resources/resource.repository.ts';
 import { type InvitationDeps, invitationEvent, notPendingNow } from './invitation.context.ts';
 import { invitationNotFound } from './invitation.errors.ts';

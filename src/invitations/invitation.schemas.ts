@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ERROR_CODES } from '../http/error-codes.ts';
 import { PageSize, PageToken } from '../http/pagination.ts';
+import { ProblemSchema } from '../http/problem.schema.ts';
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, RoleName } from '../organizations/organization.schemas.ts';
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
@@ -118,25 +118,6 @@ export const InvitationCreatedSchema = InvitationSchema.extend({
     .optional()
     .describe('Only when send_email was false, and only in this response: the link to deliver.'),
 }).meta({ id: 'InvitationCreated' });
-
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.int(),
-    detail: z.string().optional(),
-    instance: z.string().optional(),
-    // Validated as any string so that a code missing from the generated list can never turn a
-    // problem into a 500; the list is documented as the enum the SDK types errors with.
-    code: z
-      .string()
-      .meta({ enum: [...ERROR_CODES] })
-      .describe('Stable machine-readable reason.'),
-    request_id: z.string(),
-    errors: z.array(z.object({ pointer: z.string(), detail: z.string() })).optional(),
-  })
-  .catchall(z.unknown())
-  .meta({ id: 'Problem' });
 
 export const InvitationBatchResultSchema = z
   .object({

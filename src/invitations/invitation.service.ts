@@ -1,7 +1,7 @@
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import type { AppError } from '../lib/errors.ts';
-import type { UserRecord } from '../users/user.repository.ts';
 import type { InvitationDeps } from './invitation.context.ts';
 import { createInvitations } from './invitation.create.ts';
 import { notPending } from './invitation.errors.ts';

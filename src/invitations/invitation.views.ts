@@ -1,6 +1,6 @@
+import type { UserRecord } from '../access/user-record.ts';
 import type { OrganizationRecord } from '../organizations/organization.repository.ts';
 import type { ResourceRecord } from '../resources/resource.repository.ts';
-import type { UserRecord } from '../users/user.repository.ts';
 import { effectiveStatus, type InvitationRecord } from './invitation.repository.ts';
 import type { InvitationView, ReceivedInvitationView } from './invitation.schemas.ts';
 

@@ -1,5 +1,5 @@
-import { describeWindow, type RateLimit, type RateLimiter, tooManyRequests } from '../http/rate-limiter.ts';
 import type { AppError } from '../lib/errors.ts';
+import { describeWindow, type RateLimit, type RateLimiter, tooManyRequests } from '../lib/rate-limiter.ts';
 import { sha256 } from '../lib/secrets.ts';
 
 /** What each organization may always send one address per window, whatever others sent. */

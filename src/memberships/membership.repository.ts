@@ -1,6 +1,6 @@
+import type { RoleDefinition } from '../access/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
-import type { RoleDefinition } from '../organizations/roles.ts';
 
 export interface MembershipRecord {
   organizationId: string;

@@ -1,15 +1,15 @@
-import { organizationAccess, requireAdmin, requireRankAtMost } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { findRole, ownerRole, requireRole } from '../access/roles.ts';
 import type { Database, Executor } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
+import { organizationAccess, requireAdmin, requireRankAtMost } from '../organizations/organization.access.ts';
 import {
   lockOrganization,
   type OrganizationRecord,
   settingsForWrite,
 } from '../organizations/organization.repository.ts';
-import { findRole, ownerRole, requireRole } from '../organizations/roles.ts';
 import {
   countMembers,
   deleteMembership,

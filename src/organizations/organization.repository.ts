@@ -41,7 +41,12 @@ function toRecord(row: Row): OrganizationRecord {
   };
 }
 
-export async function insertOrganization(db: Executor, org: OrganizationRecord): Promise<void> {
+/** An organization is born with its owner: both rows in the caller's transaction. */
+export async function insertOrganizationWithOwner(
+  db: Executor,
+  org: OrganizationRecord,
+  owner: { userId: string; role: string },
+): Promise<void> {
   await db
     .insertInto('organizations')
     .values({
@@ -52,6 +57,16 @@ export async function insertOrganization(db: Executor, org: OrganizationRecord):
       settings: JSON.stringify(org.settings),
       created_at: org.createdAt,
       updated_at: org.updatedAt,
+    })
+    .execute();
+  await db
+    .insertInto('memberships')
+    .values({
+      organization_id: org.id,
+      user_id: owner.userId,
+      role: owner.role,
+      created_at: org.createdAt,
+      updated_at: org.createdAt,
     })
     .execute();
 }

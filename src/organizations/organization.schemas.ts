@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { DEFAULT_ROLES } from '../access/roles.ts';
 import { DAY, HOUR } from '../lib/clock.ts';
-import { DEFAULT_ROLES } from './roles.ts';
+import { SUPPORTED_LOCALES } from '../locales/locales.ts';
 
 export const MIN_TTL_SECONDS = HOUR / 1000;
 export const MAX_TTL_SECONDS = (30 * DAY) / 1000;
@@ -87,7 +88,7 @@ export const OrganizationSettingsSchema = z
       .max(35)
       .default('en')
       .describe(
-        'Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.',
+        `Language of emails and pages unless an invitation sets its own; supported: ${SUPPORTED_LOCALES.join(', ')} (any other falls back to English).`,
       ),
     app_url: z
       .url({ protocol: /^https?$/ })

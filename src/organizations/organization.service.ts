@@ -1,16 +1,16 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import { catalogProblems, findRole, ownerRole } from '../access/roles.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import { sha256 } from '../lib/secrets.ts';
-import { insertMembership } from '../memberships/membership.repository.ts';
+import { organizationAccess, requireAdmin } from './organization.access.ts';
 import {
   findOrganization,
   findOrganizationBySeq,
-  insertOrganization,
+  insertOrganizationWithOwner,
   listOrganizationsForUser,
   lockOrganization,
   type OrganizationRecord,
@@ -18,7 +18,6 @@ import {
   updateOrganization,
 } from './organization.repository.ts';
 import { type OrganizationSettings, OrganizationSettingsSchema } from './organization.schemas.ts';
-import { catalogProblems, findRole, ownerRole } from './roles.ts';
 
 export class OrganizationService {
   readonly #database: Database;
@@ -52,14 +51,7 @@ export class OrganizationService {
     const owner = ownerRole(settings.roles).name;
     try {
       await this.#database.db.transaction().execute(async (trx) => {
-        await insertOrganization(trx, organization);
-        await insertMembership(trx, {
-          organizationId: organization.id,
-          userId: principal.user.id,
-          role: owner,
-          createdAt: now,
-          updatedAt: now,
-        });
+        await insertOrganizationWithOwner(trx, organization, { userId: principal.user.id, role: owner });
         await recordAudit(trx, {
           type: 'organization.created',
           organizationId: organization.id,

@@ -1,12 +1,11 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import type { Executor } from '../db/database.ts';
 import { type Database, isUniqueViolation } from '../db/database.ts';
-import { recordAudit, recordEvents } from '../events/event.recorder.ts';
-import { transitionEvent } from '../events/event.repository.ts';
-import { revokePendingForResource } from '../invitations/invitation.repository.ts';
+import { recordAudit } from '../events/event.recorder.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { findUserById } from '../users/user.repository.ts';
 import {
   deleteGrant,
@@ -24,12 +23,25 @@ import {
 const resourceNotFound = () =>
   new AppError(404, 'resource_not_found', 'Resource not found', 'No such resource here.');
 
+/**
+ * Revokes the pending invitations onto a resource that is being deleted, with their events, in the
+ * deleting transaction; returns how many. The invitation core provides it (resources sit below it).
+ */
+export type RevokeInvitationsOnto = (
+  trx: Executor,
+  resourceId: string,
+  actor: Principal,
+  now: Date,
+) => Promise<number>;
+
 export class ResourceService {
   readonly #database: Database;
   readonly #clock: Clock;
-  constructor(deps: { database: Database; clock: Clock }) {
+  readonly #revokeInvitationsOnto: RevokeInvitationsOnto;
+  constructor(deps: { database: Database; clock: Clock; revokeInvitationsOnto: RevokeInvitationsOnto }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+    this.#revokeInvitationsOnto = deps.revokeInvitationsOnto;
   }
 
   async create(
@@ -125,15 +137,7 @@ export class ResourceService {
     if (!resource) throw resourceNotFound();
     const now = this.#clock.now();
     await db.transaction().execute(async (trx) => {
-      const revoked = await revokePendingForResource(trx, id, now, principal.user.id);
-      await recordEvents(
-        trx,
-        revoked.map((invitation) =>
-          transitionEvent(invitation, 'invitation.revoked', 'pending', 'revoked', principal, now, {
-            reason: 'resource_deleted',
-          }),
-        ),
-      );
+      const revoked = await this.#revokeInvitationsOnto(trx, id, principal, now);
       await deleteResource(trx, id);
       await recordAudit(trx, {
         type: 'resource.deleted',
@@ -141,7 +145,7 @@ export class ResourceService {
         subject: { type: 'resource', id },
         actor: principal,
         now,
-        data: { type: resource.type, name: resource.name, revoked_invitations: revoked.length },
+        data: { type: resource.type, name: resource.name, revoked_invitations: revoked },
       });
     });
   }

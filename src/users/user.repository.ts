@@ -1,22 +1,6 @@
+import type { UserRecord } from '../access/user-record.ts';
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
-
-export interface UserRecord {
-  id: string;
-  /** The integer number, when read from the database. */
-  seq?: number;
-  uuid: string;
-  email: string;
-  emailCanonical: string;
-  username: string | null;
-  displayName: string | null;
-  passwordHash: string | null;
-  status: 'active' | 'placeholder' | 'deactivated';
-  isInstanceAdmin: boolean;
-  externalId: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
 
 type Row = {
   id: string;

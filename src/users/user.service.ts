@@ -1,4 +1,5 @@
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Actor } from '../events/event.repository.ts';
@@ -16,7 +17,6 @@ import {
   insertUser,
   neverRegistered,
   shareAnOrganization,
-  type UserRecord,
   updateUser,
 } from './user.repository.ts';
 

@@ -1,14 +1,15 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { hasScope } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import { REALM, unauthenticated } from '../auth/authenticator.ts';
-import { hasScope } from '../auth/principal.ts';
 import type { Database } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
 import { insufficientScope } from '../http/route-auth.ts';
 import { toDate } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
-import { findUserById, type UserRecord } from '../users/user.repository.ts';
+import { findUserById } from '../users/user.repository.ts';
 import type { BrowserSessions } from './browser-session.ts';
 import { type Html, html, page } from './layout.ts';
 

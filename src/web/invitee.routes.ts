@@ -1,23 +1,23 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
 import type { Database } from '../db/database.ts';
-import { type EmailLocale, emailLocale, inviterName as nameOf } from '../delivery/email-templates.ts';
+import { emailLocale } from '../delivery/email-templates.ts';
 import type { App } from '../http/app-types.ts';
-import { tooManyRequests } from '../http/rate-limiter.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
+import { tooManyRequests } from '../lib/rate-limiter.ts';
 import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
-import { findUserById, type UserRecord } from '../users/user.repository.ts';
+import { findUserById } from '../users/user.repository.ts';
 import type { BrowserSessions } from './browser-session.ts';
+import { closedCard, hidden, type Inspection, inviteUrl, messageCard, summaryCard } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
-import { PAGE_STRINGS, type PageStrings } from './page-strings.ts';
-
-type Inspection = Awaited<ReturnType<Services['invitations']['inspect']>>;
+import { PAGE_STRINGS } from './page-strings.ts';
 
 const TokenForm = z.object({ token: z.string().max(2000), csrf: z.string().max(200).optional() });
 const SignInForm = TokenForm.extend({ email: z.string().max(320), password: z.string().max(256) });
@@ -103,7 +103,7 @@ export function inviteeRoutes(
       throw error;
     }
     const locale = emailLocale(inspection.invitation.locale, inspection.organization.settings.locale);
-    const t = PAGE_STRINGS[locale];
+    const t = PAGE_STRINGS[locale]!;
     if (inspection.status !== 'pending') {
       return send(reply, 410, t.invitedTitle, closedCard(inspection, t, locale), locale);
     }
@@ -374,62 +374,5 @@ export function inviteeRoutes(
         return respond(request, reply, user, form.token, answer);
       },
     });
-  }
-}
-
-function inviteUrl(token: string): string {
-  return `/invite?token=${encodeURIComponent(token)}`;
-}
-
-function hidden(token: string, csrf: string): Html {
-  return html`<input type="hidden" name="token" value="${token}"><input type="hidden" name="csrf" value="${csrf}">`;
-}
-
-function messageCard(title: string, detail: string, error = false): Html {
-  return html`<section class="card${error ? ' error' : ''}" role="${error ? 'alert' : 'status'}"><h1>${title}</h1><p>${detail}</p></section>`;
-}
-
-function formatDate(date: Date, locale: EmailLocale): string {
-  return `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date)} UTC`;
-}
-
-function summaryCard(
-  { invitation, organization, inviter, resource }: Inspection,
-  t: PageStrings,
-  locale: EmailLocale,
-): Html {
-  const inviterName = nameOf(inviter, organization.name);
-  const what = resource
-    ? html`${t.invitedToResource(inviterName, resource.type)} <strong>${resource.name}</strong> ${t.inOrganization} <strong>${organization.name}</strong>.`
-    : html`${t.invitedToJoin(inviterName)} <strong>${organization.name}</strong>.`;
-  return html`<section class="card" aria-labelledby="title">
-<h1 id="title">${t.invitedTitle}</h1>
-<p>${what}</p>
-<dl>
-${resource ? html`<dt>${t.permissions}</dt><dd>${(invitation.actions ?? []).join(', ')}</dd>` : html`<dt>${t.role}</dt><dd>${invitation.role}</dd>`}
-<dt>${t.expires}</dt><dd><time datetime="${invitation.expiresAt.toISOString()}">${formatDate(invitation.expiresAt, locale)}</time></dd>
-</dl>
-${invitation.message ? html`<p class="muted">${t.wrote(inviterName)}</p><blockquote>${invitation.message}</blockquote>` : ''}
-</section>`;
-}
-
-function closedCard(
-  { invitation, status, organization, inviter }: Inspection,
-  t: PageStrings,
-  locale: EmailLocale,
-): Html {
-  const inviterName = nameOf(inviter, organization.name);
-  switch (status) {
-    case 'expired':
-      return messageCard(
-        t.expiredTitle,
-        t.expired(organization.name, formatDate(invitation.expiresAt, locale), inviterName),
-      );
-    case 'revoked':
-      return messageCard(t.withdrawnTitle, t.withdrawn(organization.name));
-    case 'accepted':
-      return messageCard(t.usedTitle, t.used(organization.name));
-    default:
-      return messageCard(t.declinedTitle, t.declined(inviterName));
   }
 }

@@ -86,21 +86,6 @@ export async function listEndpoints(db: Executor, organizationId: string): Promi
   return rows.map(toEndpoint);
 }
 
-/** Enabled endpoints of these organizations: the fan-out targets of new events. */
-export async function enabledEndpoints(
-  db: Executor,
-  organizationIds: string[],
-): Promise<WebhookEndpointRecord[]> {
-  if (organizationIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('webhook_endpoints')
-    .selectAll()
-    .where('organization_id', 'in', organizationIds)
-    .where('enabled', '=', true)
-    .execute();
-  return rows.map(toEndpoint);
-}
-
 export async function updateEndpoint(
   db: Executor,
   id: string,

@@ -1,5 +1,4 @@
-import { organizationAccess, requireAdmin } from '../auth/access.ts';
-import type { Principal } from '../auth/principal.ts';
+import type { Principal } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -7,6 +6,8 @@ import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId } from '../lib/ids.ts';
 import { encrypt } from '../lib/secrets.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
+import { enqueue } from '../outbox/outbox.repository.ts';
 import { destinationProblem } from './destination.ts';
 import { newWebhookSecret } from './signing.ts';
 import {
@@ -202,5 +203,35 @@ export class WebhookService {
       );
     }
     this.#onQueued();
+  }
+
+  /**
+   * Queues a `webhook.test` message to this endpoint alone, signed and logged like any other
+   * delivery, so an integrator can check their receiver and signature verification.
+   */
+  async sendTest(principal: Principal, ref: string, id: string): Promise<{ deliveryId: string }> {
+    const organization = await this.#admin(principal, ref);
+    if (!(await findEndpoint(this.#database.db, organization.id, id))) throw endpointNotFound();
+    const now = this.#clock.now();
+    const deliveryId = newId('msg', now);
+    await enqueue(this.#database.db, [
+      {
+        id: deliveryId,
+        kind: 'webhook',
+        topic: 'webhook.test',
+        organizationId: organization.id,
+        invitationId: null,
+        endpointId: id,
+        dedupeKey: `webhook-test:${deliveryId}`,
+        payload: {
+          type: 'webhook.test',
+          timestamp: now.toISOString(),
+          data: { organization_id: organization.id, endpoint_id: id, requested_by: principal.user.id },
+        },
+        createdAt: now,
+      },
+    ]);
+    this.#onQueued();
+    return { deliveryId };
   }
 }

@@ -598,147 +598,672 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organizations/{org_id}/webhooks/{endpoint_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a test event to this endpoint
+         * @description Queues one `webhook.test` event to this endpoint only, signed like every delivery and listed in its delivery log (a disabled endpoint logs it as failed).
+         */
+        post: operations["sendWebhookTest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * This browser's session and CSRF token
+         * @description Sets the CSRF cookie when missing. Answers `user: null` without a session, so a page can decide whether to show its sign-in form.
+         */
+        get: operations["getSession"];
+        put?: never;
+        /**
+         * Sign in with email and password (browser session)
+         * @description Needs the `x-csrf-token` header from GET /v1/session. Failed attempts count against the same sign-in limits as every other password check (429 once spent).
+         */
+        post: operations["createSession"];
+        /** Sign out: end this browser session everywhere it was copied */
+        delete: operations["deleteSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's own email templates, one per locale
+         * @description Locales without one use the built-in template. Admins only.
+         */
+        get: operations["listEmailTemplates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organization's email template for a locale
+         * @description 404 `email_template_not_found` when the locale uses the built-in template.
+         */
+        get: operations["getEmailTemplate"];
+        /**
+         * Set the email template for a locale
+         * @description Invitation and reminder emails in this locale use it from now on. Checked first: a template that does not parse or render with sample data answers 422 `invalid_template` with the line and column, one without `{{ accept_url }}` in both html and text 422 `accept_link_missing`.
+         */
+        put: operations["putEmailTemplate"];
+        post?: never;
+        /** Go back to the built-in template for a locale */
+        delete: operations["deleteEmailTemplate"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Render an email without sending it
+         * @description Renders the draft given, else the stored template, else the built-in one, with sample invitation data or the data given, and the organization’s branding.
+         */
+        post: operations["previewEmailTemplate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-templates/{locale}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send yourself a test email in this template
+         * @description Queues one email with sample data to your own address, subject marked as a test. A few per hour per organization (429 `test_email_limit_reached`).
+         */
+        post: operations["sendTestEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organizations/{org_id}/email-branding": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's email branding (logo, colour, sender name), for every locale */
+        get: operations["getEmailBranding"];
+        /**
+         * Set the email branding
+         * @description Fields left out keep their value; null clears one. The logo and colour also apply to the built-in templates; the sender name becomes the display name of the From header.
+         */
+        put: operations["putEmailBranding"];
+        post?: never;
+        /** Remove the email branding */
+        delete: operations["deleteEmailBranding"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        RoleDefinitionInput: {
-            name: string;
-            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
-            rank: number;
-            /** @description Admin roles invite people, manage members and change settings. */
-            admin: boolean;
-            description?: string;
-        };
-        OrganizationSettingsInput: {
-            /**
-             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
-             * @default 604800
-             */
-            default_ttl_seconds?: number;
-            /** @description When not empty, only these domains (and their subdomains) may be invited. */
-            allowed_email_domains?: string[];
-            /** @description These domains may never be invited. */
-            blocked_email_domains?: string[];
-            /**
-             * @description Members plus pending invitations may not exceed this; null means no limit.
-             * @default null
-             */
-            seat_limit?: number | null;
-            /**
-             * @description Most pending invitations at once; null means no limit.
-             * @default null
-             */
-            max_pending_invitations?: number | null;
-            /**
-             * @description How many times one invitation may be sent, first send and resends together.
-             * @default 10
-             */
-            max_sends_per_invitation?: number;
-            /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
-             * @default en
-             */
-            locale?: string;
-            /**
-             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
-             * @default null
-             */
-            app_url?: string | null;
-            /**
-             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
-             * @default null
-             */
-            reminder_before_expiry_seconds?: number | null;
-            /**
-             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
-             * @default true
-             */
-            invitation_confirm?: boolean;
-            /**
-             * @default [
-             *       {
-             *         "name": "owner",
-             *         "rank": 100,
-             *         "admin": true,
-             *         "description": "Full control, including the organization itself."
-             *       },
-             *       {
-             *         "name": "admin",
-             *         "rank": 50,
-             *         "admin": true,
-             *         "description": "Invites people and manages members."
-             *       },
-             *       {
-             *         "name": "member",
-             *         "rank": 10,
-             *         "admin": false,
-             *         "description": "Uses what the organization shares."
-             *       }
-             *     ]
-             */
-            roles?: components["schemas"]["RoleDefinitionInput"][];
-            /**
-             * @description Role given when an invitation names none.
-             * @default member
-             */
-            default_role?: string;
-        };
-        OrganizationSettingsPatchInput: {
-            default_ttl_seconds?: number;
-            allowed_email_domains?: string[];
-            blocked_email_domains?: string[];
-            seat_limit?: number | null;
-            max_pending_invitations?: number | null;
-            max_sends_per_invitation?: number;
-            locale?: string;
-            app_url?: string | null;
-            reminder_before_expiry_seconds?: number | null;
-            invitation_confirm?: boolean;
-            roles?: components["schemas"]["RoleDefinitionInput"][];
-            default_role?: string;
-        };
-        OrganizationInput: {
-            /** @description Organization id, `org_…`. */
+        ApiKey: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
-            /** @description URL-safe unique name. */
-            slug: string;
             name: string;
-            settings: components["schemas"]["OrganizationSettingsInput"];
-            /** @description The caller's role in this organization. */
-            your_role: string | null;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["Scope"] | "*")[];
             /** Format: date-time */
             create_time: string;
-            /** Format: date-time */
-            update_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
         };
-        OrganizationCreateInput: {
-            /** @description URL-safe unique name. */
-            slug: string;
+        ApiKeyCreate: {
             name: string;
-            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
+            /** @description What the key may do; every scope of its user when omitted. */
+            scopes?: components["schemas"]["Scope"][];
+            /**
+             * Format: date-time
+             * @description When the key stops working; never when omitted.
+             */
+            expire_time?: string;
         };
-        OrganizationUpdateInput: {
-            name?: string;
-            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
+        ApiKeyCreateInput: {
+            name: string;
+            /** @description What the key may do; every scope of its user when omitted. */
+            scopes?: components["schemas"]["ScopeInput"][];
+            /**
+             * Format: date-time
+             * @description When the key stops working; never when omitted.
+             */
+            expire_time?: string;
         };
-        OrganizationListInput: {
-            organizations: components["schemas"]["OrganizationInput"][];
+        ApiKeyInput: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["ScopeInput"] | "*")[];
+            /** Format: date-time */
+            create_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
+        };
+        ApiKeyList: {
+            api_keys: components["schemas"]["ApiKey"][];
             next_page_token: string | null;
         };
+        ApiKeyListInput: {
+            api_keys: components["schemas"]["ApiKeyInput"][];
+            next_page_token: string | null;
+        };
+        ApiKeyWithSecret: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["Scope"] | "*")[];
+            /** Format: date-time */
+            create_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
+            /** @description Shown once, now. rsvp keeps only its hash. */
+            secret: string;
+        };
+        ApiKeyWithSecretInput: {
+            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
+            id: string;
+            name: string;
+            /** @description The first characters of the secret, to tell keys apart. */
+            hint: string;
+            scopes: (components["schemas"]["ScopeInput"] | "*")[];
+            /** Format: date-time */
+            create_time: string;
+            expire_time: string | null;
+            /** @description Updated at most once a minute. */
+            last_use_time: string | null;
+            revoke_time: string | null;
+            /** @description Shown once, now. rsvp keeps only its hash. */
+            secret: string;
+        };
         /**
-         * @description New values may be added; treat unknown ones as terminal.
+         * @description `not_sent` when the caller delivers the link itself.
          * @enum {string}
          */
-        InvitationStatusInput: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        DeliveryState: "queued" | "sent" | "failed" | "not_sent";
         /**
          * @description `not_sent` when the caller delivers the link itself.
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
-        MetadataInput: {
-            [key: string]: string;
+        EmailBranding: {
+            logo_url: string | null;
+            primary_color: string | null;
+            sender_name: string | null;
+            /** @description Null while the organization has no branding. */
+            update_time: string | null;
+        };
+        EmailBrandingBody: {
+            /** @description An https image shown at the top of emails. */
+            logo_url?: string | null;
+            /** @description The colour of the accept button, `#rrggbb`. */
+            primary_color?: string | null;
+            sender_name?: string | null;
+        };
+        EmailBrandingBodyInput: {
+            /** @description An https image shown at the top of emails. */
+            logo_url?: string | null;
+            /** @description The colour of the accept button, `#rrggbb`. */
+            primary_color?: string | null;
+            sender_name?: string | null;
+        };
+        EmailBrandingInput: {
+            logo_url: string | null;
+            primary_color: string | null;
+            sender_name: string | null;
+            /** @description Null while the organization has no branding. */
+            update_time: string | null;
+        };
+        EmailPreview: {
+            locale: string;
+            /**
+             * @description Which template rendered: the draft sent, the stored one, or the built-in one (none stored).
+             * @enum {string}
+             */
+            source: "draft" | "organization" | "built_in";
+            /** @description The From header's name, from the branding; null: MAIL_FROM's. */
+            sender_name: string | null;
+            subject: string;
+            html: string;
+            text: string;
+        };
+        EmailPreviewInput: {
+            locale: string;
+            /**
+             * @description Which template rendered: the draft sent, the stored one, or the built-in one (none stored).
+             * @enum {string}
+             */
+            source: "draft" | "organization" | "built_in";
+            /** @description The From header's name, from the branding; null: MAIL_FROM's. */
+            sender_name: string | null;
+            subject: string;
+            html: string;
+            text: string;
+        };
+        EmailPreviewRequest: {
+            /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
+            template?: components["schemas"]["EmailTemplateBody"];
+            /** @description Invitation data to render with instead of the sample (the organization is always yours). */
+            data?: {
+                /** @enum {string} */
+                kind?: "invitation" | "reminder";
+                inviter_name?: string;
+                role?: string;
+                resource?: {
+                    type: string;
+                    name: string;
+                };
+                actions?: string[];
+                message?: string;
+            };
+        };
+        EmailPreviewRequestInput: {
+            /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
+            template?: components["schemas"]["EmailTemplateBodyInput"];
+            /** @description Invitation data to render with instead of the sample (the organization is always yours). */
+            data?: {
+                /** @enum {string} */
+                kind?: "invitation" | "reminder";
+                inviter_name?: string;
+                role?: string;
+                resource?: {
+                    type: string;
+                    name: string;
+                };
+                actions?: string[];
+                message?: string;
+            };
+        };
+        EmailTemplate: {
+            locale: string;
+            subject: string;
+            html: string;
+            text: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        EmailTemplateBody: {
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            subject: string;
+            /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
+            html: string;
+            /** @description The plain-text body. */
+            text: string;
+        };
+        EmailTemplateBodyInput: {
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            subject: string;
+            /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
+            html: string;
+            /** @description The plain-text body. */
+            text: string;
+        };
+        EmailTemplateInput: {
+            locale: string;
+            subject: string;
+            html: string;
+            text: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        EmailTemplateList: {
+            templates: components["schemas"]["EmailTemplate"][];
+            /** @description Locales a template may be written for. */
+            supported_locales: string[];
+        };
+        EmailTemplateListInput: {
+            templates: components["schemas"]["EmailTemplateInput"][];
+            /** @description Locales a template may be written for. */
+            supported_locales: string[];
+        };
+        EmailTest: {
+            /** @description Your own address: a test goes only to the caller. */
+            to: string;
+            locale: string;
+            /** @description The outbox message carrying it. */
+            message_id: string;
+        };
+        EmailTestInput: {
+            /** @description Your own address: a test goes only to the caller. */
+            to: string;
+            locale: string;
+            /** @description The outbox message carrying it. */
+            message_id: string;
+        };
+        Event: {
+            /** @description `evt_…`; ids increase with time. */
+            id: string;
+            /** @enum {string} */
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
+            /** @description Null for events outside any organization. */
+            organization_id: string | null;
+            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
+            subject_type: string;
+            subject_id: string;
+            invitation_id: string | null;
+            from_status: string | null;
+            to_status: string | null;
+            /** @description Null when rsvp itself acted (expiry). */
+            actor_user_id: string | null;
+            actor_api_key_id: string | null;
+            /** @description Client address of the request, behind trusted proxies only. */
+            actor_ip: string | null;
+            actor_user_agent: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            create_time: string;
+        };
+        EventInput: {
+            /** @description `evt_…`; ids increase with time. */
+            id: string;
+            /** @enum {string} */
+            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted";
+            /** @description Null for events outside any organization. */
+            organization_id: string | null;
+            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
+            subject_type: string;
+            subject_id: string;
+            invitation_id: string | null;
+            from_status: string | null;
+            to_status: string | null;
+            /** @description Null when rsvp itself acted (expiry). */
+            actor_user_id: string | null;
+            actor_api_key_id: string | null;
+            /** @description Client address of the request, behind trusted proxies only. */
+            actor_ip: string | null;
+            actor_user_agent: string | null;
+            data: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            create_time: string;
+        };
+        EventList: {
+            events: components["schemas"]["Event"][];
+            next_page_token: string | null;
+        };
+        EventListInput: {
+            events: components["schemas"]["EventInput"][];
+            next_page_token: string | null;
+        };
+        Grant: {
+            resource_id: string;
+            user_id: string;
+            email: string;
+            actions: string[];
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        GrantInput: {
+            resource_id: string;
+            user_id: string;
+            email: string;
+            actions: string[];
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        GrantList: {
+            grants: components["schemas"]["Grant"][];
+            next_page_token: string | null;
+        };
+        GrantListInput: {
+            grants: components["schemas"]["GrantInput"][];
+            next_page_token: string | null;
+        };
+        GrantPut: {
+            actions: string[];
+        };
+        GrantPutInput: {
+            actions: string[];
+        };
+        Invitation: {
+            /** @description `inv_…` */
+            id: string;
+            organization_id: string;
+            /** @enum {string} */
+            target_type: "organization" | "resource";
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @description As given; comparisons use its canonical form. */
+            email: string;
+            /** @description Set when the address belongs to a known user. */
+            invitee_user_id: string | null;
+            inviter_user_id: string;
+            inviter_api_key_id: string | null;
+            message: string | null;
+            locale: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            status: components["schemas"]["InvitationStatus"];
+            delivery_state: components["schemas"]["DeliveryState"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
+            delivery_error: string | null;
+            send_count: number;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            last_send_time: string | null;
+            respond_time: string | null;
+            responded_by_user_id: string | null;
+            /** @description Send it back in If-Match to update only what you saw. */
+            etag: string;
+        };
+        InvitationBatchCreate: {
+            invitations: components["schemas"]["InvitationBatchRow"][];
+            /** @default true */
+            send_email: boolean;
+        };
+        InvitationBatchCreateInput: {
+            invitations: components["schemas"]["InvitationBatchRowInput"][];
+            /** @default true */
+            send_email?: boolean;
+        };
+        InvitationBatchResult: {
+            results: {
+                /** @description Position of the row in the request. */
+                index: number;
+                /** @description What creating this row alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreated"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            created: number;
+            failed: number;
+        };
+        InvitationBatchResultInput: {
+            results: {
+                /** @description Position of the row in the request. */
+                index: number;
+                /** @description What creating this row alone would have answered. */
+                status: number;
+                invitation?: components["schemas"]["InvitationCreatedInput"];
+                error?: {
+                    type: string;
+                    title: string;
+                    status: number;
+                    detail?: string;
+                    instance?: string;
+                    /**
+                     * @description Stable machine-readable reason.
+                     * @enum {string}
+                     */
+                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+                    errors?: {
+                        pointer: string;
+                        detail: string;
+                    }[];
+                } & {
+                    [key: string]: unknown;
+                };
+            }[];
+            created: number;
+            failed: number;
+        };
+        InvitationBatchRow: {
+            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
+            email: string;
+            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource invitations: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource invitations: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description A personal note shown in the email. */
+            message?: string;
+            locale?: string;
+            metadata?: components["schemas"]["Metadata"];
+        };
+        InvitationBatchRowInput: {
+            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
+            email: string;
+            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource invitations: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource invitations: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description A personal note shown in the email. */
+            message?: string;
+            locale?: string;
+            metadata?: components["schemas"]["MetadataInput"];
+        };
+        InvitationCreate: {
+            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
+            email: string;
+            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
+            role?: string;
+            /** @description Resource invitations: the resource to share (`res_…`). */
+            resource_id?: string;
+            /** @description Resource invitations: the actions to grant on the resource. */
+            actions?: string[];
+            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
+            ttl_seconds?: number;
+            /**
+             * Format: date-time
+             * @description Alternative to ttl_seconds: an absolute expiry.
+             */
+            expire_time?: string;
+            /** @description A personal note shown in the email. */
+            message?: string;
+            locale?: string;
+            metadata?: components["schemas"]["Metadata"];
+            /**
+             * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
+             * @default true
+             */
+            send_email: boolean;
         };
         InvitationCreateInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -766,33 +1291,7 @@ export interface components {
              */
             send_email?: boolean;
         };
-        InvitationBatchRowInput: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["MetadataInput"];
-        };
-        InvitationBatchCreateInput: {
-            invitations: components["schemas"]["InvitationBatchRowInput"][];
-            /** @default true */
-            send_email?: boolean;
-        };
-        InvitationInput: {
+        InvitationCreated: {
             /** @description `inv_…` */
             id: string;
             organization_id: string;
@@ -812,8 +1311,8 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
-            status: components["schemas"]["InvitationStatusInput"];
-            delivery_state: components["schemas"]["DeliveryStateInput"];
+            status: components["schemas"]["InvitationStatus"];
+            delivery_state: components["schemas"]["DeliveryState"];
             /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
             delivery_error: string | null;
             send_count: number;
@@ -828,6 +1327,8 @@ export interface components {
             responded_by_user_id: string | null;
             /** @description Send it back in If-Match to update only what you saw. */
             etag: string;
+            /** @description Only when send_email was false, and only in this response: the link to deliver. */
+            accept_url?: string;
         };
         InvitationCreatedInput: {
             /** @description `inv_…` */
@@ -868,107 +1369,65 @@ export interface components {
             /** @description Only when send_email was false, and only in this response: the link to deliver. */
             accept_url?: string;
         };
-        ProblemInput: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            instance?: string;
-            /**
-             * @description Stable machine-readable reason.
-             * @enum {string}
-             */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-            request_id: string;
-            errors?: {
-                pointer: string;
-                detail: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        InvitationBatchResultInput: {
-            results: {
-                /** @description Position of the row in the request. */
-                index: number;
-                /** @description What creating this row alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreatedInput"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
-            }[];
-            created: number;
-            failed: number;
-        };
-        InvitationUpdateInput: {
-            role?: string;
-            actions?: string[];
-            /** @description New lifetime counted from now. */
-            ttl_seconds?: number;
+        InvitationInput: {
+            /** @description `inv_…` */
+            id: string;
+            organization_id: string;
+            /** @enum {string} */
+            target_type: "organization" | "resource";
+            role: string | null;
+            resource_id: string | null;
+            actions: string[] | null;
+            /** @description As given; comparisons use its canonical form. */
+            email: string;
+            /** @description Set when the address belongs to a known user. */
+            invitee_user_id: string | null;
+            inviter_user_id: string;
+            inviter_api_key_id: string | null;
+            message: string | null;
+            locale: string | null;
+            metadata: {
+                [key: string]: string;
+            };
+            status: components["schemas"]["InvitationStatusInput"];
+            delivery_state: components["schemas"]["DeliveryStateInput"];
+            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
+            delivery_error: string | null;
+            send_count: number;
             /** Format: date-time */
-            expire_time?: string;
-            message?: string | null;
-            /** @description Replaces the whole metadata object. */
-            metadata?: components["schemas"]["MetadataInput"];
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** Format: date-time */
+            expire_time: string;
+            last_send_time: string | null;
+            respond_time: string | null;
+            responded_by_user_id: string | null;
+            /** @description Send it back in If-Match to update only what you saw. */
+            etag: string;
         };
-        InvitationResendInput: {
-            /** @default true */
-            send_email?: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
+        InvitationList: {
+            invitations: components["schemas"]["Invitation"][];
+            next_page_token: string | null;
+            total_size?: number;
         };
         InvitationListInput: {
             invitations: components["schemas"]["InvitationInput"][];
             next_page_token: string | null;
             total_size?: number;
         };
-        ReceivedInvitationInput: {
-            id: string;
-            organization: {
-                id: string;
-                slug: string;
-                name: string;
-            };
-            /** @enum {string} */
-            target_type: "organization" | "resource";
+        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
+        InvitationPreview: {
+            organization_name: string;
+            inviter_name: string | null;
             role: string | null;
             resource: {
-                id: string;
                 type: string;
                 name: string;
             } | null;
             actions: string[] | null;
-            inviter_name: string | null;
-            message: string | null;
-            status: components["schemas"]["InvitationStatusInput"];
-            /** Format: date-time */
-            create_time: string;
             /** Format: date-time */
             expire_time: string;
-        };
-        ReceivedInvitationListInput: {
-            invitations: components["schemas"]["ReceivedInvitationInput"][];
-            next_page_token: string | null;
-        };
-        InvitationTokenInput: {
-            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
-            token: string;
         };
         /** @description What an invitation link may tell anyone who holds it, and nothing more. */
         InvitationPreviewInput: {
@@ -983,138 +1442,59 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
-        /** @enum {string} */
-        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
-        ApiKeyInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
+        InvitationResend: {
+            /** @default true */
+            send_email: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
         };
-        ApiKeyWithSecretInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-            /** @description Shown once, now. rsvp keeps only its hash. */
-            secret: string;
+        InvitationResendInput: {
+            /** @default true */
+            send_email?: boolean;
+            /** @description New lifetime from now; the organization's default when omitted. */
+            ttl_seconds?: number;
         };
-        ApiKeyCreateInput: {
-            name: string;
-            /** @description What the key may do; every scope of its user when omitted. */
-            scopes?: components["schemas"]["ScopeInput"][];
-            /**
-             * Format: date-time
-             * @description When the key stops working; never when omitted.
-             */
+        /**
+         * @description New values may be added; treat unknown ones as terminal.
+         * @enum {string}
+         */
+        InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        /**
+         * @description New values may be added; treat unknown ones as terminal.
+         * @enum {string}
+         */
+        InvitationStatusInput: "pending" | "accepted" | "declined" | "revoked" | "expired";
+        InvitationToken: {
+            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
+            token: string;
+        };
+        InvitationTokenInput: {
+            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
+            token: string;
+        };
+        InvitationUpdate: {
+            role?: string;
+            actions?: string[];
+            /** @description New lifetime counted from now. */
+            ttl_seconds?: number;
+            /** Format: date-time */
             expire_time?: string;
+            message?: string | null;
+            /** @description Replaces the whole metadata object. */
+            metadata?: components["schemas"]["Metadata"];
         };
-        ApiKeyListInput: {
-            api_keys: components["schemas"]["ApiKeyInput"][];
-            next_page_token: string | null;
-        };
-        TokenRequestInput: {
-            /** @description Only `client_credentials`. */
-            grant_type: string;
-            /** @description The API key id (or send it with the secret as HTTP Basic). */
-            client_id?: string;
-            /** @description The API key secret. */
-            client_secret?: string;
-            /** @description Space-separated subset of the key’s scopes. */
-            scope?: string;
-        };
-        TokenResponseInput: {
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            expires_in: number;
-            scope: string;
-        };
-        OAuthErrorInput: {
-            error: string;
-            error_description?: string;
-        };
-        EventInput: {
-            /** @description `evt_…`; ids increase with time. */
-            id: string;
-            /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
-            /** @description Null for events outside any organization. */
-            organization_id: string | null;
-            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
-            subject_type: string;
-            subject_id: string;
-            invitation_id: string | null;
-            from_status: string | null;
-            to_status: string | null;
-            /** @description Null when rsvp itself acted (expiry). */
-            actor_user_id: string | null;
-            actor_api_key_id: string | null;
-            /** @description Client address of the request, behind trusted proxies only. */
-            actor_ip: string | null;
-            actor_user_agent: string | null;
-            data: {
-                [key: string]: unknown;
-            };
+        InvitationUpdateInput: {
+            role?: string;
+            actions?: string[];
+            /** @description New lifetime counted from now. */
+            ttl_seconds?: number;
             /** Format: date-time */
-            create_time: string;
+            expire_time?: string;
+            message?: string | null;
+            /** @description Replaces the whole metadata object. */
+            metadata?: components["schemas"]["MetadataInput"];
         };
-        MemberInput: {
-            user_id: string;
-            email?: string;
-            username?: string | null;
-            display_name?: string | null;
-            role: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        MemberListInput: {
-            members: components["schemas"]["MemberInput"][];
-            next_page_token: string | null;
-        };
-        ResourceInput: {
-            /** @description `res_…` */
-            id: string;
-            organization_id: string;
-            type: string;
-            name: string;
-            /** Format: date-time */
-            create_time: string;
-        };
-        ResourceCreateInput: {
-            /** @description What kind of thing it is, e.g. array, group, dataset. */
-            type: string;
-            name: string;
-        };
-        GrantInput: {
-            resource_id: string;
-            user_id: string;
-            email: string;
-            actions: string[];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        UserInput: {
+        Me: {
             id: string;
             email: string;
             username: string | null;
@@ -1124,94 +1504,9 @@ export interface components {
             instance_admin: boolean;
             /** Format: date-time */
             create_time: string;
-        };
-        UserCreateInput: {
-            email: string;
-            username?: string;
-            display_name?: string;
-            /** @description Stored only as an argon2id hash. */
-            password?: string;
-        };
-        WebhookEndpointInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        WebhookEndpointWithSecretInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
-            secret: string;
-        };
-        WebhookEndpointCreateInput: {
-            /** @description https URL that receives POSTs. */
-            url: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-        };
-        WebhookEndpointUpdateInput: {
-            url?: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-            /** @description Issue a new secret (returned once); the old one stops at once. */
-            rotate_secret?: boolean;
-        };
-        WebhookDeliveryInput: {
-            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
-            id: string;
-            endpoint_id: string;
-            event_type: string;
-            /** @enum {string} */
-            status: "pending" | "processing" | "done" | "dead";
-            attempts: {
-                id: string;
-                /** @description The receiver's HTTP status; null when no answer came. */
-                status_code: number | null;
-                error: string | null;
-                duration_ms: number;
-                /** Format: date-time */
-                create_time: string;
-            }[];
-            next_attempt_time: string | null;
-            last_error: string | null;
-            delivered_time: string | null;
-            payload: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
-        MemberUpdateInput: {
-            role: string;
+            auth_method: string;
+            api_key_id: string | null;
+            scopes: string[];
         };
         MeInput: {
             id: string;
@@ -1227,54 +1522,105 @@ export interface components {
             api_key_id: string | null;
             scopes: string[];
         };
-        ResourceListInput: {
-            resources: components["schemas"]["ResourceInput"][];
-            next_page_token: string | null;
-        };
-        GrantListInput: {
-            grants: components["schemas"]["GrantInput"][];
-            next_page_token: string | null;
-        };
-        GrantPutInput: {
-            actions: string[];
-        };
-        EventListInput: {
-            events: components["schemas"]["EventInput"][];
-            next_page_token: string | null;
-        };
-        WebhookEndpointListInput: {
-            endpoints: components["schemas"]["WebhookEndpointInput"][];
-        };
-        WebhookEndpointUpdatedInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
+        Member: {
+            user_id: string;
+            email?: string;
+            username?: string | null;
+            display_name?: string | null;
+            role: string;
             /** Format: date-time */
             create_time: string;
             /** Format: date-time */
             update_time: string;
-            /** @description The new secret, when `rotate_secret` was set. */
-            secret?: string;
         };
-        WebhookDeliveryListInput: {
-            deliveries: components["schemas"]["WebhookDeliveryInput"][];
+        MemberInput: {
+            user_id: string;
+            email?: string;
+            username?: string | null;
+            display_name?: string | null;
+            role: string;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        MemberList: {
+            members: components["schemas"]["Member"][];
             next_page_token: string | null;
         };
-        RoleDefinition: {
+        MemberListInput: {
+            members: components["schemas"]["MemberInput"][];
+            next_page_token: string | null;
+        };
+        MemberUpdate: {
+            role: string;
+        };
+        MemberUpdateInput: {
+            role: string;
+        };
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        Metadata: {
+            [key: string]: string;
+        };
+        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
+        MetadataInput: {
+            [key: string]: string;
+        };
+        OAuthError: {
+            error: string;
+            error_description?: string;
+        };
+        OAuthErrorInput: {
+            error: string;
+            error_description?: string;
+        };
+        Organization: {
+            /** @description Organization id, `org_…`. */
+            id: string;
+            /** @description URL-safe unique name. */
+            slug: string;
             name: string;
-            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
-            rank: number;
-            /** @description Admin roles invite people, manage members and change settings. */
-            admin: boolean;
-            description?: string;
+            settings: components["schemas"]["OrganizationSettings"];
+            /** @description The caller's role in this organization. */
+            your_role: string | null;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        OrganizationCreate: {
+            /** @description URL-safe unique name. */
+            slug: string;
+            name: string;
+            settings?: components["schemas"]["OrganizationSettingsPatch"];
+        };
+        OrganizationCreateInput: {
+            /** @description URL-safe unique name. */
+            slug: string;
+            name: string;
+            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
+        };
+        OrganizationInput: {
+            /** @description Organization id, `org_…`. */
+            id: string;
+            /** @description URL-safe unique name. */
+            slug: string;
+            name: string;
+            settings: components["schemas"]["OrganizationSettingsInput"];
+            /** @description The caller's role in this organization. */
+            your_role: string | null;
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+        };
+        OrganizationList: {
+            organizations: components["schemas"]["Organization"][];
+            next_page_token: string | null;
+        };
+        OrganizationListInput: {
+            organizations: components["schemas"]["OrganizationInput"][];
+            next_page_token: string | null;
         };
         OrganizationSettings: {
             /**
@@ -1308,7 +1654,7 @@ export interface components {
              */
             max_sends_per_invitation: number;
             /**
-             * @description Language of emails and pages unless an invitation sets its own; `en` and `fr` are built in.
+             * @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English).
              * @default en
              */
             locale: string;
@@ -1356,6 +1702,80 @@ export interface components {
              */
             default_role: string;
         };
+        OrganizationSettingsInput: {
+            /**
+             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
+             * @default 604800
+             */
+            default_ttl_seconds?: number;
+            /** @description When not empty, only these domains (and their subdomains) may be invited. */
+            allowed_email_domains?: string[];
+            /** @description These domains may never be invited. */
+            blocked_email_domains?: string[];
+            /**
+             * @description Members plus pending invitations may not exceed this; null means no limit.
+             * @default null
+             */
+            seat_limit?: number | null;
+            /**
+             * @description Most pending invitations at once; null means no limit.
+             * @default null
+             */
+            max_pending_invitations?: number | null;
+            /**
+             * @description How many times one invitation may be sent, first send and resends together.
+             * @default 10
+             */
+            max_sends_per_invitation?: number;
+            /**
+             * @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English).
+             * @default en
+             */
+            locale?: string;
+            /**
+             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
+             * @default null
+             */
+            app_url?: string | null;
+            /**
+             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
+             * @default null
+             */
+            reminder_before_expiry_seconds?: number | null;
+            /**
+             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
+             * @default true
+             */
+            invitation_confirm?: boolean;
+            /**
+             * @default [
+             *       {
+             *         "name": "owner",
+             *         "rank": 100,
+             *         "admin": true,
+             *         "description": "Full control, including the organization itself."
+             *       },
+             *       {
+             *         "name": "admin",
+             *         "rank": 50,
+             *         "admin": true,
+             *         "description": "Invites people and manages members."
+             *       },
+             *       {
+             *         "name": "member",
+             *         "rank": 10,
+             *         "admin": false,
+             *         "description": "Uses what the organization shares."
+             *       }
+             *     ]
+             */
+            roles?: components["schemas"]["RoleDefinitionInput"][];
+            /**
+             * @description Role given when an invitation names none.
+             * @default member
+             */
+            default_role?: string;
+        };
         OrganizationSettingsPatch: {
             default_ttl_seconds?: number;
             allowed_email_domains?: string[];
@@ -1370,175 +1790,27 @@ export interface components {
             roles?: components["schemas"]["RoleDefinition"][];
             default_role?: string;
         };
-        Organization: {
-            /** @description Organization id, `org_…`. */
-            id: string;
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings: components["schemas"]["OrganizationSettings"];
-            /** @description The caller's role in this organization. */
-            your_role: string | null;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        OrganizationCreate: {
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings?: components["schemas"]["OrganizationSettingsPatch"];
+        OrganizationSettingsPatchInput: {
+            default_ttl_seconds?: number;
+            allowed_email_domains?: string[];
+            blocked_email_domains?: string[];
+            seat_limit?: number | null;
+            max_pending_invitations?: number | null;
+            max_sends_per_invitation?: number;
+            locale?: string;
+            app_url?: string | null;
+            reminder_before_expiry_seconds?: number | null;
+            invitation_confirm?: boolean;
+            roles?: components["schemas"]["RoleDefinitionInput"][];
+            default_role?: string;
         };
         OrganizationUpdate: {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatch"];
         };
-        OrganizationList: {
-            organizations: components["schemas"]["Organization"][];
-            next_page_token: string | null;
-        };
-        /**
-         * @description New values may be added; treat unknown ones as terminal.
-         * @enum {string}
-         */
-        InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
-        /**
-         * @description `not_sent` when the caller delivers the link itself.
-         * @enum {string}
-         */
-        DeliveryState: "queued" | "sent" | "failed" | "not_sent";
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). */
-        Metadata: {
-            [key: string]: string;
-        };
-        InvitationCreate: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-            /**
-             * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
-             * @default true
-             */
-            send_email: boolean;
-        };
-        InvitationBatchRow: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-        };
-        InvitationBatchCreate: {
-            invitations: components["schemas"]["InvitationBatchRow"][];
-            /** @default true */
-            send_email: boolean;
-        };
-        Invitation: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            status: components["schemas"]["InvitationStatus"];
-            delivery_state: components["schemas"]["DeliveryState"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-        };
-        InvitationCreated: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            status: components["schemas"]["InvitationStatus"];
-            delivery_state: components["schemas"]["DeliveryState"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-            /** @description Only when send_email was false, and only in this response: the link to deliver. */
-            accept_url?: string;
+        OrganizationUpdateInput: {
+            name?: string;
+            settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
         Problem: {
             type: string;
@@ -1550,7 +1822,7 @@ export interface components {
              * @description Stable machine-readable reason.
              * @enum {string}
              */
-            code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
             request_id: string;
             errors?: {
                 pointer: string;
@@ -1559,56 +1831,24 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        InvitationBatchResult: {
-            results: {
-                /** @description Position of the row in the request. */
-                index: number;
-                /** @description What creating this row alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreated"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "delivery_in_progress" | "duplicate_in_request" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
+        ProblemInput: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            /**
+             * @description Stable machine-readable reason.
+             * @enum {string}
+             */
+            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "csrf_failed" | "delivery_in_progress" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
+            request_id: string;
+            errors?: {
+                pointer: string;
+                detail: string;
             }[];
-            created: number;
-            failed: number;
-        };
-        InvitationUpdate: {
-            role?: string;
-            actions?: string[];
-            /** @description New lifetime counted from now. */
-            ttl_seconds?: number;
-            /** Format: date-time */
-            expire_time?: string;
-            message?: string | null;
-            /** @description Replaces the whole metadata object. */
-            metadata?: components["schemas"]["Metadata"];
-        };
-        InvitationResend: {
-            /** @default true */
-            send_email: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
-        };
-        InvitationList: {
-            invitations: components["schemas"]["Invitation"][];
-            next_page_token: string | null;
-            total_size?: number;
+        } & {
+            [key: string]: unknown;
         };
         ReceivedInvitation: {
             id: string;
@@ -1634,132 +1874,36 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
-        ReceivedInvitationList: {
-            invitations: components["schemas"]["ReceivedInvitation"][];
-            next_page_token: string | null;
-        };
-        InvitationToken: {
-            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
-            token: string;
-        };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
-        InvitationPreview: {
-            organization_name: string;
-            inviter_name: string | null;
+        ReceivedInvitationInput: {
+            id: string;
+            organization: {
+                id: string;
+                slug: string;
+                name: string;
+            };
+            /** @enum {string} */
+            target_type: "organization" | "resource";
             role: string | null;
             resource: {
+                id: string;
                 type: string;
                 name: string;
             } | null;
             actions: string[] | null;
+            inviter_name: string | null;
+            message: string | null;
+            status: components["schemas"]["InvitationStatusInput"];
+            /** Format: date-time */
+            create_time: string;
             /** Format: date-time */
             expire_time: string;
         };
-        /** @enum {string} */
-        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
-        ApiKey: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["Scope"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-        };
-        ApiKeyWithSecret: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["Scope"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-            /** @description Shown once, now. rsvp keeps only its hash. */
-            secret: string;
-        };
-        ApiKeyCreate: {
-            name: string;
-            /** @description What the key may do; every scope of its user when omitted. */
-            scopes?: components["schemas"]["Scope"][];
-            /**
-             * Format: date-time
-             * @description When the key stops working; never when omitted.
-             */
-            expire_time?: string;
-        };
-        ApiKeyList: {
-            api_keys: components["schemas"]["ApiKey"][];
+        ReceivedInvitationList: {
+            invitations: components["schemas"]["ReceivedInvitation"][];
             next_page_token: string | null;
         };
-        TokenRequest: {
-            /** @description Only `client_credentials`. */
-            grant_type: string;
-            /** @description The API key id (or send it with the secret as HTTP Basic). */
-            client_id?: string;
-            /** @description The API key secret. */
-            client_secret?: string;
-            /** @description Space-separated subset of the key’s scopes. */
-            scope?: string;
-        };
-        TokenResponse: {
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            expires_in: number;
-            scope: string;
-        };
-        OAuthError: {
-            error: string;
-            error_description?: string;
-        };
-        Event: {
-            /** @description `evt_…`; ids increase with time. */
-            id: string;
-            /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted";
-            /** @description Null for events outside any organization. */
-            organization_id: string | null;
-            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
-            subject_type: string;
-            subject_id: string;
-            invitation_id: string | null;
-            from_status: string | null;
-            to_status: string | null;
-            /** @description Null when rsvp itself acted (expiry). */
-            actor_user_id: string | null;
-            actor_api_key_id: string | null;
-            /** @description Client address of the request, behind trusted proxies only. */
-            actor_ip: string | null;
-            actor_user_agent: string | null;
-            data: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
-        Member: {
-            user_id: string;
-            email?: string;
-            username?: string | null;
-            display_name?: string | null;
-            role: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        MemberList: {
-            members: components["schemas"]["Member"][];
+        ReceivedInvitationListInput: {
+            invitations: components["schemas"]["ReceivedInvitationInput"][];
             next_page_token: string | null;
         };
         Resource: {
@@ -1776,15 +1920,103 @@ export interface components {
             type: string;
             name: string;
         };
-        Grant: {
-            resource_id: string;
-            user_id: string;
-            email: string;
-            actions: string[];
+        ResourceCreateInput: {
+            /** @description What kind of thing it is, e.g. array, group, dataset. */
+            type: string;
+            name: string;
+        };
+        ResourceInput: {
+            /** @description `res_…` */
+            id: string;
+            organization_id: string;
+            type: string;
+            name: string;
             /** Format: date-time */
             create_time: string;
-            /** Format: date-time */
-            update_time: string;
+        };
+        ResourceList: {
+            resources: components["schemas"]["Resource"][];
+            next_page_token: string | null;
+        };
+        ResourceListInput: {
+            resources: components["schemas"]["ResourceInput"][];
+            next_page_token: string | null;
+        };
+        RoleDefinition: {
+            name: string;
+            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
+            rank: number;
+            /** @description Admin roles invite people, manage members and change settings. */
+            admin: boolean;
+            description?: string;
+        };
+        RoleDefinitionInput: {
+            name: string;
+            /** @description Higher ranks hold more power; nobody grants a rank above their own. */
+            rank: number;
+            /** @description Admin roles invite people, manage members and change settings. */
+            admin: boolean;
+            description?: string;
+        };
+        /** @enum {string} */
+        Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        /** @enum {string} */
+        ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        Session: {
+            /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
+            csrf_token: string;
+            /** @description The signed-in user; null when no session is open. */
+            user: components["schemas"]["User"] | null;
+        };
+        SessionCreate: {
+            /** @description Email address or username. */
+            email: string;
+            password: string;
+        };
+        SessionCreateInput: {
+            /** @description Email address or username. */
+            email: string;
+            password: string;
+        };
+        SessionInput: {
+            /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
+            csrf_token: string;
+            /** @description The signed-in user; null when no session is open. */
+            user: components["schemas"]["UserInput"] | null;
+        };
+        TokenRequest: {
+            /** @description Only `client_credentials`. */
+            grant_type: string;
+            /** @description The API key id (or send it with the secret as HTTP Basic). */
+            client_id?: string;
+            /** @description The API key secret. */
+            client_secret?: string;
+            /** @description Space-separated subset of the key’s scopes. */
+            scope?: string;
+        };
+        TokenRequestInput: {
+            /** @description Only `client_credentials`. */
+            grant_type: string;
+            /** @description The API key id (or send it with the secret as HTTP Basic). */
+            client_id?: string;
+            /** @description The API key secret. */
+            client_secret?: string;
+            /** @description Space-separated subset of the key’s scopes. */
+            scope?: string;
+        };
+        TokenResponse: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+            scope: string;
+        };
+        TokenResponseInput: {
+            access_token: string;
+            /** @constant */
+            token_type: "Bearer";
+            expires_in: number;
+            scope: string;
         };
         User: {
             id: string;
@@ -1804,58 +2036,23 @@ export interface components {
             /** @description Stored only as an argon2id hash. */
             password?: string;
         };
-        WebhookEndpoint: {
-            /** @description `whe_…` */
+        UserCreateInput: {
+            email: string;
+            username?: string;
+            display_name?: string;
+            /** @description Stored only as an argon2id hash. */
+            password?: string;
+        };
+        UserInput: {
             id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
+            email: string;
+            username: string | null;
+            display_name: string | null;
+            /** @enum {string} */
+            status: "active" | "placeholder" | "deactivated";
+            instance_admin: boolean;
             /** Format: date-time */
             create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
-        WebhookEndpointWithSecret: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
-            secret: string;
-        };
-        WebhookEndpointCreate: {
-            /** @description https URL that receives POSTs. */
-            url: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-        };
-        WebhookEndpointUpdate: {
-            url?: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
-            enabled?: boolean;
-            /** @description Issue a new secret (returned once); the old one stops at once. */
-            rotate_secret?: boolean;
         };
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
@@ -1882,40 +2079,112 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        MemberUpdate: {
-            role: string;
-        };
-        Me: {
+        WebhookDeliveryInput: {
+            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
             id: string;
-            email: string;
-            username: string | null;
-            display_name: string | null;
+            endpoint_id: string;
+            event_type: string;
             /** @enum {string} */
-            status: "active" | "placeholder" | "deactivated";
-            instance_admin: boolean;
+            status: "pending" | "processing" | "done" | "dead";
+            attempts: {
+                id: string;
+                /** @description The receiver's HTTP status; null when no answer came. */
+                status_code: number | null;
+                error: string | null;
+                duration_ms: number;
+                /** Format: date-time */
+                create_time: string;
+            }[];
+            next_attempt_time: string | null;
+            last_error: string | null;
+            delivered_time: string | null;
+            payload: {
+                [key: string]: unknown;
+            };
             /** Format: date-time */
             create_time: string;
-            auth_method: string;
-            api_key_id: string | null;
-            scopes: string[];
         };
-        ResourceList: {
-            resources: components["schemas"]["Resource"][];
+        WebhookDeliveryList: {
+            deliveries: components["schemas"]["WebhookDelivery"][];
             next_page_token: string | null;
         };
-        GrantList: {
-            grants: components["schemas"]["Grant"][];
+        WebhookDeliveryListInput: {
+            deliveries: components["schemas"]["WebhookDeliveryInput"][];
             next_page_token: string | null;
         };
-        GrantPut: {
-            actions: string[];
+        WebhookEndpoint: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
-        EventList: {
-            events: components["schemas"]["Event"][];
-            next_page_token: string | null;
+        WebhookEndpointCreate: {
+            /** @description https URL that receives POSTs. */
+            url: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+        };
+        WebhookEndpointCreateInput: {
+            /** @description https URL that receives POSTs. */
+            url: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+        };
+        WebhookEndpointInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
         };
         WebhookEndpointList: {
             endpoints: components["schemas"]["WebhookEndpoint"][];
+        };
+        WebhookEndpointListInput: {
+            endpoints: components["schemas"]["WebhookEndpointInput"][];
+        };
+        WebhookEndpointUpdate: {
+            url?: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+            /** @description Issue a new secret (returned once); the old one stops at once. */
+            rotate_secret?: boolean;
+        };
+        WebhookEndpointUpdateInput: {
+            url?: string;
+            description?: string | null;
+            /** @description The events this endpoint receives. */
+            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created")[];
+            enabled?: boolean;
+            /** @description Issue a new secret (returned once); the old one stops at once. */
+            rotate_secret?: boolean;
         };
         WebhookEndpointUpdated: {
             /** @description `whe_…` */
@@ -1936,9 +2205,62 @@ export interface components {
             /** @description The new secret, when `rotate_secret` was set. */
             secret?: string;
         };
-        WebhookDeliveryList: {
-            deliveries: components["schemas"]["WebhookDelivery"][];
-            next_page_token: string | null;
+        WebhookEndpointUpdatedInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description The new secret, when `rotate_secret` was set. */
+            secret?: string;
+        };
+        WebhookEndpointWithSecret: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
+            secret: string;
+        };
+        WebhookEndpointWithSecretInput: {
+            /** @description `whe_…` */
+            id: string;
+            organization_id: string;
+            url: string;
+            description: string | null;
+            event_types: string[];
+            enabled: boolean;
+            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
+            deliveries?: {
+                [key: string]: number;
+            };
+            /** Format: date-time */
+            create_time: string;
+            /** Format: date-time */
+            update_time: string;
+            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
+            secret: string;
         };
     };
     responses: never;
@@ -4736,6 +5058,760 @@ export interface operations {
             };
             /** @description Conflicts with the current state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendWebhookTest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                org_id: string;
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description `msg_…`: find it in the delivery log. */
+                        delivery_id: string;
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+        };
+    };
+    createSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SessionCreateInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed out (also when no session was open). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listEmailTemplates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplateList"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailTemplateBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTemplate"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    previewEmailTemplate: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailPreviewRequestInput"] | null;
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailPreview"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Understood but not acceptable. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    sendTestEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+                /** @description A supported locale: one file each in src/locales/. */
+                locale: "en" | "de" | "fr";
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailTest"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailBranding"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailBrandingBodyInput"];
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailBranding"];
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteEmailBranding: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Organization id (`org_…`) or slug. */
+                org_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found, or not visible to you. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,10 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { UserRecord } from '../../access/user-record.ts';
 import type { App } from '../../http/app-types.ts';
 import { linkOn } from '../../http/host.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
-import type { UserRecord } from '../../users/user.repository.ts';
 import { API_VERSION, confluentOrganizationOf, userIdOf } from './confluent.routes.ts';
 
 const IdParams = z.object({ id: z.string().max(255) });

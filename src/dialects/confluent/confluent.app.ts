@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { principalId } from '../../access/principal.ts';
+import { oauthRoutes } from '../../api/oauth.routes.ts';
 import { unauthenticated } from '../../auth/authenticator.ts';
-import { oauthRoutes } from '../../auth/oauth.routes.ts';
-import { principalId } from '../../auth/principal.ts';
 import type { App } from '../../http/app-types.ts';
-import { type RateDecision, tooManyRequests } from '../../http/rate-limiter.ts';
 import { type AppError, ValidationError } from '../../lib/errors.ts';
+import { type RateDecision, tooManyRequests } from '../../lib/rate-limiter.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
 import { confluentRoutes } from './confluent.routes.ts';

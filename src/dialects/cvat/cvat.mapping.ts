@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
+import { findRole, roleForTier, tierOf } from '../../access/roles.ts';
+import type { UserRecord } from '../../access/user-record.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
-import { findRole, roleForTier, tierOf } from '../../organizations/roles.ts';
-import type { UserRecord } from '../../users/user.repository.ts';
 
 export const CVAT_ROLES = ['worker', 'supervisor', 'maintainer', 'owner'] as const;
 export type CvatRole = (typeof CVAT_ROLES)[number];

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../access/principal.ts';
+import { findRole } from '../../access/roles.ts';
 import type { App } from '../../http/app-types.ts';
 import { linkOn } from '../../http/host.ts';
 import type { InvitationFilter } from '../../invitations/invitation.query.ts';
@@ -8,7 +9,6 @@ import type { InvitationRecord } from '../../invitations/invitation.repository.t
 import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
-import { findRole } from '../../organizations/roles.ts';
 import type { Services } from '../../services.ts';
 import { compileFilter, SORTS } from './cvat.filter.ts';
 import {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import type { App } from '../../http/app-types.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { Services } from '../../services.ts';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import type { InvitationStatus } from '../../db/schema.ts';
 import type { App } from '../../http/app-types.ts';
 import type { InvitationFilter, OffsetOrder } from '../../invitations/invitation.query.ts';

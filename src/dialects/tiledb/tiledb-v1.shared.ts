@@ -1,5 +1,5 @@
 import type { FastifyReply } from 'fastify';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import type { RowResult } from '../../invitations/invitation.service.ts';
 import { AppError } from '../../lib/errors.ts';

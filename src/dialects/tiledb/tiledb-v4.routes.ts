@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '../../auth/principal.ts';
+import type { Principal } from '../../access/principal.ts';
 import type { App } from '../../http/app-types.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { BatchRejected, type RowResult } from '../../invitations/invitation.service.ts';

@@ -1,11 +1,11 @@
+import { findRole, roleForTier, tierOf } from '../../access/roles.ts';
+import type { UserRecord } from '../../access/user-record.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { effectiveStatus } from '../../invitations/invitation.repository.ts';
 import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
-import { findRole, roleForTier, tierOf } from '../../organizations/roles.ts';
 import type { ResourceRecord } from '../../resources/resource.repository.ts';
-import type { UserRecord } from '../../users/user.repository.ts';
 
 export const WORKSPACE_ROLES = ['owner', 'admin', 'member'] as const;
 export const ORGANIZATION_ROLES = ['owner', 'admin', 'read_write_delete', 'read_write', 'read_only'] as const;

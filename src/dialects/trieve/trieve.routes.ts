@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type RoleTier, roleForTier, tierOf } from '../../access/roles.ts';
 import type { App } from '../../http/app-types.ts';
 import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
@@ -7,7 +8,6 @@ import { AppError } from '../../lib/errors.ts';
 import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { OrganizationSettings } from '../../organizations/organization.schemas.ts';
 import { isAllowedAppUrl } from '../../organizations/organization.service.ts';
-import { type RoleTier, roleForTier, tierOf } from '../../organizations/roles.ts';
 import type { Services } from '../../services.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -1,0 +1,75 @@
+import htm from 'htm';
+import { h } from 'preact';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { explain, t } from './i18n.js';
+
+export const html = htm.bind(h);
+
+/** Loads data for a screen; `reload` fetches again. Errors become readable sentences. */
+export function useLoad(load, deps) {
+  const [state, setState] = useState({ loading: true, data: undefined, error: null });
+  const current = useRef(0);
+  const reload = useCallback(() => {
+    const run = ++current.current;
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (data) => run === current.current && setState({ loading: false, data, error: null }),
+      (error) =>
+        run === current.current && setState({ loading: false, data: undefined, error: explain(error) }),
+    );
+  }, deps);
+  useEffect(reload, [reload]);
+  return { ...state, reload };
+}
+
+/** Runs an action, keeping its outcome as a message; `busy` while it runs. */
+export function useAction() {
+  const [state, setState] = useState({ busy: false, error: null, ok: null });
+  const run = useCallback(async (action, okMessage) => {
+    setState({ busy: true, error: null, ok: null });
+    try {
+      const result = await action();
+      setState({ busy: false, error: null, ok: okMessage ?? null });
+      return result;
+    } catch (error) {
+      setState({ busy: false, error: explain(error), ok: null });
+      return undefined;
+    }
+  }, []);
+  return { ...state, run, clear: () => setState({ busy: false, error: null, ok: null }) };
+}
+
+export function Notice({ error, ok }) {
+  if (error) return html`<p class="notice error" role="alert">${error}</p>`;
+  if (ok) return html`<p class="notice ok" role="status">${ok}</p>`;
+  return null;
+}
+
+export function Loading({ state }) {
+  if (state.error) return html`<${Notice} error=${state.error} />`;
+  if (state.loading && state.data === undefined) return html`<p role="status">${t('loading')}</p>`;
+  return null;
+}
+
+export const Badge = ({ value, label }) => html`<span class="badge ${value}">${label ?? value}</span>`;
+
+/** Moves focus to a screen's heading when it opens, so keyboard and screen-reader users follow. */
+export function Heading({ children }) {
+  const ref = useRef(null);
+  useEffect(() => ref.current?.focus(), []);
+  return html`<h1 tabindex="-1" ref=${ref}>${children}</h1>`;
+}
+
+/** Form values as an object, empty fields left out. */
+export function formValues(form) {
+  const values = {};
+  for (const [name, value] of new FormData(form)) {
+    if (typeof value === 'string' && value.trim() === '') continue;
+    if (name in values) values[name] = [].concat(values[name], value);
+    else values[name] = value;
+  }
+  return values;
+}
+
+export const toIso = (date, endOfDay) =>
+  date ? new Date(`${date}T${endOfDay ? '23:59:59' : '00:00:00'}Z`).toISOString() : undefined;

@@ -1,0 +1,121 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { api, loadSession } from './lib/api.js';
+import { currentLocale, LOCALES, setLocale, t } from './lib/i18n.js';
+import { html, Notice } from './lib/ui.js';
+import { Audit } from './screens/audit.js';
+import { Invitation } from './screens/invitation.js';
+import { Invitations } from './screens/invitations.js';
+import { Invite } from './screens/invite.js';
+import { Keys } from './screens/keys.js';
+import { Members } from './screens/members.js';
+import { Organizations } from './screens/organizations.js';
+import { Resources } from './screens/resources.js';
+import { Settings } from './screens/settings.js';
+import { SignIn } from './screens/sign-in.js';
+import { Webhook, Webhooks } from './screens/webhooks.js';
+
+const SCREENS = [
+  ['invitations', Invitations],
+  ['invite', Invite],
+  ['members', Members],
+  ['resources', Resources],
+  ['settings', Settings],
+  ['keys', Keys],
+  ['webhooks', Webhooks],
+  ['audit', Audit],
+];
+
+function useHash() {
+  const [hash, setHash] = useState(location.hash);
+  useEffect(() => {
+    const onChange = () => setHash(location.hash);
+    addEventListener('hashchange', onChange);
+    return () => removeEventListener('hashchange', onChange);
+  }, []);
+  return hash.replace(/^#\/?/, '').split('/');
+}
+
+function Shell({ session, onSignOut, onLocale }) {
+  const [organizations, setOrganizations] = useState(null);
+  const [error, setError] = useState(null);
+  const [orgId, setOrgId] = useState(localStorage.getItem('rsvp.console.org'));
+  const [screen, id] = useHash();
+  useEffect(() => {
+    api.get('/v1/organizations', { query: { page_size: 100 } }).then(
+      (page) => setOrganizations(page.organizations),
+      () => setError(t('error.network')),
+    );
+  }, []);
+  const orgs = organizations ?? [];
+  const org = orgs.find((o) => o.id === orgId || o.slug === orgId) ?? orgs[0];
+  const choose = (event) => {
+    setOrgId(event.currentTarget.value);
+    localStorage.setItem('rsvp.console.org', event.currentTarget.value);
+  };
+  const name = screen || 'invitations';
+  let body;
+  if (error) body = html`<${Notice} error=${error} />`;
+  else if (!organizations) body = html`<p role="status">${t('loading')}</p>`;
+  else if (name === 'organizations') body = html`<${Organizations} organizations=${orgs} />`;
+  else if (!org) body = html`<p>${t('org.none')}</p>`;
+  else if (name === 'invitations' && id) body = html`<${Invitation} key=${id} org=${org} id=${id} />`;
+  else if (name === 'webhooks' && id) body = html`<${Webhook} key=${id} org=${org} id=${id} />`;
+  else {
+    const Screen = (SCREENS.find(([n]) => n === name) ?? SCREENS[0])[1];
+    body = html`<${Screen} key=${`${name}:${org.id}`} org=${org} session=${session} />`;
+  }
+  const links = [...SCREENS.map(([n]) => n), ...(session.user.instance_admin ? ['organizations'] : [])];
+  return html`
+    <a class="skip" href="#content" onClick=${(e) => {
+      e.preventDefault();
+      document.getElementById('content')?.focus();
+    }}>${t('skip')}</a>
+    <header class="top">
+      <span class="brand">rsvp</span>
+      ${
+        orgs.length > 0 &&
+        html`<label class="inline">${t('org.switch')}
+        <select value=${org?.id} onChange=${choose}>
+          ${orgs.map((o) => html`<option value=${o.id}>${o.name} (${o.slug})</option>`)}
+        </select></label>`
+      }
+      <label class="inline">${t('language')}
+        <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
+          ${LOCALES.map((l) => html`<option value=${l}>${l === 'en' ? 'English' : 'Français'}</option>`)}
+        </select></label>
+      <span class="muted">${session.user.email}</span>
+      <button type="button" onClick=${onSignOut}>${t('signOut')}</button>
+    </header>
+    <nav class="main" aria-label=${t('nav')}>
+      <ul>${links.map(
+        (n) =>
+          html`<li><a href=${`#/${n}`} aria-current=${n === name ? 'page' : undefined}>${t(`nav.${n}`)}</a></li>`,
+      )}</ul>
+    </nav>
+    <main id="content" tabindex="-1">${body}</main>`;
+}
+
+function App() {
+  const [session, setSession] = useState(null);
+  const [error, setError] = useState(null);
+  const [, setLocaleTick] = useState(0);
+  const refresh = useCallback(() => {
+    loadSession().then(setSession, () => setError(t('error.network')));
+  }, []);
+  useEffect(refresh, []);
+  const onLocale = (locale) => {
+    setLocale(locale);
+    setLocaleTick((n) => n + 1);
+  };
+  const signOut = async () => {
+    await api.del('/v1/session').catch(() => undefined);
+    refresh();
+  };
+  if (error) return html`<main class="narrow"><${Notice} error=${error} /></main>`;
+  if (!session) return html`<main class="narrow"><p role="status">${t('loading')}</p></main>`;
+  if (!session.user) return html`<${SignIn} onSignedIn=${refresh} onLocale=${onLocale} />`;
+  return html`<${Shell} session=${session} onSignOut=${signOut} onLocale=${onLocale} />`;
+}
+
+render(html`<${App} />`, document.getElementById('app'));

@@ -1,0 +1,59 @@
+import { api } from '../lib/api.js';
+import { formatDate, t } from '../lib/i18n.js';
+import { Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
+
+function RoleCatalog({ org }) {
+  return html`<h2 id="roles-title">${t('members.roles')}</h2>
+    <div class="table-wrap"><table aria-labelledby="roles-title">
+      <thead><tr><th scope="col">${t('inv.role')}</th><th scope="col">${t('members.rank')}</th><th scope="col">${t('members.admin')}</th><th scope="col">${t('description')}</th></tr></thead>
+      <tbody>${org.settings.roles.map((r) => html`<tr><td>${r.name}</td><td>${r.rank}</td><td>${r.admin ? t('yes') : t('no')}</td><td>${r.description ?? ''}</td></tr>`)}</tbody>
+    </table></div>`;
+}
+
+export function Members({ org }) {
+  const action = useAction();
+  const state = useLoad(
+    () =>
+      api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
+    [org.id],
+  );
+  const path = (member) => ({ path: { org_id: org.id, user_id: member.user_id } });
+  const setRole = async (member, role) => {
+    if (
+      await action.run(
+        () => api.patch('/v1/organizations/{org_id}/members/{user_id}', path(member), { role }),
+        t('members.roleChanged', member.email, role),
+      )
+    )
+      state.reload();
+    else state.reload();
+  };
+  const remove = async (member) => {
+    if (!confirm(t('members.confirmRemove', member.email))) return;
+    if (
+      await action.run(
+        () => api.del('/v1/organizations/{org_id}/members/{user_id}', path(member)).then(() => true),
+        t('members.removed', member.email),
+      )
+    )
+      state.reload();
+  };
+  return html`
+    <${Heading}>${t('nav.members')}</${Heading}>
+    <${Notice} error=${action.error} ok=${action.ok} />
+    <${Loading} state=${state} />
+    <div class="table-wrap"><table>
+      <caption class="visually-hidden">${t('nav.members')}</caption>
+      <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col">${t('inv.role')}</th><th scope="col" class="hide-narrow">${t('members.since')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
+      <tbody>${(state.data?.members ?? []).map(
+        (m) => html`<tr>
+          <td class="email">${m.email}</td><td>${m.display_name ?? ''}</td>
+          <td><select aria-label=${t('members.roleOf', m.email)} value=${m.role} onChange=${(e) => setRole(m, e.currentTarget.value)}>
+            ${org.settings.roles.map((r) => html`<option value=${r.name}>${r.name}</option>`)}</select></td>
+          <td class="hide-narrow">${formatDate(m.create_time)}</td>
+          <td><button type="button" class="danger" aria-label=${t('members.removeWho', m.email)} onClick=${() => remove(m)}>${t('remove')}</button></td>
+        </tr>`,
+      )}</tbody>
+    </table></div>
+    <${RoleCatalog} org=${org} />`;
+}

@@ -1,0 +1,28 @@
+import { api } from '../lib/api.js';
+import { currentLocale, LOCALES, t } from '../lib/i18n.js';
+import { formValues, html, Notice, useAction } from '../lib/ui.js';
+
+export function SignIn({ onSignedIn, onLocale }) {
+  const action = useAction();
+  const submit = async (event) => {
+    event.preventDefault();
+    const { email, password } = formValues(event.currentTarget);
+    const done = await action.run(() =>
+      api.post('/v1/session', {}, { email: email ?? '', password: password ?? '' }),
+    );
+    if (done) onSignedIn();
+  };
+  return html`<main class="narrow">
+    <h1>${t('signIn.title')}</h1>
+    <form class="card" onSubmit=${submit}>
+      <label>${t('email')}<input name="email" type="text" autocomplete="username" required /></label>
+      <label>${t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>
+      <${Notice} error=${action.error} />
+      <button class="primary" type="submit" disabled=${action.busy}>${t('signIn')}</button>
+    </form>
+    <label class="inline">${t('language')}
+      <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
+        ${LOCALES.map((l) => html`<option value=${l}>${l === 'en' ? 'English' : 'Français'}</option>`)}
+      </select></label>
+  </main>`;
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { type App, COMMON, optionalBody, problems } from '../http/app-types.ts';
+import {
+  InvitationCreatedSchema,
+  InvitationParams,
+  InvitationResendSchema,
+  InvitationSchema,
+  InvitationUpdateSchema,
+} from '../invitations/invitation.schemas.ts';
+import type { InvitationService } from '../invitations/invitation.service.ts';
+import { etagOf, invitationView } from '../invitations/invitation.views.ts';
+import { AppError } from '../lib/errors.ts';
+import { TAGS } from './invitation-route.params.ts';
+
+/** `"3"`, `W/"3"` or `*` → version 3, or undefined for `*`. */
+function parseIfMatch(header: string | undefined): number | undefined {
+  if (header === undefined || header.trim() === '*') return undefined;
+  const match = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
+  if (!match) {
+    throw new AppError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match must be an ETag such as "3".');
+  }
+  return Number(match[1]);
+}
+
+/** An admin changes, resends or revokes an open invitation. */
+export function invitationManageRoutes(app: App, invitations: InvitationService) {
+  app.patch('/v1/organizations/:org_id/invitations/:invitation_id', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'updateInvitation',
+      summary: 'Change a pending invitation',
+      description:
+        'Role (or actions), expiry, message and metadata, while pending. Send `If-Match` with the ETag you ' +
+        'read to change only that version (412 otherwise).',
+      params: InvitationParams,
+      headers: z.object({ 'if-match': z.string().optional() }),
+      body: InvitationUpdateSchema,
+      response: { 200: InvitationSchema, ...problems(...COMMON, 409, 410, 412, 422) },
+    },
+    handler: async (request, reply) => {
+      const invitation = await invitations.update(
+        request.principal!,
+        request.params.org_id,
+        request.params.invitation_id,
+        request.body,
+        parseIfMatch(request.headers['if-match']),
+      );
+      reply.header('etag', etagOf(invitation));
+      return invitationView(invitation, invitations.now);
+    },
+  });
+
+  app.post('/v1/organizations/:org_id/invitations/:invitation_id/resend', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'resendInvitation',
+      summary: 'Send an invitation again',
+      description:
+        'Rotates the token (the previous link stops working) and restarts the expiry; an expired ' +
+        'invitation becomes pending again. Limited by the organization’s `max_sends_per_invitation`.',
+      params: InvitationParams,
+      body: optionalBody(InvitationResendSchema),
+      response: { 200: InvitationCreatedSchema, ...problems(...COMMON, 409, 410) },
+    },
+    handler: async (request, reply) => {
+      const body = request.body ?? { send_email: true };
+      const { invitation, acceptUrl } = await invitations.resend(
+        request.principal!,
+        request.params.org_id,
+        request.params.invitation_id,
+        { sendEmail: body.send_email, ttlSeconds: body.ttl_seconds },
+      );
+      reply.header('etag', etagOf(invitation));
+      return {
+        ...invitationView(invitation, invitations.now),
+        ...(acceptUrl ? { accept_url: acceptUrl } : {}),
+      };
+    },
+  });
+
+  app.post('/v1/organizations/:org_id/invitations/:invitation_id/revoke', {
+    config: { auth: { scope: 'invitations:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'revokeInvitation',
+      summary: 'Revoke an invitation',
+      description: 'Only a pending invitation can be revoked; its link stops working at once.',
+      params: InvitationParams,
+      response: { 200: InvitationSchema, ...problems(...COMMON, 409, 410) },
+    },
+    handler: async (request, reply) => {
+      const invitation = await invitations.revoke(
+        request.principal!,
+        request.params.org_id,
+        request.params.invitation_id,
+      );
+      reply.header('etag', etagOf(invitation));
+      return invitationView(invitation, invitations.now);
+    },
+  });
+}

@@ -1,0 +1,317 @@
+import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '../events/event.repository.ts';
+import { type App, COMMON, problems } from '../http/app-types.ts';
+import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
+import type { Services } from '../services.ts';
+import type { AttemptRecord, DeliveryRecord, WebhookEndpointRecord } from '../webhooks/webhook.repository.ts';
+
+const TAGS = ['Webhooks'];
+
+const EventTypes = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1)
+  .max(WEBHOOK_EVENT_TYPES.length)
+  .describe('The events this endpoint receives.');
+
+const WebhookEndpointSchema = z
+  .object({
+    id: z.string().describe('`whe_…`'),
+    organization_id: z.string(),
+    url: z.string(),
+    description: z.string().nullable(),
+    event_types: z.array(z.string()),
+    enabled: z.boolean(),
+    deliveries: z
+      .record(z.string(), z.number())
+      .optional()
+      .describe('Deliveries by status (pending, processing, done, dead); on single reads only.'),
+    create_time: z.iso.datetime(),
+    update_time: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookEndpoint' });
+
+const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
+  secret: z
+    .string()
+    .describe('`whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it.'),
+}).meta({ id: 'WebhookEndpointWithSecret' });
+
+const EndpointCreateSchema = z
+  .strictObject({
+    url: z.string().max(2000).describe('https URL that receives POSTs.'),
+    description: z.string().max(500).nullish(),
+    event_types: EventTypes,
+    enabled: z.boolean().optional(),
+  })
+  .meta({ id: 'WebhookEndpointCreate' });
+
+const EndpointUpdateSchema = z
+  .strictObject({
+    url: z.string().max(2000).optional(),
+    description: z.string().max(500).nullish(),
+    event_types: EventTypes.optional(),
+    enabled: z.boolean().optional(),
+    rotate_secret: z
+      .boolean()
+      .optional()
+      .describe('Issue a new secret (returned once); the old one stops at once.'),
+  })
+  .meta({ id: 'WebhookEndpointUpdate' });
+
+const AttemptSchema = z.object({
+  id: z.string(),
+  status_code: z.number().nullable().describe("The receiver's HTTP status; null when no answer came."),
+  error: z.string().nullable(),
+  duration_ms: z.number(),
+  create_time: z.iso.datetime(),
+});
+
+const DeliverySchema = z
+  .object({
+    id: z.string().describe('`msg_…`, sent as `webhook-id`: the same on every attempt.'),
+    endpoint_id: z.string(),
+    event_type: z.string(),
+    status: z.enum(['pending', 'processing', 'done', 'dead']),
+    attempts: z.array(AttemptSchema),
+    next_attempt_time: z.iso.datetime().nullable(),
+    last_error: z.string().nullable(),
+    delivered_time: z.iso.datetime().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    create_time: z.iso.datetime(),
+  })
+  .meta({ id: 'WebhookDelivery' });
+
+const EndpointParams = z.object({ org_id: z.string(), endpoint_id: z.string() });
+
+function endpointView(endpoint: WebhookEndpointRecord, counts?: Record<string, number>) {
+  return {
+    id: endpoint.id,
+    organization_id: endpoint.organizationId,
+    url: endpoint.url,
+    description: endpoint.description,
+    event_types: endpoint.eventTypes,
+    enabled: endpoint.enabled,
+    ...(counts ? { deliveries: counts } : {}),
+    create_time: endpoint.createdAt.toISOString(),
+    update_time: endpoint.updatedAt.toISOString(),
+  };
+}
+
+function deliveryView(delivery: DeliveryRecord, attempts: AttemptRecord[]) {
+  return {
+    id: delivery.id,
+    endpoint_id: delivery.endpointId,
+    event_type: delivery.eventType,
+    status: delivery.status,
+    attempts: attempts.map((attempt) => ({
+      id: attempt.id,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      duration_ms: attempt.durationMs,
+      create_time: attempt.createdAt.toISOString(),
+    })),
+    next_attempt_time: delivery.status === 'pending' ? delivery.nextAttemptAt.toISOString() : null,
+    last_error: delivery.lastError,
+    delivered_time: delivery.deliveredAt?.toISOString() ?? null,
+    payload: delivery.payload,
+    create_time: delivery.createdAt.toISOString(),
+  };
+}
+
+export function webhookRoutes(app: App, services: Services) {
+  const webhooks = services.webhooks;
+
+  app.post('/v1/organizations/:org_id/webhooks', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'createWebhookEndpoint',
+      summary: 'Register a webhook endpoint',
+      description:
+        'Deliveries are signed per Standard Webhooks (`webhook-id`, `webhook-timestamp`, ' +
+        '`webhook-signature: v1,…`) and retried with backoff for about three days.',
+      params: z.object({ org_id: z.string() }),
+      body: EndpointCreateSchema,
+      response: { 201: WebhookEndpointWithSecretSchema, ...problems(...COMMON, 422) },
+    },
+    handler: async (request, reply) => {
+      const { endpoint, secret } = await webhooks.create(
+        request.principal!,
+        request.params.org_id,
+        request.body,
+      );
+      reply
+        .code(201)
+        .header('location', `/v1/organizations/${endpoint.organizationId}/webhooks/${endpoint.id}`);
+      return { ...endpointView(endpoint), secret };
+    },
+  });
+
+  app.get('/v1/organizations/:org_id/webhooks', {
+    config: { auth: { scope: 'webhooks:read' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'listWebhookEndpoints',
+      summary: 'List webhook endpoints',
+      params: z.object({ org_id: z.string() }),
+      response: {
+        200: z.object({ endpoints: z.array(WebhookEndpointSchema) }).meta({ id: 'WebhookEndpointList' }),
+        ...problems(...COMMON),
+      },
+    },
+    handler: async (request) => ({
+      endpoints: (await webhooks.list(request.principal!, request.params.org_id)).map((e) => endpointView(e)),
+    }),
+  });
+
+  app.get('/v1/organizations/:org_id/webhooks/:endpoint_id', {
+    config: { auth: { scope: 'webhooks:read' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'getWebhookEndpoint',
+      summary: 'Get a webhook endpoint with its delivery counts',
+      params: EndpointParams,
+      response: { 200: WebhookEndpointSchema, ...problems(...COMMON) },
+    },
+    handler: async (request) => {
+      const { endpoint, counts } = await webhooks.get(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+      );
+      return endpointView(endpoint, counts);
+    },
+  });
+
+  app.patch('/v1/organizations/:org_id/webhooks/:endpoint_id', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'updateWebhookEndpoint',
+      summary: 'Change, enable, disable or rotate the secret of a webhook endpoint',
+      params: EndpointParams,
+      body: EndpointUpdateSchema,
+      response: {
+        200: WebhookEndpointSchema.extend({
+          secret: z.string().optional().describe('The new secret, when `rotate_secret` was set.'),
+        }).meta({ id: 'WebhookEndpointUpdated' }),
+        ...problems(...COMMON, 422),
+      },
+    },
+    handler: async (request) => {
+      const { endpoint, secret } = await webhooks.update(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+        request.body,
+      );
+      return { ...endpointView(endpoint), ...(secret ? { secret } : {}) };
+    },
+  });
+
+  app.delete('/v1/organizations/:org_id/webhooks/:endpoint_id', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'deleteWebhookEndpoint',
+      summary: 'Delete a webhook endpoint; its queued deliveries are dropped',
+      params: EndpointParams,
+      response: { 204: z.null().describe('Deleted.'), ...problems(...COMMON) },
+    },
+    handler: async (request, reply) => {
+      await webhooks.delete(request.principal!, request.params.org_id, request.params.endpoint_id);
+      return reply.code(204).send(null);
+    },
+  });
+
+  app.get('/v1/organizations/:org_id/webhooks/:endpoint_id/deliveries', {
+    config: { auth: { scope: 'webhooks:read' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'listWebhookDeliveries',
+      summary: "The endpoint's delivery log, newest first, with every attempt",
+      params: EndpointParams,
+      querystring: z.object({
+        status: z.enum(['pending', 'processing', 'done', 'dead']).optional(),
+        page_size: PageSize,
+        page_token: PageToken,
+      }),
+      response: {
+        200: z
+          .object({ deliveries: z.array(DeliverySchema), next_page_token: z.string().nullable() })
+          .meta({ id: 'WebhookDeliveryList' }),
+        ...problems(...COMMON),
+      },
+    },
+    handler: async (request) => {
+      const scope = { endpoint: request.params.endpoint_id, status: request.query.status };
+      const before = decodePageToken(request.query.page_token, scope);
+      const { deliveries, attempts } = await webhooks.deliveries(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+        {
+          beforeId: before?.[0] as string | undefined,
+          status: request.query.status,
+          limit: request.query.page_size + 1,
+        },
+      );
+      const page = deliveries.slice(0, request.query.page_size);
+      return {
+        deliveries: page.map((delivery) =>
+          deliveryView(
+            delivery,
+            attempts.filter((attempt) => attempt.outboxId === delivery.id),
+          ),
+        ),
+        next_page_token:
+          deliveries.length > request.query.page_size ? encodePageToken([page.at(-1)!.id], scope) : null,
+      };
+    },
+  });
+
+  app.post('/v1/organizations/:org_id/webhooks/:endpoint_id/deliveries/:delivery_id/retry', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'retryWebhookDelivery',
+      summary: 'Send a delivery again now',
+      params: EndpointParams.extend({ delivery_id: z.string() }),
+      response: { 202: z.null().describe('Queued.'), ...problems(...COMMON, 409) },
+    },
+    handler: async (request, reply) => {
+      await webhooks.retry(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+        request.params.delivery_id,
+      );
+      return reply.code(202).send(null);
+    },
+  });
+
+  app.post('/v1/organizations/:org_id/webhooks/:endpoint_id/test', {
+    config: { auth: { scope: 'webhooks:write' } },
+    schema: {
+      tags: TAGS,
+      operationId: 'sendWebhookTest',
+      summary: 'Send a test event to this endpoint',
+      description:
+        'Queues one `webhook.test` event to this endpoint only, signed like every delivery and ' +
+        'listed in its delivery log (a disabled endpoint logs it as failed).',
+      params: EndpointParams,
+      response: {
+        202: z.object({ delivery_id: z.string().describe('`msg_…`: find it in the delivery log.') }),
+        ...problems(...COMMON),
+      },
+    },
+    handler: async (request, reply) => {
+      const { deliveryId } = await webhooks.sendTest(
+        request.principal!,
+        request.params.org_id,
+        request.params.endpoint_id,
+      );
+      return reply.code(202).send({ delivery_id: deliveryId });
+    },
+  });
+}

@@ -1,0 +1,136 @@
+import { z } from 'zod';
+import { SUPPORTED_LOCALES } from '../locales/locales.ts';
+import { TEMPLATE_LIMITS } from './email-template.engine.ts';
+
+export const TemplateLocale = z
+  .enum(SUPPORTED_LOCALES)
+  .describe('A supported locale: one file each in src/locales/.');
+
+export const EmailTemplateParams = z.object({
+  org_id: z.string().describe('Organization id (`org_…`) or slug.'),
+  locale: TemplateLocale,
+});
+
+const TEMPLATE_HELP =
+  'Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, ' +
+  '`role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, ' +
+  '`message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, ' +
+  '`branding.primary_color`, `branding.sender_name`.';
+
+export const EmailTemplateInputSchema = z
+  .strictObject({
+    subject: z.string().min(1).max(TEMPLATE_LIMITS.subject).describe(`The subject line. ${TEMPLATE_HELP}`),
+    html: z
+      .string()
+      .min(1)
+      .max(TEMPLATE_LIMITS.html)
+      .describe('The HTML body; every `{{ … }}` output is HTML-escaped.'),
+    text: z.string().min(1).max(TEMPLATE_LIMITS.text).describe('The plain-text body.'),
+  })
+  .meta({ id: 'EmailTemplateBody' });
+
+export const EmailTemplateSchema = z
+  .object({
+    locale: z.string(),
+    subject: z.string(),
+    html: z.string(),
+    text: z.string(),
+    create_time: z.iso.datetime(),
+    update_time: z.iso.datetime(),
+  })
+  .meta({ id: 'EmailTemplate' });
+export type EmailTemplateView = z.infer<typeof EmailTemplateSchema>;
+
+export const EmailTemplateListSchema = z
+  .object({
+    templates: z.array(EmailTemplateSchema),
+    supported_locales: z.array(z.string()).describe('Locales a template may be written for.'),
+  })
+  .meta({ id: 'EmailTemplateList' });
+
+const SenderName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(
+    (name) => !/[\p{Cc}\u2028\u2029<>"\\]/u.test(name),
+    'no control characters, line breaks, <, >, " or \\',
+  )
+  .describe("Display name of the From header; the address stays the instance's MAIL_FROM.");
+
+export const EmailBrandingInputSchema = z
+  .strictObject({
+    logo_url: z
+      .url({ protocol: /^https$/, error: 'an https:// URL' })
+      .max(2000)
+      .nullable()
+      .optional()
+      .describe('An https image shown at the top of emails.'),
+    primary_color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'a colour as #rrggbb')
+      .nullable()
+      .optional()
+      .describe('The colour of the accept button, `#rrggbb`.'),
+    sender_name: SenderName.nullable().optional(),
+  })
+  .meta({ id: 'EmailBrandingBody' });
+
+export const EmailBrandingSchema = z
+  .object({
+    logo_url: z.string().nullable(),
+    primary_color: z.string().nullable(),
+    sender_name: z.string().nullable(),
+    update_time: z.iso.datetime().nullable().describe('Null while the organization has no branding.'),
+  })
+  .meta({ id: 'EmailBranding' });
+
+const PreviewData = z
+  .strictObject({
+    kind: z.enum(['invitation', 'reminder']).optional(),
+    inviter_name: z.string().min(1).max(200).optional(),
+    role: z.string().min(1).max(64).optional(),
+    resource: z
+      .strictObject({ type: z.string().min(1).max(64), name: z.string().min(1).max(200) })
+      .optional(),
+    actions: z.array(z.string().min(1).max(64)).max(50).optional(),
+    message: z.string().max(2000).optional(),
+  })
+  .describe('Invitation data to render with instead of the sample (the organization is always yours).');
+
+export const EmailTemplatePreviewInputSchema = z
+  .strictObject({
+    template: EmailTemplateInputSchema.optional().describe(
+      'A draft to render instead of the stored template; checked as a PUT would check it.',
+    ),
+    data: PreviewData.optional(),
+  })
+  .meta({ id: 'EmailPreviewRequest' });
+export type PreviewInput = z.infer<typeof EmailTemplatePreviewInputSchema>;
+
+export const EmailPreviewSchema = z
+  .object({
+    locale: z.string(),
+    source: z
+      .enum(['draft', 'organization', 'built_in'])
+      .describe(
+        'Which template rendered: the draft sent, the stored one, or the built-in one (none stored).',
+      ),
+    sender_name: z
+      .string()
+      .nullable()
+      .describe("The From header's name, from the branding; null: MAIL_FROM's."),
+    subject: z.string(),
+    html: z.string(),
+    text: z.string(),
+  })
+  .meta({ id: 'EmailPreview' });
+
+export const EmailTestSchema = z
+  .object({
+    to: z.string().describe('Your own address: a test goes only to the caller.'),
+    locale: z.string(),
+    message_id: z.string().describe('The outbox message carrying it.'),
+  })
+  .meta({ id: 'EmailTest' });

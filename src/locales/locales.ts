@@ -1,0 +1,134 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The languages rsvp speaks: one JSON file per locale in this folder (`de.json`), holding the
+ * email and the invitee-page strings. Adding a language is adding a file; the list of supported
+ * locales is whatever files are here. Each file is checked at load: every string present, and
+ * no placeholder a string cannot be given (a typo like `{invitr}` stops the start, not an email).
+ */
+
+/** A string with `{name}` placeholders, of which only `names` are allowed. */
+function message(...names: string[]) {
+  return z
+    .string()
+    .min(1)
+    .superRefine((value, ctx) => {
+      for (const [, name] of value.matchAll(/\{([^{}]*)\}/g)) {
+        if (!names.includes(name!)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `unknown placeholder {${name}}; allowed: ${names.map((n) => `{${n}}`).join(' ') || 'none'}`,
+          });
+        }
+      }
+    });
+}
+
+const text = message();
+
+const LocaleSchema = z.strictObject({
+  /** The language's name in itself, for pickers. */
+  language: text,
+  email: z.strictObject({
+    greeting: text,
+    invitation: z.strictObject({
+      subjectOrganization: message('inviter', 'org'),
+      subjectResource: message('inviter', 'org', 'resource'),
+      reminderPrefix: text,
+      introOrganization: message('inviter', 'org', 'role'),
+      introResource: message('inviter', 'org', 'resource', 'actions'),
+      wrote: message('inviter'),
+      button: text,
+      expires: message('date'),
+      reminder: text,
+      ignore: text,
+      copyLink: text,
+    }),
+    added: z.strictObject({
+      subject: message('inviter', 'org'),
+      intro: message('inviter', 'org', 'role'),
+      button: text,
+    }),
+    /** Before the subject of a test send of an organization's template. */
+    testPrefix: text,
+  }),
+  page: z.strictObject({
+    invitedTitle: text,
+    invitedToJoin: message('inviter'),
+    invitedToResource: message('inviter', 'type'),
+    inOrganization: text,
+    permissions: text,
+    role: text,
+    expires: text,
+    wrote: message('inviter'),
+    yourAnswer: text,
+    signedInAs: message('email'),
+    accept: text,
+    decline: text,
+    otherAddressTitle: text,
+    otherAddress: message('signedIn', 'invited'),
+    switchAccount: text,
+    signInTitle: text,
+    signInHint: message('masked'),
+    email: text,
+    password: text,
+    signIn: text,
+    signUpTitle: text,
+    signUpHint: message('masked'),
+    yourName: text,
+    choosePassword: text,
+    createAccount: text,
+    expiredTitle: text,
+    expired: message('org', 'date', 'inviter'),
+    withdrawnTitle: text,
+    withdrawn: message('org'),
+    usedTitle: text,
+    used: message('org'),
+    declinedTitle: text,
+    declined: message('inviter'),
+  }),
+});
+
+export type LocaleStrings = z.infer<typeof LocaleSchema>;
+
+/** A locale file's name: a lower-case ISO 639 language code. */
+const LOCALE_FILE = /^([a-z]{2,3})\.json$/;
+
+function load(dir: URL): Record<string, LocaleStrings> {
+  const locales: Record<string, LocaleStrings> = {};
+  for (const file of readdirSync(dir).sort()) {
+    const code = LOCALE_FILE.exec(file)?.[1];
+    if (!code) continue;
+    const parsed = LocaleSchema.safeParse(JSON.parse(readFileSync(new URL(file, dir), 'utf8')));
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+      throw new Error(`locale file src/locales/${file} is not valid: ${problems.join('; ')}`);
+    }
+    locales[code] = parsed.data;
+  }
+  if (!locales.en) throw new Error('locale file src/locales/en.json is missing: English is the fallback');
+  return locales;
+}
+
+export const LOCALES: Readonly<Record<string, LocaleStrings>> = load(new URL('./', import.meta.url));
+
+/** The supported locales, `en` first (the fallback), then the others in name order. */
+export const SUPPORTED_LOCALES: readonly [string, ...string[]] = [
+  'en',
+  ...Object.keys(LOCALES).filter((code) => code !== 'en'),
+];
+
+/** The best supported locale for BCP 47 tags, first match wins: a tag's language, else English. */
+export function bestLocale(...tags: (string | null | undefined)[]): string {
+  for (const tag of tags) {
+    const language = tag?.split('-')[0]?.toLowerCase();
+    if (language && Object.hasOwn(LOCALES, language)) return language;
+  }
+  return 'en';
+}
+
+/** `{name}` placeholders replaced by `values` in one pass (a value's own braces stay as they are). */
+export function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{([^{}]*)\}/g, (whole, name: string) => values[name] ?? whole);
+}
