@@ -24,28 +24,36 @@ export class PrincipalCache {
     this.#size = size;
   }
 
-  /** `onMiss` runs before the database is asked (it may throw to refuse without a lookup). */
+  /**
+   * A hit costs one read of the epoch; a miss one lookup, which reads the epoch with the key.
+   * `onMiss` runs before the database is asked (it may throw to refuse without a lookup).
+   */
   async find(db: Executor, secretHash: string, onMiss: () => void): Promise<CachedKey | undefined> {
-    const epoch = await readAuthEpoch(db);
-    if (epoch !== this.#epoch) {
-      this.#entries.clear();
-      this.#epoch = epoch;
-    }
     const hit = this.#entries.get(secretHash);
     if (hit) {
-      this.#entries.delete(secretHash);
-      this.#entries.set(secretHash, hit);
-      return hit;
+      const epoch = await readAuthEpoch(db);
+      if (epoch === this.#epoch) {
+        this.#entries.delete(secretHash);
+        this.#entries.set(secretHash, hit);
+        return hit;
+      }
+      this.#reset(epoch);
     }
     onMiss();
     const found = await findApiKeyAndUserBySecretHash(db, secretHash);
     if (!found) return undefined;
     const entry = { key: Object.freeze(found.key), user: Object.freeze(found.user) };
-    // Read at another epoch than the one just checked: valid for this request, not to keep.
-    if (found.epoch !== this.#epoch) return entry;
+    // Older than what this process has seen (a read racing a change): valid now, not to keep.
+    if (found.epoch < this.#epoch) return entry;
+    if (found.epoch > this.#epoch) this.#reset(found.epoch);
     this.#entries.set(secretHash, entry);
     if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
     return entry;
+  }
+
+  #reset(epoch: number): void {
+    this.#entries.clear();
+    this.#epoch = epoch;
   }
 
   /** After `last_used_at` was written (it does not move the epoch). */

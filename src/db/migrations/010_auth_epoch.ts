@@ -3,13 +3,17 @@ import type { Engine } from '../database.ts';
 
 /**
  * One counter that every change to what an API key grants moves: a key revoked, expired,
- * rescoped or deleted, and any change to a user. Processes cache principals and compare this
+ * rescoped or deleted, and any change to a user's identity, status or admin flag. Processes cache principals and compare this
  * counter on every request, so a change made by any process (or by hand) is seen at once.
  * The counter moves inside the changing transaction, so a reader sees the change and the new
  * count together. On PostgreSQL the trigger is deferred to commit: the row's lock is taken
  * last and held for the commit only, so it cannot join a deadlock.
  */
 const KEY_COLUMNS = 'revoked_at, expires_at, scopes, user_id, secret_hash';
+// Not `seq` nor `updated_at` alone: SQLite numbers every new user by updating its `seq`, which
+// would otherwise empty every cache on each invitation to a new address.
+const USER_COLUMNS =
+  'id, email, email_canonical, username, display_name, password_hash, status, is_instance_admin, external_id';
 
 export function authEpoch(engine: Engine) {
   return {
@@ -29,7 +33,7 @@ export function authEpoch(engine: Engine) {
           .execute(db);
         for (const [name, event] of [
           ['api_keys_auth_epoch', `update of ${KEY_COLUMNS} or delete on api_keys`],
-          ['users_auth_epoch', 'update or delete on users'],
+          ['users_auth_epoch', `update of ${USER_COLUMNS} or delete on users`],
         ] as const) {
           await sql
             .raw(
@@ -44,7 +48,7 @@ export function authEpoch(engine: Engine) {
       for (const [name, event] of [
         ['api_keys_auth_epoch_update', `update of ${KEY_COLUMNS} on api_keys`],
         ['api_keys_auth_epoch_delete', 'delete on api_keys'],
-        ['users_auth_epoch_update', 'update on users'],
+        ['users_auth_epoch_update', `update of ${USER_COLUMNS} on users`],
         ['users_auth_epoch_delete', 'delete on users'],
       ] as const) {
         await sql.raw(`create trigger ${name} after ${event} ${bump}`).execute(db);
