@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { api, loadSession } from './lib/api.js';
+import { api, loadSession, whenSessionEnds } from './lib/api.js';
 import { currentLocale, LOCALES, setLocale, t } from './lib/i18n.js';
 import { html, Notice } from './lib/ui.js';
 import { Audit } from './screens/audit.js';
@@ -13,6 +13,7 @@ import { Organizations } from './screens/organizations.js';
 import { Resources } from './screens/resources.js';
 import { Settings } from './screens/settings.js';
 import { SignIn } from './screens/sign-in.js';
+import { Users } from './screens/users.js';
 import { Webhook, Webhooks } from './screens/webhooks.js';
 
 const SCREENS = [
@@ -41,12 +42,14 @@ function Shell({ session, onSignOut, onLocale }) {
   const [error, setError] = useState(null);
   const [orgId, setOrgId] = useState(localStorage.getItem('rsvp.console.org'));
   const [screen, id] = useHash();
-  useEffect(() => {
+  // Settings and the role catalog change what the header and every screen read from `org`.
+  const reloadOrganizations = useCallback(() => {
     api.get('/v1/organizations', { query: { page_size: 100 } }).then(
       (page) => setOrganizations(page.organizations),
-      () => setError(t('error.network')),
+      (failure) => failure?.status !== 401 && setError(t('error.network')),
     );
   }, []);
+  useEffect(reloadOrganizations, []);
   const orgs = organizations ?? [];
   const org = orgs.find((o) => o.id === orgId || o.slug === orgId) ?? orgs[0];
   const choose = (event) => {
@@ -58,14 +61,18 @@ function Shell({ session, onSignOut, onLocale }) {
   if (error) body = html`<${Notice} error=${error} />`;
   else if (!organizations) body = html`<p role="status">${t('loading')}</p>`;
   else if (name === 'organizations') body = html`<${Organizations} organizations=${orgs} />`;
+  else if (name === 'users' && session.user.instance_admin) body = html`<${Users} />`;
   else if (!org) body = html`<p>${t('org.none')}</p>`;
   else if (name === 'invitations' && id) body = html`<${Invitation} key=${id} org=${org} id=${id} />`;
   else if (name === 'webhooks' && id) body = html`<${Webhook} key=${id} org=${org} id=${id} />`;
   else {
     const Screen = (SCREENS.find(([n]) => n === name) ?? SCREENS[0])[1];
-    body = html`<${Screen} key=${`${name}:${org.id}`} org=${org} session=${session} />`;
+    body = html`<${Screen} key=${`${name}:${org.id}`} org=${org} session=${session} onOrgChanged=${reloadOrganizations} />`;
   }
-  const links = [...SCREENS.map(([n]) => n), ...(session.user.instance_admin ? ['organizations'] : [])];
+  const links = [
+    ...SCREENS.map(([n]) => n),
+    ...(session.user.instance_admin ? ['organizations', 'users'] : []),
+  ];
   return html`
     <a class="skip" href="#content" onClick=${(e) => {
       e.preventDefault();
@@ -99,22 +106,37 @@ function Shell({ session, onSignOut, onLocale }) {
 function App() {
   const [session, setSession] = useState(null);
   const [error, setError] = useState(null);
+  const [ended, setEnded] = useState(false);
   const [, setLocaleTick] = useState(0);
   const refresh = useCallback(() => {
     loadSession().then(setSession, () => setError(t('error.network')));
   }, []);
   useEffect(refresh, []);
+  useEffect(
+    () =>
+      whenSessionEnds(() => {
+        setEnded(true);
+        refresh();
+      }),
+    [],
+  );
   const onLocale = (locale) => {
     setLocale(locale);
     setLocaleTick((n) => n + 1);
   };
   const signOut = async () => {
     await api.del('/v1/session').catch(() => undefined);
+    setEnded(false);
+    refresh();
+  };
+  const signedIn = () => {
+    setEnded(false);
     refresh();
   };
   if (error) return html`<main class="narrow"><${Notice} error=${error} /></main>`;
   if (!session) return html`<main class="narrow"><p role="status">${t('loading')}</p></main>`;
-  if (!session.user) return html`<${SignIn} onSignedIn=${refresh} onLocale=${onLocale} />`;
+  if (!session.user)
+    return html`<${SignIn} onSignedIn=${signedIn} onLocale=${onLocale} notice=${ended ? t('session.ended') : null} />`;
   return html`<${Shell} session=${session} onSignOut=${signOut} onLocale=${onLocale} />`;
 }
 

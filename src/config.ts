@@ -173,6 +173,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SIGN_IN: rule('10/900'),
   RATE_LIMIT_SIGN_IN_PER_ADDRESS: rule('100/900'),
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
+  RATE_LIMIT_JOINS: rule('20/3600'),
+  RATE_LIMIT_DOMAIN_CHECKS: rule('10/600'),
 });
 
 /** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
@@ -346,6 +348,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       signIn: e.RATE_LIMIT_SIGN_IN,
       signInPerAddress: e.RATE_LIMIT_SIGN_IN_PER_ADDRESS,
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
+      perJoiner: e.RATE_LIMIT_JOINS,
+      perDomainCheck: e.RATE_LIMIT_DOMAIN_CHECKS,
     },
     warnings: unknownVariables(env),
   };

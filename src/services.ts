@@ -1,3 +1,4 @@
+import { resolveTxt } from 'node:dns/promises';
 import { EventService } from './audit/event.service.ts';
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
@@ -10,6 +11,10 @@ import { EmailTemplateService } from './email-templates/email-template.service.t
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { revokePendingOnResource } from './invitations/invitation.manage.ts';
 import { InvitationService } from './invitations/invitation.service.ts';
+import { DomainService } from './joining/domain.service.ts';
+import { JoinLinkService } from './joining/join-link.service.ts';
+import { JoinRequestService } from './joining/join-request.service.ts';
+import type { TxtResolver } from './joining/joining.context.ts';
 import type { Clock } from './lib/clock.ts';
 import {
   type AbuseLimits,
@@ -38,6 +43,8 @@ export interface Deps {
   allowPrivateWebhooks?: boolean | undefined;
   /** Told after a commit that queued outbox messages: wakes this process's worker. */
   onQueued?: (() => void) | undefined;
+  /** DNS TXT lookups for domain verification; tests pass a double (never real DNS). */
+  resolveTxt?: TxtResolver | undefined;
 }
 
 export interface Services {
@@ -53,6 +60,9 @@ export interface Services {
   events: EventService;
   webhooks: WebhookService;
   emailTemplates: EmailTemplateService;
+  joinLinks: JoinLinkService;
+  joinRequests: JoinRequestService;
+  domains: DomainService;
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
   allowedAppOrigins: readonly string[];
@@ -65,6 +75,17 @@ export function createServices(deps: Deps): Services {
   const abuseLimits = deps.abuseLimits ?? DEFAULT_ABUSE_LIMITS;
   const allowedAppOrigins = deps.allowedAppOrigins ?? [];
   const onQueued = deps.onQueued ?? (() => {});
+  const joining = {
+    database,
+    clock,
+    rateLimiter,
+    abuseLimits,
+    onQueued,
+    resolveTxt: deps.resolveTxt ?? resolveTxt,
+  };
+  const domains = new DomainService(joining);
+  // New accounts join the organizations that verified their domain with auto_join.
+  const onAccountCreated = domains.onAccountCreated.bind(domains);
   return {
     authenticator: new Authenticator({
       ...deps,
@@ -72,14 +93,15 @@ export function createServices(deps: Deps): Services {
         perAccountAndAddress: abuseLimits.signIn,
         perAddress: abuseLimits.signInPerAddress,
       }),
+      onAccountCreated,
     }),
     sessions: new SessionStore({ database, clock }),
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock, onQueued }),
-    users: new UserService({ database, clock }),
+    users: new UserService({ database, clock, onAccountCreated }),
     resources: new ResourceService({ database, clock, revokeInvitationsOnto: revokePendingOnResource }),
-    invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, onQueued }),
+    invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, allowedAppOrigins, onQueued }),
     events: new EventService({ database }),
     webhooks: new WebhookService({
       database,
@@ -96,6 +118,9 @@ export function createServices(deps: Deps): Services {
       onQueued,
       render: previewRenderer(deps.publicUrl, clock),
     }),
+    joinLinks: new JoinLinkService(joining),
+    joinRequests: new JoinRequestService(joining),
+    domains,
     rateLimiter,
     abuseLimits,
     allowedAppOrigins,

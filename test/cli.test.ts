@@ -30,8 +30,19 @@ describe('the rsvp CLI against a running server', () => {
   let env: NodeJS.ProcessEnv;
   const cli = (...args: string[]) => spawnCli(args, env);
 
+  /** TXT records the tests publish; never real DNS. */
+  const txt = new Map<string, string[][]>();
+
   beforeAll(async () => {
-    h = await harness();
+    h = await harness({
+      deps: {
+        resolveTxt: async (name) => {
+          const records = txt.get(name);
+          if (!records) throw Object.assign(new Error('ENODATA'), { code: 'ENODATA' });
+          return records;
+        },
+      },
+    });
     const url = await h.app.listen({ host: '127.0.0.1', port: 0 });
     dir = mkdtempSync(join(tmpdir(), 'rsvp-cli-'));
     env = { ...process.env, RSVP_URL: url, RSVP_API_KEY: h.adminKey, LOG_LEVEL: 'silent' };
@@ -153,6 +164,49 @@ describe('the rsvp CLI against a running server', () => {
       JSON.parse((await cli('webhooks', 'update', hookId, '--org', 'acme', '--disable')).stdout).enabled,
     ).toBe(false);
     expect((await cli('webhooks', 'delete', hookId, '--org', 'acme')).code).toBe(0);
+  }, 180_000);
+
+  it('manages join links, the approval queue and domains; a user joins with `rsvp join`', async () => {
+    const link = await cli('join-links', 'create', '--org', 'acme', '--max-uses', '2', '--approval');
+    expect(link.code, link.stderr).toBe(0);
+    const { id, token } = JSON.parse(link.stdout) as { id: string; token: string };
+    expect(token).toMatch(/^rsvp_jl_/);
+    const joiner = await h.user('cli-joiner@example.com');
+    const joined = await spawnCli(['join', token], { ...env, RSVP_API_KEY: joiner.key });
+    expect(joined.code, joined.stderr).toBe(0);
+    const requestId = JSON.parse(joined.stdout).join_request.id as string;
+    const queue = JSON.parse(
+      (await cli('join-requests', 'list', '--org', 'acme', '--status', 'pending')).stdout,
+    );
+    expect(queue.join_requests.map((r: { id: string }) => r.id)).toEqual([requestId]);
+    const approved = await cli('join-requests', 'approve', requestId, 'jr_nosuch', '--org', 'acme');
+    expect(approved.code).toBe(1);
+    expect(JSON.parse(approved.stdout)).toMatchObject({ decided: 1, failed: 1 });
+    const uses = JSON.parse((await cli('join-links', 'uses', id, '--org', 'acme')).stdout);
+    expect(uses.join_requests[0]).toMatchObject({ user_id: joiner.id, status: 'approved' });
+    const rotated = JSON.parse((await cli('join-links', 'rotate', id, '--org', 'acme')).stdout);
+    expect(rotated.token).not.toBe(token);
+    expect(JSON.parse((await cli('join-links', 'revoke', id, '--org', 'acme')).stdout).status).toBe(
+      'revoked',
+    );
+    expect(JSON.parse((await cli('join-links', 'list', '--org', 'acme')).stdout).join_links[0].id).toBe(id);
+
+    const added = await cli('domains', 'add', 'cli.example', '--org', 'acme', '--join-mode', 'auto_join');
+    expect(added.code, added.stderr).toBe(0);
+    const record = JSON.parse(added.stdout).txt_record as { name: string; value: string };
+    const early = await cli('domains', 'verify', 'cli.example', '--org', 'acme');
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('422 domain_not_verified');
+    txt.set(record.name, [[record.value]]);
+    expect(JSON.parse((await cli('domains', 'verify', 'cli.example', '--org', 'acme')).stdout).status).toBe(
+      'verified',
+    );
+    const changed = await cli('domains', 'update', 'cli.example', '--org', 'acme', '--join-mode', 'offer');
+    expect(JSON.parse(changed.stdout).join_mode).toBe('offer');
+    expect(JSON.parse((await cli('domains', 'list', '--org', 'acme')).stdout).domains).toHaveLength(1);
+    expect((await cli('domains', 'remove', 'cli.example', '--org', 'acme')).stdout).toBe(
+      'removed cli.example\n',
+    );
   }, 180_000);
 
   it('checks every CSV row before sending anything and reports them by row number', async () => {

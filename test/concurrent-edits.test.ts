@@ -31,6 +31,8 @@ beforeAll(async () => {
         signIn: { limit: 10, windowMs: 60_000 },
         signInPerAddress: { limit: 100, windowMs: 60_000 },
         perPrincipal: { limit: 100_000, windowMs: 60_000 },
+        perJoiner: { limit: 100_000, windowMs: 60_000 },
+        perDomainCheck: { limit: 100_000, windowMs: 60_000 },
       },
     },
   });

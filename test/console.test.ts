@@ -1,56 +1,24 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/app.ts';
-import { bootstrap } from '../src/bootstrap.ts';
-import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
-import { systemClock } from '../src/lib/clock.ts';
-import { freePort, freshDatabase, type Harness, harness, waitUntilReady } from './helpers.ts';
+import {
+  axeViolations,
+  type ConsoleServer,
+  PASSWORD,
+  runInChromium,
+  startConsoleServer,
+} from './console-server.ts';
+import { freePort, type Harness, harness } from './helpers.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const CHROMIUM = '/usr/bin/chromium';
-const runIt = existsSync(CHROMIUM) || process.env.CI ? describe : describe.skip;
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const PASSWORD = 'a long passphrase';
-
-/** axe-core's violations on the page as it is now (evaluated over CDP, so the page's CSP stays on). */
-async function axeViolations(page: Page): Promise<string[]> {
-  await page.evaluate(AXE);
-  // A string, so that it runs in the page: this file is type-checked without the DOM's types.
-  const violations = await page.evaluate(`axe.run(document).then((result) =>
-    result.violations.map((v) => v.id + ': ' + v.nodes.map((n) => n.target.join(' ')).join(', ')))`);
-  return violations as string[];
-}
-
-runIt('the admin console at /console, in Chromium', () => {
+runInChromium('the admin console at /console, in Chromium', () => {
   let base: string;
-  let server: ChildProcess;
   let browser: Browser;
+  let consoleServer: ConsoleServer;
   let receiver: Server;
   let receiverUrl: string;
   const received: { type: string; signature: string | undefined }[] = [];
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const fresh = await freshDatabase({ shared: true });
-    drop = fresh.drop;
-    const keys = await loadInstanceKeys(fresh.database, undefined);
-    const { services } = await buildApp({
-      database: fresh.database,
-      keys,
-      clock: systemClock,
-      publicUrl: 'http://rsvp.test',
-    });
-    await bootstrap(fresh.database, services, {
-      email: 'admin@example.com',
-      password: PASSWORD,
-      organizationSlug: 'acme',
-      organizationName: 'Acme',
-    });
     receiver = createServer((request, response) => {
       let body = '';
       request.on('data', (chunk: Buffer) => {
@@ -67,35 +35,13 @@ runIt('the admin console at /console, in Chromium', () => {
     const hookPort = await freePort();
     await new Promise<void>((resolve) => receiver.listen(hookPort, '127.0.0.1', resolve));
     receiverUrl = `http://127.0.0.1:${hookPort}/hooks`;
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: fresh.url,
-      WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true',
-    };
-    delete env.RSVP_PUBLIC_URL;
-    delete env.SMTP_URL;
-    delete env.REDIS_URL;
-    server = spawn(process.execPath, ['src/cli/main.ts', 'serve'], { cwd: ROOT, env, stdio: 'ignore' });
-    await waitUntilReady(base);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    consoleServer = await startConsoleServer({ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true' });
+    ({ base, browser } = consoleServer);
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    if (server && server.exitCode === null) {
-      const exited = new Promise((resolve) => server.once('exit', resolve));
-      server.kill('SIGTERM');
-      await exited;
-    }
+    await consoleServer?.close();
     receiver?.close();
-    await drop?.();
   });
 
   it('an admin signs in, invites, filters, reads a timeline, resends, revokes, makes a key and a webhook, reads the audit log', async () => {
@@ -219,6 +165,52 @@ runIt('the admin console at /console, in Chromium', () => {
     await context.close();
   }, 120_000);
 
+  it('invites with a role plus resource grants and metadata, shows them, and revokes the selection in one bulk call', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    await page.goto(`${base}/console`);
+    await page.getByLabel('Email').fill('admin@example.com');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Invitations' }).waitFor();
+    const resourceId = await page.evaluate(async () => {
+      const session = (await (await fetch('/v1/session')).json()) as { csrf_token: string };
+      const created = await fetch('/v1/organizations/acme/resources', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-csrf-token': session.csrf_token },
+        body: JSON.stringify({ type: 'dataset', name: 'console-set' }),
+      });
+      return ((await created.json()) as { id: string }).id;
+    });
+
+    await page.getByRole('link', { name: 'Invite', exact: true }).click();
+    await page.getByLabel('Email addresses').fill('combo1@example.com\ncombo2@example.com');
+    await page.getByText('grants · metadata · redirect_url').click();
+    await page.getByLabel('grants').fill(`${resourceId}: read, write`);
+    await page.getByLabel('public_metadata (JSON)').fill('{"plan": "pro"}');
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('2 invited, 0 not invited.').waitFor();
+    await page.getByRole('link', { name: /^inv_/ }).first().click();
+    const facts = page.locator('dl.facts').first();
+    await facts.waitFor();
+    expect(await facts.textContent()).toContain(`+ ${resourceId} (read, write)`);
+    expect(await facts.textContent()).toContain('{"plan":"pro"}');
+    expect(await axeViolations(page)).toEqual([]);
+
+    await page.getByRole('link', { name: '← Back' }).click();
+    await page.getByLabel('Search').fill('combo');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await expect.poll(() => page.locator('main table tbody tr').count()).toBe(2);
+    await page.getByLabel('Select combo1@example.com').check();
+    await page.getByLabel('Select combo2@example.com').check();
+    await page.getByRole('button', { name: 'Revoke selected (2)' }).click();
+    await page.getByText('2 invitation(s) revoked.').waitFor();
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
   it('fits a 390 px wide screen, in dark mode too, without axe violations', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
     const page = await context.newPage();
@@ -300,7 +292,16 @@ describe('browser sessions on the native API (what the console signs in with)', 
     expect(
       (await browser.send('POST', url, { ...csrf, origin: 'https://evil.example' }, invite)).status,
     ).toBe(403);
-    expect((await browser.send('POST', url, csrf, invite)).status).toBe(201);
+    // A page on another port or subdomain of this host is same-site, not same-origin: the
+    // browser says so in Sec-Fetch-Site even when the token leaked to it.
+    for (const site of ['same-site', 'cross-site']) {
+      const fromSibling = await browser.send('POST', url, { ...csrf, 'sec-fetch-site': site }, invite);
+      expect(fromSibling.body.code, site).toBe('csrf_failed');
+    }
+    expect(
+      (await browser.send('POST', url, { ...csrf, 'sec-fetch-site': 'same-origin' }, invite)).status,
+    ).toBe(201);
+    expect((await browser.send('POST', url, csrf, { ...invite, email: 'bea@example.com' })).status).toBe(201);
 
     // Signing out ends the session on the server; the console's next call gets 401 without a
     // Basic challenge (which would make the browser prompt).

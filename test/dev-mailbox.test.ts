@@ -69,11 +69,15 @@ describe('dev mailbox sign-in', () => {
     expect(first.headers['www-authenticate']).toBe('Bearer realm="rsvp"');
     expect(first.body).toContain('action="/dev/mailbox/sign-in"');
     const jar = cookiesFrom(first.headers);
-    const post = (body: Record<string, string>, cookies = jar) =>
+    const post = (body: Record<string, string>, cookies = jar, headers: Record<string, string> = {}) =>
       h.app.inject({
         method: 'POST',
         url: '/dev/mailbox/sign-in',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(cookies) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: cookieHeader(cookies),
+          ...headers,
+        },
         payload: new URLSearchParams(body).toString(),
       });
 
@@ -91,6 +95,14 @@ describe('dev mailbox sign-in', () => {
     const notAdmin = await post({ email: 'member@example.com', password: 'correct horse battery', csrf });
     expect(notAdmin.statusCode).toBe(403);
     expect(notAdmin.headers['set-cookie'] ?? '').not.toContain('rsvp_mailbox_session=');
+
+    // With the token, but posted by a page of another site (or another port: same-site).
+    for (const site of ['cross-site', 'same-site']) {
+      const sibling = await post({ email: 'owner@acme.test', password: 'owner-password', csrf }, jar, {
+        'sec-fetch-site': site,
+      });
+      expect(sibling.statusCode, site).toBe(403);
+    }
 
     const ok = await post({ email: 'owner@acme.test', password: 'owner-password', csrf });
     expect(ok.statusCode).toBe(303);

@@ -30,6 +30,20 @@ describe('errors and headers', () => {
     expect(res.headers.allow).toBe('GET, HEAD, POST');
   });
 
+  it('answers a missing file under a wildcard route with 404, and an undecodable URL with a 400 problem', async () => {
+    const missing = await h.call('GET', '/console/nope.json', { key: null });
+    expect([missing.status, missing.body.code]).toEqual([404, 'route_not_found']);
+    for (const url of ['/v1/%c0', '/console/%c0%ae%c0%ae/package.json']) {
+      const bad = await h.app.inject({ method: 'GET', url });
+      expect(bad.statusCode, url).toBe(400);
+      expect(bad.headers['content-type']).toContain('application/problem+json');
+      expect(JSON.parse(bad.body)).toMatchObject({
+        code: 'bad_url',
+        request_id: bad.headers['x-request-id'],
+      });
+    }
+  });
+
   it('answers bad bodies with 4xx problems, never 500', async () => {
     const post = (contentType: string, payload?: string) =>
       h.app.inject({

@@ -81,6 +81,17 @@ describe('secrets at rest', () => {
     expect(resent.status).toBe(200);
     secrets.push(resent.body.accept_url);
 
+    const joinLink = await call('POST', '/v1/organizations/acme/join-links', { max_uses: 10 });
+    expect(joinLink.status).toBe(201);
+    secrets.push(joinLink.body.token);
+    const rotatedLink = await call(
+      'POST',
+      `/v1/organizations/acme/join-links/${joinLink.body.id}/rotate`,
+      {},
+    );
+    expect(rotatedLink.status).toBe(200);
+    secrets.push(rotatedLink.body.token);
+
     // The tokens themselves, wherever a link might carry them.
     const needles = secrets.flatMap((secret) => {
       expect(typeof secret).toBe('string');

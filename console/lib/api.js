@@ -3,6 +3,7 @@
 import { createRsvpClient, RsvpError, unwrap } from '@rsvp/sdk';
 
 let client = createRsvpClient({ baseUrl: location.origin });
+let onSessionEnded = () => {};
 
 /** Reads this browser's session; from then on every call carries its CSRF token. */
 export async function loadSession() {
@@ -11,8 +12,22 @@ export async function loadSession() {
   return session;
 }
 
-const call = (method) => (path, params, body) =>
-  unwrap(client[method](path, { params: params ?? {}, ...(body !== undefined ? { body } : {}) }));
+/** What to do when the server says the session is over (expired, signed out elsewhere). */
+export function whenSessionEnds(handler) {
+  onSessionEnded = handler;
+}
+
+const call = (method) => async (path, params, body) => {
+  try {
+    return await unwrap(
+      client[method](path, { params: params ?? {}, ...(body !== undefined ? { body } : {}) }),
+    );
+  } catch (error) {
+    // A 401 to signing in is a wrong password; to anything else, the session has ended.
+    if (error instanceof RsvpError && error.status === 401 && path !== '/v1/session') onSessionEnded();
+    throw error;
+  }
+};
 
 export const api = {
   get: call('GET'),

@@ -73,3 +73,13 @@ export function formValues(form) {
 
 export const toIso = (date, endOfDay) =>
   date ? new Date(`${date}T${endOfDay ? '23:59:59' : '00:00:00'}Z`).toISOString() : undefined;
+
+/** The acting user by email (and name) when the API tells it, else their id; then the key used. */
+export function actorOf(event) {
+  const who = event.actor_email
+    ? event.actor_name
+      ? `${event.actor_name} <${event.actor_email}>`
+      : event.actor_email
+    : (event.actor_user_id ?? t('audit.system'));
+  return event.actor_api_key_id ? `${who} (${event.actor_api_key_id})` : who;
+}

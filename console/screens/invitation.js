@@ -1,14 +1,14 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
-import { Badge, formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
+import { actorOf, Badge, formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
 
 /** One line of the timeline: what happened, when, by whom, and what the mail server answered. */
 function TimelineEntry({ event }) {
   const details = Object.entries(event.data ?? {}).filter(([k]) => !['message_id'].includes(k));
   return html`<li>
     <strong>${t(`event.${event.type}`)}</strong> <span class="muted">${formatDate(event.create_time)}</span>
-    ${event.actor_user_id && html` · <span class="muted">${t('by', event.actor_user_id)}</span>`}
+    ${event.actor_user_id && html` · <span class="muted">${t('by', actorOf(event))}</span>`}
     ${
       details.length > 0 &&
       html`<dl class="facts">${details.map(([k, v]) => html`<dt>${k}</dt><dd>${typeof v === 'object' ? JSON.stringify(v) : String(v)}</dd>`)}</dl>`
@@ -85,12 +85,15 @@ export function Invitation({ org, id }) {
       invitation &&
       html`<div class="card"><dl class="facts">
       <dt>${t('inv.status')}</dt><dd><${Badge} value=${invitation.status} label=${t(`status.${invitation.status}`)} /></dd>
-      <dt>${t('inv.roleOrResource')}</dt><dd>${invitation.target_type === 'resource' ? `${invitation.resource_id} (${(invitation.actions ?? []).join(', ')})` : invitation.role}</dd>
+      <dt>${t('inv.roleOrResource')}</dt><dd>${invitation.target_type === 'resource' ? `${invitation.resource_id} (${(invitation.actions ?? []).join(', ')})` : invitation.role}${(invitation.grants ?? []).map((g) => html`<br />+ ${g.resource_id} (${g.actions.join(', ')})`)}</dd>
       <dt>${t('inv.delivery_state')}</dt><dd><${Badge} value=${invitation.delivery_state} label=${t(`delivery.${invitation.delivery_state}`)} />${invitation.delivery_error ? ` — ${invitation.delivery_error}` : ''}</dd>
       <dt>${t('inv.sends')}</dt><dd>${invitation.send_count}</dd>
       <dt>${t('inv.created')}</dt><dd>${formatDate(invitation.create_time)}</dd>
       <dt>${t('inv.expires')}</dt><dd>${formatDate(invitation.expire_time)}</dd>
       ${invitation.message && html`<dt>${t('inv.message')}</dt><dd>${invitation.message}</dd>`}
+      ${invitation.redirect_url && html`<dt>redirect_url</dt><dd>${invitation.redirect_url}</dd>`}
+      ${Object.keys(invitation.public_metadata ?? {}).length > 0 && html`<dt>public_metadata</dt><dd><code>${JSON.stringify(invitation.public_metadata)}</code></dd>`}
+      ${Object.keys(invitation.private_metadata ?? {}).length > 0 && html`<dt>private_metadata</dt><dd><code>${JSON.stringify(invitation.private_metadata)}</code></dd>`}
     </dl></div>
     <div class="actions">
       <button type="button" disabled=${action.busy} onClick=${() => act('resend', { send_email: true }, t('inv.resent'))}>${t('inv.resend')}</button>

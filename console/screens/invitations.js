@@ -14,6 +14,8 @@ function queryFrom(values) {
     status: values.status,
     role: values.role,
     target_type: values.target_type,
+    resource_id: values.resource_id,
+    inviter_id: values.inviter_id,
     delivery_state: values.delivery_state,
     q: values.q,
     created_after: toIso(values.created_after),
@@ -22,21 +24,33 @@ function queryFrom(values) {
   };
 }
 
-function Filters({ org, onApply }) {
+function Filters({ org, members, resources, onApply }) {
   const roles = org.settings.roles.map((r) => r.name);
   const submit = (event) => {
     event.preventDefault();
     onApply(queryFrom(formValues(event.currentTarget)));
   };
-  const select = (name, options, label) => html`<label>${t(`inv.${name}`)}
+  const select = (name, options, label, value = (o) => o) => html`<label>${t(`inv.${name}`)}
     <select name=${name}><option value="">${t('any')}</option>
-      ${options.map((o) => html`<option value=${o}>${label ? label(o) : o}</option>`)}</select></label>`;
+      ${options.map((o) => html`<option value=${value(o)}>${label ? label(o) : o}</option>`)}</select></label>`;
   return html`<form class="card" onSubmit=${submit} aria-label=${t('filters')}>
     <div class="filters">
       <label>${t('search')}<input name="q" type="search" maxlength="200" /></label>
       ${select('status', STATUSES, (s) => t(`status.${s}`))}
       ${select('role', roles)}
       ${select('target_type', ['organization', 'resource'], (s) => t(`target.${s}`))}
+      ${select(
+        'resource_id',
+        resources,
+        (r) => `${r.name} (${r.type})`,
+        (r) => r.id,
+      )}
+      ${select(
+        'inviter_id',
+        members,
+        (m) => m.email,
+        (m) => m.user_id,
+      )}
       ${select('delivery_state', DELIVERY, (s) => t(`delivery.${s}`))}
       <label>${t('inv.created_after')}<input name="created_after" type="date" /></label>
       <label>${t('inv.created_before')}<input name="created_before" type="date" /></label>
@@ -46,23 +60,16 @@ function Filters({ org, onApply }) {
   </form>`;
 }
 
-/** Runs one action per selected invitation; a refusal is reported per address, never stops the rest. */
+/** One bulk call for the selected invitations; a refusal is reported per address, never stops the rest. */
 async function bulk(org, ids, verb) {
-  const failures = [];
-  for (const id of ids) {
-    try {
-      await api.post(
-        `/v1/organizations/{org_id}/invitations/{invitation_id}/${verb}`,
-        {
-          path: { org_id: org.id, invitation_id: id },
-        },
-        verb === 'resend' ? { send_email: true } : undefined,
-      );
-    } catch (error) {
-      failures.push({ id, error });
-    }
-  }
-  return failures;
+  const answer = await api.post(
+    `/v1/organizations/{org_id}/invitations/bulk-${verb}`,
+    { path: { org_id: org.id } },
+    verb === 'resend' ? { ids, send_email: true } : { ids },
+  );
+  return answer.results
+    .filter((row) => row.error)
+    .map((row) => ({ id: row.id, error: { problem: row.error } }));
 }
 
 export function Invitations({ org }) {
@@ -75,6 +82,15 @@ export function Invitations({ org }) {
       api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
     [org.id],
   );
+  const resources = useLoad(
+    () =>
+      api.get('/v1/organizations/{org_id}/resources', {
+        path: { org_id: org.id },
+        query: { page_size: 100 },
+      }),
+    [org.id],
+  );
+  const resourceName = (id) => resources.data?.resources.find((r) => r.id === id)?.name ?? id;
   const nameOf = (id) => members.data?.members.find((m) => m.user_id === id)?.email ?? id;
   const pageToken = tokens.at(-1);
   const state = useLoad(
@@ -112,7 +128,7 @@ export function Invitations({ org }) {
   return html`
     <${Heading}>${t('nav.invitations')}</${Heading}>
     <p><a href="#/invite">${t('inv.new')}</a></p>
-    <${Filters} org=${org} onApply=${apply} />
+    <${Filters} org=${org} members=${members.data?.members ?? []} resources=${resources.data?.resources ?? []} onApply=${apply} />
     <div class="actions" role="group" aria-label=${t('bulk')}>
       <button type="button" disabled=${!selected.size || result.busy} onClick=${() => runBulk('resend')}>${t('bulk.resend', selected.size)}</button>
       <button type="button" class="danger" disabled=${!selected.size || result.busy} onClick=${() => runBulk('revoke')}>${t('bulk.revoke', selected.size)}</button>
@@ -133,7 +149,7 @@ export function Invitations({ org }) {
           <td><input type="checkbox" aria-label=${t('selectRow', row.email)} checked=${selected.has(row.id)} onChange=${() => toggle(row.id)} /></td>
           <td class="email"><a href=${`#/invitations/${row.id}`}>${row.email}</a></td>
           <td><${Badge} value=${row.status} label=${t(`status.${row.status}`)} /></td>
-          <td>${row.target_type === 'resource' ? `${row.resource_id} (${(row.actions ?? []).join(', ')})` : row.role}</td>
+          <td>${row.target_type === 'resource' ? `${resourceName(row.resource_id)} (${(row.actions ?? []).join(', ')})` : row.role}</td>
           <td class="hide-narrow">${row.inviter_user_id ? nameOf(row.inviter_user_id) : (row.inviter_api_key_id ?? '—')}</td>
           <td class="hide-narrow">${formatDate(row.create_time)}</td>
           <td class="hide-narrow">${formatDate(row.expire_time)}</td>

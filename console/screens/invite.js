@@ -7,6 +7,29 @@ import { formValues, Heading, html, Notice } from '../lib/ui.js';
 const clean = (object) =>
   Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== ''));
 
+/** `res_1: read, write` per line: the resources a combined invitation also grants. */
+function grantsFrom(text) {
+  const lines = (text ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (!lines.length) return undefined;
+  return lines.map((line) => {
+    const [resource_id, actions = ''] = line.split(':');
+    return { resource_id: resource_id.trim(), actions: actions.split(/[\s,;]+/).filter(Boolean) };
+  });
+}
+
+/** A JSON object typed in the form; a typing mistake is reported before anything is sent. */
+function jsonFrom(text, field) {
+  if (!text?.trim()) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(field);
+  }
+}
+
 /** The rows to send: one per address typed, or the CSV's rows, with the form's shared settings. */
 function rowsFrom(values, csvRows) {
   const shared = clean({
@@ -16,6 +39,10 @@ function rowsFrom(values, csvRows) {
     message: values.message,
     locale: values.locale,
     ttl_seconds: values.days ? Math.round(Number(values.days) * 86400) : undefined,
+    redirect_url: values.redirect_url,
+    grants: values.target === 'resource' ? undefined : grantsFrom(values.grants),
+    public_metadata: jsonFrom(values.public_metadata, 'public_metadata'),
+    private_metadata: jsonFrom(values.private_metadata, 'private_metadata'),
   });
   if (csvRows) return csvRows.map(({ row }) => ({ ...shared, ...clean(row) }));
   const emails = (values.emails ?? '')
@@ -54,7 +81,12 @@ export function Invite({ org }) {
   const submit = async (event) => {
     event.preventDefault();
     const values = formValues(event.currentTarget);
-    const rows = rowsFrom(values, csv?.rows);
+    let rows;
+    try {
+      rows = rowsFrom(values, csv?.rows);
+    } catch (error) {
+      return setOutcome({ error: `${error.message}: JSON` });
+    }
     if (!rows.length) return setOutcome({ error: t('invite.noAddress') });
     if (csv?.rows.some((r) => r.problem)) return setOutcome({ error: t('invite.fixCsv') });
     setOutcome({ busy: true });
@@ -97,6 +129,12 @@ export function Invite({ org }) {
         <label>${t('inv.expiresInDays')}<input name="days" type="number" min="1" max="30" /></label>
       </div>
       <label>${t('inv.message')}<textarea name="message" maxlength="2000"></textarea></label>
+      <details><summary>grants · metadata · redirect_url</summary>
+        ${target === 'organization' && html`<label>grants (<code>res_…: read, write</code>)<textarea name="grants"></textarea></label>`}
+        <label>public_metadata (JSON)<textarea name="public_metadata"></textarea></label>
+        <label>private_metadata (JSON)<textarea name="private_metadata"></textarea></label>
+        <label>redirect_url<input name="redirect_url" type="url" /></label>
+      </details>
       <label class="inline"><input type="checkbox" name="copy_link" />${t('invite.copyLink')}</label>
       <label>${t('invite.csv')}<input type="file" accept=".csv,text/csv" onChange=${onFile} /></label>
       ${

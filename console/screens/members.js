@@ -1,16 +1,9 @@
 import { api } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
 import { Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
+import { RoleCatalog } from './roles.js';
 
-function RoleCatalog({ org }) {
-  return html`<h2 id="roles-title">${t('members.roles')}</h2>
-    <div class="table-wrap"><table aria-labelledby="roles-title">
-      <thead><tr><th scope="col">${t('inv.role')}</th><th scope="col">${t('members.rank')}</th><th scope="col">${t('members.admin')}</th><th scope="col">${t('description')}</th></tr></thead>
-      <tbody>${org.settings.roles.map((r) => html`<tr><td>${r.name}</td><td>${r.rank}</td><td>${r.admin ? t('yes') : t('no')}</td><td>${r.description ?? ''}</td></tr>`)}</tbody>
-    </table></div>`;
-}
-
-export function Members({ org }) {
+export function Members({ org, session, onOrgChanged }) {
   const action = useAction();
   const state = useLoad(
     () =>
@@ -55,5 +48,5 @@ export function Members({ org }) {
         </tr>`,
       )}</tbody>
     </table></div>
-    <${RoleCatalog} org=${org} />`;
+    <${RoleCatalog} org=${org} session=${session} onOrgChanged=${onOrgChanged} />`;
 }

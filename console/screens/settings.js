@@ -9,7 +9,7 @@ const domains = (text) =>
     .filter(Boolean);
 const limit = (value) => (value ? Number(value) : null);
 
-export function Settings({ org }) {
+export function Settings({ org, onOrgChanged }) {
   const action = useAction();
   const s = org.settings;
   const submit = async (event) => {
@@ -25,10 +25,11 @@ export function Settings({ org }) {
       app_url: v.app_url ?? null,
       locale: v.locale ?? 'en',
     };
-    await action.run(
+    const saved = await action.run(
       () => api.patch('/v1/organizations/{org_id}', { path: { org_id: org.id } }, { name: v.name, settings }),
       t('saved'),
     );
+    if (saved) onOrgChanged();
   };
   return html`
     <${Heading}>${t('nav.settings')}</${Heading}>

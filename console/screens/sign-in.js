@@ -2,7 +2,7 @@ import { api } from '../lib/api.js';
 import { currentLocale, LOCALES, t } from '../lib/i18n.js';
 import { formValues, html, Notice, useAction } from '../lib/ui.js';
 
-export function SignIn({ onSignedIn, onLocale }) {
+export function SignIn({ onSignedIn, onLocale, notice }) {
   const action = useAction();
   const submit = async (event) => {
     event.preventDefault();
@@ -14,6 +14,7 @@ export function SignIn({ onSignedIn, onLocale }) {
   };
   return html`<main class="narrow">
     <h1>${t('signIn.title')}</h1>
+    ${notice && html`<p class="notice error" role="alert">${notice}</p>`}
     <form class="card" onSubmit=${submit}>
       <label>${t('email')}<input name="email" type="text" autocomplete="username" required /></label>
       <label>${t('password')}<input name="password" type="password" autocomplete="current-password" required /></label>

@@ -1,3 +1,5 @@
+import type { Executor } from '../db/database.ts';
+
 /** A user as the code sees it; every principal is one. */
 export interface UserRecord {
   id: string;
@@ -15,3 +17,10 @@ export interface UserRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+/**
+ * Told of each account created (registered, or signed in for the first time through an external
+ * identity provider), in the creating transaction: the composition root passes the domain
+ * auto-join here, which the user folders cannot import.
+ */
+export type AccountCreatedHook = (trx: Executor, user: UserRecord, now: Date) => Promise<void>;

@@ -8,8 +8,8 @@ import {
 } from '../invitations/invitation.schemas.ts';
 import type { InvitationService } from '../invitations/invitation.service.ts';
 import { etagOf, invitationView } from '../invitations/invitation.views.ts';
-import { canonicalEmail } from '../lib/email.ts';
-import { OrgParams, TAGS } from './invitation-route.params.ts';
+import { AppError } from '../lib/errors.ts';
+import { filterOf, OrgParams, TAGS } from './invitation-route.params.ts';
 
 /** An admin lists, searches and reads the organization's invitations. */
 export function invitationReadRoutes(app: App, invitations: InvitationService) {
@@ -20,36 +20,45 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
       operationId: 'listInvitations',
       summary: 'List and search invitations',
       description:
-        'Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token` with ' +
-        'the same filters. A pending invitation past its expiry is listed as `expired`.',
+        'Filters combine with AND. Pages are cursor-based: pass `next_page_token` back as `page_token`, or ' +
+        '`prev_page_token` as `before`, with the same filters and order; a cursor page costs the same at any ' +
+        'depth. `offset` (at most 10,000) jumps to a page number near the start. A pending invitation past ' +
+        'its expiry is listed as `expired`.',
       params: OrgParams,
       querystring: InvitationListQuerySchema,
-      response: { 200: InvitationListSchema, ...problems(...COMMON) },
+      response: { 200: InvitationListSchema.describe('A page of invitations.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
-      const { page_size, page_token, include_total_size, order_by, ...filters } = request.query;
+      const { page_size, page_token, before, offset, include_total_size, order_by, ...filters } =
+        request.query;
       const scope = { org: request.params.org_id, order_by, ...filters };
+      const given = [page_token, before, offset].filter((value) => value !== undefined && value !== '');
+      if (given.length > 1) {
+        throw new AppError(
+          400,
+          'conflicting_page_position',
+          'Conflicting page position',
+          'Give at most one of page_token, before and offset.',
+          {
+            extras: {
+              errors: [{ pointer: '/query', detail: 'page_token, before and offset exclude each other' }],
+            },
+          },
+        );
+      }
       const page = await invitations.list(request.principal!, request.params.org_id, {
-        filter: {
-          statuses: filters.status,
-          emailCanonical: filters.email ? canonicalEmail(filters.email) : undefined,
-          emailContains: filters.q ? canonicalEmail(filters.q) : undefined,
-          inviterUserId: filters.inviter_id,
-          targetType: filters.target_type,
-          resourceId: filters.resource_id,
-          role: filters.role,
-          deliveryState: filters.delivery_state,
-          createdAfter: filters.created_after ? new Date(filters.created_after) : undefined,
-          createdBefore: filters.created_before ? new Date(filters.created_before) : undefined,
-        },
+        filter: filterOf(filters),
         order: order_by,
         after: decodePageToken(page_token, scope),
+        before: decodePageToken(before, scope, 'before'),
+        offset,
         pageSize: page_size,
         includeTotal: include_total_size ?? false,
       });
       return {
         invitations: page.invitations.map((invitation) => invitationView(invitation, invitations.now)),
         next_page_token: page.nextAfter ? encodePageToken(page.nextAfter, scope) : null,
+        prev_page_token: page.prevBefore ? encodePageToken(page.prevBefore, scope, 'before') : null,
         ...(page.totalSize !== undefined ? { total_size: page.totalSize } : {}),
       };
     },
@@ -61,8 +70,10 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
       tags: TAGS,
       operationId: 'getInvitation',
       summary: 'Get an invitation',
+      description:
+        'One invitation with its status, delivery state and `etag`. Invitees read their own through `GET /v1/me/invitations`.',
       params: InvitationParams,
-      response: { 200: InvitationSchema, ...problems(...COMMON) },
+      response: { 200: InvitationSchema.describe('The invitation.'), ...problems(...COMMON) },
     },
     handler: async (request, reply) => {
       const invitation = await invitations.get(

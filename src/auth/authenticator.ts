@@ -1,6 +1,6 @@
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 import { type Principal, SCOPES, type Scope } from '../access/principal.ts';
-import type { UserRecord } from '../access/user-record.ts';
+import type { AccountCreatedHook, UserRecord } from '../access/user-record.ts';
 import type { ExternalJwtConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
@@ -63,6 +63,7 @@ export class Authenticator {
   readonly #operator: OperatorGrant | undefined;
   readonly #throttle: SignInThrottle;
   readonly #cache = new PrincipalCache();
+  readonly #onAccountCreated: AccountCreatedHook;
 
   constructor(deps: {
     database: Database;
@@ -72,6 +73,7 @@ export class Authenticator {
     externalJwt?: ExternalJwtConfig | undefined;
     operator?: OperatorGrant | undefined;
     throttle: SignInThrottle;
+    onAccountCreated?: AccountCreatedHook | undefined;
   }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
@@ -81,6 +83,7 @@ export class Authenticator {
     this.#jwks = deps.externalJwt ? createRemoteJWKSet(new URL(deps.externalJwt.jwksUrl)) : undefined;
     this.#operator = deps.operator;
     this.#throttle = deps.throttle;
+    this.#onAccountCreated = deps.onAccountCreated ?? (async () => {});
   }
 
   /** Null when the request carries no credentials at all; throws 401 when it carries bad ones. */
@@ -298,7 +301,11 @@ export class Authenticator {
           createdAt: now,
           updatedAt: now,
         };
-        await insertUser(db, user);
+        const created = user;
+        await db.transaction().execute(async (trx) => {
+          await insertUser(trx, created);
+          await this.#onAccountCreated(trx, created, now);
+        });
       } else {
         throw unauthenticated('The email address belongs to another identity.', 'invalid_token');
       }

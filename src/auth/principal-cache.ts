@@ -10,7 +10,7 @@ export interface CachedKey {
 const DEFAULT_SIZE = 10_000;
 
 /**
- * API keys and their users by secret hash, valid while the auth epoch (migration 010) has not
+ * API keys and their users by secret hash, valid while the auth epoch (migration 011) has not
  * moved. Every lookup reads the epoch first: a key revoked, or a user changed, by this process
  * or any other sharing the database, is refused by the very next request. Bounded (least
  * recently used out); unknown secrets are never cached, so guessing cannot fill it.

@@ -1,10 +1,11 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { query, seg, UsageError } from './client.ts';
 import {
   type ApiOptions,
   apiCommand,
   defined,
   intOption,
+  jsonOption,
   listOption,
   paged,
   pageParams,
@@ -21,6 +22,82 @@ interface InvitationRow {
   status: string;
   role: string | null;
   expire_time: string;
+}
+
+/** `--grant res_123=read,write`, repeatable: a combined invitation's resources. */
+function grantOption(value: string, previous: { resource_id: string; actions: string[] }[] = []) {
+  const at = value.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('expected resource_id=action,action');
+  return [...previous, { resource_id: value.slice(0, at), actions: listOption(value.slice(at + 1)) }];
+}
+
+/** The list's filters, shared by `list` and the bulk commands. */
+function filterOptions(command: Command) {
+  return command
+    .option('--status <list>', 'comma-separated: pending, accepted, declined, revoked, expired')
+    .option('--email <address>', 'exactly this address')
+    .option('--q <text>', 'search in addresses')
+    .option('--role <role>', 'invitations for this role')
+    .option('--resource <id>', 'invitations onto this resource')
+    .option('--delivery-state <state>', 'queued, sent, failed or not_sent')
+    .option('--created-after <time>', 'RFC 3339')
+    .option('--created-before <time>', 'RFC 3339');
+}
+
+function filterOf(o: ApiOptions) {
+  return defined({
+    status: o.status as string | undefined,
+    email: o.email as string | undefined,
+    q: o.q as string | undefined,
+    role: o.role as string | undefined,
+    resource_id: o.resource as string | undefined,
+    delivery_state: o.deliveryState as string | undefined,
+    created_after: o.createdAfter as string | undefined,
+    created_before: o.createdBefore as string | undefined,
+  });
+}
+
+/** `--ids a,b` or `--all-matching` with filters: what a bulk command acts on. */
+function selectionOf(o: ApiOptions, verb: string) {
+  const filter = filterOf(o);
+  if (o.ids && o.allMatching)
+    throw new UsageError(`invitations ${verb}: give --ids or --all-matching, not both`);
+  if (o.ids) {
+    if (Object.keys(filter).length > 0)
+      throw new UsageError(`invitations ${verb}: filters go with --all-matching`);
+    return { ids: o.ids as string[] };
+  }
+  if (!o.allMatching)
+    throw new UsageError(`invitations ${verb} needs --ids or --all-matching (with filters)`);
+  const { status, ...rest } = filter as Record<string, string>;
+  return { filter: { ...rest, ...(status ? { status: listOption(status) } : {}) } };
+}
+
+/** The per-row answer of a bulk command: one line per invitation, the failures on stderr. */
+function printBulk(body: BulkAnswer, json: unknown) {
+  if (json) return print(body);
+  for (const row of body.results) {
+    if (row.error)
+      process.stderr.write(`${row.id}	${row.status}	${row.error.code}	${row.error.detail ?? ''}
+`);
+    else
+      process.stdout.write(`${row.id}	${row.status}	${row.invitation?.status ?? ''}
+`);
+  }
+  process.stderr.write(`${body.succeeded} succeeded, ${body.failed} failed
+`);
+  if (body.failed > 0) process.exitCode = 1;
+}
+
+interface BulkAnswer {
+  results: {
+    id: string;
+    status: number;
+    invitation?: { status: string };
+    error?: { code: string; detail?: string };
+  }[];
+  succeeded: number;
+  failed: number;
 }
 
 /** `--token` or an invitation id, for the invitee's accept and decline. */
@@ -40,6 +117,8 @@ export function invitationCommands(program: Command) {
   apiCommand(group, 'create <email>', 'invite one person to an organization or onto a resource', [
     'rsvp invitations create grace@example.com --org acme --role admin --message "Welcome"',
     'rsvp invitations create lin@example.com --org acme --resource res_123 --actions read,write',
+    'rsvp invitations create kim@example.com --org acme --role member --grant res_1=read --grant res_2=read,write',
+    'rsvp invitations create ana@example.com --org acme --public-metadata \'{"plan":"pro"}\' --redirect-url https://app.example/welcome',
   ])
     .requiredOption('--org <org>', 'organization id or slug')
     .option('--role <role>', "the role to grant (the organization's default when omitted)")
@@ -50,6 +129,22 @@ export function invitationCommands(program: Command) {
     .option('--expire-time <time>', 'absolute expiry (RFC 3339), instead of --ttl')
     .option('--locale <tag>', 'language of the email, e.g. en or pt-BR')
     .option('--metadata <key=value>', 'your own key-value pair (repeatable)', pairOption)
+    .option(
+      '--grant <resource=actions>',
+      'also grant actions on a resource, with the role (repeatable)',
+      grantOption,
+    )
+    .option(
+      '--public-metadata <json>',
+      'a JSON object the invitee sees, copied onto the membership',
+      jsonOption,
+    )
+    .option(
+      '--private-metadata <json>',
+      'a JSON object only admins see, copied onto the membership',
+      jsonOption,
+    )
+    .option('--redirect-url <url>', 'where the invitee lands after accepting (an allowed origin)')
     .option('--no-email', 'send nothing: print the accept link once, to deliver yourself')
     .action(
       run(async (client, o, email) => {
@@ -65,6 +160,10 @@ export function invitationCommands(program: Command) {
               expire_time: o.expireTime,
               locale: o.locale,
               metadata: o.metadata,
+              grants: o.grant,
+              public_metadata: o.publicMetadata,
+              private_metadata: o.privateMetadata,
+              redirect_url: o.redirectUrl,
             }),
             send_email: o.email !== false,
           }),
@@ -73,36 +172,32 @@ export function invitationCommands(program: Command) {
     );
 
   paged(
-    apiCommand(group, 'list', "list an organization's invitations (tab-separated; --json for all fields)", [
-      'rsvp invitations list --org acme --status pending,expired',
-      'rsvp invitations list --org acme --q grace --json',
-    ]),
+    filterOptions(
+      apiCommand(group, 'list', "list an organization's invitations (tab-separated; --json for all fields)", [
+        'rsvp invitations list --org acme --status pending,expired',
+        'rsvp invitations list --org acme --q grace --json',
+        'rsvp invitations list --org acme --before <prev_page_token>',
+      ]),
+    ),
   )
     .requiredOption('--org <org>', 'organization id or slug')
-    .option('--status <list>', 'comma-separated: pending, accepted, declined, revoked, expired')
-    .option('--email <address>', 'exactly this address')
-    .option('--q <text>', 'search in addresses')
-    .option('--role <role>', 'invitations for this role')
-    .option('--resource <id>', 'invitations onto this resource')
-    .option('--delivery-state <state>', 'queued, sent, failed or not_sent')
-    .option('--created-after <time>', 'RFC 3339')
-    .option('--created-before <time>', 'RFC 3339')
     .option('--order-by <order>', 'e.g. "create_time desc"')
+    .option('--before <token>', 'the prev_page_token of a page: the page before it')
+    .option('--offset <n>', 'skip this many matches (at most 10000)', intOption)
     .option('--json', 'print the API answer as JSON')
     .action(
       run(async (client, o) => {
-        const body = await client.call<{ invitations: InvitationRow[]; next_page_token?: string | null }>(
+        const body = await client.call<{
+          invitations: InvitationRow[];
+          next_page_token?: string | null;
+          prev_page_token?: string | null;
+        }>(
           'GET',
           `${orgPath(o)}${query({
-            status: o.status as string | undefined,
-            email: o.email as string | undefined,
-            q: o.q as string | undefined,
-            role: o.role as string | undefined,
-            resource_id: o.resource as string | undefined,
-            delivery_state: o.deliveryState as string | undefined,
-            created_after: o.createdAfter as string | undefined,
-            created_before: o.createdBefore as string | undefined,
+            ...(filterOf(o) as Record<string, string>),
             order_by: o.orderBy as string | undefined,
+            before: o.before as string | undefined,
+            offset: o.offset as number | undefined,
             ...pageParams(o),
           })}`,
         );
@@ -112,6 +207,7 @@ export function invitationCommands(program: Command) {
             `${inv.id}\t${inv.email}\t${inv.status}\t${inv.role ?? '-'}\t${inv.expire_time}\n`,
           );
         if (body.next_page_token) process.stderr.write(`more: --page-token ${body.next_page_token}\n`);
+        if (body.prev_page_token) process.stderr.write(`back: --before ${body.prev_page_token}\n`);
       }),
     );
 
@@ -129,6 +225,9 @@ export function invitationCommands(program: Command) {
     .option('--expire-time <time>', 'new absolute expiry (RFC 3339)')
     .option('--message <text>', 'new personal note ("" removes it)')
     .option('--metadata <key=value>', 'replace metadata with these pairs (repeatable)', pairOption)
+    .option('--public-metadata <json>', 'replace the public metadata object', jsonOption)
+    .option('--private-metadata <json>', 'replace the private metadata object', jsonOption)
+    .option('--redirect-url <url>', 'where the invitee lands after accepting ("" for the app URL)')
     .action(
       run(async (client, o, id) => {
         const fields = defined({
@@ -138,6 +237,9 @@ export function invitationCommands(program: Command) {
           expire_time: o.expireTime,
           message: o.message === '' ? null : o.message,
           metadata: o.metadata,
+          public_metadata: o.publicMetadata,
+          private_metadata: o.privateMetadata,
+          redirect_url: o.redirectUrl === '' ? null : o.redirectUrl,
         });
         if (Object.keys(fields).length === 0)
           throw new UsageError('invitations update: nothing to change (see --help)');
@@ -150,12 +252,13 @@ export function invitationCommands(program: Command) {
   ])
     .requiredOption('--org <org>', 'organization id or slug')
     .option('--ttl <seconds>', 'new lifetime from now', intOption)
+    .option('--locale <tag>', 'send in this language from now on, e.g. fr')
     .option('--no-email', 'send nothing: print the new accept link once')
     .action(
       run(async (client, o, id) => {
         print(
           await client.call('POST', `${orgPath(o)}/${seg(id!)}/resend`, {
-            ...defined({ ttl_seconds: o.ttl }),
+            ...defined({ ttl_seconds: o.ttl, locale: o.locale }),
             send_email: o.email !== false,
           }),
         );
@@ -168,6 +271,59 @@ export function invitationCommands(program: Command) {
     .requiredOption('--org <org>', 'organization id or slug')
     .action(
       run(async (client, o, id) => print(await client.call('POST', `${orgPath(o)}/${seg(id!)}/revoke`))),
+    );
+
+  filterOptions(
+    apiCommand(
+      group,
+      'bulk-revoke',
+      'revoke many invitations: by --ids, or all pending ones matching filters',
+      [
+        'rsvp invitations bulk-revoke --org acme --ids inv_1,inv_2',
+        'rsvp invitations bulk-revoke --org acme --all-matching --q @old-partner.example',
+      ],
+    ),
+  )
+    .requiredOption('--org <org>', 'organization id or slug')
+    .option('--ids <list>', 'comma-separated invitation ids (up to 1000)', listOption)
+    .option('--all-matching', 'every invitation matching the filters (pending unless --status)')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      run(async (client, o) => {
+        const body = await client.call<BulkAnswer>(
+          'POST',
+          `${orgPath(o)}/bulk-revoke`,
+          selectionOf(o, 'bulk-revoke'),
+        );
+        printBulk(body, o.json);
+      }),
+    );
+
+  filterOptions(
+    apiCommand(
+      group,
+      'bulk-resend',
+      'resend many invitations: by --ids, or all pending and expired ones matching',
+      [
+        'rsvp invitations bulk-resend --org acme --all-matching --delivery-state failed',
+        'rsvp invitations bulk-resend --org acme --ids inv_1,inv_2 --locale fr',
+      ],
+    ),
+  )
+    .requiredOption('--org <org>', 'organization id or slug')
+    .option('--ids <list>', 'comma-separated invitation ids (up to 1000)', listOption)
+    .option('--all-matching', 'every invitation matching the filters (pending and expired unless --status)')
+    .option('--ttl <seconds>', 'new lifetime from now', intOption)
+    .option('--locale <tag>', 'send in this language from now on')
+    .option('--json', 'print the API answer as JSON')
+    .action(
+      run(async (client, o) => {
+        const body = await client.call<BulkAnswer>('POST', `${orgPath(o)}/bulk-resend`, {
+          ...selectionOf(o, 'bulk-resend'),
+          ...defined({ ttl_seconds: o.ttl, locale: o.locale }),
+        });
+        printBulk(body, o.json);
+      }),
     );
 
   for (const verb of ['accept', 'decline'] as const) {

@@ -14,6 +14,7 @@ import { accountGroups } from './account.ts';
 import { ApiError, ConnectionError, cliConfig, EXIT, UsageError } from './client.ts';
 import { importCommand } from './import.ts';
 import { invitationCommands } from './invitations.ts';
+import { joiningGroups } from './joining.ts';
 import { organizationGroups } from './organizations.ts';
 import { templateGroups } from './templates.ts';
 
@@ -105,6 +106,7 @@ export function buildProgram(): Command {
   organizationGroups(program);
   templateGroups(program);
   accountGroups(program);
+  joiningGroups(program);
   return program;
 }
 

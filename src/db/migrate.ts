@@ -7,8 +7,11 @@ import { linkStyle } from './migrations/003_link_style.ts';
 import { sequenceNumbers } from './migrations/004_sequence_numbers.ts';
 import { browserSessions } from './migrations/005_browser_sessions.ts';
 import { instanceSettings } from './migrations/006_instance_settings.ts';
+import { invitationCore } from './migrations/007_invitation_core.ts';
+import { joining } from './migrations/008_joining.ts';
 import { emailTemplates } from './migrations/009_email_templates.ts';
-import { authEpoch } from './migrations/010_auth_epoch.ts';
+import { listIndexes } from './migrations/010_list_indexes.ts';
+import { authEpoch } from './migrations/011_auth_epoch.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -20,8 +23,11 @@ function provider(database: Database): MigrationProvider {
         '004_sequence_numbers': sequenceNumbers(database.engine),
         '005_browser_sessions': browserSessions(database.engine),
         '006_instance_settings': instanceSettings(database.engine),
+        '007_invitation_core': invitationCore(),
+        '008_joining': joining(database.engine),
         '009_email_templates': emailTemplates(database.engine),
-        '010_auth_epoch': authEpoch(database.engine),
+        '010_list_indexes': listIndexes(),
+        '011_auth_epoch': authEpoch(database.engine),
       };
     },
   };

@@ -42,6 +42,8 @@ export interface MembershipTable {
   role: string;
   created_at: Timestamp;
   updated_at: Timestamp;
+  public_metadata: Generated<JsonText>;
+  private_metadata: Generated<JsonText>;
 }
 
 export interface ResourceTable {
@@ -96,6 +98,11 @@ export interface InvitationTable {
   remind_at: Timestamp | null;
   link_style: 'token' | 'jwt';
   reminder_sent_at: Timestamp | null;
+  redirect_url: string | null;
+  public_metadata: JsonText;
+  private_metadata: JsonText;
+  /** A combined invitation's resource grants, `[{resource_id, actions}]`; null for the others. */
+  grants: JsonText | null;
 }
 
 export interface EventTable {
@@ -228,6 +235,49 @@ export interface EmailTemplateTable {
   updated_at: Timestamp;
 }
 
+export interface JoinLinkTable {
+  id: string;
+  organization_id: string;
+  resource_id: string | null;
+  role: string | null;
+  actions: JsonText | null;
+  description: string | null;
+  /** SHA-256 of the link's secret. */
+  secret_hash: string;
+  max_uses: number | null;
+  use_count: number;
+  allowed_domain: string | null;
+  requires_approval: Bool;
+  created_by_user_id: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+  rotated_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+}
+
+export type JoinRequestStatus = 'pending' | 'approved' | 'rejected' | 'joined';
+
+export interface JoinRequestTable {
+  id: string;
+  organization_id: string;
+  user_id: string;
+  target_key: string;
+  resource_id: string | null;
+  role: string | null;
+  actions: JsonText | null;
+  source: 'link' | 'domain';
+  join_link_id: string | null;
+  domain: string | null;
+  status: JoinRequestStatus;
+  reason: string | null;
+  decided_by_user_id: string | null;
+  decided_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface EmailBrandingTable {
   organization_id: string;
   logo_url: string | null;
@@ -236,7 +286,23 @@ export interface EmailBrandingTable {
   updated_at: Timestamp;
 }
 
-/** One row (id 1): moves with every change to what an API key grants (migration 010). */
+export interface OrganizationDomainTable {
+  id: string;
+  organization_id: string;
+  domain: string;
+  verification_token: string;
+  status: 'pending' | 'verified';
+  join_mode: 'none' | 'offer' | 'auto_join';
+  role: string;
+  requires_approval: Bool;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  verified_at: Timestamp | null;
+  checked_at: Timestamp | null;
+  check_error: string | null;
+}
+
+/** One row (id 1): moves with every change to what an API key grants (migration 011). */
 export interface AuthEpochTable {
   id: number;
   version: number | string;
@@ -261,5 +327,8 @@ export interface DB {
   instance_settings: InstanceSettingTable;
   email_templates: EmailTemplateTable;
   email_branding: EmailBrandingTable;
+  join_links: JoinLinkTable;
+  join_requests: JoinRequestTable;
+  organization_domains: OrganizationDomainTable;
   auth_epoch: AuthEpochTable;
 }

@@ -12,6 +12,7 @@ import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { emailLocale, inviterName, type RenderedEmail, renderAddedEmail } from './email-templates.ts';
+import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
 import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
@@ -74,6 +75,13 @@ export class EmailHandler implements OutboxHandler {
   async deliver(message: ClaimedMessage): Promise<AttemptResult> {
     if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
     if (message.payload.kind === 'template_test') return this.#deliverTest(message);
+    if (message.payload.kind === 'join_request_decided') {
+      const decision = await joinDecisionEmail(this.#db, message);
+      if (!decision) return { ok: true, skipped: 'no longer applicable' };
+      return this.#send(message, decision.to, decision.email, {
+        'X-Rsvp-Join-Request-Id': String(message.payload.join_request_id),
+      });
+    }
     const payload = message.payload as unknown as EmailPayload;
     const invitation = await findInvitation(this.#db, payload.invitation_id);
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
@@ -205,7 +213,12 @@ export class EmailHandler implements OutboxHandler {
     result: AttemptResult,
   ): Promise<void> {
     if (result.ok && result.skipped) return;
-    if (message.payload.kind === 'membership_added' || message.payload.kind === 'template_test') return;
+    if (
+      message.payload.kind === 'membership_added' ||
+      message.payload.kind === 'template_test' ||
+      message.payload.kind === 'join_request_decided'
+    )
+      return;
     const payload = message.payload as unknown as EmailPayload;
     const now = this.#clock.now();
     if (settlement === 'retry') {

@@ -3,7 +3,7 @@ import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 
-/** What happened to invitations; these are also the webhook event types, with membership.created. */
+/** What happened to invitations; these are also webhook event types. */
 export const INVITATION_EVENT_TYPES = [
   'invitation.created',
   'invitation.updated',
@@ -34,11 +34,22 @@ export const ADMIN_EVENT_TYPES = [
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',
+  'webhook.test_sent',
   'email_template.updated',
   'email_template.deleted',
   'email_template.test_sent',
   'email_branding.updated',
   'email_branding.deleted',
+  'join_link.created',
+  'join_link.rotated',
+  'join_link.revoked',
+  'join_request.created',
+  'join_request.approved',
+  'join_request.rejected',
+  'domain.added',
+  'domain.updated',
+  'domain.verified',
+  'domain.removed',
 ] as const;
 
 export const EVENT_TYPES = [...INVITATION_EVENT_TYPES, ...ADMIN_EVENT_TYPES] as const;
@@ -54,6 +65,16 @@ export const WEBHOOK_EVENT_TYPES = [
   'invitation.revoked',
   'invitation.expired',
   'membership.created',
+  'join_link.created',
+  'join_link.rotated',
+  'join_link.revoked',
+  'join_request.created',
+  'join_request.approved',
+  'join_request.rejected',
+  'domain.added',
+  'domain.updated',
+  'domain.verified',
+  'domain.removed',
 ] as const satisfies readonly EventType[];
 
 /** Who acted, and from where; null when rsvp itself acted (expiry, delivery). */
@@ -96,6 +117,21 @@ export interface InvitationSnapshotSource {
   expiresAt: Date;
   createdAt: Date;
   metadata: Record<string, string>;
+  publicMetadata?: Record<string, unknown>;
+  privateMetadata?: Record<string, unknown>;
+  redirectUrl?: string | null;
+  grants?: { resourceId: string; actions: string[] }[] | null;
+}
+
+/** The newer fields, only when set: snapshots of invitations without them keep their shape. */
+function extendedSnapshot(invitation: InvitationSnapshotSource) {
+  const { publicMetadata, privateMetadata, redirectUrl, grants } = invitation;
+  return {
+    ...(grants ? { grants: grants.map((g) => ({ resource_id: g.resourceId, actions: g.actions })) } : {}),
+    ...(publicMetadata && Object.keys(publicMetadata).length ? { public_metadata: publicMetadata } : {}),
+    ...(privateMetadata && Object.keys(privateMetadata).length ? { private_metadata: privateMetadata } : {}),
+    ...(redirectUrl ? { redirect_url: redirectUrl } : {}),
+  };
 }
 
 function actorColumns(actor: Actor | null) {
@@ -144,6 +180,7 @@ export function transitionEvent(
         metadata: invitation.metadata,
         expire_time: invitation.expiresAt.toISOString(),
         create_time: invitation.createdAt.toISOString(),
+        ...extendedSnapshot(invitation),
       },
     },
   };

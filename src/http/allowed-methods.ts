@@ -28,7 +28,8 @@ export class AllowedMethods {
   noRoute(method: string, url: string): AppError {
     const path = url.split('?')[0]!;
     const methods = this.for(path);
-    if (methods.length > 0) {
+    // A route that answers this method but found nothing (a wildcard's missing file) is a 404.
+    if (methods.length > 0 && !methods.includes(method as (typeof METHODS)[number])) {
       return new AppError(
         405,
         'method_not_allowed',

@@ -9,6 +9,7 @@ import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import type { AbuseLimits, RateLimiter } from '../lib/rate-limiter.ts';
 import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
+import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import { invitationNotFound, notPending } from './invitation.errors.ts';
 import { effectiveStatus, findInvitation, type InvitationRecord } from './invitation.repository.ts';
 
@@ -20,6 +21,8 @@ export interface InvitationDeps {
   publicUrl: string;
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
+  /** Origins an invitation's `redirect_url` may point at (APP_URL_ALLOWED_ORIGINS). */
+  allowedAppOrigins: readonly string[];
   /** Called after a commit that queued email, so the worker need not wait for its next poll. */
   onQueued: () => void;
 }
@@ -97,6 +100,22 @@ export function sendLimitReached(
 
 export function invalidTarget(detail: string): AppError {
   return new AppError(422, 'invalid_target', 'Invalid target', detail);
+}
+
+/** A `redirect_url` is checked when it is given, not when the invitee is sent there. */
+export function requireAllowedRedirect(
+  deps: InvitationDeps,
+  url: string | null | undefined,
+  pointer: string,
+) {
+  if (url === null || url === undefined || isAllowedAppUrl(url, deps.allowedAppOrigins)) return;
+  throw new AppError(
+    422,
+    'redirect_url_not_allowed',
+    'Redirect URL not allowed',
+    `${new URL(url).origin} is not in this instance's APP_URL_ALLOWED_ORIGINS.`,
+    { extras: { errors: [{ pointer, detail: 'origin not allowed' }] } },
+  );
 }
 
 export function preconditionFailed(currentVersion: number): AppError {

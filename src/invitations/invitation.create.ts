@@ -27,6 +27,7 @@ import {
   type PreparedRow,
   prepareRows,
   type RowResult,
+  targetKeysOf,
 } from './invitation.prepare.ts';
 import {
   countLivePending,
@@ -81,9 +82,14 @@ export async function createInvitations(
   // The organization lock serialises creates so that seat and pending limits hold. Without
   // limits there is nothing to overrun, and the partial unique index alone keeps one pending
   // invitation per address and target: a create that loses that race is retried under the
-  // lock, where it sees the winner and reports it row by row.
+  // lock, where it sees the winner and reports it row by row. The resources a combined
+  // invitation grants are outside that index, so its create takes the lock too: every other
+  // create holds the same row shared, and sees its grants once it commits.
   const { settings } = batch;
-  const limited = settings.seat_limit !== null || settings.max_pending_invitations !== null;
+  const limited =
+    settings.seat_limit !== null ||
+    settings.max_pending_invitations !== null ||
+    prepared.some((row) => row.grants !== null);
   const write = (lock: boolean) =>
     deps.database.db.transaction().execute((trx) => writeBatch(deps, trx, batch, lock));
   try {
@@ -140,7 +146,8 @@ async function writeBatch(deps: InvitationDeps, trx: Executor, batch: Batch, loc
     }
     const token = newTypedSecret(INVITATION_TOKEN_PREFIX);
     const invitation = newInvitation(batch, row, token, users.get(row.emailCanonical) ?? null);
-    standing.pending.set(`${row.targetKey}|${row.emailCanonical}`, invitation.id);
+    for (const target of targetKeysOf(row))
+      standing.pending.set(`${target}|${row.emailCanonical}`, invitation.id);
     standing.livePending++;
     if (!row.resource) standing.seatsTaken++;
     created.push(invitation);
@@ -213,7 +220,9 @@ async function loadStanding(
 /** Why this row cannot be written as things stand, or undefined when it can. */
 function refusal(row: PreparedRow, standing: Standing, batch: Batch): AppError | undefined {
   const { organizationId, settings } = batch;
-  const existing = standing.pending.get(`${row.targetKey}|${row.emailCanonical}`);
+  const existing = targetKeysOf(row)
+    .map((target) => standing.pending.get(`${target}|${row.emailCanonical}`))
+    .find((id) => id !== undefined);
   const granted = row.resource ? standing.grants.get(`${row.resource.id}|${row.emailCanonical}`) : undefined;
   if (row.role !== null && !findRole(standing.catalog, row.role)) {
     return unknownRole(row.role, standing.catalog);
@@ -235,7 +244,7 @@ function refusal(row: PreparedRow, standing: Standing, batch: Batch): AppError |
       409,
       'invitation_already_pending',
       'Invitation already pending',
-      `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : 'organization'}.`,
+      `${row.email} already has a pending invitation to this ${row.resource ? 'resource' : row.grants ? 'organization or one of these resources' : 'organization'}.`,
       { extras: { existing_invitation_id: existing }, headers: { location } },
     );
   }
@@ -286,6 +295,10 @@ function newInvitation(
     message: row.input.message || null,
     locale: row.input.locale ?? null,
     metadata: row.input.metadata ?? {},
+    publicMetadata: row.input.public_metadata ?? {},
+    privateMetadata: row.input.private_metadata ?? {},
+    redirectUrl: row.input.redirect_url ?? null,
+    grants: row.grants,
     status: 'pending',
     deliveryState: options.sendEmail ? 'queued' : 'not_sent',
     deliveryError: null,

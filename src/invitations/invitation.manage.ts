@@ -21,6 +21,7 @@ import {
   preconditionFailed,
   recipientRules,
   remindAt,
+  requireAllowedRedirect,
   resolveExpiry,
   sendLimitReached,
 } from './invitation.context.ts';
@@ -32,6 +33,7 @@ import {
   findInvitation,
   type InvitationChanges,
   type InvitationRecord,
+  pendingByTargetAndEmail,
   revokePendingForResource,
   transitionFromOpen,
   transitionFromPending,
@@ -46,6 +48,8 @@ import { takeRecipientEmail } from './recipient-limits.ts';
 export interface ResendOptions {
   sendEmail: boolean;
   ttlSeconds?: number | undefined;
+  /** The language of this email and those after it; unchanged when omitted. */
+  locale?: string | undefined;
   /** False for surfaces that throttle resends their own documented way (CVAT: per user). */
   perInvitationLimit?: boolean;
 }
@@ -96,6 +100,12 @@ export async function updateInvitation(
   }
   if (input.message !== undefined) changes.message = input.message || null;
   if (input.metadata !== undefined) changes.metadata = input.metadata;
+  if (input.public_metadata !== undefined) changes.publicMetadata = input.public_metadata;
+  if (input.private_metadata !== undefined) changes.privateMetadata = input.private_metadata;
+  if (input.redirect_url !== undefined) {
+    requireAllowedRedirect(deps, input.redirect_url, '/redirect_url');
+    changes.redirectUrl = input.redirect_url;
+  }
   return deps.database.db.transaction().execute(async (trx) => {
     if (changes.role !== undefined && changes.role !== null) {
       const { roles } = await settingsForWrite(trx, deps.database.engine, invitation.organizationId, 'share');
@@ -201,6 +211,7 @@ async function rotateAndSend(
     deliveryState: options.sendEmail ? 'queued' : 'not_sent',
     deliveryError: null,
     reminderSentAt: null,
+    ...(options.locale !== undefined ? { locale: options.locale } : {}),
     remindAt: options.sendEmail
       ? remindAt(new Date(now.getTime() + ttlMs), settings.reminder_before_expiry_seconds, now)
       : null,
@@ -213,6 +224,7 @@ async function rotateAndSend(
     const current = (await findInvitation(trx, id)) ?? invitation;
     const currentStatus = effectiveStatus(current, now);
     if (currentStatus !== 'pending' && currentStatus !== 'expired') throw notPending(currentStatus, id);
+    if (currentStatus === 'expired') await requireTargetsFree(trx, current);
     if (options.sendEmail) {
       if (current.sendCount >= settings.max_sends_per_invitation) throw sendLimitReached(current, settings);
       changes.sendCount = current.sendCount + 1;
@@ -237,6 +249,27 @@ async function rotateAndSend(
     if (options.sendEmail) await enqueue(trx, [emailMessage(deps, updated, link, now)]);
     return { invitation: updated, ...(options.sendEmail ? {} : { acceptUrl: link }) };
   });
+}
+
+/**
+ * An expired invitation pending again must not meet another pending one for the same address
+ * on any of its targets; the index sees only its own target, so its grants are checked here.
+ */
+async function requireTargetsFree(trx: Executor, invitation: InvitationRecord): Promise<void> {
+  const pending = await pendingByTargetAndEmail(trx, invitation.organizationId, [invitation.emailCanonical]);
+  const targets = [invitation.targetKey, ...(invitation.grants ?? []).map((grant) => grant.resourceId)];
+  const other = targets
+    .map((target) => pending.get(`${target}|${invitation.emailCanonical}`))
+    .find((found) => found !== undefined && found !== invitation.id);
+  if (other) {
+    throw new AppError(
+      409,
+      'invitation_already_pending',
+      'Invitation already pending',
+      'Another pending invitation to the same address and target exists; resend that one.',
+      { extras: { existing_invitation_id: other } },
+    );
+  }
 }
 
 export interface RevokeOptions {

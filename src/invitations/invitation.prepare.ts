@@ -12,8 +12,14 @@ import { describeWindow, tooManyRequests } from '../lib/rate-limiter.ts';
 import { type OrganizationAccess, requireRankAtMost } from '../organizations/organization.access.ts';
 import { findResources, type ResourceRecord } from '../resources/resource.repository.ts';
 import { invalidEmail } from '../users/user.errors.ts';
-import { type InvitationDeps, invalidTarget, recipientRules, resolveExpiry } from './invitation.context.ts';
-import type { InvitationRecord } from './invitation.repository.ts';
+import {
+  type InvitationDeps,
+  invalidTarget,
+  recipientRules,
+  requireAllowedRedirect,
+  resolveExpiry,
+} from './invitation.context.ts';
+import type { InvitationGrant, InvitationRecord } from './invitation.repository.ts';
 import type { InvitationRowInput } from './invitation.schemas.ts';
 import { takeRecipientEmail } from './recipient-limits.ts';
 
@@ -63,8 +69,16 @@ export interface PreparedRow {
   resource: ResourceRecord | null;
   role: string | null;
   actions: string[] | null;
+  /** A combined invitation's grants, each onto a resource of the organization. */
+  grants: InvitationGrant[] | null;
   expiresAt: Date;
 }
+
+/** Every target a row holds while pending: its own, and each resource a combined row grants. */
+export const targetKeysOf = (row: Pick<PreparedRow, 'targetKey' | 'grants'>) => [
+  row.targetKey,
+  ...(row.grants ?? []).map((grant) => grant.resourceId),
+];
 
 /** Checks each row on its own, without the database lock; failures go straight into `results`. */
 export async function prepareRows(
@@ -76,7 +90,14 @@ export async function prepareRows(
   results: Map<number, RowResult>,
 ): Promise<PreparedRow[]> {
   const settings = access.organization.settings;
-  const resourceIds = [...new Set(rows.flatMap((row) => (row.resource_id ? [row.resource_id] : [])))];
+  const resourceIds = [
+    ...new Set(
+      rows.flatMap((row) => [
+        ...(row.resource_id ? [row.resource_id] : []),
+        ...(row.grants ?? []).map((grant) => grant.resource_id),
+      ]),
+    ),
+  ];
   const resources = new Map(
     (await findResources(deps.database.db, resourceIds))
       .filter((resource) => resource.organizationId === access.organization.id)
@@ -86,9 +107,10 @@ export async function prepareRows(
   const prepared: PreparedRow[] = [];
   rows.forEach((input, index) => {
     try {
+      requireAllowedRedirect(deps, input.redirect_url, '/redirect_url');
       const row = prepareRow(principal, access, input, now, resources, settings.default_ttl_seconds);
-      const key = `${row.targetKey}|${row.emailCanonical}`;
-      if (seen.has(key)) {
+      const keys = targetKeysOf(row).map((target) => `${target}|${row.emailCanonical}`);
+      if (keys.some((key) => seen.has(key))) {
         throw new AppError(
           409,
           'duplicate_in_request',
@@ -96,7 +118,7 @@ export async function prepareRows(
           `${row.email} appears more than once for the same target in this request.`,
         );
       }
-      seen.add(key);
+      for (const key of keys) seen.add(key);
       prepared.push({ ...row, index });
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
@@ -144,21 +166,15 @@ function prepareRow(
   let role: string | null = null;
   let actions: string[] | null = null;
   if (input.resource_id !== undefined) {
-    if (input.role !== undefined || input.actions === undefined) {
-      throw invalidTarget('A resource invitation takes `actions` and no `role`.');
+    if (input.grants !== undefined) {
+      throw invalidTarget('`grants` make a combined organization invitation; it takes no `resource_id`.');
     }
-    resource = resources.get(input.resource_id) ?? null;
-    if (!resource) {
-      throw new AppError(
-        404,
-        'resource_not_found',
-        'Resource not found',
-        'The resource does not exist here.',
-        {
-          extras: { resource_id: input.resource_id },
-        },
+    if (input.role !== undefined || input.actions === undefined) {
+      throw invalidTarget(
+        'A resource invitation takes `actions` and no `role`; for a role plus resources, give `grants`.',
       );
     }
+    resource = resourceOf(resources, input.resource_id);
     actions = [...new Set(input.actions)].sort();
   } else {
     if (input.actions !== undefined) throw invalidTarget('`actions` needs a `resource_id`.');
@@ -174,8 +190,35 @@ function prepareRow(
     resource,
     role,
     actions,
+    grants: input.grants ? grantsOf(input.grants, resources) : null,
     expiresAt: resolveExpiry(input, now, defaultTtlSeconds),
   };
+}
+
+function resourceOf(resources: Map<string, ResourceRecord>, id: string): ResourceRecord {
+  const resource = resources.get(id);
+  if (resource) return resource;
+  throw new AppError(404, 'resource_not_found', 'Resource not found', 'The resource does not exist here.', {
+    extras: { resource_id: id },
+  });
+}
+
+/** A combined invitation's grants: each resource of the organization, each named once. */
+function grantsOf(
+  input: { resource_id: string; actions: string[] }[],
+  resources: Map<string, ResourceRecord>,
+): InvitationGrant[] {
+  const named = new Set<string>();
+  return input.map((grant) => {
+    if (named.has(grant.resource_id)) {
+      throw invalidTarget(`Resource ${grant.resource_id} appears more than once in \`grants\`.`);
+    }
+    named.add(grant.resource_id);
+    return {
+      resourceId: resourceOf(resources, grant.resource_id).id,
+      actions: [...new Set(grant.actions)].sort(),
+    };
+  });
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ExpressionBuilder, SelectQueryBuilder } from 'kysely';
 import { sql } from 'kysely';
 import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus } from '../db/schema.ts';
+import { invalidPageToken } from '../http/pagination.ts';
 import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
 import { type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
 
@@ -126,7 +127,9 @@ function applyFilter(
 
 /**
  * One page by keyset on (sort column, id): the cost of a page does not grow with how deep
- * it is. `after` is the sort key of the last row of the previous page.
+ * it is. `after` is the sort key of the last row of the previous page; `before` the first row
+ * of the next one, and then the rows come nearest first (the caller turns them round).
+ * `offset` skips rows the slow way, for small offsets only.
  */
 export async function listInvitations(
   db: Executor,
@@ -134,22 +137,34 @@ export async function listInvitations(
     filter: InvitationFilter;
     order: InvitationOrder;
     after?: (string | number)[] | undefined;
+    before?: (string | number)[] | undefined;
+    offset?: number | undefined;
     limit: number;
     now: Date;
   },
 ): Promise<{ rows: InvitationRecord[]; sortKey: (row: InvitationRecord) => (string | number)[] }> {
-  const descending = options.order.startsWith('-');
   const field = options.order.replace('-', '') as keyof typeof ORDER_COLUMN;
   const column = ORDER_COLUMN[field];
+  // Walking backwards is walking the reverse order forwards.
+  const descending = options.order.startsWith('-') !== (options.before !== undefined);
   const direction = descending ? 'desc' : 'asc';
   let query = applyFilter(db.selectFrom('invitations'), options.filter, options.now);
-  if (options.after) {
-    const [value, id] = options.after as [string, string];
-    const bound = column === 'email_canonical' ? value : new Date(value);
+  const bound = options.before ?? options.after;
+  if (bound) {
+    const [value, id] = bound;
+    const start = column === 'email_canonical' ? value : new Date(value as string);
+    if (
+      typeof value !== 'string' ||
+      typeof id !== 'string' ||
+      (start instanceof Date && Number.isNaN(+start))
+    ) {
+      throw invalidPageToken(options.before ? 'before' : 'page_token');
+    }
     query = query.where((eb) =>
-      eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(bound as string, id)),
+      eb(eb.refTuple(column, 'id'), descending ? '<' : '>', eb.tuple(start as string, id)),
     );
   }
+  if (options.offset) query = query.offset(options.offset);
   const rows = await query
     .selectAll()
     .orderBy(column, direction)

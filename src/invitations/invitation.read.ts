@@ -30,6 +30,7 @@ import {
   findInvitationByUuid,
   type InvitationRecord,
 } from './invitation.repository.ts';
+import { grantsShown } from './invitation.views.ts';
 
 // Reading: one invitation, pages of them, what a link shows, and what it takes to render them.
 // Nothing here writes, except the placeholder users some wire formats need to name an invitee.
@@ -37,12 +38,17 @@ import {
 export interface InvitationPage {
   invitations: InvitationRecord[];
   nextAfter: (string | number)[] | null;
+  /** The first row's key when rows come before this page: the previous page ends there. */
+  prevBefore: (string | number)[] | null;
   totalSize?: number;
 }
 
 export interface PageQuery {
   order: InvitationOrder;
+  /** At most one of `after` (next pages), `before` (previous pages) and `offset`. */
   after?: (string | number)[] | undefined;
+  before?: (string | number)[] | undefined;
+  offset?: number | undefined;
   pageSize: number;
   includeTotal: boolean;
 }
@@ -125,12 +131,25 @@ async function page(
     filter,
     order: query.order,
     after: query.after,
+    before: query.before,
+    offset: query.offset,
     limit: query.pageSize + 1,
     now,
   });
+  // One row more than the page says whether there is more in the direction of travel.
   const hasMore = rows.length > query.pageSize;
-  const invitations = hasMore ? rows.slice(0, query.pageSize) : rows;
-  const result: InvitationPage = { invitations, nextAfter: hasMore ? sortKey(invitations.at(-1)!) : null };
+  const kept = hasMore ? rows.slice(0, query.pageSize) : rows;
+  const backward = query.before !== undefined;
+  const invitations = backward ? kept.reverse() : kept;
+  const first = invitations[0];
+  const last = invitations.at(-1);
+  const morePrevious = backward ? hasMore : query.after !== undefined || (query.offset ?? 0) > 0;
+  const moreNext = backward ? true : hasMore;
+  const result: InvitationPage = {
+    invitations,
+    nextAfter: moreNext && last ? sortKey(last) : null,
+    prevBefore: morePrevious && first ? sortKey(first) : null,
+  };
   if (query.includeTotal) result.totalSize = await countInvitations(db, filter, now);
   return result;
 }
@@ -187,19 +206,24 @@ export async function inspectLink(deps: InvitationDeps, token: string) {
   const db = deps.database.db;
   const invitation = await byToken(deps, token);
   const status = effectiveStatus(invitation, deps.clock.now());
-  const [organization, inviter, resource] = await Promise.all([
+  const [organization, inviter, resource, granted] = await Promise.all([
     findOrganization(db, invitation.organizationId),
     findUserById(db, invitation.inviterUserId),
     invitation.resourceId
       ? findResourceInOrganization(db, invitation.organizationId, invitation.resourceId)
       : undefined,
+    findResources(
+      db,
+      (invitation.grants ?? []).map((grant) => grant.resourceId),
+    ),
   ]);
-  return { invitation, status, organization: organization!, inviter, resource };
+  const resources = new Map(granted.map((r) => [r.id, r]));
+  return { invitation, status, organization: organization!, inviter, resource, resources };
 }
 
 /** What the link tells anyone who holds it: enough to decide, nothing about the invitee. */
 export async function previewLink(deps: InvitationDeps, token: string) {
-  const { invitation, status, organization, inviter, resource } = await inspectLink(deps, token);
+  const { invitation, status, organization, inviter, resource, resources } = await inspectLink(deps, token);
   if (status !== 'pending') throw notPending(status);
   return {
     organization_name: organization.name,
@@ -207,6 +231,10 @@ export async function previewLink(deps: InvitationDeps, token: string) {
     role: invitation.role,
     resource: resource ? { type: resource.type, name: resource.name } : null,
     actions: invitation.actions,
+    ...(invitation.grants
+      ? { grants: grantsShown(invitation, resources, (r) => ({ type: r.type, name: r.name }))! }
+      : {}),
+    ...(Object.keys(invitation.publicMetadata).length ? { public_metadata: invitation.publicMetadata } : {}),
     expire_time: invitation.expiresAt.toISOString(),
   };
 }
@@ -245,7 +273,10 @@ export async function describeInvitations(deps: InvitationDeps, list: Invitation
   const unique = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
   const [organizations, resources, users] = await Promise.all([
     findOrganizationsByIds(db, unique(list.map((inv) => inv.organizationId))),
-    findResources(db, unique(list.map((inv) => inv.resourceId))),
+    findResources(
+      db,
+      unique(list.flatMap((inv) => [inv.resourceId, ...(inv.grants ?? []).map((g) => g.resourceId)])),
+    ),
     findUsersByIds(
       db,
       unique(list.flatMap((inv) => [inv.inviterUserId, inv.inviteeUserId, inv.respondedByUserId])),

@@ -20,6 +20,11 @@ export interface InvitationRecord {
   message: string | null;
   locale: string | null;
   metadata: Record<string, string>;
+  publicMetadata: Record<string, unknown>;
+  privateMetadata: Record<string, unknown>;
+  redirectUrl: string | null;
+  /** A combined invitation's resource grants (with its organization role); null for the others. */
+  grants: InvitationGrant[] | null;
   /** As stored. A pending row past its expiry reads as expired: see `effectiveStatus`. */
   status: InvitationStatus;
   deliveryState: DeliveryState;
@@ -36,6 +41,11 @@ export interface InvitationRecord {
   remindAt: Date | null;
   reminderSentAt: Date | null;
   linkStyle: 'token' | 'jwt';
+}
+
+export interface InvitationGrant {
+  resourceId: string;
+  actions: string[];
 }
 
 /** Expiry is exact at read time, whether or not a sweeper has written it yet. */
@@ -62,6 +72,16 @@ export function toRecord(row: Row): InvitationRecord {
     message: row.message,
     locale: row.locale,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
+    publicMetadata: JSON.parse(row.public_metadata) as Record<string, unknown>,
+    privateMetadata: JSON.parse(row.private_metadata) as Record<string, unknown>,
+    redirectUrl: row.redirect_url,
+    grants:
+      row.grants === null
+        ? null
+        : (JSON.parse(row.grants) as { resource_id: string; actions: string[] }[]).map((grant) => ({
+            resourceId: grant.resource_id,
+            actions: grant.actions,
+          })),
     status: row.status,
     deliveryState: row.delivery_state,
     deliveryError: row.delivery_error,
@@ -97,6 +117,10 @@ function toRow(record: InvitationRecord): Row {
     message: record.message,
     locale: record.locale,
     metadata: JSON.stringify(record.metadata),
+    public_metadata: JSON.stringify(record.publicMetadata),
+    private_metadata: JSON.stringify(record.privateMetadata),
+    redirect_url: record.redirectUrl,
+    grants: record.grants === null ? null : grantsJson(record.grants),
     status: record.status,
     delivery_state: record.deliveryState,
     delivery_error: record.deliveryError,
@@ -114,6 +138,9 @@ function toRow(record: InvitationRecord): Row {
     reminder_sent_at: record.reminderSentAt,
   };
 }
+
+const grantsJson = (grants: InvitationGrant[]) =>
+  JSON.stringify(grants.map((grant) => ({ resource_id: grant.resourceId, actions: grant.actions })));
 
 export async function insertInvitations(db: Executor, records: InvitationRecord[]): Promise<void> {
   await inChunks(records, (slice) => db.insertInto('invitations').values(slice.map(toRow)).execute());
@@ -167,7 +194,10 @@ export async function expireLapsedPending(
   return rows.map(toRecord);
 }
 
-/** Pending invitations of these addresses in the organization, keyed by `target|email`. */
+/**
+ * Pending invitations of these addresses in the organization, keyed by `target|email`; a
+ * combined invitation holds its organization and each resource it grants.
+ */
 export async function pendingByTargetAndEmail(
   db: Executor,
   organizationId: string,
@@ -176,12 +206,19 @@ export async function pendingByTargetAndEmail(
   if (emails.length === 0) return new Map();
   const rows = await db
     .selectFrom('invitations')
-    .select(['id', 'target_key', 'email_canonical'])
+    .select(['id', 'target_key', 'email_canonical', 'grants'])
     .where('organization_id', '=', organizationId)
     .where('email_canonical', 'in', emails)
     .where('status', '=', 'pending')
     .execute();
-  return new Map(rows.map((row) => [`${row.target_key}|${row.email_canonical}`, row.id]));
+  const pending = new Map<string, string>();
+  for (const row of rows) {
+    pending.set(`${row.target_key}|${row.email_canonical}`, row.id);
+    for (const grant of row.grants === null ? [] : (JSON.parse(row.grants) as { resource_id: string }[])) {
+      pending.set(`${grant.resource_id}|${row.email_canonical}`, row.id);
+    }
+  }
+  return pending;
 }
 
 export async function countLivePending(
@@ -207,6 +244,10 @@ export type InvitationChanges = Partial<{
   actions: string[] | null;
   message: string | null;
   metadata: Record<string, string>;
+  publicMetadata: Record<string, unknown>;
+  privateMetadata: Record<string, unknown>;
+  redirectUrl: string | null;
+  locale: string | null;
   expiresAt: Date;
   tokenHash: string;
   deliveryState: DeliveryState;
@@ -228,6 +269,10 @@ function changesToRow(changes: InvitationChanges, now: Date) {
     set.actions = changes.actions === null ? null : JSON.stringify(changes.actions);
   if (changes.message !== undefined) set.message = changes.message;
   if (changes.metadata !== undefined) set.metadata = JSON.stringify(changes.metadata);
+  if (changes.publicMetadata !== undefined) set.public_metadata = JSON.stringify(changes.publicMetadata);
+  if (changes.privateMetadata !== undefined) set.private_metadata = JSON.stringify(changes.privateMetadata);
+  if (changes.redirectUrl !== undefined) set.redirect_url = changes.redirectUrl;
+  if (changes.locale !== undefined) set.locale = changes.locale;
   if (changes.expiresAt !== undefined) set.expires_at = changes.expiresAt;
   if (changes.tokenHash !== undefined) set.token_hash = changes.tokenHash;
   if (changes.deliveryState !== undefined) set.delivery_state = changes.deliveryState;

@@ -5,10 +5,15 @@ import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
 import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { findMembership, insertMembership, setMembershipRole } from '../memberships/membership.repository.ts';
+import {
+  findMembership,
+  insertMembership,
+  setMembershipMetadata,
+  setMembershipRole,
+} from '../memberships/membership.repository.ts';
 import { organizationAccess } from '../organizations/organization.access.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
-import { findGrant, putGrant } from '../resources/resource.repository.ts';
+import { findGrant, findResources, putGrant } from '../resources/resource.repository.ts';
 import { type InvitationDeps, invitationEvent, notPendingNow } from './invitation.context.ts';
 import { invitationNotFound } from './invitation.errors.ts';
 import { byToken } from './invitation.links.ts';
@@ -30,20 +35,18 @@ export function acceptInvitation(
   ref: ResponderRef,
 ): Promise<InvitationRecord> {
   return respond(deps, principal, ref, 'accepted', async (trx, updated, now) => {
-    if (updated.resourceId) {
-      const grant = await findGrant(trx, updated.resourceId, principal.user.id);
-      const actions = [...new Set([...(grant?.actions ?? []), ...(updated.actions ?? [])])].sort();
-      await putGrant(trx, {
-        resourceId: updated.resourceId,
-        userId: principal.user.id,
-        actions,
-        createdAt: grant?.createdAt ?? now,
-        updatedAt: now,
-      });
-    }
+    const granted = await grantResources(trx, updated, principal.user.id, now);
     const joined = updated.resourceId ? false : await joinOrganization(trx, updated, principal.user.id, now);
     await recordEvents(trx, [
-      invitationEvent(deps, updated, 'invitation.accepted', 'pending', 'accepted', principal),
+      invitationEvent(
+        deps,
+        updated,
+        'invitation.accepted',
+        'pending',
+        'accepted',
+        principal,
+        updated.grants ? { granted_resource_ids: granted } : {},
+      ),
       ...(joined
         ? [
             auditEvent({
@@ -53,7 +56,12 @@ export function acceptInvitation(
               actor: principal,
               now,
               invitationId: updated.id,
-              data: { user_id: principal.user.id, role: updated.role, via: 'invitation' },
+              data: {
+                user_id: principal.user.id,
+                role: updated.role,
+                via: 'invitation',
+                ...metadataOf(updated),
+              },
               snapshot: {
                 membership: {
                   organization_id: updated.organizationId,
@@ -69,7 +77,55 @@ export function acceptInvitation(
   });
 }
 
-/** An existing member keeps the higher of their role and the invited one; true when newly joined. */
+/** Only what the invitation carries: existing payloads keep their shape. */
+function metadataOf(invitation: InvitationRecord) {
+  return {
+    ...(Object.keys(invitation.publicMetadata).length ? { public_metadata: invitation.publicMetadata } : {}),
+    ...(Object.keys(invitation.privateMetadata).length
+      ? { private_metadata: invitation.privateMetadata }
+      : {}),
+  };
+}
+
+/**
+ * The actions a resource invitation, or each grant of a combined one, gives; added to what the
+ * invitee already holds. A combined invitation's resource deleted since is skipped (deleting it
+ * left the invitation's other targets standing). Returns the resources granted.
+ */
+async function grantResources(
+  trx: Executor,
+  invitation: InvitationRecord,
+  userId: string,
+  now: Date,
+): Promise<string[]> {
+  let grants = invitation.grants ?? [];
+  if (invitation.resourceId)
+    grants = [{ resourceId: invitation.resourceId, actions: invitation.actions ?? [] }];
+  else if (grants.length > 0) {
+    const standing = new Set(
+      (
+        await findResources(
+          trx,
+          grants.map((grant) => grant.resourceId),
+        )
+      )
+        .filter((resource) => resource.organizationId === invitation.organizationId)
+        .map((resource) => resource.id),
+    );
+    grants = grants.filter((grant) => standing.has(grant.resourceId));
+  }
+  for (const { resourceId, actions: invited } of grants) {
+    const grant = await findGrant(trx, resourceId, userId);
+    const actions = [...new Set([...(grant?.actions ?? []), ...invited])].sort();
+    await putGrant(trx, { resourceId, userId, actions, createdAt: grant?.createdAt ?? now, updatedAt: now });
+  }
+  return grants.map((grant) => grant.resourceId);
+}
+
+/**
+ * An existing member keeps the higher of their role and the invited one, and gets the
+ * invitation's metadata merged over theirs (key by key); true when newly joined.
+ */
 async function joinOrganization(
   trx: Executor,
   invitation: InvitationRecord,
@@ -84,8 +140,22 @@ async function joinOrganization(
       role: invitation.role!,
       createdAt: now,
       updatedAt: now,
+      publicMetadata: invitation.publicMetadata,
+      privateMetadata: invitation.privateMetadata,
     });
     return true;
+  }
+  if (Object.keys(metadataOf(invitation)).length > 0) {
+    await setMembershipMetadata(
+      trx,
+      invitation.organizationId,
+      userId,
+      {
+        publicMetadata: { ...membership.publicMetadata, ...invitation.publicMetadata },
+        privateMetadata: { ...membership.privateMetadata, ...invitation.privateMetadata },
+      },
+      now,
+    );
   }
   const organization = await findOrganization(trx, invitation.organizationId);
   const roles = organization!.settings.roles;

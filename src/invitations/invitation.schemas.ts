@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { PageSize, PageToken } from '../http/pagination.ts';
 import { ProblemSchema } from '../http/problem.schema.ts';
 import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, RoleName } from '../organizations/organization.schemas.ts';
+import {
+  BATCH_CREATE_EXAMPLE,
+  BATCH_RESULT_EXAMPLE,
+  CREATE_EXAMPLE,
+  INVITATION_EXAMPLE,
+  PREVIEW_EXAMPLE,
+  RECEIVED_EXAMPLE,
+} from './invitation.examples.ts';
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
 export const InvitationStatusSchema = z
@@ -23,8 +31,52 @@ export const Actions = z.array(ActionName).min(1).max(32);
 export const Metadata = z
   .record(z.string().min(1).max(40), z.string().max(500))
   .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
-  .describe('Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters).')
+  .describe(
+    'Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, ' +
+      'like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects.',
+  )
   .meta({ id: 'Metadata' });
+
+export const METADATA_MAX_BYTES = 8192;
+
+/** A JSON object of the caller's own, bounded in size as a whole rather than field by field. */
+const metadataObject = (id: string, description: string) =>
+  z
+    .record(z.string().min(1).max(100), z.unknown())
+    .refine(
+      (value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES,
+      `at most ${METADATA_MAX_BYTES} bytes as JSON`,
+    )
+    .describe(`${description} A JSON object of at most ${METADATA_MAX_BYTES} bytes.`)
+    .meta({ id });
+
+export const PublicMetadata = metadataObject(
+  'PublicMetadata',
+  'Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept.',
+);
+export const PrivateMetadata = metadataObject(
+  'PrivateMetadata',
+  "Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept.",
+);
+
+export const RedirectUrl = z
+  .url({ protocol: /^https?$/ })
+  .max(2000)
+  .describe(
+    "Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the " +
+      "instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.",
+  );
+
+export const MAX_GRANTS = 20;
+export const InvitationGrantInputSchema = z
+  .strictObject({
+    resource_id: z.string().describe('A resource of the organization (`res_…`).'),
+    actions: Actions,
+  })
+  .meta({ id: 'InvitationGrantCreate' });
+export const InvitationGrantSchema = z
+  .object({ resource_id: z.string(), actions: z.array(z.string()) })
+  .meta({ id: 'InvitationGrant' });
 
 const Locale = z
   .string()
@@ -52,6 +104,18 @@ const invitationInputFields = {
   message: z.string().trim().max(2000).optional().describe('A personal note shown in the email.'),
   locale: Locale.optional(),
   metadata: Metadata.optional(),
+  public_metadata: PublicMetadata.optional(),
+  private_metadata: PrivateMetadata.optional(),
+  redirect_url: RedirectUrl.optional(),
+  grants: z
+    .array(InvitationGrantInputSchema)
+    .min(1)
+    .max(MAX_GRANTS)
+    .optional()
+    .describe(
+      `A combined invitation: the organization role (\`role\`, or the default) plus up to ${MAX_GRANTS} ` +
+        'resource grants, accepted or declined as a whole. Not with `resource_id`.',
+    ),
 };
 
 export const InvitationCreateSchema = z
@@ -62,7 +126,7 @@ export const InvitationCreateSchema = z
       .default(true)
       .describe('false: send nothing and return `accept_url` once, for callers who deliver it themselves.'),
   })
-  .meta({ id: 'InvitationCreate' });
+  .meta({ id: 'InvitationCreate', examples: [CREATE_EXAMPLE] });
 
 export const InvitationBatchRowSchema = z
   .strictObject(invitationInputFields)
@@ -74,7 +138,7 @@ export const InvitationBatchCreateSchema = z
     invitations: z.array(InvitationBatchRowSchema).min(1).max(1000),
     send_email: z.boolean().default(true),
   })
-  .meta({ id: 'InvitationBatchCreate' });
+  .meta({ id: 'InvitationBatchCreate', examples: [BATCH_CREATE_EXAMPLE] });
 
 export const InvitationSchema = z
   .object({
@@ -91,6 +155,15 @@ export const InvitationSchema = z
     message: z.string().nullable(),
     locale: z.string().nullable(),
     metadata: z.record(z.string(), z.string()),
+    public_metadata: z.record(z.string(), z.unknown()),
+    private_metadata: z.record(z.string(), z.unknown()),
+    redirect_url: z.string().nullable(),
+    grants: z
+      .array(InvitationGrantSchema)
+      .nullable()
+      .describe(
+        "A combined invitation's resource grants, given with its role on accept; null for the others.",
+      ),
     status: InvitationStatusSchema,
     delivery_state: DeliveryStateSchema,
     delivery_error: z
@@ -109,7 +182,7 @@ export const InvitationSchema = z
     responded_by_user_id: z.string().nullable(),
     etag: z.string().describe('Send it back in If-Match to update only what you saw.'),
   })
-  .meta({ id: 'Invitation' });
+  .meta({ id: 'Invitation', examples: [INVITATION_EXAMPLE] });
 export type InvitationView = z.output<typeof InvitationSchema>;
 
 export const InvitationCreatedSchema = InvitationSchema.extend({
@@ -117,7 +190,10 @@ export const InvitationCreatedSchema = InvitationSchema.extend({
     .string()
     .optional()
     .describe('Only when send_email was false, and only in this response: the link to deliver.'),
-}).meta({ id: 'InvitationCreated' });
+}).meta({
+  id: 'InvitationCreated',
+  examples: [{ ...INVITATION_EXAMPLE, delivery_state: 'queued', send_count: 0, last_send_time: null }],
+});
 
 export const InvitationBatchResultSchema = z
   .object({
@@ -132,7 +208,7 @@ export const InvitationBatchResultSchema = z
     created: z.int(),
     failed: z.int(),
   })
-  .meta({ id: 'InvitationBatchResult' });
+  .meta({ id: 'InvitationBatchResult', examples: [BATCH_RESULT_EXAMPLE] });
 
 export const InvitationUpdateSchema = z
   .strictObject({
@@ -142,8 +218,14 @@ export const InvitationUpdateSchema = z
     expire_time: z.iso.datetime().optional(),
     message: z.string().trim().max(2000).nullable().optional(),
     metadata: Metadata.optional().describe('Replaces the whole metadata object.'),
+    public_metadata: PublicMetadata.optional().describe('Replaces the whole object.'),
+    private_metadata: PrivateMetadata.optional().describe('Replaces the whole object.'),
+    redirect_url: RedirectUrl.nullable().optional().describe("null: land on the organization's `app_url`."),
   })
-  .meta({ id: 'InvitationUpdate' });
+  .meta({
+    id: 'InvitationUpdate',
+    examples: [{ role: 'admin', ttl_seconds: 259_200, metadata: { team: 'platform' } }],
+  });
 export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
 
 export const InvitationResendSchema = z
@@ -152,8 +234,11 @@ export const InvitationResendSchema = z
     ttl_seconds: TtlSeconds.optional().describe(
       "New lifetime from now; the organization's default when omitted.",
     ),
+    locale: Locale.optional().describe('Send this time, and from now on, in this language.'),
   })
-  .meta({ id: 'InvitationResend' });
+  .meta({ id: 'InvitationResend', examples: [{ send_email: true, ttl_seconds: 604_800 }] });
+
+export const MAX_OFFSET = 10_000;
 
 export const ORDER_BY = [
   'create_time',
@@ -184,6 +269,21 @@ export const InvitationListQuerySchema = z.object({
   order_by: z.enum(ORDER_BY).default('-create_time'),
   page_size: PageSize,
   page_token: PageToken,
+  before: z
+    .string()
+    .max(1000)
+    .optional()
+    .describe('`prev_page_token` of a page: the page before it, in the same order.'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_OFFSET)
+    .optional()
+    .describe(
+      `Skip this many matches (at most ${MAX_OFFSET}): for jumping to a page number near the start. ` +
+        'Its cost grows with the offset; page deeper with `page_token`, whose cost does not.',
+    ),
   include_total_size: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -195,9 +295,23 @@ export const InvitationListSchema = z
   .object({
     invitations: z.array(InvitationSchema),
     next_page_token: z.string().nullable(),
+    prev_page_token: z
+      .string()
+      .nullable()
+      .describe('Pass it as `before` for the previous page; null on the first page.'),
     total_size: z.int().optional(),
   })
-  .meta({ id: 'InvitationList' });
+  .meta({
+    id: 'InvitationList',
+    examples: [
+      {
+        invitations: [INVITATION_EXAMPLE],
+        next_page_token: 'eyJrIjoiMjAyNS0wNy0wMSJ9',
+        prev_page_token: null,
+        total_size: 42,
+      },
+    ],
+  });
 
 export const ReceivedInvitationSchema = z
   .object({
@@ -207,18 +321,31 @@ export const ReceivedInvitationSchema = z
     role: z.string().nullable(),
     resource: z.object({ id: z.string(), type: z.string(), name: z.string() }).nullable(),
     actions: z.array(z.string()).nullable(),
+    grants: z
+      .array(
+        z.object({
+          resource: z.object({ id: z.string(), type: z.string(), name: z.string() }),
+          actions: z.array(z.string()),
+        }),
+      )
+      .nullable()
+      .describe('A combined invitation: the resources it grants with its role (deleted ones left out).'),
+    public_metadata: z.record(z.string(), z.unknown()),
     inviter_name: z.string().nullable(),
     message: z.string().nullable(),
     status: InvitationStatusSchema,
     create_time: z.iso.datetime(),
     expire_time: z.iso.datetime(),
   })
-  .meta({ id: 'ReceivedInvitation' });
+  .meta({ id: 'ReceivedInvitation', examples: [RECEIVED_EXAMPLE] });
 export type ReceivedInvitationView = z.output<typeof ReceivedInvitationSchema>;
 
 export const ReceivedInvitationListSchema = z
   .object({ invitations: z.array(ReceivedInvitationSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'ReceivedInvitationList' });
+  .meta({
+    id: 'ReceivedInvitationList',
+    examples: [{ invitations: [RECEIVED_EXAMPLE], next_page_token: null }],
+  });
 
 export const MyInvitationsQuerySchema = z.object({
   status: csvList(INVITATION_STATUSES).optional(),
@@ -234,7 +361,7 @@ export const TokenBodySchema = z
       .max(2000)
       .describe('The secret from the invitation link: an `rsvp_it_` token or an invitation JWT.'),
   })
-  .meta({ id: 'InvitationToken' });
+  .meta({ id: 'InvitationToken', examples: [{ token: 'rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA' }] });
 
 export const InvitationPreviewSchema = z
   .object({
@@ -243,10 +370,23 @@ export const InvitationPreviewSchema = z
     role: z.string().nullable(),
     resource: z.object({ type: z.string(), name: z.string() }).nullable(),
     actions: z.array(z.string()).nullable(),
+    grants: z
+      .array(
+        z.object({
+          resource: z.object({ type: z.string(), name: z.string() }),
+          actions: z.array(z.string()),
+        }),
+      )
+      .optional()
+      .describe('Only for a combined invitation: the resources it grants with its role.'),
+    public_metadata: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('Only when the invitation carries some.'),
     expire_time: z.iso.datetime(),
   })
   .describe('What an invitation link may tell anyone who holds it, and nothing more.')
-  .meta({ id: 'InvitationPreview' });
+  .meta({ id: 'InvitationPreview', examples: [PREVIEW_EXAMPLE] });
 
 export const InvitationParams = z.object({ org_id: z.string(), invitation_id: z.string() });
 export const InvitationIdParams = z.object({ invitation_id: z.string() });

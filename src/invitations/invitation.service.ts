@@ -2,6 +2,7 @@ import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import type { AppError } from '../lib/errors.ts';
+import { type BulkRowResult, type BulkSelection, bulkResend, bulkRevoke } from './invitation.bulk.ts';
 import type { InvitationDeps } from './invitation.context.ts';
 import { createInvitations } from './invitation.create.ts';
 import { notPending } from './invitation.errors.ts';
@@ -39,6 +40,7 @@ import type { InvitationRowInput, InvitationUpdateInput } from './invitation.sch
 // in its own file: creating (invitation.prepare.ts, invitation.create.ts), responding
 // (invitation.respond.ts), managing (invitation.manage.ts) and reading (invitation.read.ts).
 
+export { BULK_MAX, type BulkRowResult, type BulkSelection } from './invitation.bulk.ts';
 export { INVITATION_JWT_AUDIENCE } from './invitation.links.ts';
 export { BatchRejected, type CreateOptions, type RowResult } from './invitation.prepare.ts';
 export type { InvitationPage } from './invitation.read.ts';
@@ -98,6 +100,25 @@ export class InvitationService {
     options: RevokeOptions = {},
   ): Promise<InvitationRecord> {
     return revokeInvitation(this.#deps, principal, organizationRef, id, options);
+  }
+
+  /** Revokes each selected invitation as `revoke` would, one result per row. */
+  revokeMany(
+    principal: Principal,
+    organizationRef: string,
+    selection: BulkSelection,
+  ): Promise<BulkRowResult[]> {
+    return bulkRevoke(this.#deps, principal, organizationRef, selection);
+  }
+
+  /** Resends each selected invitation as `resend` would, one result per row. */
+  resendMany(
+    principal: Principal,
+    organizationRef: string,
+    selection: BulkSelection,
+    options: ResendOptions,
+  ): Promise<BulkRowResult[]> {
+    return bulkResend(this.#deps, principal, organizationRef, selection, options);
   }
 
   revokeById(principal: Principal, id: string): Promise<InvitationRecord> {

@@ -21,6 +21,11 @@ export function invitationView(invitation: InvitationRecord, now: Date): Invitat
     message: invitation.message,
     locale: invitation.locale,
     metadata: invitation.metadata,
+    public_metadata: invitation.publicMetadata,
+    private_metadata: invitation.privateMetadata,
+    redirect_url: invitation.redirectUrl,
+    grants:
+      invitation.grants?.map((grant) => ({ resource_id: grant.resourceId, actions: grant.actions })) ?? null,
     status: effectiveStatus(invitation, now),
     delivery_state: invitation.deliveryState,
     delivery_error: invitation.deliveryError,
@@ -39,9 +44,10 @@ export function receivedInvitationView(
   invitation: InvitationRecord,
   now: Date,
   organization: OrganizationRecord,
-  resource: ResourceRecord | undefined,
+  resources: Map<string, ResourceRecord>,
   inviter: UserRecord | undefined,
 ): ReceivedInvitationView {
+  const resource = invitation.resourceId ? resources.get(invitation.resourceId) : undefined;
   return {
     id: invitation.id,
     organization: { id: organization.id, slug: organization.slug, name: organization.name },
@@ -49,10 +55,28 @@ export function receivedInvitationView(
     role: invitation.role,
     resource: resource ? { id: resource.id, type: resource.type, name: resource.name } : null,
     actions: invitation.actions,
+    grants: grantsShown(invitation, resources, (r) => ({ id: r.id, type: r.type, name: r.name })),
+    public_metadata: invitation.publicMetadata,
     inviter_name: inviter?.displayName ?? inviter?.username ?? null,
     message: invitation.message,
     status: effectiveStatus(invitation, now),
     create_time: invitation.createdAt.toISOString(),
     expire_time: invitation.expiresAt.toISOString(),
   };
+}
+
+/**
+ * A combined invitation's grants as the invitee sees them: the resources by name, leaving out
+ * any deleted since (accepting skips them too). Private metadata is never part of it.
+ */
+export function grantsShown<T>(
+  invitation: InvitationRecord,
+  resources: Map<string, ResourceRecord>,
+  show: (resource: ResourceRecord) => T,
+): { resource: T; actions: string[] }[] | null {
+  if (!invitation.grants) return null;
+  return invitation.grants.flatMap((grant) => {
+    const resource = resources.get(grant.resourceId);
+    return resource ? [{ resource: show(resource), actions: grant.actions }] : [];
+  });
 }

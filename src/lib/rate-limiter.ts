@@ -243,6 +243,10 @@ export interface AbuseLimits {
   signInPerAddress: RateLimit;
   /** Requests per principal, on the APIs that publish a request quota (Confluent). */
   perPrincipal: RateLimit;
+  /** Attempts to join through a link or a verified domain, per user, failed ones included. */
+  perJoiner: RateLimit;
+  /** DNS checks of one organization's domains: rsvp is no one's DNS query relay. */
+  perDomainCheck: RateLimit;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
@@ -255,4 +259,6 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   signIn: { limit: 10, windowMs: 15 * 60_000 },
   signInPerAddress: { limit: 100, windowMs: 15 * 60_000 },
   perPrincipal: { limit: 1000, windowMs: 60_000 },
+  perJoiner: { limit: 20, windowMs: 3_600_000 },
+  perDomainCheck: { limit: 10, windowMs: 10 * 60_000 },
 };

@@ -52,6 +52,15 @@ const LocaleSchema = z.strictObject({
     }),
     /** Before the subject of a test send of an organization's template. */
     testPrefix: text,
+    /** Telling someone who asked to join (through a link or a domain) what an admin decided. */
+    joinDecision: z.strictObject({
+      subjectApproved: message('org'),
+      subjectRejected: message('org'),
+      approved: message('org'),
+      approvedWithRole: message('org', 'role'),
+      rejected: message('org'),
+      reason: text,
+    }),
   }),
   page: z.strictObject({
     invitedTitle: text,

@@ -8,7 +8,12 @@ export interface MembershipRecord {
   role: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Copied from the invitation that made or changed the membership; `{}` when none. */
+  publicMetadata?: Record<string, unknown>;
+  privateMetadata?: Record<string, unknown>;
 }
+
+const parseObject = (text: string) => JSON.parse(text) as Record<string, unknown>;
 
 export interface MemberRow extends MembershipRecord {
   email: string;
@@ -34,6 +39,8 @@ export async function findMembership(
         role: row.role,
         createdAt: toDate(row.created_at),
         updatedAt: toDate(row.updated_at),
+        publicMetadata: parseObject(row.public_metadata),
+        privateMetadata: parseObject(row.private_metadata),
       }
     : undefined;
 }
@@ -65,7 +72,29 @@ export async function insertMembership(db: Executor, membership: MembershipRecor
       role: membership.role,
       created_at: membership.createdAt,
       updated_at: membership.updatedAt,
+      public_metadata: JSON.stringify(membership.publicMetadata ?? {}),
+      private_metadata: JSON.stringify(membership.privateMetadata ?? {}),
     })
+    .execute();
+}
+
+/** Replaces the membership's metadata objects (callers merge first). */
+export async function setMembershipMetadata(
+  db: Executor,
+  organizationId: string,
+  userId: string,
+  metadata: { publicMetadata: Record<string, unknown>; privateMetadata: Record<string, unknown> },
+  now: Date,
+): Promise<void> {
+  await db
+    .updateTable('memberships')
+    .set({
+      public_metadata: JSON.stringify(metadata.publicMetadata),
+      private_metadata: JSON.stringify(metadata.privateMetadata),
+      updated_at: now,
+    })
+    .where('organization_id', '=', organizationId)
+    .where('user_id', '=', userId)
     .execute();
 }
 
@@ -142,6 +171,8 @@ export async function listMembers(
       'memberships.role',
       'memberships.created_at',
       'memberships.updated_at',
+      'memberships.public_metadata',
+      'memberships.private_metadata',
       'users.email',
       'users.username',
       'users.display_name',
@@ -158,8 +189,26 @@ export async function listMembers(
     role: row.role,
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
+    publicMetadata: parseObject(row.public_metadata),
+    privateMetadata: parseObject(row.private_metadata),
     email: row.email,
     username: row.username,
     displayName: row.display_name,
   }));
+}
+
+/** Which of `userIds` are members of which of `organizationIds`, as `org_id user_id` pairs. */
+export async function membershipPairs(
+  db: Executor,
+  userIds: string[],
+  organizationIds: string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0 || organizationIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('memberships')
+    .select(['organization_id', 'user_id'])
+    .where('user_id', 'in', userIds)
+    .where('organization_id', 'in', organizationIds)
+    .execute();
+  return new Set(rows.map((row) => `${row.organization_id} ${row.user_id}`));
 }

@@ -37,7 +37,9 @@ export class MembershipService {
     options: { afterUserId?: string | undefined; limit: number; role?: string | undefined },
   ) {
     const access = await organizationAccess(this.#database.db, principal, ref);
-    return listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
+    const rows = await listMembers(this.#database.db, { organizationId: access.organization.id, ...options });
+    // Private metadata is for the organization's admins alone.
+    return access.isAdmin ? rows : rows.map(({ privateMetadata: _hidden, ...row }) => row);
   }
 
   /** A user's role in an organization, or null when not a member. No access check: callers show it. */

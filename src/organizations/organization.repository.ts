@@ -165,7 +165,10 @@ export async function updateOrganization(
     .execute();
 }
 
-/** Roles held by a member or offered by a pending invitation of the organization. */
+/**
+ * Roles held by a member or offered by a pending invitation, a join link not revoked, a pending
+ * join request or a domain of the organization.
+ */
 export async function rolesInUse(db: Executor, id: string): Promise<string[]> {
   const rows = await db
     .selectFrom('memberships')
@@ -180,6 +183,25 @@ export async function rolesInUse(db: Executor, id: string): Promise<string[]> {
         .where('role', 'is not', null)
         .$narrowType<{ role: string }>(),
     )
+    .union(
+      db
+        .selectFrom('join_links')
+        .select('role')
+        .where('organization_id', '=', id)
+        .where('revoked_at', 'is', null)
+        .where('role', 'is not', null)
+        .$narrowType<{ role: string }>(),
+    )
+    .union(
+      db
+        .selectFrom('join_requests')
+        .select('role')
+        .where('organization_id', '=', id)
+        .where('status', '=', 'pending')
+        .where('role', 'is not', null)
+        .$narrowType<{ role: string }>(),
+    )
+    .union(db.selectFrom('organization_domains').select('role').where('organization_id', '=', id))
     .execute();
   return rows.map((row) => row.role);
 }

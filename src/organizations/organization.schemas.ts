@@ -14,7 +14,7 @@ export const Slug = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
   .describe('URL-safe unique name.');
 
-const DomainName = z
+export const DomainName = z
   .string()
   .max(253)
   .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))
@@ -138,6 +138,31 @@ export const OrganizationSettingsPatchSchema = z
   )
   .meta({ id: 'OrganizationSettingsPatch' });
 
+/** The examples the OpenAPI document shows (the reference and generated clients). */
+const SETTINGS_EXAMPLE = {
+  default_ttl_seconds: 604_800,
+  allowed_email_domains: ['acme.com'],
+  blocked_email_domains: [],
+  seat_limit: 50,
+  max_pending_invitations: null,
+  max_sends_per_invitation: 10,
+  locale: 'en',
+  app_url: 'https://app.acme.com/welcome',
+  reminder_before_expiry_seconds: 86_400,
+  invitation_confirm: true,
+  roles: DEFAULT_ROLES,
+  default_role: 'member',
+};
+export const ORGANIZATION_EXAMPLE = {
+  id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  slug: 'acme',
+  name: 'Acme Corp',
+  settings: SETTINGS_EXAMPLE,
+  your_role: 'owner',
+  create_time: '2025-06-30T08:00:00.000Z',
+  update_time: '2025-07-01T09:00:00.000Z',
+};
+
 export const OrganizationSchema = z
   .object({
     id: z.string().describe('Organization id, `org_…`.'),
@@ -148,7 +173,7 @@ export const OrganizationSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'Organization' });
+  .meta({ id: 'Organization', examples: [ORGANIZATION_EXAMPLE] });
 export type OrganizationView = z.output<typeof OrganizationSchema>;
 
 export const OrganizationCreateSchema = z
@@ -157,17 +182,28 @@ export const OrganizationCreateSchema = z
     name: z.string().trim().min(1).max(200),
     settings: OrganizationSettingsPatchSchema.optional(),
   })
-  .meta({ id: 'OrganizationCreate' });
+  .meta({
+    id: 'OrganizationCreate',
+    examples: [
+      { slug: 'acme', name: 'Acme Corp', settings: { allowed_email_domains: ['acme.com'], seat_limit: 50 } },
+    ],
+  });
 
 export const OrganizationUpdateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     settings: OrganizationSettingsPatchSchema.optional(),
   })
-  .meta({ id: 'OrganizationUpdate' });
+  .meta({
+    id: 'OrganizationUpdate',
+    examples: [{ name: 'Acme Corporation', settings: { default_ttl_seconds: 259_200 } }],
+  });
 
 export const OrganizationListSchema = z
   .object({ organizations: z.array(OrganizationSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'OrganizationList' });
+  .meta({
+    id: 'OrganizationList',
+    examples: [{ organizations: [ORGANIZATION_EXAMPLE], next_page_token: null }],
+  });
 
 export const OrgParams = z.object({ org_id: z.string().describe('Organization id (`org_…`) or slug.') });

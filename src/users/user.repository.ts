@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { UserRecord } from '../access/user-record.ts';
 import type { Executor } from '../db/database.ts';
 import { toDate } from '../lib/clock.ts';
@@ -171,4 +172,33 @@ export function neverRegistered(user: UserRecord): boolean {
 export async function findUserBySeq(db: Executor, seq: number): Promise<UserRecord | undefined> {
   const row = await db.selectFrom('users').selectAll().where('seq', '=', seq).executeTakeFirst();
   return row ? toRecord(row) : undefined;
+}
+
+/**
+ * One page of every user, by id (ids grow with time, so oldest first), optionally only those
+ * whose email, username or display name contains `search` (case-insensitively).
+ */
+export async function listUsers(
+  db: Executor,
+  options: {
+    search?: string | undefined;
+    status?: UserRecord['status'] | undefined;
+    afterId?: string | undefined;
+    limit: number;
+  },
+): Promise<UserRecord[]> {
+  let query = db.selectFrom('users').selectAll().orderBy('id').limit(options.limit);
+  if (options.afterId) query = query.where('id', '>', options.afterId);
+  if (options.status) query = query.where('status', '=', options.status);
+  if (options.search) {
+    const pattern = `%${options.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where((eb) =>
+      eb.or([
+        sql<boolean>`email_canonical like ${pattern} escape '\\'`,
+        sql<boolean>`lower(username) like ${pattern} escape '\\'`,
+        sql<boolean>`lower(display_name) like ${pattern} escape '\\'`,
+      ]),
+    );
+  }
+  return (await query.execute()).map(toRecord);
 }

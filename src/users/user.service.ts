@@ -1,5 +1,5 @@
 import type { Principal } from '../access/principal.ts';
-import type { UserRecord } from '../access/user-record.ts';
+import type { AccountCreatedHook, UserRecord } from '../access/user-record.ts';
 import { type Database, type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import type { Actor } from '../events/event.repository.ts';
@@ -15,6 +15,7 @@ import {
   findUserBySeq,
   findUserByUsername,
   insertUser,
+  listUsers,
   neverRegistered,
   shareAnOrganization,
   updateUser,
@@ -30,9 +31,11 @@ export interface UserInput {
 export class UserService {
   readonly #database: Database;
   readonly #clock: Clock;
-  constructor(deps: { database: Database; clock: Clock }) {
+  readonly #onAccountCreated: AccountCreatedHook;
+  constructor(deps: { database: Database; clock: Clock; onAccountCreated?: AccountCreatedHook | undefined }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
+    this.#onAccountCreated = deps.onAccountCreated ?? (async () => {});
   }
 
   /** A user by integer number, for wire formats with integer ids; undefined when none. */
@@ -53,14 +56,7 @@ export class UserService {
 
   /** Instance admins create users. */
   async create(principal: Principal, input: UserInput): Promise<UserRecord> {
-    if (!principal.user.isInstanceAdmin) {
-      throw new AppError(
-        403,
-        'instance_admin_required',
-        'Instance admin required',
-        'Only instance admins create users.',
-      );
-    }
+    requireInstanceAdmin(principal, 'create users');
     return this.register(input, { instanceAdmin: false, actor: principal, via: 'admin' });
   }
 
@@ -98,6 +94,7 @@ export class UserService {
           now,
           data: { via: options.via, instance_admin: options.instanceAdmin },
         });
+        await this.#onAccountCreated(trx, user, now);
         return user;
       });
     } catch (error) {
@@ -166,6 +163,20 @@ export class UserService {
     return user;
   }
 
+  /** Every user of the instance, one page at a time: instance admins only. */
+  async list(
+    principal: Principal,
+    options: {
+      search?: string | undefined;
+      status?: UserRecord['status'] | undefined;
+      afterId?: string | undefined;
+      limit: number;
+    },
+  ): Promise<UserRecord[]> {
+    requireInstanceAdmin(principal, 'list every user');
+    return listUsers(this.#database.db, options);
+  }
+
   /** Visible: yourself, people who share an organization with you; instance admins see all. */
   async get(principal: Principal, id: string): Promise<UserRecord> {
     const db = this.#database.db;
@@ -178,4 +189,14 @@ export class UserService {
     if (!visible) throw notFound('user');
     return user;
   }
+}
+
+function requireInstanceAdmin(principal: Principal, what: string): void {
+  if (principal.user.isInstanceAdmin) return;
+  throw new AppError(
+    403,
+    'instance_admin_required',
+    'Instance admin required',
+    `Only instance admins ${what}.`,
+  );
 }

@@ -54,8 +54,13 @@ export class BrowserSessions {
     return parseCookies(request.headers.cookie).get(this.#sessionCookie);
   }
 
-  /** Opens a session for the user and sets its cookie. */
-  async create(reply: FastifyReply, userId: string): Promise<void> {
+  /**
+   * Opens a session for the user and sets its cookie. The session this browser held before (any
+   * user's) ends first: every sign-in gets a fresh secret, so one planted in the browser before
+   * sign-in (session fixation) names nothing, and no orphan row outlives its cookie.
+   */
+  async create(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+    await this.#store.end(this.#secret(request));
     const { secret, maxAgeSeconds } = await this.#store.create(userId);
     reply.header('set-cookie', this.#cookie(this.#sessionCookie, secret, maxAgeSeconds));
   }
@@ -89,4 +94,22 @@ export class BrowserSessions {
     if (!seed || !submitted) return false;
     return constantTimeEqual(submitted, this.#mac(`csrf:${seed}`));
   }
+}
+
+/**
+ * True when a browser request comes from this site. Fetch Metadata first: a browser says
+ * `Sec-Fetch-Site: cross-site` or `same-site` (another port or subdomain) for requests it sends
+ * on another page's behalf, whatever the Origin. Then the Origin, when sent: the public URL's, or
+ * the one the browser reached us on (a page it loaded from this Host). Clients that are not
+ * browsers send neither header.
+ */
+export function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
+  const site = request.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = request.headers.origin;
+  return (
+    origin === undefined ||
+    origin === new URL(publicUrl).origin ||
+    origin === `${request.protocol}://${request.host}`
+  );
 }

@@ -10,7 +10,7 @@ import { toDate } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import { findUserById } from '../users/user.repository.ts';
-import type { BrowserSessions } from './browser-session.ts';
+import { type BrowserSessions, sameOrigin } from './browser-session.ts';
 import { type Html, html, page } from './layout.ts';
 
 /** The mailbox's own session cookie, so an admin reading it and an invitee in the same browser don't displace each other. */
@@ -109,14 +109,9 @@ export function devMailboxRoutes(
     schema: T,
   ): z.output<T> | null {
     const parsed = schema.safeParse(request.body ?? {});
-    const origin = request.headers.origin;
-    const sameOrigin =
-      origin === undefined ||
-      origin === new URL(deps.publicUrl).origin ||
-      origin === `${request.protocol}://${request.host}`;
     if (
       !parsed.success ||
-      !sameOrigin ||
+      !sameOrigin(request, deps.publicUrl) ||
       !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
     ) {
       send(
@@ -158,7 +153,7 @@ export function devMailboxRoutes(
       }
       if (!user.isInstanceAdmin)
         return signInPage(request, reply, 403, 'Only instance admins read the dev mailbox.');
-      await sessions.create(reply, user.id);
+      await sessions.create(request, reply, user.id);
       return reply.redirect('/dev/mailbox', 303);
     },
   });

@@ -23,7 +23,7 @@ export function formatDate(date: Date, locale: EmailLocale): string {
 }
 
 export function summaryCard(
-  { invitation, organization, inviter, resource }: Inspection,
+  { invitation, organization, inviter, resource, resources }: Inspection,
   t: PageStrings,
   locale: EmailLocale,
 ): Html {
@@ -36,6 +36,7 @@ export function summaryCard(
 <p>${what}</p>
 <dl>
 ${resource ? html`<dt>${t.permissions}</dt><dd>${(invitation.actions ?? []).join(', ')}</dd>` : html`<dt>${t.role}</dt><dd>${invitation.role}</dd>`}
+${grantsRow(invitation, resources, t)}
 <dt>${t.expires}</dt><dd><time datetime="${invitation.expiresAt.toISOString()}">${formatDate(invitation.expiresAt, locale)}</time></dd>
 </dl>
 ${invitation.message ? html`<p class="muted">${t.wrote(inviterName)}</p><blockquote>${invitation.message}</blockquote>` : ''}
@@ -61,4 +62,19 @@ export function closedCard(
     default:
       return messageCard(t.declinedTitle, t.declined(inviterName));
   }
+}
+
+/** A combined invitation's resources, each with the actions it gives. */
+function grantsRow(
+  invitation: Inspection['invitation'],
+  resources: Inspection['resources'],
+  t: PageStrings,
+): Html | '' {
+  const shown = (invitation.grants ?? []).flatMap((grant) => {
+    const resource = resources.get(grant.resourceId);
+    return resource
+      ? [html`<li><strong>${resource.name}</strong> (${resource.type}): ${grant.actions.join(', ')}</li>`]
+      : [];
+  });
+  return shown.length ? html`<dt>${t.permissions}</dt><dd><ul>${shown}</ul></dd>` : '';
 }

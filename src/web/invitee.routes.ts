@@ -14,7 +14,7 @@ import { findOrganization, type OrganizationRecord } from '../organizations/orga
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
 import { findUserById } from '../users/user.repository.ts';
-import type { BrowserSessions } from './browser-session.ts';
+import { type BrowserSessions, sameOrigin } from './browser-session.ts';
 import { closedCard, hidden, type Inspection, inviteUrl, messageCard, summaryCard } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
@@ -167,12 +167,10 @@ export function inviteeRoutes(
       );
       return null;
     }
-    const origin = request.headers.origin;
-    const sameOrigin =
-      origin === undefined ||
-      origin === new URL(deps.publicUrl).origin ||
-      origin === `${request.protocol}://${request.host}`;
-    if (!sameOrigin || !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)) {
+    if (
+      !sameOrigin(request, deps.publicUrl) ||
+      !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
+    ) {
       send(
         reply,
         403,
@@ -208,7 +206,7 @@ export function inviteeRoutes(
           form.password,
           request.ip,
         ));
-        await sessions.create(reply, user.id);
+        await sessions.create(request, reply, user.id);
       } catch (error) {
         if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
         for (const [name, value] of Object.entries(error.headers))
@@ -259,7 +257,7 @@ export function inviteeRoutes(
           },
           { instanceAdmin: false, actor: null, via: 'invitee_page' },
         );
-        await sessions.create(reply, user.id);
+        await sessions.create(request, reply, user.id);
         signedUp = user;
       } catch (error) {
         if (!(error instanceof AppError) || error.status !== 409) throw error;
@@ -284,14 +282,20 @@ export function inviteeRoutes(
   });
 
   /**
-   * Where an invitee lands after accepting: the invitation's `redirect_url` (set by APIs that
-   * take one), else the organization's `app_url` — each only when its origin is allow-listed.
+   * Where an invitee lands after accepting: the invitation's `redirect_url` (or the
+   * `metadata.redirect_url` some wire formats set), else the organization's `app_url` — each
+   * only when its origin is allow-listed (still, as the list may have changed since).
    */
   function landingFor(
     invitation: InvitationRecord,
     organization: OrganizationRecord | undefined,
   ): string | null {
-    for (const candidate of [invitation.metadata.redirect_url, organization?.settings.app_url]) {
+    const candidates = [
+      invitation.redirectUrl,
+      invitation.metadata.redirect_url,
+      organization?.settings.app_url,
+    ];
+    for (const candidate of candidates) {
       if (candidate && isAllowedAppUrl(candidate, services.allowedAppOrigins)) return candidate;
     }
     return null;

@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from '../access/principal.ts';
 import type { Authenticator } from '../auth/authenticator.ts';
 import { AppError } from '../lib/errors.ts';
-import type { BrowserSessions } from './browser-session.ts';
+import { type BrowserSessions, sameOrigin } from './browser-session.ts';
 
 export const CSRF_HEADER = 'x-csrf-token';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -23,16 +23,6 @@ export const sessionRequired = () =>
   new AppError(401, 'unauthenticated', 'Authentication required', 'Your session has ended; sign in again.', {
     headers: { 'www-authenticate': 'Bearer realm="rsvp"' },
   });
-
-/** True when the request comes from this site: no Origin (same-origin GETs, non-browsers) or ours. */
-export function sameOrigin(request: FastifyRequest, publicUrl: string): boolean {
-  const origin = request.headers.origin;
-  return (
-    origin === undefined ||
-    origin === new URL(publicUrl).origin ||
-    origin === `${request.protocol}://${request.host}`
-  );
-}
 
 /**
  * Checks the CSRF token header (a MAC of the browser's CSRF cookie) and the Origin. A forged

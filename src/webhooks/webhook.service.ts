@@ -214,23 +214,34 @@ export class WebhookService {
     if (!(await findEndpoint(this.#database.db, organization.id, id))) throw endpointNotFound();
     const now = this.#clock.now();
     const deliveryId = newId('msg', now);
-    await enqueue(this.#database.db, [
-      {
-        id: deliveryId,
-        kind: 'webhook',
-        topic: 'webhook.test',
-        organizationId: organization.id,
-        invitationId: null,
-        endpointId: id,
-        dedupeKey: `webhook-test:${deliveryId}`,
-        payload: {
-          type: 'webhook.test',
-          timestamp: now.toISOString(),
-          data: { organization_id: organization.id, endpoint_id: id, requested_by: principal.user.id },
+    // Queued and recorded together: the audit log says who pinged which receiver, and when.
+    await this.#database.db.transaction().execute(async (trx) => {
+      await enqueue(trx, [
+        {
+          id: deliveryId,
+          kind: 'webhook',
+          topic: 'webhook.test',
+          organizationId: organization.id,
+          invitationId: null,
+          endpointId: id,
+          dedupeKey: `webhook-test:${deliveryId}`,
+          payload: {
+            type: 'webhook.test',
+            timestamp: now.toISOString(),
+            data: { organization_id: organization.id, endpoint_id: id, requested_by: principal.user.id },
+          },
+          createdAt: now,
         },
-        createdAt: now,
-      },
-    ]);
+      ]);
+      await recordAudit(trx, {
+        type: 'webhook.test_sent',
+        organizationId: organization.id,
+        subject: { type: 'webhook_endpoint', id },
+        actor: principal,
+        now,
+        data: { delivery_id: deliveryId },
+      });
+    });
     this.#onQueued();
     return { deliveryId };
   }

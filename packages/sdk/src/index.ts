@@ -29,7 +29,14 @@ type Schemas = components['schemas'];
 export type Invitation = Schemas['Invitation'];
 /** What create and resend return: the invitation, plus `accept_url` when `send_email` was false. */
 export type InvitationCreated = Schemas['InvitationCreated'];
-export type InvitationCreate = Schemas['InvitationCreate'];
+/** The body of `createInvitation`, as a client sends it (defaults may be left out). */
+export type InvitationCreate = Schemas['InvitationCreateInput'];
+/** A combined invitation's resource grant (`grants` on create; each given with the role on accept). */
+export type InvitationGrant = Schemas['InvitationGrant'];
+/** What bulk revoke and bulk resend answer: one result per invitation. */
+export type InvitationBulkResult = Schemas['InvitationBulkResult'];
+/** The list's filters as bulk revoke and resend take them. */
+export type InvitationFilter = Schemas['InvitationFilterInput'];
 export type Organization = Schemas['Organization'];
 export type Member = Schemas['Member'];
 export type Resource = Schemas['Resource'];
@@ -37,6 +44,14 @@ export type ApiKey = Schemas['ApiKey'];
 export type Event = Schemas['Event'];
 export type WebhookEndpoint = Schemas['WebhookEndpoint'];
 export type WebhookDelivery = Schemas['WebhookDelivery'];
+/** A multi-use join link; `JoinLinkWithToken` (create, rotate) carries its secret, shown once. */
+export type JoinLink = Schemas['JoinLink'];
+export type JoinLinkWithToken = Schemas['JoinLinkWithToken'];
+/** A use of a join link or a verified domain: joined at once, or a request in the approval queue. */
+export type JoinRequest = Schemas['JoinRequest'];
+export type JoinResult = Schemas['JoinResult'];
+export type Domain = Schemas['Domain'];
+export type SuggestedOrganization = Schemas['SuggestedOrganization'];
 /** An RFC 9457 problem, as every native-API error is sent. */
 export type Problem = Schemas['Problem'];
 /** Every `code` the API can answer with; a server newer than this SDK may add some. */
@@ -106,7 +121,8 @@ export interface RsvpClientOptions extends ClientOptions {
 export type RsvpClient = Client<paths> & {
   /**
    * Every page of a list, following `next_page_token` until the last; the filters and
-   * page_size stay those of `init`. Throws RsvpError when a page fails.
+   * page_size stay those of `init` (an `offset` or `before` in it places the first page only).
+   * Throws RsvpError when a page fails.
    */
   pages<P extends ListPath>(path: P, init?: ListInit<P>): AsyncGenerator<ListPage<P>, void, undefined>;
   /** Every item of every page of a list, in the list's order. Throws RsvpError when a page fails. */
@@ -134,8 +150,14 @@ export function createRsvpClient({ apiKey, headers, ...options }: RsvpClientOpti
 
   async function* pages(path: string, init: LooseInit = {}) {
     let token = init.params?.query?.page_token as string | undefined;
+    let first = true;
     do {
-      const query = { ...init.params?.query, ...(token ? { page_token: token } : {}) };
+      // After the first page the token says where to go on: an offset or `before` no longer applies.
+      const { offset: _offset, before: _before, ...filters } = init.params?.query ?? {};
+      const query = first
+        ? { ...init.params?.query }
+        : { ...filters, ...(token ? { page_token: token } : {}) };
+      first = false;
       const { data, error, response } = await get(path, { ...init, params: { ...init.params, query } });
       if (error !== undefined || !response.ok || typeof data !== 'object' || data === null) {
         throw new RsvpError(response, error);
