@@ -4,11 +4,7 @@ import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { type DialectName, loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
-import { buildConfluentApp } from './dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from './dialects/cvat/cvat.app.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
-import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
-import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
@@ -28,6 +24,7 @@ function txtResolver(servers: string[]) {
 /** How long in-flight requests may run on after SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** Each dialect's app, loaded only when configured: a process serves the ones it listens for. */
 const DIALECTS: Record<
   DialectName,
   (
@@ -35,18 +32,24 @@ const DIALECTS: Record<
     keys: InstanceKeys,
     options: DialectOptions,
     urls: { publicUrl: string; listenerUrl: string },
-  ) => App
+  ) => Promise<App>
 > = {
-  tiledb: (services, _keys, options) => buildTiledbApp(services, options),
-  trieve: (services, _keys, options, { publicUrl }) => buildTrieveApp(services, { publicUrl }, options),
-  cvat: (services, keys, options, urls) =>
-    buildCvatApp(
+  tiledb: async (services, _keys, options) =>
+    (await import('./dialects/tiledb/tiledb.app.ts')).buildTiledbApp(services, options),
+  trieve: async (services, _keys, options, { publicUrl }) =>
+    (await import('./dialects/trieve/trieve.app.ts')).buildTrieveApp(services, { publicUrl }, options),
+  cvat: async (services, keys, options, urls) =>
+    (await import('./dialects/cvat/cvat.app.ts')).buildCvatApp(
       services,
       { keyMac: keys.pageTokenSigning, sessionKey: keys.sessionSigning, clock: systemClock, ...urls },
       options,
     ),
-  confluent: (services, keys, options, { listenerUrl }) =>
-    buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning, listenerUrl }, options),
+  confluent: async (services, keys, options, { listenerUrl }) =>
+    (await import('./dialects/confluent/confluent.app.ts')).buildConfluentApp(
+      services,
+      { pageTokenKey: keys.pageTokenSigning, listenerUrl },
+      options,
+    ),
 };
 
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
@@ -119,7 +122,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
   for (const dialect of config.dialects) {
-    const dialectApp = DIALECTS[dialect.name](
+    const dialectApp = await DIALECTS[dialect.name](
       services,
       keys,
       {
