@@ -106,8 +106,8 @@ runInChromium('join links, join requests and domains in the console, in Chromium
     await page.getByLabel('Description').fill('Needs approval');
     await page.getByLabel('An admin approves each person who joins').check();
     await page.getByRole('button', { name: 'Create link' }).click();
-    await page.getByText('The join token of "Needs approval"').waitFor();
-    const token = (await page.locator('.secret').textContent())!;
+    await page.getByText('The link of "Needs approval"').waitFor();
+    const token = new URL((await page.locator('.secret').textContent())!).searchParams.get('token')!;
     const joined = await request('POST', '/v1/join', { token }, basic(carol));
     expect(joined.status, JSON.stringify(joined.body)).toBeLessThan(300);
 
