@@ -1,7 +1,7 @@
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasScope } from './access/principal.ts';
 import { apiKeyRoutes } from './api/api-key.routes.ts';
 import { eventRoutes } from './api/event.routes.ts';
@@ -20,6 +20,7 @@ import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { serializerCompiler } from './http/serializer.ts';
 import './http/types.ts';
 import { emailTemplateRoutes } from './api/email-template.routes.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
@@ -38,6 +39,7 @@ import { BrowserSessions } from './web/browser-session.ts';
 import { consoleRoutes } from './web/console.routes.ts';
 import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
+import { joinPageRoutes } from './web/join.routes.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
 
 export interface AppOptions {
@@ -206,6 +208,11 @@ export async function buildApp(
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
       database: deps.database,
       clock: deps.clock,
+      sessions,
+      publicUrl: deps.publicUrl,
+    });
+    joinPageRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+      database: deps.database,
       sessions,
       publicUrl: deps.publicUrl,
     });

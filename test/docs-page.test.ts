@@ -51,8 +51,8 @@ describe('the API reference at /docs', () => {
     expect(response?.status()).toBe(200);
     expect(await page.title()).toBe('rsvp API reference');
     // Operation names and sections, as the reader scans them.
-    // Operation names and sections, as the reader scans them.
     await page.getByText('Create an organization').first().waitFor({ timeout: 30_000 });
+    // biome-ignore lint/performance/useDomNodeTextContent: the text a reader sees, not hidden nodes' text.
     const text = await page.locator('body').innerText();
     for (const expected of [
       'rsvp API',
