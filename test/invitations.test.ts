@@ -57,9 +57,14 @@ describe('creating an invitation', () => {
     const member = await h.user('member1@example.com', 'member');
     const res = await invite({ email: member.email });
     expect([res.status, res.body.code]).toEqual([409, 'already_member']);
-    await h.call('POST', '/v1/organizations', {
+    const strict = await h.call('POST', '/v1/organizations', {
       body: { slug: 'strict', name: 'Strict', settings: { allowed_email_domains: ['corp.example'] } },
     });
+    expect([strict.status, strict.body.settings?.allowed_email_domains]).toEqual([201, ['corp.example']]);
+    const blocked = await h.call('PATCH', '/v1/organizations/strict', {
+      body: { settings: { blocked_email_domains: [' @Spam.Example'] } },
+    });
+    expect([blocked.status, blocked.body.settings?.blocked_email_domains]).toEqual([200, ['spam.example']]);
     const outside = await invite({ email: 'x@gmail.com' }, undefined, 'strict');
     expect([outside.status, outside.body.code]).toEqual([422, 'email_domain_not_allowed']);
     expect((await invite({ email: 'x@eu.corp.example' }, undefined, 'strict')).status).toBe(201);

@@ -14,18 +14,18 @@ export const Slug = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
   .describe('URL-safe unique name.');
 
-export const DomainName = z
-  .string()
-  .max(253)
-  .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))
-  .pipe(
-    z
-      .string()
-      .regex(
-        /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
-        'a domain name such as example.com',
-      ),
-  );
+// A codec rather than a transform: responses are encoded through the same schema, and a
+// one-way transform made every organization with a listed domain answer 500.
+export const DomainName = z.codec(
+  z.string().max(253),
+  z
+    .string()
+    .regex(
+      /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
+      'a domain name such as example.com',
+    ),
+  { decode: (d) => d.trim().toLowerCase().replace(/^@/, ''), encode: (d) => d },
+);
 
 export const RoleName = z
   .string()
