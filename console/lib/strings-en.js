@@ -240,4 +240,7 @@ export const EN = {
   'resources.confirmDelete': (name) =>
     `Delete ${name}? Its grants go with it and its pending invitations are revoked.`,
   'resources.deleted': (name) => `${name} was deleted.`,
+  'settings.unchanged': 'Nothing changed, so nothing was saved.',
+  'settings.conflict':
+    'These settings were changed by someone else since you opened them; they were reloaded. Make your change again and save.',
 };

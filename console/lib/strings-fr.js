@@ -262,4 +262,7 @@ export const FR = {
     invalid_webhook_url: 'Cette URL de webhook n’est pas autorisée.',
     validation_failed: 'Certains champs ne sont pas valides.',
   },
+  'settings.unchanged': 'Rien n’a changé : rien n’a été enregistré.',
+  'settings.conflict':
+    'Quelqu’un d’autre a modifié ces réglages depuis que vous les avez ouverts ; ils ont été rechargés. Refaites votre modification et enregistrez.',
 };

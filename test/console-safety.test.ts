@@ -1,0 +1,91 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ConsoleServer, runInChromium, signIn, startConsoleServer } from './console-server.ts';
+
+// What an outside tester found in the console: changes that undo other changes, selects that act
+// on a keystroke, CSV imports that fail whole, lists that stop at their first page.
+
+runInChromium('the console does not lose or make changes by accident, in Chromium', () => {
+  let server: ConsoleServer;
+  let base: string;
+  let browser: Browser;
+
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies as loose JSON.
+  ): Promise<any> => {
+    const response = await fetch(`${server.base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${server.adminKey}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+    return response.status === 204 || response.status === 202 ? null : response.json();
+  };
+
+  beforeAll(async () => {
+    server = await startConsoleServer({ WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: 'true' });
+    ({ base, browser } = server);
+  }, 60_000);
+
+  afterAll(() => server?.close());
+
+  async function open(width = 1200): Promise<{ page: Page; errors: string[]; done: () => Promise<void> }> {
+    const context = await browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(error.message));
+    page.on('dialog', (dialog) => dialog.accept());
+    await signIn(page, base, 'admin@example.com');
+    return { page, errors, done: () => context.close() };
+  }
+
+  it('settings show what is stored now, send only what changed, and refuse to overwrite another admin', async () => {
+    const { page, errors, done } = await open();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await page.getByLabel('Seat limit').fill('50');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+
+    // Another admin renames the organization; leaving and coming back shows their change.
+    await call('PATCH', '/v1/organizations/acme', {
+      name: 'Acme Renamed',
+      settings: { max_pending_invitations: 7 },
+    });
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect.poll(() => page.getByLabel('Name', { exact: true }).inputValue()).toBe('Acme Renamed');
+    expect(await page.getByLabel('Pending invitations limit').inputValue()).toBe('7');
+    expect(await page.getByLabel('Seat limit').inputValue()).toBe('50');
+
+    // Someone changes a setting while the form is open: the save is refused and the form reloaded.
+    await call('PATCH', '/v1/organizations/acme', { settings: { blocked_email_domains: ['spam.example'] } });
+    await page.getByLabel('Seat limit').fill('60');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'changed by someone else' }).waitFor();
+    await expect
+      .poll(() => page.getByLabel('Blocked email domains (one per line)').inputValue())
+      .toBe('spam.example');
+    let stored = await call('GET', '/v1/organizations/acme');
+    expect(stored.settings.seat_limit).toBe(50);
+
+    // Saving again changes only the seat limit: the other admin's changes stay.
+    await page.getByLabel('Seat limit').fill('60');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    stored = await call('GET', '/v1/organizations/acme');
+    expect(stored.settings).toMatchObject({
+      seat_limit: 60,
+      max_pending_invitations: 7,
+      blocked_email_domains: ['spam.example'],
+    });
+    expect(stored.name).toBe('Acme Renamed');
+    expect(errors).toEqual([]);
+    await done();
+  }, 60_000);
+});
