@@ -88,4 +88,33 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 60_000);
+  it('a role changes only with the Change role button, never by arrowing through the select', async () => {
+    const user = await call('POST', '/v1/users', {
+      email: 'mia@example.com',
+      password: 'mia passphrase long',
+    });
+    const now = new Date();
+    const orgId = (await call('GET', '/v1/organizations/acme')).id;
+    await server.database.db
+      .insertInto('memberships')
+      .values({ organization_id: orgId, user_id: user.id, role: 'member', created_at: now, updated_at: now })
+      .execute();
+    const role = async () =>
+      (await call('GET', '/v1/organizations/acme/members')).members.find(
+        (m: { email: string }) => m.email === 'mia@example.com',
+      ).role;
+    const { page, errors, done } = await open();
+    await page.getByRole('link', { name: 'Members' }).click();
+    const select = page.getByLabel('Role of mia@example.com', { exact: true });
+    await select.focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press('ArrowUp');
+    await page.waitForTimeout(500);
+    expect(await role()).toBe('member');
+    await select.selectOption('admin');
+    await page.getByRole('button', { name: 'Change the role of mia@example.com' }).click();
+    await page.getByText('mia@example.com is now admin.').waitFor();
+    expect(await role()).toBe('admin');
+    expect(errors).toEqual([]);
+    await done();
+  }, 60_000);
 });

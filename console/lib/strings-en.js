@@ -243,4 +243,6 @@ export const EN = {
   'settings.unchanged': 'Nothing changed, so nothing was saved.',
   'settings.conflict':
     'These settings were changed by someone else since you opened them; they were reloaded. Make your change again and save.',
+  'members.changeRole': 'Change role',
+  'members.changeRoleOf': (email) => `Change the role of ${email}`,
 };

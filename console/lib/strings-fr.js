@@ -265,4 +265,6 @@ export const FR = {
   'settings.unchanged': 'Rien n’a changé : rien n’a été enregistré.',
   'settings.conflict':
     'Quelqu’un d’autre a modifié ces réglages depuis que vous les avez ouverts ; ils ont été rechargés. Refaites votre modification et enregistrez.',
+  'members.changeRole': 'Changer le rôle',
+  'members.changeRoleOf': (email) => `Changer le rôle de ${email}`,
 };
