@@ -84,6 +84,16 @@ describe('creating an invitation', () => {
     expect([far.status, far.body.code]).toEqual([422, 'invalid_expire_time']);
   });
 
+  it('stores a language tag in its canonical case (EN is en), and refuses one that is not a tag', async () => {
+    const upper = await invite({ email: 'upper@example.com', locale: 'EN' });
+    expect([upper.status, upper.body.locale]).toEqual([201, 'en']);
+    const region = await invite({ email: 'region@example.com', locale: 'pt-br' });
+    expect(region.body.locale).toBe('pt-BR');
+    expect((await invite({ email: 'odd@example.com', locale: 'not a tag' })).status).toBe(400);
+    const org = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { locale: 'FR' } } });
+    expect([org.status, org.body.settings?.locale]).toEqual([200, 'fr']);
+  });
+
   it('lets only owners and admins invite, and nobody grant a role above their own', async () => {
     const member = await h.user('plain@example.com', 'member');
     const byMember = await invite({ email: 'someone@example.com' }, member.key);

@@ -2835,10 +2835,7 @@ export interface components {
              * @default 10
              */
             max_sends_per_invitation?: number;
-            /**
-             * @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English).
-             * @default en
-             */
+            /** @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English). */
             locale?: string;
             /**
              * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
