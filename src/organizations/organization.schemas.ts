@@ -44,14 +44,15 @@ export function canonicalLanguageTag(tag: string): string {
  * A well-formed BCP 47 tag, stored in its canonical case. Tags of languages without a locale
  * file are kept (emails and pages fall back to English; docs/decisions.md, Locales).
  */
-export const LanguageTag = z.codec(
+const languageTagShape = () =>
   z
     .string()
     .max(35)
-    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR'),
-  z.string(),
-  { decode: canonicalLanguageTag, encode: (tag) => tag },
-);
+    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR');
+export const LanguageTag = z.codec(languageTagShape(), languageTagShape(), {
+  decode: canonicalLanguageTag,
+  encode: (tag) => tag,
+});
 
 export const RoleName = z
   .string()
