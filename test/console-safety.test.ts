@@ -117,4 +117,54 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 60_000);
+  it('imports a large semicolon CSV in batches, marks bad rows with their reason and line, and sends the rest', async () => {
+    const good = Array.from({ length: 1005 }, (_, i) => `person${i}@example.com;member;;`);
+    const lines = [
+      'email;role;message;locale',
+      'multi@example.com;member;"two',
+      'lines";fr',
+      'shouting@example.com;Admin;;',
+      `long@example.com;member;${'x'.repeat(2001)};`,
+      'nowhere@example.com;member;;xx',
+      'quote@example.com;member;say "hi";',
+      'ghost@example.com;ghost;;',
+      ...good,
+      'last@example.com;member;;EN',
+    ];
+    const { page, errors, done } = await open();
+    await page.getByRole('link', { name: 'Invite', exact: true }).click();
+    await page.getByLabel('Copy links instead of sending emails').check();
+    await page.getByLabel(/Or upload a CSV/).setInputFiles({
+      name: 'invitees.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(`\uFEFF${lines.join('\r\n')}\r\n`),
+    });
+    await page.getByText('Preview of invitees.csv: 1012 row(s)').waitFor();
+    const preview = page.locator('table[aria-labelledby="preview-title"] tbody tr');
+    const previewRow = async (email: string) =>
+      (await preview.filter({ hasText: email }).first().textContent()) ?? '';
+    expect(await previewRow('multi@example.com')).toMatch(/^2multi@example\.com.*ready/);
+    expect(await previewRow('shouting@example.com')).toMatch(/^4.*lower-case letters/);
+    expect(await previewRow('long@example.com')).toMatch(/^5.*2001 characters/);
+    expect(await previewRow('nowhere@example.com')).toMatch(/^6.*"xx" is not supported/);
+    expect(await previewRow('quote@example.com')).toMatch(/^7.*quote in the middle/);
+    expect(await previewRow('ghost@example.com')).toMatch(/^8.*not in the role catalog/);
+    await page.getByText('5 row(s) with a problem will not be sent.').waitFor();
+
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page
+      .getByText('1007 invited, 0 not invited, 5 skipped (see the preview).')
+      .waitFor({ timeout: 60_000 });
+    const results = page.locator('table[aria-labelledby="results-title"] tbody tr');
+    expect(await results.count()).toBe(1007);
+    expect(await results.filter({ hasText: 'person0@example.com' }).textContent()).toMatch(/^9person0@/);
+    expect(await results.filter({ hasText: 'last@example.com' }).textContent()).toMatch(/^1014last@/);
+    const stored = await call('GET', '/v1/organizations/acme/invitations?q=multi@example.com');
+    expect(stored.invitations[0].message).toMatch(/^two\r?\nlines$/);
+    expect(stored.invitations[0].locale).toBe('fr');
+    const last = await call('GET', '/v1/organizations/acme/invitations?q=last@example.com');
+    expect(last.invitations[0].locale).toBe('en');
+    expect(errors).toEqual([]);
+    await done();
+  }, 120_000);
 });

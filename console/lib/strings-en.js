@@ -245,4 +245,16 @@ export const EN = {
     'These settings were changed by someone else since you opened them; they were reloaded. Make your change again and save.',
   'members.changeRole': 'Change role',
   'members.changeRoleOf': (email) => `Change the role of ${email}`,
+  'check.quotes': 'a quote in the middle of a field: check this line',
+  'check.email': 'not an email address',
+  'check.roleName': (role) => `role "${role}": lower-case letters, digits, _ and - only`,
+  'check.roleUnknown': (role) => `role "${role}" is not in the role catalog`,
+  'check.locale': (locale, supported) => `language "${locale}" is not supported (${supported})`,
+  'check.message': (n, max) => `message of ${n} characters, at most ${max}`,
+  'check.expiry': 'expiry must be between 1 hour and 30 days',
+  'invite.skipped': (n) => `${n} row(s) with a problem will not be sent.`,
+  'invite.allInvalid': 'No row can be sent: fix the file and upload it again.',
+  'invite.summaryRows': (ok, failed, skipped) =>
+    `${ok} invited, ${failed} not invited${skipped ? `, ${skipped} skipped (see the preview)` : ''}.`,
+  'invite.sending': (done, total) => `Sending… ${done} of ${total} rows.`,
 };

@@ -267,4 +267,16 @@ export const FR = {
     'Quelqu’un d’autre a modifié ces réglages depuis que vous les avez ouverts ; ils ont été rechargés. Refaites votre modification et enregistrez.',
   'members.changeRole': 'Changer le rôle',
   'members.changeRoleOf': (email) => `Changer le rôle de ${email}`,
+  'check.quotes': 'un guillemet au milieu d’un champ : vérifiez cette ligne',
+  'check.email': 'pas une adresse e-mail',
+  'check.roleName': (role) => `rôle « ${role} » : lettres minuscules, chiffres, _ et - seulement`,
+  'check.roleUnknown': (role) => `le rôle « ${role} » n’est pas dans le catalogue`,
+  'check.locale': (locale, supported) => `langue « ${locale} » non prise en charge (${supported})`,
+  'check.message': (n, max) => `message de ${n} caractères, au plus ${max}`,
+  'check.expiry': 'l’expiration doit être entre 1 heure et 30 jours',
+  'invite.skipped': (n) => `${n} ligne(s) avec un problème ne seront pas envoyées.`,
+  'invite.allInvalid': 'Aucune ligne ne peut être envoyée : corrigez le fichier et chargez-le à nouveau.',
+  'invite.summaryRows': (ok, failed, skipped) =>
+    `${ok} invitée(s), ${failed} non invitée(s)${skipped ? `, ${skipped} ignorée(s) (voir l’aperçu)` : ''}.`,
+  'invite.sending': (done, total) => `Envoi… ${done} lignes sur ${total}.`,
 };
