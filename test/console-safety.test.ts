@@ -167,4 +167,28 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 120_000);
+  it('reaches organizations past the first 100, in the switcher and in the list', async () => {
+    for (let i = 0; i < 105; i++) {
+      await call('POST', '/v1/organizations', {
+        slug: `team-${String(i).padStart(3, '0')}`,
+        name: `Team ${i}`,
+      });
+    }
+    const { page, errors, done } = await open();
+    const switcher = page.locator('header select').first();
+    expect(await switcher.locator('option').count()).toBe(100);
+    await page.getByRole('button', { name: 'More organizations' }).click();
+    await expect.poll(() => switcher.locator('option').count()).toBe(106);
+    expect(await page.getByRole('button', { name: 'More organizations' }).count()).toBe(0);
+
+    await page.reload();
+    await page.getByRole('link', { name: 'All organizations' }).click();
+    const rows = page.locator('main table tbody tr');
+    await expect.poll(() => rows.count()).toBe(100);
+    await page.locator('main').getByRole('button', { name: 'More organizations' }).click();
+    await expect.poll(() => rows.count()).toBe(106);
+    expect(await page.locator('main table').textContent()).toContain('team-104');
+    expect(errors).toEqual([]);
+    await done();
+  }, 120_000);
 });

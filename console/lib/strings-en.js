@@ -257,4 +257,5 @@ export const EN = {
   'invite.summaryRows': (ok, failed, skipped) =>
     `${ok} invited, ${failed} not invited${skipped ? `, ${skipped} skipped (see the preview)` : ''}.`,
   'invite.sending': (done, total) => `Sending… ${done} of ${total} rows.`,
+  'org.more': 'More organizations',
 };

@@ -279,4 +279,5 @@ export const FR = {
   'invite.summaryRows': (ok, failed, skipped) =>
     `${ok} invitée(s), ${failed} non invitée(s)${skipped ? `, ${skipped} ignorée(s) (voir l’aperçu)` : ''}.`,
   'invite.sending': (done, total) => `Envoi… ${done} lignes sur ${total}.`,
+  'org.more': 'Plus d’organisations',
 };
