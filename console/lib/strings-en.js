@@ -244,7 +244,7 @@ export const EN = {
   'settings.conflict':
     'These settings were changed by someone else since you opened them; they were reloaded. Make your change again and save.',
   'members.changeRole': 'Change role',
-  'members.changeRoleOf': (email) => `Change the role of ${email}`,
+  'members.changeRoleOf': (email) => `Change role of ${email}`,
   'check.quotes': 'a quote in the middle of a field: check this line',
   'check.email': 'not an email address',
   'check.roleName': (role) => `role "${role}": lower-case letters, digits, _ and - only`,

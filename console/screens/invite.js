@@ -55,6 +55,8 @@ function rowsFrom(values, csvRows, rules) {
         .map((e) => e.trim())
         .filter(Boolean)
         .map((email, index) => ({ line: index + 1, row: { ...shared, email } }));
+  // Typed addresses go as they are: the API answers each row, as it always did.
+  if (!csvRows) return entries.map((entry) => ({ ...entry, problems: [] }));
   return entries.map((entry) => ({
     ...entry,
     problems: rowProblems(entry.row, { ...rules, loose: entry.loose }),
@@ -146,10 +148,6 @@ export function Invite({ org }) {
     if (!entries.length) return setOutcome({ error: t('invite.noAddress') });
     const sendable = entries.filter((e) => e.problems.length === 0);
     const skipped = entries.length - sendable.length;
-    if (!csv && skipped) {
-      const bad = entries.find((e) => e.problems.length);
-      return setOutcome({ error: `${bad.row.email}: ${bad.problems.join('; ')}` });
-    }
     if (!sendable.length) return setOutcome({ error: t('invite.allInvalid') });
     const results = [];
     for (const group of batches(sendable)) {
