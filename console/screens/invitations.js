@@ -135,7 +135,7 @@ export function Invitations({ org }) {
     </div>
     <${Notice} error=${result.error} ok=${result.ok} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.invitations')}><table>
       <caption class="visually-hidden">${t('nav.invitations')}</caption>
       <thead><tr>
         <th scope="col"><span class="visually-hidden">${t('select')}</span></th>

@@ -36,7 +36,7 @@ export function Members({ org, session, onOrgChanged }) {
     <${Heading}>${t('nav.members')}</${Heading}>
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.members')}><table>
       <caption class="visually-hidden">${t('nav.members')}</caption>
       <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col">${t('inv.role')}</th><th scope="col" class="hide-narrow">${t('members.since')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${(state.data?.members ?? []).map(
