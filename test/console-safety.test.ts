@@ -131,7 +131,9 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
       ...good,
       'last@example.com;member;;EN',
     ];
-    await call('PATCH', '/v1/organizations/acme', { settings: { seat_limit: null, max_pending_invitations: null } });
+    await call('PATCH', '/v1/organizations/acme', {
+      settings: { seat_limit: null, max_pending_invitations: null },
+    });
     const { page, errors, done } = await open();
     await page.getByRole('link', { name: 'Invite', exact: true }).click();
     await page.getByLabel('Copy links instead of sending emails').check();
@@ -189,6 +191,36 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     await page.locator('main').getByRole('button', { name: 'More organizations' }).click();
     await expect.poll(() => rows.count()).toBe(106);
     expect(await page.locator('main table').textContent()).toContain('team-104');
+    expect(errors).toEqual([]);
+    await done();
+  }, 120_000);
+  it('retries a delivery still backing off now, and pages through the delivery log', async () => {
+    const endpoint = await call('POST', '/v1/organizations/acme/webhooks', {
+      url: 'http://127.0.0.1:9/nobody-listens',
+      event_types: ['invitation.created'],
+    });
+    for (let i = 0; i < 55; i++) await call('POST', `/v1/organizations/acme/webhooks/${endpoint.id}/test`);
+    const { page, errors, done } = await open();
+    await page.goto(`${base}/console#/webhooks/${endpoint.id}`);
+    const deliveries = page.locator('main > ul > li');
+    await expect.poll(() => deliveries.count()).toBe(50);
+    await page.getByRole('button', { name: 'Older deliveries' }).click();
+    await expect.poll(() => deliveries.count()).toBe(55);
+    expect(await page.getByRole('button', { name: 'Older deliveries' }).count()).toBe(0);
+
+    // A delivery that failed once waits for its next attempt; Retry now does not wait.
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return page.getByText(/next attempt/).count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBeGreaterThan(0);
+    const waiting = deliveries.filter({ hasText: 'next attempt' }).first();
+    await waiting.getByRole('button', { name: 'Retry now' }).click();
+    await page.getByText('Queued again.').waitFor();
     expect(errors).toEqual([]);
     await done();
   }, 120_000);

@@ -258,4 +258,7 @@ export const EN = {
     `${ok} invited, ${failed} not invited${skipped ? `, ${skipped} skipped (see the preview)` : ''}.`,
   'invite.sending': (done, total) => `Sending… ${done} of ${total} rows.`,
   'org.more': 'More organizations',
+  'webhooks.retryNow': 'Retry now',
+  'webhooks.nextAttempt': (when) => `Being retried automatically; next attempt ${when}.`,
+  'webhooks.older': 'Older deliveries',
 };

@@ -280,4 +280,7 @@ export const FR = {
     `${ok} invitée(s), ${failed} non invitée(s)${skipped ? `, ${skipped} ignorée(s) (voir l’aperçu)` : ''}.`,
   'invite.sending': (done, total) => `Envoi… ${done} lignes sur ${total}.`,
   'org.more': 'Plus d’organisations',
+  'webhooks.retryNow': 'Réessayer maintenant',
+  'webhooks.nextAttempt': (when) => `Nouvelles tentatives automatiques ; prochaine le ${when}.`,
+  'webhooks.older': 'Livraisons plus anciennes',
 };

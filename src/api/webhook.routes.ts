@@ -276,6 +276,10 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'retryWebhookDelivery',
       summary: 'Send a delivery again now',
+      description:
+        'Delivered (`done`), given up (`dead`) or still being retried (`pending`, whose automatic ' +
+        'backoff may wait hours): queued for an attempt now, with a fresh attempt budget and the ' +
+        'same webhook-id. 409 while an attempt is in flight.',
       params: EndpointParams.extend({ delivery_id: z.string() }),
       response: { 202: z.null().describe('Queued.'), ...problems(...COMMON, 409) },
     },

@@ -634,7 +634,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now */
+        /**
+         * Send a delivery again now
+         * @description Delivered (`done`), given up (`dead`) or still being retried (`pending`, whose automatic backoff may wait hours): queued for an attempt now, with a fresh attempt budget and the same webhook-id. 409 while an attempt is in flight.
+         */
         post: operations["retryWebhookDelivery"];
         delete?: never;
         options?: never;
