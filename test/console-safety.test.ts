@@ -224,4 +224,28 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 120_000);
+  it('a bulk action with some refusals says how many went through and names each refusal', async () => {
+    for (const name of ['bulk-a', 'bulk-b', 'bulk-c']) {
+      await call('POST', '/v1/organizations/acme/invitations', {
+        email: `${name}@example.com`,
+        send_email: false,
+      });
+    }
+    const { page, errors, done } = await open();
+    await page.getByLabel('Search').fill('bulk-');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = page.locator('main table tbody tr');
+    await expect.poll(() => rows.count()).toBe(3);
+    const listed = await call('GET', '/v1/organizations/acme/invitations?q=bulk-c');
+    await call('POST', `/v1/organizations/acme/invitations/${listed.invitations[0].id}/revoke`);
+    for (const name of ['bulk-a', 'bulk-b', 'bulk-c'])
+      await page.getByLabel(`Select ${name}@example.com`).check();
+    await page.getByRole('button', { name: 'Revoke selected (3)' }).click();
+    await page.getByRole('status').filter({ hasText: '2 invitation(s) revoked.' }).waitFor();
+    const refusal = await page.getByRole('alert').textContent();
+    expect(refusal).toMatch(/^1 not revoked: bulk-c@example\.com: /);
+    expect(refusal).not.toContain('bulk-a');
+    expect(errors).toEqual([]);
+    await done();
+  }, 60_000);
 });

@@ -261,4 +261,6 @@ export const EN = {
   'webhooks.retryNow': 'Retry now',
   'webhooks.nextAttempt': (when) => `Being retried automatically; next attempt ${when}.`,
   'webhooks.older': 'Older deliveries',
+  'bulk.resend.failed': (n) => `${n} not sent again:`,
+  'bulk.revoke.failed': (n) => `${n} not revoked:`,
 };

@@ -283,4 +283,6 @@ export const FR = {
   'webhooks.retryNow': 'Réessayer maintenant',
   'webhooks.nextAttempt': (when) => `Nouvelles tentatives automatiques ; prochaine le ${when}.`,
   'webhooks.older': 'Livraisons plus anciennes',
+  'bulk.resend.failed': (n) => `${n} non renvoyée(s) :`,
+  'bulk.revoke.failed': (n) => `${n} non révoquée(s) :`,
 };
