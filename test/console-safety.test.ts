@@ -248,4 +248,21 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 60_000);
+  it('the audit log says "No more events" on an empty last page', async () => {
+    for (let i = 0; i < 50; i++) {
+      await call('POST', '/v1/organizations/acme/resources', { type: 'project', name: `Project ${i}` });
+    }
+    const { page, errors, done } = await open();
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Event type').fill('resource.created');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const rows = page.locator('main table tbody tr');
+    await expect.poll(() => rows.count()).toBe(50);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('No more events.').waitFor();
+    expect(await rows.count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await done();
+  }, 60_000);
 });

@@ -263,4 +263,6 @@ export const EN = {
   'webhooks.older': 'Older deliveries',
   'bulk.resend.failed': (n) => `${n} not sent again:`,
   'bulk.revoke.failed': (n) => `${n} not revoked:`,
+  'audit.noMore': 'No more events.',
+  'audit.empty': 'No event matches.',
 };

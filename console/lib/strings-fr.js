@@ -285,4 +285,6 @@ export const FR = {
   'webhooks.older': 'Livraisons plus anciennes',
   'bulk.resend.failed': (n) => `${n} non renvoyée(s) :`,
   'bulk.revoke.failed': (n) => `${n} non révoquée(s) :`,
+  'audit.noMore': 'Plus d’autres événements.',
+  'audit.empty': 'Aucun événement ne correspond.',
 };

@@ -66,6 +66,10 @@ export function Audit({ org, session }) {
           <td>${actorOf(e)}</td><td class="hide-narrow">${e.actor_ip ?? ''}</td></tr>`,
       )}</tbody>
     </table></div>
+    ${
+      state.data?.events.length === 0 &&
+      html`<p role="status">${tokens.length > 1 ? t('audit.noMore') : t('audit.empty')}</p>`
+    }
     <nav class="actions" aria-label=${t('pagination')}>
       <button type="button" disabled=${tokens.length === 1} onClick=${() => setTokens(tokens.slice(0, -1))}>${t('previous')}</button>
       <span class="muted">${t('page', tokens.length)}</span>
