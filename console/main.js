@@ -1,18 +1,22 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, loadSession, whenSessionEnds } from './lib/api.js';
-import { currentLocale, LOCALES, setLocale, t } from './lib/i18n.js';
+import { currentLocale, LANGUAGE_NAMES, LOCALES, setLocale, t } from './lib/i18n.js';
 import { html, Notice } from './lib/ui.js';
 import { Audit } from './screens/audit.js';
+import { Domains } from './screens/domains.js';
 import { Invitation } from './screens/invitation.js';
 import { Invitations } from './screens/invitations.js';
 import { Invite } from './screens/invite.js';
+import { JoinLinks } from './screens/join-links.js';
+import { JoinRequests } from './screens/join-requests.js';
 import { Keys } from './screens/keys.js';
 import { Members } from './screens/members.js';
 import { Organizations } from './screens/organizations.js';
 import { Resources } from './screens/resources.js';
 import { Settings } from './screens/settings.js';
 import { SignIn } from './screens/sign-in.js';
+import { Templates } from './screens/templates.js';
 import { Users } from './screens/users.js';
 import { Webhook, Webhooks } from './screens/webhooks.js';
 
@@ -25,6 +29,10 @@ const SCREENS = [
   ['keys', Keys],
   ['webhooks', Webhooks],
   ['audit', Audit],
+  ['join-links', JoinLinks],
+  ['join-requests', JoinRequests],
+  ['domains', Domains],
+  ['templates', Templates],
 ];
 
 function useHash() {
@@ -104,7 +112,7 @@ function Shell({ session, onSignOut, onLocale }) {
       }
       <label class="inline">${t('language')}
         <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
-          ${LOCALES.map((l) => html`<option value=${l}>${l === 'en' ? 'English' : 'Français'}</option>`)}
+          ${LOCALES.map((l) => html`<option value=${l}>${LANGUAGE_NAMES[l] ?? l}</option>`)}
         </select></label>
       <span class="muted">${session.user.email}</span>
       <button type="button" onClick=${onSignOut}>${t('signOut')}</button>

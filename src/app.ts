@@ -1,14 +1,7 @@
 import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyServerOptions } from 'fastify';
-import {
-  jsonSchemaTransform,
-  jsonSchemaTransformObject,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { hasScope } from './access/principal.ts';
 import { apiKeyRoutes } from './api/api-key.routes.ts';
 import { eventRoutes } from './api/event.routes.ts';
@@ -27,6 +20,7 @@ import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { serializerCompiler } from './http/serializer.ts';
 import './http/types.ts';
 import { emailTemplateRoutes } from './api/email-template.routes.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
@@ -38,14 +32,14 @@ import { sessionRoutes } from './api/session.routes.ts';
 import { userRoutes } from './api/user.routes.ts';
 import { webhookRoutes } from './api/webhook.routes.ts';
 import { tooManyRequests } from './lib/rate-limiter.ts';
+import { documentTransform, nativeDocument, routeTransform } from './openapi/document.ts';
+import { referencePageRoutes } from './openapi/reference-page.ts';
 import { createServices, type Deps, type Services } from './services.ts';
 import { BrowserSessions } from './web/browser-session.ts';
 import { consoleRoutes } from './web/console.routes.ts';
 import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
-
-export const API_VERSION = '1.0.0';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -61,7 +55,6 @@ export interface AppOptions {
 
 /** Paths of the API proper: auth declared on every route, never cached, never framed. */
 const isApiPath = (url: string) => url.startsWith('/v1') || url.startsWith('/oauth');
-const isApiReference = (url: string) => url === '/docs' || url.startsWith('/docs/');
 
 /** Log options: credentials never reach the log, not in headers and not in query strings. */
 export function loggerOptions(level: string) {
@@ -122,10 +115,9 @@ export async function buildApp(
 
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.
-  // Only the static pages of the API reference (swagger-ui's own routes) are exempt.
   app.addHook('onRoute', (route) => {
     allowed.add(route.method, route.url);
-    declareRoute(app, route, isApiReference);
+    declareRoute(app, route);
   });
 
   app.addHook('onRequest', async (request, reply) => {
@@ -180,35 +172,9 @@ export async function buildApp(
   );
 
   await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'rsvp',
-        version: API_VERSION,
-        description:
-          'Invitations into organizations (with a role) and onto shared resources (with actions). ' +
-          'Errors are RFC 9457 problem+json with a stable `code`; every POST honours `Idempotency-Key`.',
-        license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
-      },
-      components: {
-        securitySchemes: {
-          bearer: {
-            type: 'http',
-            scheme: 'bearer',
-            description: 'An API key (`rsvp_sk_…`) or an access token.',
-          },
-          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
-          basic: {
-            type: 'http',
-            scheme: 'basic',
-            description: 'Email or username and password, or key id and secret.',
-          },
-        },
-      },
-      security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }],
-    },
-    transform: jsonSchemaTransform,
-    transformObject: (input) => sortedComponents(jsonSchemaTransformObject(input)),
+    openapi: nativeDocument(deps.publicUrl),
+    transform: routeTransform,
+    transformObject: documentTransform,
   });
 
   await app.register((scoped, _options, done) => {
@@ -260,20 +226,6 @@ export async function buildApp(
   });
 
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  referencePageRoutes(app as App, { title: 'rsvp API reference' });
   return { app: app as App, services };
-}
-
-/**
- * Component schemas in name order: zod registers them in module-load order, which would make the
- * document (and the SDK types generated from it) change whenever a file moves.
- */
-function sortedComponents<T>(document: T): T {
-  const components = (document as { components?: { schemas?: Record<string, unknown> } }).components;
-  if (components?.schemas) {
-    components.schemas = Object.fromEntries(
-      Object.entries(components.schemas).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-    );
-  }
-  return document;
 }

@@ -119,6 +119,16 @@ const ConfigSchema = z.object({
     .optional(),
   APP_URL_ALLOWED_ORIGINS: csv.default([]),
   WEBHOOK_ALLOW_PRIVATE_DESTINATIONS: flag.default(false),
+  DNS_SERVERS: csv.default([]).superRefine((servers, ctx) => {
+    for (const server of servers) {
+      if (!/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\])(:\d{1,5})?$|^[0-9a-f:]+$/i.test(server)) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${server}": expected an IP address, optionally with :port`,
+        });
+      }
+    }
+  }),
   WORKERS: flag.default(true),
   METRICS_TOKEN: z.string().min(16, 'METRICS_TOKEN must be at least 16 characters').optional(),
   RSVP_DIALECTS: z
@@ -252,6 +262,8 @@ export interface Config {
   redisUrl: string | undefined;
   allowedAppOrigins: string[];
   allowPrivateWebhooks: boolean;
+  /** Resolvers asked for domain verification's TXT records; empty: the system's. */
+  dnsServers: string[];
   /** Each dialect listener with the public URL its absolute links are built from (never Host). */
   dialects: { name: DialectName; port: number; publicUrl: string }[];
   metricsToken: string | undefined;
@@ -329,6 +341,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redisUrl: e.REDIS_URL,
     allowedAppOrigins: e.APP_URL_ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
     allowPrivateWebhooks: e.WEBHOOK_ALLOW_PRIVATE_DESTINATIONS,
+    dnsServers: e.DNS_SERVERS,
     workers: e.WORKERS,
     dialects: e.RSVP_DIALECTS.map((dialect) => ({
       ...dialect,

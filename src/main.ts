@@ -1,13 +1,10 @@
+import { Resolver } from 'node:dns/promises';
 import { Metrics } from './api/metrics.ts';
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
 import { type DialectName, loadConfig } from './config.ts';
 import { createDelivery } from './delivery/delivery.ts';
-import { buildConfluentApp } from './dialects/confluent/confluent.app.ts';
-import { buildCvatApp } from './dialects/cvat/cvat.app.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
-import { buildTiledbApp } from './dialects/tiledb/tiledb.app.ts';
-import { buildTrieveApp } from './dialects/trieve/trieve.app.ts';
 import type { App } from './http/app-types.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
@@ -16,9 +13,18 @@ import { MemoryRateLimiter, RedisRateLimiter } from './lib/rate-limiter.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
 
+/** TXT lookups through the configured resolvers, or the system's when none are named. */
+function txtResolver(servers: string[]) {
+  if (servers.length === 0) return undefined;
+  const resolver = new Resolver({ timeout: 3_000, tries: 2 });
+  resolver.setServers(servers);
+  return (name: string) => resolver.resolveTxt(name);
+}
+
 /** How long in-flight requests may run on after SIGTERM before their connections are closed. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
+/** Each dialect's app, loaded only when configured: a process serves the ones it listens for. */
 const DIALECTS: Record<
   DialectName,
   (
@@ -26,18 +32,24 @@ const DIALECTS: Record<
     keys: InstanceKeys,
     options: DialectOptions,
     urls: { publicUrl: string; listenerUrl: string },
-  ) => App
+  ) => Promise<App>
 > = {
-  tiledb: (services, _keys, options) => buildTiledbApp(services, options),
-  trieve: (services, _keys, options, { publicUrl }) => buildTrieveApp(services, { publicUrl }, options),
-  cvat: (services, keys, options, urls) =>
-    buildCvatApp(
+  tiledb: async (services, _keys, options) =>
+    (await import('./dialects/tiledb/tiledb.app.ts')).buildTiledbApp(services, options),
+  trieve: async (services, _keys, options, { publicUrl }) =>
+    (await import('./dialects/trieve/trieve.app.ts')).buildTrieveApp(services, { publicUrl }, options),
+  cvat: async (services, keys, options, urls) =>
+    (await import('./dialects/cvat/cvat.app.ts')).buildCvatApp(
       services,
       { keyMac: keys.pageTokenSigning, sessionKey: keys.sessionSigning, clock: systemClock, ...urls },
       options,
     ),
-  confluent: (services, keys, options, { listenerUrl }) =>
-    buildConfluentApp(services, { pageTokenKey: keys.pageTokenSigning, listenerUrl }, options),
+  confluent: async (services, keys, options, { listenerUrl }) =>
+    (await import('./dialects/confluent/confluent.app.ts')).buildConfluentApp(
+      services,
+      { pageTokenKey: keys.pageTokenSigning, listenerUrl },
+      options,
+    ),
 };
 
 /** Starts the service: migrate, listen, deliver, and shut down cleanly on SIGINT/SIGTERM. */
@@ -75,6 +87,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
       abuseLimits: config.abuseLimits,
       allowedAppOrigins: config.allowedAppOrigins,
       allowPrivateWebhooks: config.allowPrivateWebhooks,
+      resolveTxt: txtResolver(config.dnsServers),
       onQueued: () => delivery?.nudge(),
     },
     {
@@ -109,7 +122,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
   for (const dialect of config.dialects) {
-    const dialectApp = DIALECTS[dialect.name](
+    const dialectApp = await DIALECTS[dialect.name](
       services,
       keys,
       {

@@ -43,7 +43,7 @@ export interface Deps {
   allowPrivateWebhooks?: boolean | undefined;
   /** Told after a commit that queued outbox messages: wakes this process's worker. */
   onQueued?: (() => void) | undefined;
-  /** DNS TXT lookups for domain verification; tests pass a double (never real DNS). */
+  /** DNS TXT lookups for domain verification (`DNS_SERVERS` picks the resolvers); tests pass a double or a loopback DNS server. */
   resolveTxt?: TxtResolver | undefined;
 }
 

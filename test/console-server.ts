@@ -55,16 +55,12 @@ export async function startConsoleServer(env: NodeJS.ProcessEnv = {}): Promise<C
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const serverEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    LOG_LEVEL: 'warn',
-    DATABASE_URL: fresh.url,
-    ...env,
-  };
+  const serverEnv: NodeJS.ProcessEnv = { ...process.env };
   delete serverEnv.RSVP_PUBLIC_URL;
   delete serverEnv.SMTP_URL;
   delete serverEnv.REDIS_URL;
+  // The test's own settings (an SMTP_URL to a test server included) come last.
+  Object.assign(serverEnv, { PORT: String(port), LOG_LEVEL: 'warn', DATABASE_URL: fresh.url, ...env });
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
   const close = async () => {

@@ -4,12 +4,15 @@ import { type Principal, SCOPES, type Scope } from '../src/access/principal.ts';
 import { buildConfluentApp } from '../src/dialects/confluent/confluent.app.ts';
 import { buildCvatApp } from '../src/dialects/cvat/cvat.app.ts';
 import { createDialectApp } from '../src/dialects/dialect-app.ts';
+import { TRIEVE_DOCUMENT } from '../src/dialects/dialect-documents.ts';
 import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import { buildTrieveApp } from '../src/dialects/trieve/trieve.app.ts';
 import type { App } from '../src/http/app-types.ts';
 import { declaredRoutes, declareRoute } from '../src/http/route-auth.ts';
 import { findUserById } from '../src/users/user.repository.ts';
 import { type Harness, harness, request } from './helpers.ts';
+
+const REFERENCE = ['GET /openapi.json', 'GET /docs', 'GET /docs/scalar.js'];
 
 /**
  * Routes that answer without a scoped credential, per listener. A route that becomes public must
@@ -33,7 +36,10 @@ const PUBLIC: Record<string, string[]> = {
     'POST /invite/sign-out',
     'POST /invite/accept',
     'POST /invite/decline',
+    // The API reference: the document, the page and its script are for anyone who can reach the API.
     'GET /openapi.json',
+    'GET /docs',
+    'GET /docs/scalar.js',
     // Browser sessions: reading one's own session and CSRF token, signing in (password checked,
     // throttled, CSRF token required) and out (CSRF token required).
     'GET /v1/session',
@@ -43,10 +49,11 @@ const PUBLIC: Record<string, string[]> = {
     'GET /console',
     'GET /console/*',
   ],
-  tiledb: ['POST /v4/invitations/:invitation_id'],
-  trieve: ['GET /api/auth'],
-  cvat: ['POST /api/auth/login', 'POST /api/auth/logout'],
-  confluent: ['POST /sts/v1/oauth2/token'],
+  // Each dialect listener publishes its own document and reference, public for the same reason.
+  tiledb: ['POST /v4/invitations/:invitation_id', ...REFERENCE],
+  trieve: ['GET /api/auth', ...REFERENCE],
+  cvat: ['POST /api/auth/login', 'POST /api/auth/logout', ...REFERENCE],
+  confluent: ['POST /sts/v1/oauth2/token', ...REFERENCE],
 };
 
 type Credential = (key: { id: string; secret: string }) => Record<string, string>;
@@ -203,6 +210,7 @@ describe('every route of every listener enforces the scope it declares', () => {
 
   it('refuses at registration a route that declares no scope, on every kind of app', async () => {
     const dialect = createDialectApp({
+      document: TRIEVE_DOCUMENT,
       errorBody: () => ({}),
       authenticate: async () => {},
     });

@@ -1,13 +1,30 @@
+import { DE } from './strings-de.js';
 import { EN } from './strings-en.js';
 import { FR } from './strings-fr.js';
+import { JOINING_DE } from './strings-joining-de.js';
+import { JOINING_EN } from './strings-joining-en.js';
+import { JOINING_FR } from './strings-joining-fr.js';
 
-const DICTIONARIES = { en: EN, fr: FR };
-export const LOCALES = ['en', 'fr'];
+/** The main strings and those of the joining and email screens (kept apart, files stay short). */
+const merged = (main, joining) => ({
+  ...main,
+  ...joining,
+  errors: { ...main.errors, ...joining.errors },
+});
+const DICTIONARIES = {
+  en: merged(EN, JOINING_EN),
+  fr: merged(FR, JOINING_FR),
+  de: merged(DE, JOINING_DE),
+};
+export const LOCALES = ['en', 'fr', 'de'];
+/** Each language by its own name, as the picker offers it. */
+export const LANGUAGE_NAMES = { en: 'English', fr: 'Français', de: 'Deutsch' };
 
 function initial() {
   const saved = localStorage.getItem('rsvp.console.locale');
   if (saved && DICTIONARIES[saved]) return saved;
-  return navigator.language?.toLowerCase().startsWith('fr') ? 'fr' : 'en';
+  const browser = navigator.language?.toLowerCase().slice(0, 2);
+  return DICTIONARIES[browser] ? browser : 'en';
 }
 
 let locale = initial();
@@ -23,7 +40,7 @@ export function setLocale(next) {
 
 /** The string for `key` in the current locale (English when missing); functions get `args`. */
 export function t(key, ...args) {
-  const value = DICTIONARIES[locale][key] ?? EN[key] ?? key;
+  const value = DICTIONARIES[locale][key] ?? DICTIONARIES.en[key] ?? key;
   return typeof value === 'function' ? value(...args) : value;
 }
 

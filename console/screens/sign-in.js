@@ -1,5 +1,5 @@
 import { api } from '../lib/api.js';
-import { currentLocale, LOCALES, t } from '../lib/i18n.js';
+import { currentLocale, LANGUAGE_NAMES, LOCALES, t } from '../lib/i18n.js';
 import { formValues, html, Notice, useAction } from '../lib/ui.js';
 
 export function SignIn({ onSignedIn, onLocale, notice }) {
@@ -23,7 +23,7 @@ export function SignIn({ onSignedIn, onLocale, notice }) {
     </form>
     <label class="inline">${t('language')}
       <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
-        ${LOCALES.map((l) => html`<option value=${l}>${l === 'en' ? 'English' : 'Français'}</option>`)}
+        ${LOCALES.map((l) => html`<option value=${l}>${LANGUAGE_NAMES[l] ?? l}</option>`)}
       </select></label>
   </main>`;
 }

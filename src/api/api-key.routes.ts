@@ -34,7 +34,10 @@ export function apiKeyRoutes(app: App, services: Services) {
         'The secret is in this response only; rsvp keeps its hash. Use it as `Authorization: Bearer`, ' +
         '`X-API-Key`, as the Basic password with the key id as username, or at /oauth/token.',
       body: ApiKeyCreateSchema,
-      response: { 201: ApiKeyWithSecretSchema, ...problems(400, 401, 403, 422) },
+      response: {
+        201: ApiKeyWithSecretSchema.describe('The key, with its secret shown this once.'),
+        ...problems(400, 401, 403, 422),
+      },
     },
     handler: async (request, reply) => {
       const { key, secret } = await services.apiKeys.create(request.principal!, request.principal!.user.id, {
@@ -53,8 +56,10 @@ export function apiKeyRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listApiKeys',
       summary: 'List my API keys',
+      description:
+        'Your API keys, revoked ones included, newest first. Secrets are never shown again; `hint` tells keys apart.',
       querystring: z.object({ page_size: PageSize, page_token: PageToken }),
-      response: { 200: ApiKeyListSchema, ...problems(400, 401, 403) },
+      response: { 200: ApiKeyListSchema.describe('A page of API keys.'), ...problems(400, 401, 403) },
     },
     handler: async (request) => {
       const scope = { keys: true };
@@ -76,7 +81,7 @@ export function apiKeyRoutes(app: App, services: Services) {
       summary: 'Revoke an API key',
       description: 'The key, and every access token minted from it, stops working at once.',
       params: z.object({ key_id: z.string() }),
-      response: { 200: ApiKeySchema, ...problems(400, 401, 403, 404, 409) },
+      response: { 200: ApiKeySchema.describe('The revoked key.'), ...problems(400, 401, 403, 404, 409) },
     },
     handler: async (request) =>
       apiKeyView(await services.apiKeys.revoke(request.principal!, request.params.key_id)),

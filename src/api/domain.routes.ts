@@ -31,7 +31,10 @@ export function domainRoutes(app: App, services: Services) {
         'apply once the domain is verified. Admins only.',
       params: OrgParams,
       body: DomainCreateSchema,
-      response: { 201: DomainSchema, ...problems(...COMMON, 409, 422) },
+      response: {
+        201: DomainSchema.describe('The domain, with the TXT record to publish.'),
+        ...problems(...COMMON, 409, 422),
+      },
     },
     handler: async (request, reply) => {
       const domain = await domains.add(request.principal!, request.params.org_id, request.body);
@@ -48,8 +51,9 @@ export function domainRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listDomains',
       summary: 'List domains',
+      description: 'The organization’s domains, verified or not, with the TXT record each needs.',
       params: OrgParams,
-      response: { 200: DomainListSchema, ...problems(...COMMON) },
+      response: { 200: DomainListSchema.describe('The domains.'), ...problems(...COMMON) },
     },
     handler: async (request) => ({
       domains: (await domains.list(request.principal!, request.params.org_id)).map(domainView),
@@ -62,8 +66,9 @@ export function domainRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getDomain',
       summary: 'Get a domain',
+      description: 'One domain: its verification state, the TXT record to publish, and how its people join.',
       params: DomainParams,
-      response: { 200: DomainSchema, ...problems(...COMMON) },
+      response: { 200: DomainSchema.describe('The domain.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       domainView(await domains.get(request.principal!, request.params.org_id, request.params.domain)),
@@ -75,9 +80,11 @@ export function domainRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'updateDomain',
       summary: 'Change how a domain lets people join',
+      description:
+        'Changes how people of the domain join (offered, automatic or not at all), their role, or whether an admin approves.',
       params: DomainParams,
       body: DomainUpdateSchema,
-      response: { 200: DomainSchema, ...problems(...COMMON, 422) },
+      response: { 200: DomainSchema.describe('The domain as changed.'), ...problems(...COMMON, 422) },
     },
     handler: async (request) =>
       domainView(
@@ -95,7 +102,10 @@ export function domainRoutes(app: App, services: Services) {
         'Looks up the TXT record now. Missing or different: 422 `domain_not_verified` saying what was ' +
         'found. Verified by another organization: 409. Checks are rate limited per organization.',
       params: DomainParams,
-      response: { 200: DomainSchema, ...problems(...COMMON, 409, 422, 429) },
+      response: {
+        200: DomainSchema.describe('The domain after the check (`check_error` says why it failed).'),
+        ...problems(...COMMON, 409, 422, 429),
+      },
     },
     handler: async (request) =>
       domainView(await domains.verify(request.principal!, request.params.org_id, request.params.domain)),
@@ -125,7 +135,12 @@ export function domainRoutes(app: App, services: Services) {
       summary: 'Organizations I may join through my address domain',
       description:
         "Organizations that verified the domain of the signed-in user's address and offer to let people join.",
-      response: { 200: SuggestedOrganizationListSchema, ...problems(401, 403) },
+      response: {
+        200: SuggestedOrganizationListSchema.describe(
+          'Organizations you may join through your address’s domain.',
+        ),
+        ...problems(401, 403),
+      },
     },
     handler: async (request) => ({
       organizations: (await domains.suggestions(request.principal!)).map(({ domain, organization }) => ({
@@ -145,7 +160,10 @@ export function domainRoutes(app: App, services: Services) {
       summary: 'Join an organization through my address domain',
       description: 'Joins with the domain’s role, or files a join request when the domain needs approval.',
       params: OrgParams,
-      response: { 200: JoinResultSchema, ...problems(...COMMON, 402, 409, 429) },
+      response: {
+        200: JoinResultSchema.describe('Joined, or a request now waits for an admin.'),
+        ...problems(...COMMON, 402, 409, 429),
+      },
     },
     handler: async (request) => {
       const { request: joined, organization } = await domains.join(request.principal!, request.params.org_id);

@@ -55,7 +55,12 @@ export function emailTemplateRoutes(app: App, services: Services) {
       summary: "The organization's own email templates, one per locale",
       description: 'Locales without one use the built-in template. Admins only.',
       params: OrgParams,
-      response: { 200: EmailTemplateListSchema, ...problems(...COMMON) },
+      response: {
+        200: EmailTemplateListSchema.describe(
+          'The organization’s templates and the locales one may be written for.',
+        ),
+        ...problems(...COMMON),
+      },
     },
     handler: async (request) => {
       const list = await templates.list(request.principal!, request.params.org_id);
@@ -71,7 +76,7 @@ export function emailTemplateRoutes(app: App, services: Services) {
       summary: "The organization's email template for a locale",
       description: '404 `email_template_not_found` when the locale uses the built-in template.',
       params: EmailTemplateParams,
-      response: { 200: EmailTemplateSchema, ...problems(...COMMON) },
+      response: { 200: EmailTemplateSchema.describe('The stored template.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       templateView(await templates.get(request.principal!, request.params.org_id, request.params.locale)),
@@ -89,7 +94,11 @@ export function emailTemplateRoutes(app: App, services: Services) {
         'column, one without `{{ accept_url }}` in both html and text 422 `accept_link_missing`.',
       params: EmailTemplateParams,
       body: EmailTemplateInputSchema,
-      response: { 200: EmailTemplateSchema, 201: EmailTemplateSchema, ...problems(...COMMON, 422) },
+      response: {
+        200: EmailTemplateSchema.describe('The template, replaced.'),
+        201: EmailTemplateSchema.describe('The template, created.'),
+        ...problems(...COMMON, 422),
+      },
     },
     handler: async (request, reply) => {
       const { org_id, locale } = request.params;
@@ -105,6 +114,8 @@ export function emailTemplateRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'deleteEmailTemplate',
       summary: 'Go back to the built-in template for a locale',
+      description:
+        'Removes the organization’s template for this locale; its emails go back to the built-in one.',
       params: EmailTemplateParams,
       response: { 204: z.null().describe('Deleted.'), ...problems(...COMMON) },
     },
@@ -125,7 +136,7 @@ export function emailTemplateRoutes(app: App, services: Services) {
         'invitation data or the data given, and the organization’s branding.',
       params: EmailTemplateParams,
       body: optionalBody(EmailTemplatePreviewInputSchema),
-      response: { 200: EmailPreviewSchema, ...problems(...COMMON, 422) },
+      response: { 200: EmailPreviewSchema.describe('The rendered email.'), ...problems(...COMMON, 422) },
     },
     handler: async (request) => {
       const { org_id, locale } = request.params;
@@ -151,7 +162,7 @@ export function emailTemplateRoutes(app: App, services: Services) {
         'Queues one email with sample data to your own address, subject marked as a test. ' +
         'A few per hour per organization (429 `test_email_limit_reached`).',
       params: EmailTemplateParams,
-      response: { 202: EmailTestSchema, ...problems(...COMMON, 429) },
+      response: { 202: EmailTestSchema.describe('Queued to your own address.'), ...problems(...COMMON, 429) },
     },
     handler: async (request, reply) => {
       const { org_id, locale } = request.params;
@@ -167,8 +178,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getEmailBranding',
       summary: "The organization's email branding (logo, colour, sender name), for every locale",
+      description:
+        'The logo, button colour and sender name the organization’s emails use (all null when unset).',
       params: OrgParams,
-      response: { 200: EmailBrandingSchema, ...problems(...COMMON) },
+      response: { 200: EmailBrandingSchema.describe('The branding.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       brandingView(await templates.getBranding(request.principal!, request.params.org_id)),
@@ -185,7 +198,7 @@ export function emailTemplateRoutes(app: App, services: Services) {
         'built-in templates; the sender name becomes the display name of the From header.',
       params: OrgParams,
       body: EmailBrandingInputSchema,
-      response: { 200: EmailBrandingSchema, ...problems(...COMMON) },
+      response: { 200: EmailBrandingSchema.describe('The branding as saved.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       brandingView(await templates.putBranding(request.principal!, request.params.org_id, request.body)),
@@ -197,6 +210,8 @@ export function emailTemplateRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'deleteEmailBranding',
       summary: 'Remove the email branding',
+      description:
+        'Removes the branding; emails go back to the plain built-in look and the instance’s sender name.',
       params: OrgParams,
       response: { 204: z.null().describe('Deleted.'), ...problems(...COMMON) },
     },

@@ -4,6 +4,26 @@ import { type App, problems } from '../http/app-types.ts';
 import { decodePageToken, encodePageToken, PageSize, PageToken } from '../http/pagination.ts';
 import type { Services } from '../services.ts';
 
+/** The example the OpenAPI document shows. */
+const EVENT_EXAMPLE = {
+  id: 'evt_01JQ8Z6V8D0F2H4K6M8P0R2T4W',
+  type: 'invitation.accepted' as const,
+  organization_id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  subject_type: 'invitation',
+  subject_id: 'inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P',
+  invitation_id: 'inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P',
+  from_status: 'pending',
+  to_status: 'accepted',
+  actor_user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  actor_api_key_id: null,
+  actor_email: 'grace@example.com',
+  actor_name: 'Grace Hopper',
+  actor_ip: '203.0.113.7',
+  actor_user_agent: 'Mozilla/5.0',
+  data: {},
+  create_time: '2025-07-01T09:31:00.000Z',
+};
+
 const EventSchema = z
   .object({
     id: z.string().describe('`evt_…`; ids increase with time.'),
@@ -29,7 +49,7 @@ const EventSchema = z
     data: z.record(z.string(), z.unknown()),
     create_time: z.iso.datetime(),
   })
-  .meta({ id: 'Event' });
+  .meta({ id: 'Event', examples: [EVENT_EXAMPLE] });
 
 export function eventRoutes(app: App, services: Services) {
   app.get('/v1/events', {
@@ -61,7 +81,8 @@ export function eventRoutes(app: App, services: Services) {
       response: {
         200: z
           .object({ events: z.array(EventSchema), next_page_token: z.string().nullable() })
-          .meta({ id: 'EventList' }),
+          .meta({ id: 'EventList', examples: [{ events: [EVENT_EXAMPLE], next_page_token: null }] })
+          .describe('A page of events.'),
         ...problems(400, 401, 403, 404),
       },
     },

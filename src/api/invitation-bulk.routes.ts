@@ -25,7 +25,12 @@ export function invitationBulkRoutes(app: App, invitations: InvitationService) {
         'revoking it alone would have answered.',
       params: OrgParams,
       body: BulkRevokeSchema,
-      response: { 200: BulkResultSchema, ...problems(...COMMON, 422) },
+      response: {
+        200: BulkResultSchema.describe(
+          'One result per invitation, in order: what acting on it alone answered.',
+        ),
+        ...problems(...COMMON, 422),
+      },
     },
     handler: async (request) => {
       const results = await invitations.revokeMany(
@@ -49,7 +54,12 @@ export function invitationBulkRoutes(app: App, invitations: InvitationService) {
         'answered on its own; with `send_email: false` each row carries its `accept_url`, once.',
       params: OrgParams,
       body: BulkResendSchema,
-      response: { 200: BulkResultSchema, ...problems(...COMMON, 422) },
+      response: {
+        200: BulkResultSchema.describe(
+          'One result per invitation, in order: what acting on it alone answered.',
+        ),
+        ...problems(...COMMON, 422),
+      },
     },
     handler: async (request) => {
       const { send_email, ttl_seconds, locale, ...selection } = request.body;

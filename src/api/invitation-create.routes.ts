@@ -25,7 +25,12 @@ export function invitationCreateRoutes(app: App, invitations: InvitationService)
         '409 with `Location` of the existing one.',
       params: OrgParams,
       body: InvitationCreateSchema,
-      response: { 201: InvitationCreatedSchema, ...problems(...COMMON, 402, 409, 422) },
+      response: {
+        201: InvitationCreatedSchema.describe(
+          'The invitation (with `accept_url` when `send_email` was false).',
+        ),
+        ...problems(...COMMON, 402, 409, 422),
+      },
     },
     handler: async (request, reply) => {
       const { send_email, ...row } = request.body;
@@ -56,7 +61,12 @@ export function invitationCreateRoutes(app: App, invitations: InvitationService)
         'the status creating it alone would have had and either the invitation or the problem.',
       params: OrgParams,
       body: InvitationBatchCreateSchema,
-      response: { 200: InvitationBatchResultSchema, ...problems(...COMMON) },
+      response: {
+        200: InvitationBatchResultSchema.describe(
+          'One result per row, in request order: the invitation or the problem that row met.',
+        ),
+        ...problems(...COMMON),
+      },
     },
     handler: async (request) => {
       const results = await invitations.create(

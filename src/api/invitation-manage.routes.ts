@@ -36,7 +36,10 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
       params: InvitationParams,
       headers: z.object({ 'if-match': z.string().optional() }),
       body: InvitationUpdateSchema,
-      response: { 200: InvitationSchema, ...problems(...COMMON, 409, 410, 412, 422) },
+      response: {
+        200: InvitationSchema.describe('The invitation as changed.'),
+        ...problems(...COMMON, 409, 410, 412, 422),
+      },
     },
     handler: async (request, reply) => {
       const invitation = await invitations.update(
@@ -62,7 +65,12 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
         'invitation becomes pending again. Limited by the organization’s `max_sends_per_invitation`.',
       params: InvitationParams,
       body: optionalBody(InvitationResendSchema),
-      response: { 200: InvitationCreatedSchema, ...problems(...COMMON, 409, 410) },
+      response: {
+        200: InvitationCreatedSchema.describe(
+          'The invitation, sent again (with `accept_url` when `send_email` was false).',
+        ),
+        ...problems(...COMMON, 409, 410),
+      },
     },
     handler: async (request, reply) => {
       const body = request.body ?? { send_email: true };
@@ -88,7 +96,10 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
       summary: 'Revoke an invitation',
       description: 'Only a pending invitation can be revoked; its link stops working at once.',
       params: InvitationParams,
-      response: { 200: InvitationSchema, ...problems(...COMMON, 409, 410) },
+      response: {
+        200: InvitationSchema.describe('The revoked invitation.'),
+        ...problems(...COMMON, 409, 410),
+      },
     },
     handler: async (request, reply) => {
       const invitation = await invitations.revoke(

@@ -26,7 +26,7 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
         'its expiry is listed as `expired`.',
       params: OrgParams,
       querystring: InvitationListQuerySchema,
-      response: { 200: InvitationListSchema, ...problems(...COMMON) },
+      response: { 200: InvitationListSchema.describe('A page of invitations.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const { page_size, page_token, before, offset, include_total_size, order_by, ...filters } =
@@ -70,8 +70,10 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
       tags: TAGS,
       operationId: 'getInvitation',
       summary: 'Get an invitation',
+      description:
+        'One invitation with its status, delivery state and `etag`. Invitees read their own through `GET /v1/me/invitations`.',
       params: InvitationParams,
-      response: { 200: InvitationSchema, ...problems(...COMMON) },
+      response: { 200: InvitationSchema.describe('The invitation.'), ...problems(...COMMON) },
     },
     handler: async (request, reply) => {
       const invitation = await invitations.get(

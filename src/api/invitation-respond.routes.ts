@@ -24,7 +24,10 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
       summary: 'Invitations addressed to me',
       description: "Invitations sent to the signed-in user's email address, newest first.",
       querystring: MyInvitationsQuerySchema,
-      response: { 200: ReceivedInvitationListSchema, ...problems(400, 401, 403) },
+      response: {
+        200: ReceivedInvitationListSchema.describe('A page of invitations addressed to you.'),
+        ...problems(400, 401, 403),
+      },
     },
     handler: async (request) => {
       const scope = { mine: true, status: request.query.status };
@@ -61,7 +64,10 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
         'No authentication and no side effect: the organization name, the inviter’s name, the role or ' +
         'resource, and the expiry. Nothing about the invitee.',
       body: TokenBodySchema,
-      response: { 200: InvitationPreviewSchema, ...problems(400, 404, 409, 410) },
+      response: {
+        200: InvitationPreviewSchema.describe('What the link invites to.'),
+        ...problems(400, 404, 409, 410),
+      },
     },
     handler: async (request) => invitations.preview(request.body.token),
   });
@@ -71,6 +77,10 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
 function respondRoutes(app: App, invitations: InvitationService, verb: 'accept' | 'decline') {
   const act =
     verb === 'accept' ? invitations.accept.bind(invitations) : invitations.decline.bind(invitations);
+  const answered =
+    verb === 'accept'
+      ? 'The accepted invitation; you now hold the role or the actions.'
+      : 'The declined invitation.';
   const describe = async (invitation: InvitationRecord) => {
     const { organizations, resources, users } = await invitations.describe([invitation]);
     return receivedInvitationView(
@@ -92,7 +102,7 @@ function respondRoutes(app: App, invitations: InvitationService, verb: 'accept' 
         (verb === 'accept' ? 'Grants the role or the actions in the same transaction. ' : '') +
         'Expired or revoked: 410; already answered: 409.',
       params: InvitationIdParams,
-      response: { 200: ReceivedInvitationSchema, ...problems(...COMMON, 409, 410) },
+      response: { 200: ReceivedInvitationSchema.describe(answered), ...problems(...COMMON, 409, 410) },
     },
     handler: async (request) => describe(await act(request.principal!, { id: request.params.invitation_id })),
   });
@@ -106,7 +116,7 @@ function respondRoutes(app: App, invitations: InvitationService, verb: 'accept' 
         'The token from the invitation link, in the body (never in a URL). The signed-in email must ' +
         'still equal the invited one (403 `invitation_email_mismatch` otherwise).',
       body: TokenBodySchema,
-      response: { 200: ReceivedInvitationSchema, ...problems(...COMMON, 409, 410) },
+      response: { 200: ReceivedInvitationSchema.describe(answered), ...problems(...COMMON, 409, 410) },
     },
     handler: async (request) => describe(await act(request.principal!, { token: request.body.token })),
   });

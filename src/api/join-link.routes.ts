@@ -34,7 +34,10 @@ export function joinLinkRoutes(app: App, services: Services) {
         'admin. The token is shown only in this answer. Admins only; nobody grants a role above their own.',
       params: OrgParams,
       body: JoinLinkCreateSchema,
-      response: { 201: JoinLinkWithTokenSchema, ...problems(...COMMON, 422) },
+      response: {
+        201: JoinLinkWithTokenSchema.describe('The link, with its secret shown this once.'),
+        ...problems(...COMMON, 422),
+      },
     },
     handler: async (request, reply) => {
       const { link, token } = await links.create(request.principal!, request.params.org_id, request.body);
@@ -52,7 +55,7 @@ export function joinLinkRoutes(app: App, services: Services) {
       description: 'Newest first, live and dead alike, with their use counts. Admins only.',
       params: OrgParams,
       querystring: PageQuery,
-      response: { 200: JoinLinkListSchema, ...problems(...COMMON) },
+      response: { 200: JoinLinkListSchema.describe('A page of join links.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const scope = { org: request.params.org_id, links: true };
@@ -75,8 +78,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getJoinLink',
       summary: 'Get a join link',
+      description:
+        'One join link with its status and use count. Its secret is never shown again; rotate it for a new one.',
       params: LinkParams,
-      response: { 200: JoinLinkSchema, ...problems(...COMMON) },
+      response: { 200: JoinLinkSchema.describe('The join link.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       joinLinkView(
@@ -94,7 +99,7 @@ export function joinLinkRoutes(app: App, services: Services) {
       description: 'One entry per use: joined at once, or a join request and what became of it.',
       params: LinkParams,
       querystring: PageQuery,
-      response: { 200: JoinRequestListSchema, ...problems(...COMMON) },
+      response: { 200: JoinRequestListSchema.describe('A page of the link’s uses.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const scope = { link: request.params.join_link_id };
@@ -116,7 +121,7 @@ export function joinLinkRoutes(app: App, services: Services) {
       summary: 'Revoke a join link',
       description: 'The link stops working at once; requests already filed through it stay in the queue.',
       params: LinkParams,
-      response: { 200: JoinLinkSchema, ...problems(...COMMON, 409) },
+      response: { 200: JoinLinkSchema.describe('The revoked link.'), ...problems(...COMMON, 409) },
     },
     handler: async (request) =>
       joinLinkView(
@@ -134,7 +139,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       description:
         'A new token, shown only now; the old one stops working at once. Uses, cap and expiry carry over.',
       params: LinkParams,
-      response: { 200: JoinLinkWithTokenSchema, ...problems(...COMMON, 409) },
+      response: {
+        200: JoinLinkWithTokenSchema.describe('The link with its new secret, shown this once.'),
+        ...problems(...COMMON, 409),
+      },
     },
     handler: async (request) => {
       const { link, token } = await links.rotate(
@@ -155,7 +163,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       description:
         'No authentication and no side effect: what the link offers. Nothing about who made or used it.',
       body: JoinTokenBodySchema,
-      response: { 200: JoinLinkPreviewSchema, ...problems(400, 404, 410, 429) },
+      response: {
+        200: JoinLinkPreviewSchema.describe('What the link lets you join.'),
+        ...problems(400, 404, 410, 429),
+      },
     },
     handler: async (request) => {
       const { link, organization, resource } = await links.preview(request.body.token);
@@ -183,7 +194,10 @@ export function joinLinkRoutes(app: App, services: Services) {
         'Unknown token: 404; revoked, expired or used up: 410; address outside the allowed domain: 403 ' +
         '`join_link_domain_mismatch`; already a member: 409; no seat: 402.',
       body: JoinTokenBodySchema,
-      response: { 200: JoinResultSchema, ...problems(...COMMON, 402, 409, 410, 422, 429) },
+      response: {
+        200: JoinResultSchema.describe('Joined, or a request now waits for an admin.'),
+        ...problems(...COMMON, 402, 409, 410, 422, 429),
+      },
     },
     handler: async (request) => {
       const { request: joined, organization } = await links.join(request.principal!, request.body.token);

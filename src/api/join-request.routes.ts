@@ -36,7 +36,29 @@ const DecisionResultSchema = z
     decided: z.int(),
     failed: z.int(),
   })
-  .meta({ id: 'JoinDecisionResult' });
+  .meta({
+    id: 'JoinDecisionResult',
+    examples: [
+      {
+        results: [
+          { id: 'jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0', status: 200 },
+          {
+            id: 'jr_01JQ8ZE5F6G7H8J9K0L1M2N3P4',
+            status: 409,
+            error: {
+              type: '/problems/join_request_decided',
+              title: 'Join request already decided',
+              status: 409,
+              detail: 'This request was already decided.',
+              code: 'join_request_decided',
+            },
+          },
+        ],
+        decided: 1,
+        failed: 1,
+      },
+    ],
+  });
 
 /** The approval queue (admins) and the requester's own view of their requests. */
 export function joinRequestRoutes(app: App, services: Services) {
@@ -50,7 +72,7 @@ export function joinRequestRoutes(app: App, services: Services) {
       description: 'Newest first; `status=pending` is the approval queue. Admins only.',
       params: OrgParams,
       querystring: z.object({ status: StatusQuery, page_size: PageSize, page_token: PageToken }),
-      response: { 200: JoinRequestListSchema, ...problems(...COMMON) },
+      response: { 200: JoinRequestListSchema.describe('A page of join requests.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const scope = { org: request.params.org_id, status: request.query.status };
@@ -78,7 +100,12 @@ export function joinRequestRoutes(app: App, services: Services) {
           (verb === 'approve' ? 'Nobody approves a role ranked above their own.' : ''),
         params: OrgParams,
         body: JoinDecisionSchema,
-        response: { 200: DecisionResultSchema, ...problems(...COMMON) },
+        response: {
+          200: DecisionResultSchema.describe(
+            'One result per request, in request order: the request as decided, or the problem it met.',
+          ),
+          ...problems(...COMMON),
+        },
       },
       handler: async (request) => {
         const results = await queue.decide(
@@ -110,7 +137,10 @@ export function joinRequestRoutes(app: App, services: Services) {
       summary: 'My join requests',
       description: "The signed-in user's requests and joins, in every organization, newest first.",
       querystring: z.object({ status: StatusQuery, page_size: PageSize, page_token: PageToken }),
-      response: { 200: JoinRequestListSchema, ...problems(400, 401, 403) },
+      response: {
+        200: JoinRequestListSchema.describe('A page of your join requests.'),
+        ...problems(400, 401, 403),
+      },
     },
     handler: async (request) => {
       const scope = { mine: true, status: request.query.status };

@@ -7,6 +7,17 @@ import type { Services } from '../services.ts';
 
 const TAGS = ['Members'];
 
+/** The example the OpenAPI document shows. */
+const MEMBER_EXAMPLE = {
+  user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  email: 'grace@example.com',
+  username: 'grace',
+  display_name: 'Grace Hopper',
+  role: 'admin',
+  create_time: '2025-06-30T08:00:00.000Z',
+  update_time: '2025-07-01T09:00:00.000Z',
+};
+
 export const MemberSchema = z
   .object({
     user_id: z.string(),
@@ -27,11 +38,11 @@ export const MemberSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'Member' });
+  .meta({ id: 'Member', examples: [MEMBER_EXAMPLE] });
 
 const MemberListSchema = z
   .object({ members: z.array(MemberSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'MemberList' });
+  .meta({ id: 'MemberList', examples: [{ members: [MEMBER_EXAMPLE], next_page_token: null }] });
 
 const MemberParams = z.object({ org_id: z.string(), user_id: z.string() });
 
@@ -56,13 +67,14 @@ export function membershipRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listMembers',
       summary: 'List members',
+      description: 'Every member with their role, oldest first. Needs membership of the organization.',
       params: z.object({ org_id: z.string() }),
       querystring: z.object({
         role: z.string().max(64).optional(),
         page_size: PageSize,
         page_token: PageToken,
       }),
-      response: { 200: MemberListSchema, ...problems(...COMMON) },
+      response: { 200: MemberListSchema.describe('A page of members.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const scope = { org: request.params.org_id, role: request.query.role };
@@ -85,8 +97,11 @@ export function membershipRoutes(app: App, services: Services) {
       summary: "Change a member's role",
       description: 'Nobody grants a role ranked above their own, or changes someone ranked above them.',
       params: MemberParams,
-      body: z.strictObject({ role: RoleName }).meta({ id: 'MemberUpdate' }),
-      response: { 200: MemberSchema, ...problems(...COMMON, 409, 422) },
+      body: z.strictObject({ role: RoleName }).meta({ id: 'MemberUpdate', examples: [{ role: 'admin' }] }),
+      response: {
+        200: MemberSchema.describe('The member with the new role.'),
+        ...problems(...COMMON, 409, 422),
+      },
     },
     handler: async (request) =>
       memberView(

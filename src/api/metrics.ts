@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { z } from 'zod';
 import { hasScope } from '../access/principal.ts';
 import { unauthenticated } from '../auth/authenticator.ts';
 import type { Database, Executor } from '../db/database.ts';
-import type { App } from '../http/app-types.ts';
+import { type App, problems } from '../http/app-types.ts';
 import { insufficientScope } from '../http/route-auth.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -180,7 +181,25 @@ export function metricsRoutes(
 ) {
   app.get('/metrics', {
     config: { auth: 'public' },
-    schema: { hide: true },
+    schema: {
+      tags: ['Operations'],
+      operationId: 'getMetrics',
+      summary: 'Prometheus metrics',
+      description:
+        'Request, outbox, delivery and event counters in the Prometheus text format. For a scraper with ' +
+        '`METRICS_TOKEN` as a bearer token, or an instance admin’s credential with `instance:read`.',
+      security: [{ bearer: [] }, { basic: [] }],
+      produces: ['text/plain'],
+      response: {
+        200: z
+          .string()
+          .meta({
+            examples: ['# HELP rsvp_outbox_pending Messages waiting in the outbox.\nrsvp_outbox_pending 0\n'],
+          })
+          .describe('The metrics, `text/plain; version=0.0.4`.'),
+        ...problems(401, 403),
+      },
+    },
     handler: async (request, reply) => {
       const authorization = request.headers.authorization ?? '';
       const bearer = /^bearer\s+(\S+)$/i.exec(authorization)?.[1];

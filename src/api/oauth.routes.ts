@@ -14,7 +14,17 @@ const TokenRequestSchema = z
     client_secret: z.string().optional().describe('The API key secret.'),
     scope: z.string().optional().describe('Space-separated subset of the key’s scopes.'),
   })
-  .meta({ id: 'TokenRequest' });
+  .meta({
+    id: 'TokenRequest',
+    examples: [
+      {
+        grant_type: 'client_credentials',
+        client_id: 'key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L',
+        client_secret: 'rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE',
+        scope: 'invitations:read',
+      },
+    ],
+  });
 
 const TokenResponseSchema = z
   .object({
@@ -23,11 +33,22 @@ const TokenResponseSchema = z
     expires_in: z.int(),
     scope: z.string(),
   })
-  .meta({ id: 'TokenResponse' });
+  .meta({
+    id: 'TokenResponse',
+    examples: [
+      {
+        access_token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrZXlfMDFKUThaNFA3VCJ9.c2lnbmF0dXJl',
+        token_type: 'Bearer',
+        expires_in: 3600,
+        scope: 'invitations:read',
+      },
+    ],
+  });
 
-const OAuthErrorSchema = z
-  .object({ error: z.string(), error_description: z.string().optional() })
-  .meta({ id: 'OAuthError' });
+const OAuthErrorSchema = z.object({ error: z.string(), error_description: z.string().optional() }).meta({
+  id: 'OAuthError',
+  examples: [{ error: 'invalid_client', error_description: 'Unknown client or wrong secret.' }],
+});
 
 class OAuthError extends Error {
   readonly error: string;
@@ -79,10 +100,12 @@ export function oauthRoutes(app: App, services: Services, path = '/oauth/token')
         'with its key.',
       body: TokenRequestSchema,
       response: {
-        200: TokenResponseSchema,
-        400: OAuthErrorSchema,
-        401: OAuthErrorSchema,
-        429: OAuthErrorSchema,
+        200: TokenResponseSchema.describe('An access token for `Authorization: Bearer`.'),
+        400: OAuthErrorSchema.describe(
+          'The request is not a valid client-credentials grant (RFC 6749 error).',
+        ),
+        401: OAuthErrorSchema.describe('Unknown client or wrong secret (RFC 6749 error).'),
+        429: OAuthErrorSchema.describe('Too many failed attempts (`slow_down`); wait `Retry-After` seconds.'),
       },
     },
     handler: async (request, reply) => {

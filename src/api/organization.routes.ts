@@ -36,7 +36,10 @@ export function organizationRoutes(app: App, services: Services) {
       summary: 'Create an organization',
       description: 'The caller becomes its owner.',
       body: OrganizationCreateSchema,
-      response: { 201: OrganizationSchema, ...problems(400, 401, 403, 409, 422) },
+      response: {
+        201: OrganizationSchema.describe('The organization, with you as its owner.'),
+        ...problems(400, 401, 403, 409, 422),
+      },
     },
     handler: async (request, reply) => {
       const { organization, role } = await services.organizations.create(request.principal!, request.body);
@@ -51,8 +54,13 @@ export function organizationRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listOrganizations',
       summary: 'List my organizations',
+      description:
+        'The organizations you belong to (all of them for an instance admin), newest first, with your role in each.',
       querystring: z.object({ page_size: PageSize, page_token: PageToken }),
-      response: { 200: OrganizationListSchema, ...problems(400, 401, 403) },
+      response: {
+        200: OrganizationListSchema.describe('A page of organizations.'),
+        ...problems(400, 401, 403),
+      },
     },
     handler: async (request) => {
       const scope = { organizations: true };
@@ -70,13 +78,15 @@ export function organizationRoutes(app: App, services: Services) {
   });
 
   app.get('/v1/organizations/:org_id', {
-    config: { auth: { scope: 'organizations:read' } },
+    config: { auth: { scope: 'organizations:read' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'getOrganization',
       summary: 'Get an organization',
+      description:
+        'Its settings and your role in it. The `ETag` header identifies this state: send it in `If-Match` when you update.',
       params: OrgParams,
-      response: { 200: OrganizationSchema, ...problems(...COMMON) },
+      response: { 200: OrganizationSchema.describe('The organization.'), ...problems(...COMMON) },
     },
     handler: async (request, reply) => {
       const { organization, role } = await services.organizations.get(
@@ -89,7 +99,7 @@ export function organizationRoutes(app: App, services: Services) {
   });
 
   app.patch('/v1/organizations/:org_id', {
-    config: { auth: { scope: 'organizations:write' } },
+    config: { auth: { scope: 'organizations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'updateOrganization',
@@ -100,9 +110,20 @@ export function organizationRoutes(app: App, services: Services) {
         'Send `If-Match` with the ETag of a read to change only the state you saw (412 otherwise); ' +
         'without it, concurrent changes of different settings all apply.',
       params: OrgParams,
-      headers: z.object({ 'if-match': z.string().optional() }),
+      headers: z.object({
+        'if-match': z
+          .string()
+          .optional()
+          .meta({ example: '"3f1c2a9d"' })
+          .describe(
+            'The `ETag` of your last read: the change applies only if nothing changed since (412 otherwise).',
+          ),
+      }),
       body: OrganizationUpdateSchema,
-      response: { 200: OrganizationSchema, ...problems(...COMMON, 409, 412, 422) },
+      response: {
+        200: OrganizationSchema.describe('The organization as changed.'),
+        ...problems(...COMMON, 409, 412, 422),
+      },
     },
     handler: async (request, reply) => {
       const ifMatch = request.headers['if-match']?.trim();

@@ -7,6 +7,23 @@ import type { Services } from '../services.ts';
 
 const TAGS = ['Resources'];
 
+/** The examples the OpenAPI document shows. */
+const RESOURCE_EXAMPLE = {
+  id: 'res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U',
+  organization_id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  type: 'dataset',
+  name: 'genomes-2025',
+  create_time: '2025-06-30T10:00:00.000Z',
+};
+const GRANT_EXAMPLE = {
+  resource_id: RESOURCE_EXAMPLE.id,
+  user_id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  email: 'grace@example.com',
+  actions: ['read', 'write'],
+  create_time: '2025-07-01T09:00:00.000Z',
+  update_time: '2025-07-01T09:00:00.000Z',
+};
+
 const ResourceSchema = z
   .object({
     id: z.string().describe('`res_…`'),
@@ -15,7 +32,7 @@ const ResourceSchema = z
     name: z.string(),
     create_time: z.iso.datetime(),
   })
-  .meta({ id: 'Resource' });
+  .meta({ id: 'Resource', examples: [RESOURCE_EXAMPLE] });
 
 const ResourceCreateSchema = z
   .strictObject({
@@ -27,7 +44,7 @@ const ResourceCreateSchema = z
       .describe('What kind of thing it is, e.g. array, group, dataset.'),
     name: z.string().trim().min(1).max(200),
   })
-  .meta({ id: 'ResourceCreate' });
+  .meta({ id: 'ResourceCreate', examples: [{ type: 'dataset', name: 'genomes-2025' }] });
 
 const GrantSchema = z
   .object({
@@ -38,7 +55,7 @@ const GrantSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'Grant' });
+  .meta({ id: 'Grant', examples: [GRANT_EXAMPLE] });
 
 const ResourceParams = z.object({ org_id: z.string(), resource_id: z.string() });
 const GrantParams = ResourceParams.extend({ user_id: z.string() });
@@ -76,9 +93,11 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'createResource',
       summary: 'Create a shareable resource',
+      description:
+        'Registers something inside the organization that people can be invited onto with actions. Admins only; `type` and `name` are unique together within the organization (409 otherwise).',
       params: z.object({ org_id: z.string() }),
       body: ResourceCreateSchema,
-      response: { 201: ResourceSchema, ...problems(...COMMON, 409) },
+      response: { 201: ResourceSchema.describe('The new resource.'), ...problems(...COMMON, 409) },
     },
     handler: async (request, reply) => {
       const resource = await resources.create(request.principal!, request.params.org_id, request.body);
@@ -95,6 +114,7 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listResources',
       summary: 'List resources',
+      description: 'Resources of the organization, oldest first, optionally of one `type`.',
       params: z.object({ org_id: z.string() }),
       querystring: z.object({
         type: z.string().max(64).optional(),
@@ -104,7 +124,8 @@ export function resourceRoutes(app: App, services: Services) {
       response: {
         200: z
           .object({ resources: z.array(ResourceSchema), next_page_token: z.string().nullable() })
-          .meta({ id: 'ResourceList' }),
+          .meta({ id: 'ResourceList', examples: [{ resources: [RESOURCE_EXAMPLE], next_page_token: null }] })
+          .describe('A page of resources.'),
         ...problems(...COMMON),
       },
     },
@@ -127,8 +148,9 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getResource',
       summary: 'Get a resource',
+      description: 'One resource of the organization.',
       params: ResourceParams,
-      response: { 200: ResourceSchema, ...problems(...COMMON) },
+      response: { 200: ResourceSchema.describe('The resource.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       resourceView(
@@ -158,12 +180,15 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listGrants',
       summary: 'Who holds what on a resource',
+      description:
+        'Who holds which actions on the resource, whether granted directly or by an accepted invitation.',
       params: ResourceParams,
       querystring: z.object({ page_size: PageSize, page_token: PageToken }),
       response: {
         200: z
           .object({ grants: z.array(GrantSchema), next_page_token: z.string().nullable() })
-          .meta({ id: 'GrantList' }),
+          .meta({ id: 'GrantList', examples: [{ grants: [GRANT_EXAMPLE], next_page_token: null }] })
+          .describe('A page of grants.'),
         ...problems(...COMMON),
       },
     },
@@ -190,9 +215,13 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'putGrant',
       summary: 'Set the actions a user holds on a resource',
+      description:
+        'Replaces the actions the user holds on the resource (creating the grant if needed). The user must be a member of the organization. Admins only.',
       params: GrantParams,
-      body: z.strictObject({ actions: Actions }).meta({ id: 'GrantPut' }),
-      response: { 200: GrantSchema, ...problems(...COMMON) },
+      body: z
+        .strictObject({ actions: Actions })
+        .meta({ id: 'GrantPut', examples: [{ actions: ['read', 'write'] }] }),
+      response: { 200: GrantSchema.describe('The grant as it now stands.'), ...problems(...COMMON) },
     },
     handler: async (request) =>
       grantView(
@@ -212,6 +241,7 @@ export function resourceRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'deleteGrant',
       summary: "Take away a user's actions on a resource",
+      description: 'Takes every action on the resource away from the user. Admins only.',
       params: GrantParams,
       response: { 204: z.null().describe('Removed.'), ...problems(...COMMON) },
     },

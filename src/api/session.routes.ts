@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors.ts';
 import type { Services } from '../services.ts';
 import type { BrowserSessions } from '../web/browser-session.ts';
 import { CSRF_HEADER, requireCsrf } from '../web/session-auth.ts';
-import { UserSchema, userView } from './user.routes.ts';
+import { USER_EXAMPLE, UserSchema, userView } from './user.routes.ts';
 
 const TAGS = ['Sessions'];
 
@@ -22,14 +22,17 @@ const SessionSchema = z
       ),
     user: UserSchema.nullable().describe('The signed-in user; null when no session is open.'),
   })
-  .meta({ id: 'Session' });
+  .meta({
+    id: 'Session',
+    examples: [{ csrf_token: 'Yk3vQ9tZ2mW8pL5xR1nB7cD4', user: USER_EXAMPLE }],
+  });
 
 const SignInSchema = z
   .strictObject({
     email: z.string().min(1).max(320).describe('Email address or username.'),
     password: z.string().min(1).max(256),
   })
-  .meta({ id: 'SessionCreate' });
+  .meta({ id: 'SessionCreate', examples: [{ email: 'grace@example.com', password: 'a long passphrase' }] });
 
 /**
  * Browser sessions for the native API (the console signs in here): an HttpOnly, SameSite=Lax
@@ -53,7 +56,9 @@ export function sessionRoutes(
         'Sets the CSRF cookie when missing. Answers `user: null` without a session, so a page can ' +
         'decide whether to show its sign-in form.',
       security: [],
-      response: { 200: SessionSchema },
+      response: {
+        200: SessionSchema.describe('The session (user null when signed out) and the CSRF token.'),
+      },
     },
     handler: async (request, reply) => {
       const csrf_token = sessions.csrfToken(request, reply);
@@ -74,7 +79,10 @@ export function sessionRoutes(
         'same sign-in limits as every other password check (429 once spent).',
       security: [],
       body: SignInSchema,
-      response: { 200: SessionSchema, ...problems(400, 401, 403, 429) },
+      response: {
+        200: SessionSchema.describe('Signed in: the session cookie is set.'),
+        ...problems(400, 401, 403, 429),
+      },
     },
     handler: async (request, reply) => {
       requireCsrf(request, sessions, deps.publicUrl);
@@ -96,6 +104,8 @@ export function sessionRoutes(
       tags: TAGS,
       operationId: 'deleteSession',
       summary: 'Sign out: end this browser session everywhere it was copied',
+      description:
+        'Ends the session on the server, so a copied cookie stops working too, and clears the cookie. Needs the CSRF token header.',
       security: [],
       response: { 204: z.null().describe('Signed out (also when no session was open).'), ...problems(403) },
     },

@@ -6,6 +6,17 @@ import type { Services } from '../services.ts';
 
 const TAGS = ['Users'];
 
+/** The example the OpenAPI document shows. */
+export const USER_EXAMPLE = {
+  id: 'usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D',
+  email: 'grace@example.com',
+  username: 'grace',
+  display_name: 'Grace Hopper',
+  status: 'active' as const,
+  instance_admin: false,
+  create_time: '2025-06-30T08:00:00.000Z',
+};
+
 export const UserSchema = z
   .object({
     id: z.string(),
@@ -16,7 +27,7 @@ export const UserSchema = z
     instance_admin: z.boolean(),
     create_time: z.iso.datetime(),
   })
-  .meta({ id: 'User' });
+  .meta({ id: 'User', examples: [USER_EXAMPLE] });
 
 const UserCreateSchema = z
   .strictObject({
@@ -30,7 +41,17 @@ const UserCreateSchema = z
     display_name: z.string().trim().min(1).max(200).optional(),
     password: z.string().min(8).max(256).optional().describe('Stored only as an argon2id hash.'),
   })
-  .meta({ id: 'UserCreate' });
+  .meta({
+    id: 'UserCreate',
+    examples: [
+      {
+        email: 'grace@example.com',
+        username: 'grace',
+        display_name: 'Grace Hopper',
+        password: 'a long passphrase',
+      },
+    ],
+  });
 
 export const userView = (user: UserRecord) => ({
   id: user.id,
@@ -53,7 +74,7 @@ export function userRoutes(app: App, services: Services) {
         'Instance admins only. A password is optional (users may sign in through an external issuer instead). ' +
         'An address held by a placeholder user is taken over.',
       body: UserCreateSchema,
-      response: { 201: UserSchema, ...problems(400, 401, 403, 409, 422) },
+      response: { 201: UserSchema.describe('The new user.'), ...problems(400, 401, 403, 409, 422) },
     },
     handler: async (request, reply) => {
       const user = await services.users.create(request.principal!, request.body);
@@ -80,7 +101,8 @@ export function userRoutes(app: App, services: Services) {
       response: {
         200: z
           .object({ users: z.array(UserSchema), next_page_token: z.string().nullable() })
-          .meta({ id: 'UserList' }),
+          .meta({ id: 'UserList', examples: [{ users: [USER_EXAMPLE], next_page_token: null }] })
+          .describe('A page of users.'),
         ...problems(400, 401, 403),
       },
     },
@@ -106,7 +128,7 @@ export function userRoutes(app: App, services: Services) {
       summary: 'Get a user',
       description: 'Yourself, or someone who shares an organization with you.',
       params: z.object({ user_id: z.string() }),
-      response: { 200: UserSchema, ...problems(400, 401, 403, 404) },
+      response: { 200: UserSchema.describe('The user.'), ...problems(400, 401, 403, 404) },
     },
     handler: async (request) =>
       userView(await services.users.get(request.principal!, request.params.user_id)),
@@ -118,12 +140,26 @@ export function userRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getMe',
       summary: 'Who am I',
+      description:
+        'The user behind the credential of this call, how it authenticated, and the scopes it holds.',
       response: {
         200: UserSchema.extend({
           auth_method: z.string(),
           api_key_id: z.string().nullable(),
           scopes: z.array(z.string()),
-        }).meta({ id: 'Me' }),
+        })
+          .meta({
+            id: 'Me',
+            examples: [
+              {
+                ...USER_EXAMPLE,
+                auth_method: 'api_key',
+                api_key_id: 'key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L',
+                scopes: ['invitations:read', 'invitations:write'],
+              },
+            ],
+          })
+          .describe('You.'),
         ...problems(401),
       },
     },

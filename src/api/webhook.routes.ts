@@ -13,6 +13,46 @@ const EventTypes = z
   .max(WEBHOOK_EVENT_TYPES.length)
   .describe('The events this endpoint receives.');
 
+/** The examples the OpenAPI document shows. */
+const ENDPOINT_EXAMPLE = {
+  id: 'whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V',
+  organization_id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  url: 'https://hooks.acme.com/rsvp',
+  description: 'Provision accounts on acceptance',
+  event_types: ['invitation.accepted', 'membership.created'],
+  enabled: true,
+  create_time: '2025-06-30T11:00:00.000Z',
+  update_time: '2025-06-30T11:00:00.000Z',
+};
+const SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+const DELIVERY_EXAMPLE = {
+  id: 'msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W',
+  endpoint_id: ENDPOINT_EXAMPLE.id,
+  event_type: 'invitation.accepted',
+  status: 'done' as const,
+  attempts: [
+    {
+      id: 'att_01JQ8Z6VA0',
+      status_code: 503,
+      error: 'HTTP 503',
+      duration_ms: 212,
+      create_time: '2025-07-01T09:31:00.000Z',
+    },
+    {
+      id: 'att_01JQ8Z6VB1',
+      status_code: 200,
+      error: null,
+      duration_ms: 95,
+      create_time: '2025-07-01T09:31:05.000Z',
+    },
+  ],
+  next_attempt_time: null,
+  last_error: null,
+  delivered_time: '2025-07-01T09:31:05.000Z',
+  payload: { type: 'invitation.accepted', timestamp: '2025-07-01T09:31:00.000Z', data: {} },
+  create_time: '2025-07-01T09:31:00.000Z',
+};
+
 const WebhookEndpointSchema = z
   .object({
     id: z.string().describe('`whe_…`'),
@@ -28,13 +68,13 @@ const WebhookEndpointSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'WebhookEndpoint' });
+  .meta({ id: 'WebhookEndpoint', examples: [{ ...ENDPOINT_EXAMPLE, deliveries: { done: 41, dead: 1 } }] });
 
 const WebhookEndpointWithSecretSchema = WebhookEndpointSchema.extend({
   secret: z
     .string()
     .describe('`whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it.'),
-}).meta({ id: 'WebhookEndpointWithSecret' });
+}).meta({ id: 'WebhookEndpointWithSecret', examples: [{ ...ENDPOINT_EXAMPLE, secret: SECRET_EXAMPLE }] });
 
 const EndpointCreateSchema = z
   .strictObject({
@@ -43,7 +83,16 @@ const EndpointCreateSchema = z
     event_types: EventTypes,
     enabled: z.boolean().optional(),
   })
-  .meta({ id: 'WebhookEndpointCreate' });
+  .meta({
+    id: 'WebhookEndpointCreate',
+    examples: [
+      {
+        url: ENDPOINT_EXAMPLE.url,
+        description: ENDPOINT_EXAMPLE.description,
+        event_types: ['invitation.accepted', 'membership.created'],
+      },
+    ],
+  });
 
 const EndpointUpdateSchema = z
   .strictObject({
@@ -56,7 +105,7 @@ const EndpointUpdateSchema = z
       .optional()
       .describe('Issue a new secret (returned once); the old one stops at once.'),
   })
-  .meta({ id: 'WebhookEndpointUpdate' });
+  .meta({ id: 'WebhookEndpointUpdate', examples: [{ enabled: false }, { rotate_secret: true }] });
 
 const AttemptSchema = z.object({
   id: z.string(),
@@ -79,7 +128,7 @@ const DeliverySchema = z
     payload: z.record(z.string(), z.unknown()),
     create_time: z.iso.datetime(),
   })
-  .meta({ id: 'WebhookDelivery' });
+  .meta({ id: 'WebhookDelivery', examples: [DELIVERY_EXAMPLE] });
 
 const EndpointParams = z.object({ org_id: z.string(), endpoint_id: z.string() });
 
@@ -132,7 +181,12 @@ export function webhookRoutes(app: App, services: Services) {
         '`webhook-signature: v1,…`) and retried with backoff for about three days.',
       params: z.object({ org_id: z.string() }),
       body: EndpointCreateSchema,
-      response: { 201: WebhookEndpointWithSecretSchema, ...problems(...COMMON, 422) },
+      response: {
+        201: WebhookEndpointWithSecretSchema.describe(
+          'The endpoint, with its signing secret shown this once.',
+        ),
+        ...problems(...COMMON, 422),
+      },
     },
     handler: async (request, reply) => {
       const { endpoint, secret } = await webhooks.create(
@@ -153,9 +207,13 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listWebhookEndpoints',
       summary: 'List webhook endpoints',
+      description: 'Every webhook endpoint of the organization. Signing secrets are never shown again.',
       params: z.object({ org_id: z.string() }),
       response: {
-        200: z.object({ endpoints: z.array(WebhookEndpointSchema) }).meta({ id: 'WebhookEndpointList' }),
+        200: z
+          .object({ endpoints: z.array(WebhookEndpointSchema) })
+          .meta({ id: 'WebhookEndpointList', examples: [{ endpoints: [ENDPOINT_EXAMPLE] }] })
+          .describe('The endpoints.'),
         ...problems(...COMMON),
       },
     },
@@ -170,8 +228,9 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'getWebhookEndpoint',
       summary: 'Get a webhook endpoint with its delivery counts',
+      description: 'One endpoint, with its deliveries counted by status.',
       params: EndpointParams,
-      response: { 200: WebhookEndpointSchema, ...problems(...COMMON) },
+      response: { 200: WebhookEndpointSchema.describe('The endpoint.'), ...problems(...COMMON) },
     },
     handler: async (request) => {
       const { endpoint, counts } = await webhooks.get(
@@ -189,12 +248,16 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'updateWebhookEndpoint',
       summary: 'Change, enable, disable or rotate the secret of a webhook endpoint',
+      description:
+        'Changes the URL, description, subscribed events or enabled state. With `rotate_secret`, a new signing secret is issued and returned once; the old one stops at once.',
       params: EndpointParams,
       body: EndpointUpdateSchema,
       response: {
         200: WebhookEndpointSchema.extend({
           secret: z.string().optional().describe('The new secret, when `rotate_secret` was set.'),
-        }).meta({ id: 'WebhookEndpointUpdated' }),
+        })
+          .meta({ id: 'WebhookEndpointUpdated', examples: [{ ...ENDPOINT_EXAMPLE, secret: SECRET_EXAMPLE }] })
+          .describe('The endpoint as changed (with `secret` when rotated).'),
         ...problems(...COMMON, 422),
       },
     },
@@ -215,6 +278,7 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'deleteWebhookEndpoint',
       summary: 'Delete a webhook endpoint; its queued deliveries are dropped',
+      description: 'Stops all deliveries to the endpoint and removes it; pending deliveries are dropped.',
       params: EndpointParams,
       response: { 204: z.null().describe('Deleted.'), ...problems(...COMMON) },
     },
@@ -230,6 +294,8 @@ export function webhookRoutes(app: App, services: Services) {
       tags: TAGS,
       operationId: 'listWebhookDeliveries',
       summary: "The endpoint's delivery log, newest first, with every attempt",
+      description:
+        'Messages sent (or to be sent) to the endpoint, newest first, each with every attempt, its HTTP status and error.',
       params: EndpointParams,
       querystring: z.object({
         status: z.enum(['pending', 'processing', 'done', 'dead']).optional(),
@@ -239,7 +305,11 @@ export function webhookRoutes(app: App, services: Services) {
       response: {
         200: z
           .object({ deliveries: z.array(DeliverySchema), next_page_token: z.string().nullable() })
-          .meta({ id: 'WebhookDeliveryList' }),
+          .meta({
+            id: 'WebhookDeliveryList',
+            examples: [{ deliveries: [DELIVERY_EXAMPLE], next_page_token: null }],
+          })
+          .describe('A page of deliveries.'),
         ...problems(...COMMON),
       },
     },
@@ -305,7 +375,10 @@ export function webhookRoutes(app: App, services: Services) {
         'listed in its delivery log (a disabled endpoint logs it as failed).',
       params: EndpointParams,
       response: {
-        202: z.object({ delivery_id: z.string().describe('`msg_…`: find it in the delivery log.') }),
+        202: z
+          .object({ delivery_id: z.string().describe('`msg_…`: find it in the delivery log.') })
+          .meta({ examples: [{ delivery_id: 'msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W' }] })
+          .describe('Queued: a signed test message goes out as a real delivery would.'),
         ...problems(...COMMON),
       },
     },

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Scope } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
 import type { Executor } from '../db/database.ts';
@@ -77,16 +78,26 @@ const USER_COLUMNS = [
   'updated_at',
 ] as const;
 
-/** The key of a secret and its user, in one query: the hot path of every API-key request. */
+/**
+ * The key of a secret and its user, in one query, with the auth epoch they were read at (one
+ * statement, one snapshot: a change commits together with the epoch it moves).
+ */
 export async function findApiKeyAndUserBySecretHash(
   db: Executor,
   secretHash: string,
-): Promise<{ key: ApiKeyRecord; user: UserRecord } | undefined> {
+): Promise<{ key: ApiKeyRecord; user: UserRecord; epoch: number } | undefined> {
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .selectAll('api_keys')
     .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
+    .select((eb) =>
+      eb
+        .selectFrom('auth_epoch')
+        .select('auth_epoch.version')
+        .where('auth_epoch.id', '=', 1)
+        .as('auth_epoch'),
+    )
     .where('api_keys.secret_hash', '=', secretHash)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -94,7 +105,15 @@ export async function findApiKeyAndUserBySecretHash(
   const user = Object.fromEntries(
     USER_COLUMNS.map((column) => [column, record[`user_${column}`]]),
   ) as UserRow;
-  return { key: toRecord(row as Row), user: toUserRecord(user) };
+  return { key: toRecord(row as Row), user: toUserRecord(user), epoch: Number(row.auth_epoch) };
+}
+
+const EPOCH_QUERY = sql<{ version: number | string }>`select version from auth_epoch where id = 1`;
+
+/** The auth epoch now: one indexed row, read on every API-key request to validate the cache. */
+export async function readAuthEpoch(db: Executor): Promise<number> {
+  const { rows } = await EPOCH_QUERY.execute(db);
+  return Number(rows[0]?.version ?? 0);
 }
 
 export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRecord | undefined> {

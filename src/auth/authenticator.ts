@@ -18,12 +18,8 @@ import {
   insertUser,
   updateUser,
 } from '../users/user.repository.ts';
-import {
-  type ApiKeyRecord,
-  findApiKey,
-  findApiKeyAndUserBySecretHash,
-  touchApiKey,
-} from './api-key.repository.ts';
+import { type ApiKeyRecord, findApiKey, touchApiKey } from './api-key.repository.ts';
+import { PrincipalCache } from './principal-cache.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
 export const REALM = 'rsvp';
@@ -66,6 +62,7 @@ export class Authenticator {
   readonly #jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   readonly #operator: OperatorGrant | undefined;
   readonly #throttle: SignInThrottle;
+  readonly #cache = new PrincipalCache();
   readonly #onAccountCreated: AccountCreatedHook;
 
   constructor(deps: {
@@ -139,18 +136,22 @@ export class Authenticator {
   }
 
   async #fromApiKeySecret(secret: string, method: 'api_key'): Promise<Principal> {
-    if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
-      throw unauthenticated('The API key is malformed.', 'invalid_token');
-    }
-    const found = await findApiKeyAndUserBySecretHash(this.#database.db, sha256(secret));
+    const secretHash = sha256(secret);
+    // A cached key was well-formed when first seen; only a miss needs the checksum.
+    const found = await this.#cache.find(this.#database.db, secretHash, () => {
+      if (!isWellFormedTypedSecret(API_KEY_PREFIX, secret)) {
+        throw unauthenticated('The API key is malformed.', 'invalid_token');
+      }
+    });
     if (!found) throw unauthenticated('The API key is not valid.', 'invalid_token');
-    return this.#principalForKey(found.key, method, found.user);
+    return this.#principalForKey(found.key, method, found.user, secretHash);
   }
 
   async #principalForKey(
     key: ApiKeyRecord,
     method: Principal['method'],
     knownUser?: UserRecord,
+    cachedBy?: string,
   ): Promise<Principal> {
     const now = this.#clock.now();
     if (key.revokedAt) throw unauthenticated('The API key was revoked.', 'invalid_token');
@@ -162,6 +163,7 @@ export class Authenticator {
     const user = knownUser ?? (await this.#activeUser(key.userId));
     if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
       await touchApiKey(this.#database.db, key.id, now);
+      if (cachedBy) this.#cache.touched(cachedBy, now);
     }
     const scopes = key.scopes[0] === '*' ? 'all' : new Set(key.scopes as Scope[]);
     return { method, user, apiKeyId: key.id, scopes };

@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import { CsvError, parse } from 'csv-parse/sync';
+import type * as CsvParse from 'csv-parse/sync';
 import { InvitationBatchRowSchema } from '../invitations/invitation.schemas.ts';
 import {
   ApiError,
@@ -33,6 +34,8 @@ type Outcome = 'invited' | 'skipped' | 'failed' | 'unknown' | 'not sent';
 /** The CSV's records with their line numbers; a malformed file is a usage error naming the line. */
 function readCsv(path: string): { line: number; record: Record<string, string> }[] {
   const text = readInputFile(path);
+  // Loaded here, not at start: every CLI command (and `rsvp serve`) would carry it otherwise.
+  const { CsvError, parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse;
   try {
     const parsed = parse(text, {
       bom: true,

@@ -11,6 +11,7 @@ import { invitationCore } from './migrations/007_invitation_core.ts';
 import { joining } from './migrations/008_joining.ts';
 import { emailTemplates } from './migrations/009_email_templates.ts';
 import { listIndexes } from './migrations/010_list_indexes.ts';
+import { authEpoch } from './migrations/011_auth_epoch.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -26,6 +27,7 @@ function provider(database: Database): MigrationProvider {
         '008_joining': joining(database.engine),
         '009_email_templates': emailTemplates(database.engine),
         '010_list_indexes': listIndexes(),
+        '011_auth_epoch': authEpoch(database.engine),
       };
     },
   };

@@ -302,6 +302,12 @@ export interface OrganizationDomainTable {
   check_error: string | null;
 }
 
+/** One row (id 1): moves with every change to what an API key grants (migration 011). */
+export interface AuthEpochTable {
+  id: number;
+  version: number | string;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -324,4 +330,5 @@ export interface DB {
   join_links: JoinLinkTable;
   join_requests: JoinRequestTable;
   organization_domains: OrganizationDomainTable;
+  auth_epoch: AuthEpochTable;
 }

@@ -120,13 +120,16 @@ export function defang(value: string, options: { multiline?: boolean } = {}): st
   return out;
 }
 
+// Building a DateTimeFormat costs more than rendering the rest of an email: one per locale.
+const dateFormats = new Map<EmailLocale, Intl.DateTimeFormat>();
+
 export function formatDate(date: Date, locale: EmailLocale): string {
-  const formatted = new Intl.DateTimeFormat(locale, {
-    dateStyle: 'long',
-    timeStyle: 'short',
-    timeZone: 'UTC',
-  }).format(date);
-  return `${formatted} UTC`;
+  let format = dateFormats.get(locale);
+  if (!format) {
+    format = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' });
+    dateFormats.set(locale, format);
+  }
+  return `${format.format(date)} UTC`;
 }
 
 /** An organization's look in its emails; the built-in templates use the logo and colour. */

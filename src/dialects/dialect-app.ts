@@ -16,6 +16,7 @@ import { declareRoute, insufficientScope } from '../http/route-auth.ts';
 import { securityHeaders } from '../http/security-headers.ts';
 import '../http/types.ts';
 import type { AppError } from '../lib/errors.ts';
+import { type DialectDocument, registerDialectDocument } from '../openapi/dialect.ts';
 
 export interface DialectOptions {
   logger?: FastifyServerOptions['logger'];
@@ -37,6 +38,8 @@ export function createDialectApp(
     errorContentType?: string;
     /** Authenticates a request whose route is not public; sets `request.principal` or throws. */
     authenticate: (request: FastifyRequest) => Promise<void>;
+    /** The listener's own OpenAPI document (GET /openapi.json) and reference (/docs). */
+    document: DialectDocument;
   },
 ): App {
   const app = Fastify({
@@ -92,5 +95,6 @@ export function createDialectApp(
   app.setNotFoundHandler((request, reply) =>
     send(request, reply, allowed.noRoute(request.method, request.url)),
   );
+  registerDialectDocument(app as App, options.document);
   return app as App;
 }

@@ -17,6 +17,24 @@ const TEMPLATE_HELP =
   '`message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, ' +
   '`branding.primary_color`, `branding.sender_name`.';
 
+/** The examples the OpenAPI document shows. */
+const TEMPLATE_EXAMPLE = {
+  subject: 'Join {{ organization.name }} on Acme',
+  html: '<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href="{{ accept_url }}">Accept</a></p>',
+  text: '{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}',
+};
+const STORED_TEMPLATE_EXAMPLE = {
+  locale: 'en',
+  ...TEMPLATE_EXAMPLE,
+  create_time: '2025-06-30T12:00:00.000Z',
+  update_time: '2025-07-01T08:00:00.000Z',
+};
+const BRANDING_EXAMPLE = {
+  logo_url: 'https://cdn.acme.com/logo.png',
+  primary_color: '#0b5fff',
+  sender_name: 'Acme Research',
+};
+
 export const EmailTemplateInputSchema = z
   .strictObject({
     subject: z.string().min(1).max(TEMPLATE_LIMITS.subject).describe(`The subject line. ${TEMPLATE_HELP}`),
@@ -27,7 +45,7 @@ export const EmailTemplateInputSchema = z
       .describe('The HTML body; every `{{ … }}` output is HTML-escaped.'),
     text: z.string().min(1).max(TEMPLATE_LIMITS.text).describe('The plain-text body.'),
   })
-  .meta({ id: 'EmailTemplateBody' });
+  .meta({ id: 'EmailTemplateBody', examples: [TEMPLATE_EXAMPLE] });
 
 export const EmailTemplateSchema = z
   .object({
@@ -38,7 +56,7 @@ export const EmailTemplateSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'EmailTemplate' });
+  .meta({ id: 'EmailTemplate', examples: [STORED_TEMPLATE_EXAMPLE] });
 export type EmailTemplateView = z.infer<typeof EmailTemplateSchema>;
 
 export const EmailTemplateListSchema = z
@@ -46,7 +64,10 @@ export const EmailTemplateListSchema = z
     templates: z.array(EmailTemplateSchema),
     supported_locales: z.array(z.string()).describe('Locales a template may be written for.'),
   })
-  .meta({ id: 'EmailTemplateList' });
+  .meta({
+    id: 'EmailTemplateList',
+    examples: [{ templates: [STORED_TEMPLATE_EXAMPLE], supported_locales: ['en', 'fr'] }],
+  });
 
 const SenderName = z
   .string()
@@ -75,7 +96,7 @@ export const EmailBrandingInputSchema = z
       .describe('The colour of the accept button, `#rrggbb`.'),
     sender_name: SenderName.nullable().optional(),
   })
-  .meta({ id: 'EmailBrandingBody' });
+  .meta({ id: 'EmailBrandingBody', examples: [BRANDING_EXAMPLE] });
 
 export const EmailBrandingSchema = z
   .object({
@@ -84,7 +105,10 @@ export const EmailBrandingSchema = z
     sender_name: z.string().nullable(),
     update_time: z.iso.datetime().nullable().describe('Null while the organization has no branding.'),
   })
-  .meta({ id: 'EmailBranding' });
+  .meta({
+    id: 'EmailBranding',
+    examples: [{ ...BRANDING_EXAMPLE, update_time: '2025-07-01T08:00:00.000Z' }],
+  });
 
 const PreviewData = z
   .strictObject({
@@ -106,7 +130,15 @@ export const EmailTemplatePreviewInputSchema = z
     ),
     data: PreviewData.optional(),
   })
-  .meta({ id: 'EmailPreviewRequest' });
+  .meta({
+    id: 'EmailPreviewRequest',
+    examples: [
+      {
+        template: TEMPLATE_EXAMPLE,
+        data: { kind: 'invitation', inviter_name: 'Grace Hopper', role: 'member' },
+      },
+    ],
+  });
 export type PreviewInput = z.infer<typeof EmailTemplatePreviewInputSchema>;
 
 export const EmailPreviewSchema = z
@@ -125,7 +157,19 @@ export const EmailPreviewSchema = z
     html: z.string(),
     text: z.string(),
   })
-  .meta({ id: 'EmailPreview' });
+  .meta({
+    id: 'EmailPreview',
+    examples: [
+      {
+        locale: 'en',
+        source: 'draft',
+        sender_name: 'Acme Research',
+        subject: 'Join Acme Corp on Acme',
+        html: '<p>Grace Hopper invited you to Acme Corp.</p><p><a href="https://rsvp.acme.com/invite?token=rsvp_it_sample">Accept</a></p>',
+        text: 'Grace Hopper invited you to Acme Corp: https://rsvp.acme.com/invite?token=rsvp_it_sample',
+      },
+    ],
+  });
 
 export const EmailTestSchema = z
   .object({
@@ -133,4 +177,7 @@ export const EmailTestSchema = z
     locale: z.string(),
     message_id: z.string().describe('The outbox message carrying it.'),
   })
-  .meta({ id: 'EmailTest' });
+  .meta({
+    id: 'EmailTest',
+    examples: [{ to: 'grace@example.com', locale: 'en', message_id: 'msg_01JQ8Z9C4E6G8J0L2N4Q6S8U0W' }],
+  });

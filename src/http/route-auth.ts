@@ -17,7 +17,7 @@ const declared = new WeakMap<object, DeclaredRoute[]>();
  * else. Throws (so the app does not start) for a route that declares neither. Records the route
  * so `declaredRoutes` can enumerate what an app serves.
  */
-export function declareRoute(app: object, route: RouteOptions, exempt?: (url: string) => boolean): void {
+export function declareRoute(app: object, route: RouteOptions): void {
   const auth = route.config?.auth as unknown;
   const valid =
     auth === 'public' ||
@@ -25,7 +25,6 @@ export function declareRoute(app: object, route: RouteOptions, exempt?: (url: st
       auth !== null &&
       (SCOPES as readonly string[]).includes((auth as { scope?: unknown }).scope as string));
   if (!valid) {
-    if (exempt?.(route.url)) return;
     throw new Error(
       `route ${String(route.method)} ${route.url} must declare auth: 'public' or { scope: <one of rsvp's scopes> }`,
     );

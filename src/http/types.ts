@@ -10,6 +10,8 @@ export type RouteAuth = 'public' | { scope: Scope };
 declare module 'fastify' {
   interface FastifyContextConfig {
     auth?: RouteAuth;
+    /** Headers a response of this route carries beyond the shared ones, for the OpenAPI document. */
+    responseHeaders?: Partial<Record<number, readonly ('ETag' | 'Location' | 'Retry-After')[]>>;
   }
   interface FastifyRequest {
     principal: Principal | null;

@@ -42,8 +42,17 @@ const selection = {
   ),
 };
 
-export const BulkRevokeSchema = z.strictObject(selection).meta({ id: 'InvitationBulkRevoke' });
-export const BulkResendSchema = InvitationResendSchema.extend(selection).meta({ id: 'InvitationBulkResend' });
+export const BulkRevokeSchema = z.strictObject(selection).meta({
+  id: 'InvitationBulkRevoke',
+  examples: [
+    { ids: ['inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P'] },
+    { filter: { status: ['pending'], q: '@old-vendor.com' } },
+  ],
+});
+export const BulkResendSchema = InvitationResendSchema.extend(selection).meta({
+  id: 'InvitationBulkResend',
+  examples: [{ filter: { delivery_state: 'failed' }, send_email: true }],
+});
 
 export const BulkResultSchema = z
   .object({
@@ -58,4 +67,26 @@ export const BulkResultSchema = z
     succeeded: z.int(),
     failed: z.int(),
   })
-  .meta({ id: 'InvitationBulkResult' });
+  .meta({
+    id: 'InvitationBulkResult',
+    examples: [
+      {
+        results: [
+          { id: 'inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P', status: 200 },
+          {
+            id: 'inv_01JQ8ZF6G7H8J9K0L1M2N3P4Q5',
+            status: 409,
+            error: {
+              type: '/problems/invitation_not_pending',
+              title: 'Invitation not pending',
+              status: 409,
+              detail: 'This invitation was already accepted.',
+              code: 'invitation_not_pending',
+            },
+          },
+        ],
+        succeeded: 1,
+        failed: 1,
+      },
+    ],
+  });

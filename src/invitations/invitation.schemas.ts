@@ -7,6 +7,14 @@ import {
   MIN_TTL_SECONDS,
   RoleName,
 } from '../organizations/organization.schemas.ts';
+import {
+  BATCH_CREATE_EXAMPLE,
+  BATCH_RESULT_EXAMPLE,
+  CREATE_EXAMPLE,
+  INVITATION_EXAMPLE,
+  PREVIEW_EXAMPLE,
+  RECEIVED_EXAMPLE,
+} from './invitation.examples.ts';
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
 export const InvitationStatusSchema = z
@@ -120,7 +128,7 @@ export const InvitationCreateSchema = z
       .default(true)
       .describe('false: send nothing and return `accept_url` once, for callers who deliver it themselves.'),
   })
-  .meta({ id: 'InvitationCreate' });
+  .meta({ id: 'InvitationCreate', examples: [CREATE_EXAMPLE] });
 
 export const InvitationBatchRowSchema = z
   .strictObject(invitationInputFields)
@@ -132,7 +140,7 @@ export const InvitationBatchCreateSchema = z
     invitations: z.array(InvitationBatchRowSchema).min(1).max(1000),
     send_email: z.boolean().default(true),
   })
-  .meta({ id: 'InvitationBatchCreate' });
+  .meta({ id: 'InvitationBatchCreate', examples: [BATCH_CREATE_EXAMPLE] });
 
 export const InvitationSchema = z
   .object({
@@ -176,7 +184,7 @@ export const InvitationSchema = z
     responded_by_user_id: z.string().nullable(),
     etag: z.string().describe('Send it back in If-Match to update only what you saw.'),
   })
-  .meta({ id: 'Invitation' });
+  .meta({ id: 'Invitation', examples: [INVITATION_EXAMPLE] });
 export type InvitationView = z.output<typeof InvitationSchema>;
 
 export const InvitationCreatedSchema = InvitationSchema.extend({
@@ -184,7 +192,10 @@ export const InvitationCreatedSchema = InvitationSchema.extend({
     .string()
     .optional()
     .describe('Only when send_email was false, and only in this response: the link to deliver.'),
-}).meta({ id: 'InvitationCreated' });
+}).meta({
+  id: 'InvitationCreated',
+  examples: [{ ...INVITATION_EXAMPLE, delivery_state: 'queued', send_count: 0, last_send_time: null }],
+});
 
 export const InvitationBatchResultSchema = z
   .object({
@@ -199,7 +210,7 @@ export const InvitationBatchResultSchema = z
     created: z.int(),
     failed: z.int(),
   })
-  .meta({ id: 'InvitationBatchResult' });
+  .meta({ id: 'InvitationBatchResult', examples: [BATCH_RESULT_EXAMPLE] });
 
 export const InvitationUpdateSchema = z
   .strictObject({
@@ -213,7 +224,10 @@ export const InvitationUpdateSchema = z
     private_metadata: PrivateMetadata.optional().describe('Replaces the whole object.'),
     redirect_url: RedirectUrl.nullable().optional().describe("null: land on the organization's `app_url`."),
   })
-  .meta({ id: 'InvitationUpdate' });
+  .meta({
+    id: 'InvitationUpdate',
+    examples: [{ role: 'admin', ttl_seconds: 259_200, metadata: { team: 'platform' } }],
+  });
 export type InvitationUpdateInput = z.output<typeof InvitationUpdateSchema>;
 
 export const InvitationResendSchema = z
@@ -224,7 +238,7 @@ export const InvitationResendSchema = z
     ),
     locale: Locale.optional().describe('Send this time, and from now on, in this language.'),
   })
-  .meta({ id: 'InvitationResend' });
+  .meta({ id: 'InvitationResend', examples: [{ send_email: true, ttl_seconds: 604_800 }] });
 
 export const MAX_OFFSET = 10_000;
 
@@ -289,7 +303,17 @@ export const InvitationListSchema = z
       .describe('Pass it as `before` for the previous page; null on the first page.'),
     total_size: z.int().optional(),
   })
-  .meta({ id: 'InvitationList' });
+  .meta({
+    id: 'InvitationList',
+    examples: [
+      {
+        invitations: [INVITATION_EXAMPLE],
+        next_page_token: 'eyJrIjoiMjAyNS0wNy0wMSJ9',
+        prev_page_token: null,
+        total_size: 42,
+      },
+    ],
+  });
 
 export const ReceivedInvitationSchema = z
   .object({
@@ -315,12 +339,15 @@ export const ReceivedInvitationSchema = z
     create_time: z.iso.datetime(),
     expire_time: z.iso.datetime(),
   })
-  .meta({ id: 'ReceivedInvitation' });
+  .meta({ id: 'ReceivedInvitation', examples: [RECEIVED_EXAMPLE] });
 export type ReceivedInvitationView = z.output<typeof ReceivedInvitationSchema>;
 
 export const ReceivedInvitationListSchema = z
   .object({ invitations: z.array(ReceivedInvitationSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'ReceivedInvitationList' });
+  .meta({
+    id: 'ReceivedInvitationList',
+    examples: [{ invitations: [RECEIVED_EXAMPLE], next_page_token: null }],
+  });
 
 export const MyInvitationsQuerySchema = z.object({
   status: csvList(INVITATION_STATUSES).optional(),
@@ -336,7 +363,7 @@ export const TokenBodySchema = z
       .max(2000)
       .describe('The secret from the invitation link: an `rsvp_it_` token or an invitation JWT.'),
   })
-  .meta({ id: 'InvitationToken' });
+  .meta({ id: 'InvitationToken', examples: [{ token: 'rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA' }] });
 
 export const InvitationPreviewSchema = z
   .object({
@@ -361,7 +388,7 @@ export const InvitationPreviewSchema = z
     expire_time: z.iso.datetime(),
   })
   .describe('What an invitation link may tell anyone who holds it, and nothing more.')
-  .meta({ id: 'InvitationPreview' });
+  .meta({ id: 'InvitationPreview', examples: [PREVIEW_EXAMPLE] });
 
 export const InvitationParams = z.object({ org_id: z.string(), invitation_id: z.string() });
 export const InvitationIdParams = z.object({ invitation_id: z.string() });

@@ -14,18 +14,14 @@ export const Slug = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
   .describe('URL-safe unique name.');
 
-// A codec rather than a transform: responses are encoded through the same schema, and a
-// one-way transform made every organization with a listed domain answer 500.
-export const DomainName = z.codec(
-  z.string().max(253),
-  z
-    .string()
-    .regex(
-      /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
-      'a domain name such as example.com',
-    ),
-  { decode: (d) => d.trim().toLowerCase().replace(/^@/, ''), encode: (d) => d },
-);
+// `overwrite`, not a transform: responses are encoded through the same schema (a one-way
+// transform made every organization with a listed domain answer 500), and the OpenAPI
+// document keeps the examples of the request bodies that hold it.
+export const DomainName = z
+  .string()
+  .max(253)
+  .overwrite((d) => d.trim().toLowerCase().replace(/^@/, ''))
+  .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'a domain name such as example.com');
 
 /** `EN` → `en`, `pt-br` → `pt-BR`, `zh-hant` → `zh-Hant`: the case BCP 47 recommends. */
 export function canonicalLanguageTag(tag: string): string {
@@ -44,15 +40,11 @@ export function canonicalLanguageTag(tag: string): string {
  * A well-formed BCP 47 tag, stored in its canonical case. Tags of languages without a locale
  * file are kept (emails and pages fall back to English; docs/decisions.md, Locales).
  */
-const languageTagShape = () =>
-  z
-    .string()
-    .max(35)
-    .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR');
-export const LanguageTag = z.codec(languageTagShape(), languageTagShape(), {
-  decode: canonicalLanguageTag,
-  encode: (tag) => tag,
-});
+export const LanguageTag = z
+  .string()
+  .max(35)
+  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR')
+  .overwrite(canonicalLanguageTag);
 
 export const RoleName = z
   .string()
@@ -160,6 +152,31 @@ export const OrganizationSettingsPatchSchema = z
   )
   .meta({ id: 'OrganizationSettingsPatch' });
 
+/** The examples the OpenAPI document shows (the reference and generated clients). */
+const SETTINGS_EXAMPLE = {
+  default_ttl_seconds: 604_800,
+  allowed_email_domains: ['acme.com'],
+  blocked_email_domains: [],
+  seat_limit: 50,
+  max_pending_invitations: null,
+  max_sends_per_invitation: 10,
+  locale: 'en',
+  app_url: 'https://app.acme.com/welcome',
+  reminder_before_expiry_seconds: 86_400,
+  invitation_confirm: true,
+  roles: DEFAULT_ROLES,
+  default_role: 'member',
+};
+export const ORGANIZATION_EXAMPLE = {
+  id: 'org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S',
+  slug: 'acme',
+  name: 'Acme Corp',
+  settings: SETTINGS_EXAMPLE,
+  your_role: 'owner',
+  create_time: '2025-06-30T08:00:00.000Z',
+  update_time: '2025-07-01T09:00:00.000Z',
+};
+
 export const OrganizationSchema = z
   .object({
     id: z.string().describe('Organization id, `org_…`.'),
@@ -170,7 +187,7 @@ export const OrganizationSchema = z
     create_time: z.iso.datetime(),
     update_time: z.iso.datetime(),
   })
-  .meta({ id: 'Organization' });
+  .meta({ id: 'Organization', examples: [ORGANIZATION_EXAMPLE] });
 export type OrganizationView = z.output<typeof OrganizationSchema>;
 
 export const OrganizationCreateSchema = z
@@ -179,17 +196,28 @@ export const OrganizationCreateSchema = z
     name: z.string().trim().min(1).max(200),
     settings: OrganizationSettingsPatchSchema.optional(),
   })
-  .meta({ id: 'OrganizationCreate' });
+  .meta({
+    id: 'OrganizationCreate',
+    examples: [
+      { slug: 'acme', name: 'Acme Corp', settings: { allowed_email_domains: ['acme.com'], seat_limit: 50 } },
+    ],
+  });
 
 export const OrganizationUpdateSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
     settings: OrganizationSettingsPatchSchema.optional(),
   })
-  .meta({ id: 'OrganizationUpdate' });
+  .meta({
+    id: 'OrganizationUpdate',
+    examples: [{ name: 'Acme Corporation', settings: { default_ttl_seconds: 259_200 } }],
+  });
 
 export const OrganizationListSchema = z
   .object({ organizations: z.array(OrganizationSchema), next_page_token: z.string().nullable() })
-  .meta({ id: 'OrganizationList' });
+  .meta({
+    id: 'OrganizationList',
+    examples: [{ organizations: [ORGANIZATION_EXAMPLE], next_page_token: null }],
+  });
 
 export const OrgParams = z.object({ org_id: z.string().describe('Organization id (`org_…`) or slug.') });

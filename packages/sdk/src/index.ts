@@ -29,13 +29,14 @@ type Schemas = components['schemas'];
 export type Invitation = Schemas['Invitation'];
 /** What create and resend return: the invitation, plus `accept_url` when `send_email` was false. */
 export type InvitationCreated = Schemas['InvitationCreated'];
-export type InvitationCreate = Schemas['InvitationCreate'];
+/** The body of `createInvitation`, as a client sends it (defaults may be left out). */
+export type InvitationCreate = Schemas['InvitationCreateInput'];
 /** A combined invitation's resource grant (`grants` on create; each given with the role on accept). */
 export type InvitationGrant = Schemas['InvitationGrant'];
 /** What bulk revoke and bulk resend answer: one result per invitation. */
 export type InvitationBulkResult = Schemas['InvitationBulkResult'];
 /** The list's filters as bulk revoke and resend take them. */
-export type InvitationFilter = Schemas['InvitationFilter'];
+export type InvitationFilter = Schemas['InvitationFilterInput'];
 export type Organization = Schemas['Organization'];
 export type Member = Schemas['Member'];
 export type Resource = Schemas['Resource'];

@@ -11,7 +11,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List my organizations */
+        /**
+         * List my organizations
+         * @description The organizations you belong to (all of them for an instance admin), newest first, with your role in each.
+         */
         get: operations["listOrganizations"];
         put?: never;
         /**
@@ -32,7 +35,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an organization */
+        /**
+         * Get an organization
+         * @description Its settings and your role in it. The `ETag` header identifies this state: send it in `If-Match` when you update.
+         */
         get: operations["getOrganization"];
         put?: never;
         post?: never;
@@ -53,7 +59,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List members */
+        /**
+         * List members
+         * @description Every member with their role, oldest first. Needs membership of the organization.
+         */
         get: operations["listMembers"];
         put?: never;
         post?: never;
@@ -138,7 +147,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who am I */
+        /**
+         * Who am I
+         * @description The user behind the credential of this call, how it authenticated, and the scopes it holds.
+         */
         get: operations["getMe"];
         put?: never;
         post?: never;
@@ -155,10 +167,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List resources */
+        /**
+         * List resources
+         * @description Resources of the organization, oldest first, optionally of one `type`.
+         */
         get: operations["listResources"];
         put?: never;
-        /** Create a shareable resource */
+        /**
+         * Create a shareable resource
+         * @description Registers something inside the organization that people can be invited onto with actions. Admins only; `type` and `name` are unique together within the organization (409 otherwise).
+         */
         post: operations["createResource"];
         delete?: never;
         options?: never;
@@ -173,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a resource */
+        /**
+         * Get a resource
+         * @description One resource of the organization.
+         */
         get: operations["getResource"];
         put?: never;
         post?: never;
@@ -194,7 +215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Who holds what on a resource */
+        /**
+         * Who holds what on a resource
+         * @description Who holds which actions on the resource, whether granted directly or by an accepted invitation.
+         */
         get: operations["listGrants"];
         put?: never;
         post?: never;
@@ -212,10 +236,16 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Set the actions a user holds on a resource */
+        /**
+         * Set the actions a user holds on a resource
+         * @description Replaces the actions the user holds on the resource (creating the grant if needed). The user must be a member of the organization. Admins only.
+         */
         put: operations["putGrant"];
         post?: never;
-        /** Take away a user's actions on a resource */
+        /**
+         * Take away a user's actions on a resource
+         * @description Takes every action on the resource away from the user. Admins only.
+         */
         delete: operations["deleteGrant"];
         options?: never;
         head?: never;
@@ -273,7 +303,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get an invitation */
+        /**
+         * Get an invitation
+         * @description One invitation with its status, delivery state and `etag`. Invitees read their own through `GET /v1/me/invitations`.
+         */
         get: operations["getInvitation"];
         put?: never;
         post?: never;
@@ -494,7 +527,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List my API keys */
+        /**
+         * List my API keys
+         * @description Your API keys, revoked ones included, newest first. Secrets are never shown again; `hint` tells keys apart.
+         */
         get: operations["listApiKeys"];
         put?: never;
         /**
@@ -568,6 +604,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness
+         * @description Answers 200 while the process serves requests, whatever its dependencies; for restarts, not for routing.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness
+         * @description Answers 200 when the database and the rate-limit store answer, with the outbox backlog; 503 (with `Retry-After`) otherwise, so a load balancer stops routing here.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/organizations/{org_id}/webhooks": {
         parameters: {
             query?: never;
@@ -575,7 +651,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List webhook endpoints */
+        /**
+         * List webhook endpoints
+         * @description Every webhook endpoint of the organization. Signing secrets are never shown again.
+         */
         get: operations["listWebhookEndpoints"];
         put?: never;
         /**
@@ -596,15 +675,24 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a webhook endpoint with its delivery counts */
+        /**
+         * Get a webhook endpoint with its delivery counts
+         * @description One endpoint, with its deliveries counted by status.
+         */
         get: operations["getWebhookEndpoint"];
         put?: never;
         post?: never;
-        /** Delete a webhook endpoint; its queued deliveries are dropped */
+        /**
+         * Delete a webhook endpoint; its queued deliveries are dropped
+         * @description Stops all deliveries to the endpoint and removes it; pending deliveries are dropped.
+         */
         delete: operations["deleteWebhookEndpoint"];
         options?: never;
         head?: never;
-        /** Change, enable, disable or rotate the secret of a webhook endpoint */
+        /**
+         * Change, enable, disable or rotate the secret of a webhook endpoint
+         * @description Changes the URL, description, subscribed events or enabled state. With `rotate_secret`, a new signing secret is issued and returned once; the old one stops at once.
+         */
         patch: operations["updateWebhookEndpoint"];
         trace?: never;
     };
@@ -615,7 +703,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The endpoint's delivery log, newest first, with every attempt */
+        /**
+         * The endpoint's delivery log, newest first, with every attempt
+         * @description Messages sent (or to be sent) to the endpoint, newest first, each with every attempt, its HTTP status and error.
+         */
         get: operations["listWebhookDeliveries"];
         put?: never;
         post?: never;
@@ -696,7 +787,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a join link */
+        /**
+         * Get a join link
+         * @description One join link with its status and use count. Its secret is never shown again; rotate it for a new one.
+         */
         get: operations["getJoinLink"];
         put?: never;
         post?: never;
@@ -893,7 +987,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List domains */
+        /**
+         * List domains
+         * @description The organization’s domains, verified or not, with the TXT record each needs.
+         */
         get: operations["listDomains"];
         put?: never;
         /**
@@ -914,7 +1011,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Get a domain */
+        /**
+         * Get a domain
+         * @description One domain: its verification state, the TXT record to publish, and how its people join.
+         */
         get: operations["getDomain"];
         put?: never;
         post?: never;
@@ -925,7 +1025,10 @@ export interface paths {
         delete: operations["removeDomain"];
         options?: never;
         head?: never;
-        /** Change how a domain lets people join */
+        /**
+         * Change how a domain lets people join
+         * @description Changes how people of the domain join (offered, automatic or not at all), their role, or whether an admin approves.
+         */
         patch: operations["updateDomain"];
         trace?: never;
     };
@@ -1007,7 +1110,10 @@ export interface paths {
          * @description Needs the `x-csrf-token` header from GET /v1/session. Failed attempts count against the same sign-in limits as every other password check (429 once spent).
          */
         post: operations["createSession"];
-        /** Sign out: end this browser session everywhere it was copied */
+        /**
+         * Sign out: end this browser session everywhere it was copied
+         * @description Ends the session on the server, so a copied cookie stops working too, and clears the cookie. Needs the CSRF token header.
+         */
         delete: operations["deleteSession"];
         options?: never;
         head?: never;
@@ -1052,7 +1158,10 @@ export interface paths {
          */
         put: operations["putEmailTemplate"];
         post?: never;
-        /** Go back to the built-in template for a locale */
+        /**
+         * Go back to the built-in template for a locale
+         * @description Removes the organization’s template for this locale; its emails go back to the built-in one.
+         */
         delete: operations["deleteEmailTemplate"];
         options?: never;
         head?: never;
@@ -1106,7 +1215,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organization's email branding (logo, colour, sender name), for every locale */
+        /**
+         * The organization's email branding (logo, colour, sender name), for every locale
+         * @description The logo, button colour and sender name the organization’s emails use (all null when unset).
+         */
         get: operations["getEmailBranding"];
         /**
          * Set the email branding
@@ -1114,17 +1226,436 @@ export interface paths {
          */
         put: operations["putEmailBranding"];
         post?: never;
-        /** Remove the email branding */
+        /**
+         * Remove the email branding
+         * @description Removes the branding; emails go back to the plain built-in look and the instance’s sender name.
+         */
         delete: operations["deleteEmailBranding"];
         options?: never;
         head?: never;
         patch?: never;
         trace?: never;
     };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics
+         * @description Request, outbox, delivery and event counters in the Prometheus text format. For a scraper with `METRICS_TOKEN` as a bearer token, or an instance admin’s credential with `instance:read`.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "invitation.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.sent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.sent`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.sent`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationSent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.delivery_failed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.delivery_failed`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.delivery_failed`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationDeliveryFailed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.resent": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.resent`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.resent`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationResent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.accepted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.accepted`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.accepted`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationAccepted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.declined": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.declined`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.declined`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationDeclined"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.revoked`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.revoked`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "invitation.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `invitation.expired`
+         * @description Sent to every enabled endpoint of the organization subscribed to `invitation.expired`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onInvitationExpired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "membership.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `membership.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `membership.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onMembershipCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_link.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_link.rotated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.rotated`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.rotated`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkRotated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_link.revoked": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_link.revoked`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_link.revoked`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinLinkRevoked"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.created`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.created`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestCreated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.approved`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.approved`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestApproved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "join_request.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `join_request.rejected`
+         * @description Sent to every enabled endpoint of the organization subscribed to `join_request.rejected`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onJoinRequestRejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.added": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.added`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.added`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainAdded"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.updated`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.updated`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainUpdated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.verified": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.verified`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.verified`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainVerified"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "domain.removed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `domain.removed`
+         * @description Sent to every enabled endpoint of the organization subscribed to `domain.removed`. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         */
+        post: operations["onDomainRemoved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
+        /**
+         * @example {
+         *       "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "name": "CI invitations",
+         *       "hint": "rsvp_sk_4f9a",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ],
+         *       "create_time": "2025-06-30T08:05:00.000Z",
+         *       "expire_time": null,
+         *       "last_use_time": "2025-07-01T09:30:00.000Z",
+         *       "revoke_time": null
+         *     }
+         */
         ApiKey: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -1139,16 +1670,15 @@ export interface components {
             last_use_time: string | null;
             revoke_time: string | null;
         };
-        ApiKeyCreate: {
-            name: string;
-            /** @description What the key may do; every scope of its user when omitted. */
-            scopes?: components["schemas"]["Scope"][];
-            /**
-             * Format: date-time
-             * @description When the key stops working; never when omitted.
-             */
-            expire_time?: string;
-        };
+        /**
+         * @example {
+         *       "name": "CI invitations",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ]
+         *     }
+         */
         ApiKeyCreateInput: {
             name: string;
             /** @description What the key may do; every scope of its user when omitted. */
@@ -1159,28 +1689,46 @@ export interface components {
              */
             expire_time?: string;
         };
-        ApiKeyInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-        };
+        /**
+         * @example {
+         *       "api_keys": [
+         *         {
+         *           "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *           "name": "CI invitations",
+         *           "hint": "rsvp_sk_4f9a",
+         *           "scopes": [
+         *             "invitations:read",
+         *             "invitations:write"
+         *           ],
+         *           "create_time": "2025-06-30T08:05:00.000Z",
+         *           "expire_time": null,
+         *           "last_use_time": "2025-07-01T09:30:00.000Z",
+         *           "revoke_time": null
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ApiKeyList: {
             api_keys: components["schemas"]["ApiKey"][];
             next_page_token: string | null;
         };
-        ApiKeyListInput: {
-            api_keys: components["schemas"]["ApiKeyInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "name": "CI invitations",
+         *       "hint": "rsvp_sk_4f9a",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ],
+         *       "create_time": "2025-06-30T08:05:00.000Z",
+         *       "expire_time": null,
+         *       "last_use_time": null,
+         *       "revoke_time": null,
+         *       "secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE"
+         *     }
+         */
         ApiKeyWithSecret: {
             /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
             id: string;
@@ -1188,22 +1736,6 @@ export interface components {
             /** @description The first characters of the secret, to tell keys apart. */
             hint: string;
             scopes: (components["schemas"]["Scope"] | "*")[];
-            /** Format: date-time */
-            create_time: string;
-            expire_time: string | null;
-            /** @description Updated at most once a minute. */
-            last_use_time: string | null;
-            revoke_time: string | null;
-            /** @description Shown once, now. rsvp keeps only its hash. */
-            secret: string;
-        };
-        ApiKeyWithSecretInput: {
-            /** @description Key id, `key_…`; also the username for HTTP Basic and the OAuth client_id. */
-            id: string;
-            name: string;
-            /** @description The first characters of the secret, to tell keys apart. */
-            hint: string;
-            scopes: (components["schemas"]["ScopeInput"] | "*")[];
             /** Format: date-time */
             create_time: string;
             expire_time: string | null;
@@ -1223,6 +1755,25 @@ export interface components {
          * @enum {string}
          */
         DeliveryStateInput: "queued" | "sent" | "failed" | "not_sent";
+        /**
+         * @example {
+         *       "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "domain": "acme.com",
+         *       "status": "verified",
+         *       "join_mode": "offer",
+         *       "role": "member",
+         *       "requires_approval": false,
+         *       "txt_record": {
+         *         "name": "_rsvp-verification.acme.com",
+         *         "value": "rsvp-verification=4f9aT3mQ8xZ2vK7p"
+         *       },
+         *       "create_time": "2025-06-30T09:00:00.000Z",
+         *       "verify_time": "2025-06-30T09:05:00.000Z",
+         *       "check_time": "2025-06-30T09:05:00.000Z",
+         *       "check_error": null
+         *     }
+         */
         Domain: {
             /** @description `dom_…` */
             id: string;
@@ -1246,22 +1797,64 @@ export interface components {
             /** @description Why the last check failed. */
             check_error: string | null;
         };
-        DomainCreate: {
-            domain: string;
+        /**
+         * @example {
+         *       "type": "domain.added",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainAddedWebhook: {
+            /** @constant */
+            type: "domain.added";
             /**
-             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
-             * @default offer
-             * @enum {string}
+             * Format: date-time
+             * @description When the event happened.
              */
-            join_mode: "none" | "offer" | "auto_join";
-            /** @description The role joiners get; the organization's default role when omitted. */
-            role?: string;
-            /**
-             * @description Joins through the domain wait for an admin.
-             * @default false
-             */
-            requires_approval: boolean;
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "domain": "acme.com",
+         *       "join_mode": "offer",
+         *       "role": "member",
+         *       "requires_approval": false
+         *     }
+         */
         DomainCreateInput: {
             domain: string;
             /**
@@ -1278,44 +1871,87 @@ export interface components {
              */
             requires_approval?: boolean;
         };
-        DomainInput: {
-            /** @description `dom_…` */
-            id: string;
-            organization_id: string;
-            domain: string;
-            /** @enum {string} */
-            status: "pending" | "verified";
-            /** @enum {string} */
-            join_mode: "none" | "offer" | "auto_join";
-            role: string;
-            requires_approval: boolean;
-            /** @description Publish this TXT record, then ask rsvp to verify. */
-            txt_record: {
-                name: string;
-                value: string;
-            };
-            /** Format: date-time */
-            create_time: string;
-            verify_time: string | null;
-            check_time: string | null;
-            /** @description Why the last check failed. */
-            check_error: string | null;
-        };
+        /**
+         * @example {
+         *       "domains": [
+         *         {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com",
+         *           "status": "verified",
+         *           "join_mode": "offer",
+         *           "role": "member",
+         *           "requires_approval": false,
+         *           "txt_record": {
+         *             "name": "_rsvp-verification.acme.com",
+         *             "value": "rsvp-verification=4f9aT3mQ8xZ2vK7p"
+         *           },
+         *           "create_time": "2025-06-30T09:00:00.000Z",
+         *           "verify_time": "2025-06-30T09:05:00.000Z",
+         *           "check_time": "2025-06-30T09:05:00.000Z",
+         *           "check_error": null
+         *         }
+         *       ]
+         *     }
+         */
         DomainList: {
             domains: components["schemas"]["Domain"][];
         };
-        DomainListInput: {
-            domains: components["schemas"]["DomainInput"][];
-        };
-        DomainUpdate: {
+        /**
+         * @example {
+         *       "type": "domain.removed",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainRemovedWebhook: {
+            /** @constant */
+            type: "domain.removed";
             /**
-             * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
-             * @enum {string}
+             * Format: date-time
+             * @description When the event happened.
              */
-            join_mode?: "none" | "offer" | "auto_join";
-            role?: string;
-            requires_approval?: boolean;
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "join_mode": "auto_join"
+         *     }
+         */
         DomainUpdateInput: {
             /**
              * @description `offer`: people with an address in the domain see the organization among their suggestions and may join; `auto_join`: accounts created with such an address join at once; `none`: neither.
@@ -1325,6 +1961,114 @@ export interface components {
             role?: string;
             requires_approval?: boolean;
         };
+        /**
+         * @example {
+         *       "type": "domain.updated",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainUpdatedWebhook: {
+            /** @constant */
+            type: "domain.updated";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "domain.verified",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "domain": {
+         *           "id": "dom_01JQ8ZB2C3D4E5F6G7H8J9K0L1",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "domain": "acme.com"
+         *         }
+         *       }
+         *     }
+         */
+        DomainVerifiedWebhook: {
+            /** @constant */
+            type: "domain.verified";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the domain. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                domain: {
+                    id: string;
+                    organization_id: string;
+                    domain: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "logo_url": "https://cdn.acme.com/logo.png",
+         *       "primary_color": "#0b5fff",
+         *       "sender_name": "Acme Research",
+         *       "update_time": "2025-07-01T08:00:00.000Z"
+         *     }
+         */
         EmailBranding: {
             logo_url: string | null;
             primary_color: string | null;
@@ -1332,13 +2076,13 @@ export interface components {
             /** @description Null while the organization has no branding. */
             update_time: string | null;
         };
-        EmailBrandingBody: {
-            /** @description An https image shown at the top of emails. */
-            logo_url?: string | null;
-            /** @description The colour of the accept button, `#rrggbb`. */
-            primary_color?: string | null;
-            sender_name?: string | null;
-        };
+        /**
+         * @example {
+         *       "logo_url": "https://cdn.acme.com/logo.png",
+         *       "primary_color": "#0b5fff",
+         *       "sender_name": "Acme Research"
+         *     }
+         */
         EmailBrandingBodyInput: {
             /** @description An https image shown at the top of emails. */
             logo_url?: string | null;
@@ -1346,13 +2090,16 @@ export interface components {
             primary_color?: string | null;
             sender_name?: string | null;
         };
-        EmailBrandingInput: {
-            logo_url: string | null;
-            primary_color: string | null;
-            sender_name: string | null;
-            /** @description Null while the organization has no branding. */
-            update_time: string | null;
-        };
+        /**
+         * @example {
+         *       "locale": "en",
+         *       "source": "draft",
+         *       "sender_name": "Acme Research",
+         *       "subject": "Join Acme Corp on Acme",
+         *       "html": "<p>Grace Hopper invited you to Acme Corp.</p><p><a href=\"https://rsvp.acme.com/invite?token=rsvp_it_sample\">Accept</a></p>",
+         *       "text": "Grace Hopper invited you to Acme Corp: https://rsvp.acme.com/invite?token=rsvp_it_sample"
+         *     }
+         */
         EmailPreview: {
             locale: string;
             /**
@@ -1366,36 +2113,20 @@ export interface components {
             html: string;
             text: string;
         };
-        EmailPreviewInput: {
-            locale: string;
-            /**
-             * @description Which template rendered: the draft sent, the stored one, or the built-in one (none stored).
-             * @enum {string}
-             */
-            source: "draft" | "organization" | "built_in";
-            /** @description The From header's name, from the branding; null: MAIL_FROM's. */
-            sender_name: string | null;
-            subject: string;
-            html: string;
-            text: string;
-        };
-        EmailPreviewRequest: {
-            /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
-            template?: components["schemas"]["EmailTemplateBody"];
-            /** @description Invitation data to render with instead of the sample (the organization is always yours). */
-            data?: {
-                /** @enum {string} */
-                kind?: "invitation" | "reminder";
-                inviter_name?: string;
-                role?: string;
-                resource?: {
-                    type: string;
-                    name: string;
-                };
-                actions?: string[];
-                message?: string;
-            };
-        };
+        /**
+         * @example {
+         *       "template": {
+         *         "subject": "Join {{ organization.name }} on Acme",
+         *         "html": "<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href=\"{{ accept_url }}\">Accept</a></p>",
+         *         "text": "{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}"
+         *       },
+         *       "data": {
+         *         "kind": "invitation",
+         *         "inviter_name": "Grace Hopper",
+         *         "role": "member"
+         *       }
+         *     }
+         */
         EmailPreviewRequestInput: {
             /** @description A draft to render instead of the stored template; checked as a PUT would check it. */
             template?: components["schemas"]["EmailTemplateBodyInput"];
@@ -1413,6 +2144,16 @@ export interface components {
                 message?: string;
             };
         };
+        /**
+         * @example {
+         *       "locale": "en",
+         *       "subject": "Join {{ organization.name }} on Acme",
+         *       "html": "<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href=\"{{ accept_url }}\">Accept</a></p>",
+         *       "text": "{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}",
+         *       "create_time": "2025-06-30T12:00:00.000Z",
+         *       "update_time": "2025-07-01T08:00:00.000Z"
+         *     }
+         */
         EmailTemplate: {
             locale: string;
             subject: string;
@@ -1423,14 +2164,13 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
-        EmailTemplateBody: {
-            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
-            subject: string;
-            /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
-            html: string;
-            /** @description The plain-text body. */
-            text: string;
-        };
+        /**
+         * @example {
+         *       "subject": "Join {{ organization.name }} on Acme",
+         *       "html": "<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href=\"{{ accept_url }}\">Accept</a></p>",
+         *       "text": "{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}"
+         *     }
+         */
         EmailTemplateBodyInput: {
             /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
             subject: string;
@@ -1439,26 +2179,36 @@ export interface components {
             /** @description The plain-text body. */
             text: string;
         };
-        EmailTemplateInput: {
-            locale: string;
-            subject: string;
-            html: string;
-            text: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
+        /**
+         * @example {
+         *       "templates": [
+         *         {
+         *           "locale": "en",
+         *           "subject": "Join {{ organization.name }} on Acme",
+         *           "html": "<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href=\"{{ accept_url }}\">Accept</a></p>",
+         *           "text": "{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}",
+         *           "create_time": "2025-06-30T12:00:00.000Z",
+         *           "update_time": "2025-07-01T08:00:00.000Z"
+         *         }
+         *       ],
+         *       "supported_locales": [
+         *         "en",
+         *         "fr"
+         *       ]
+         *     }
+         */
         EmailTemplateList: {
             templates: components["schemas"]["EmailTemplate"][];
             /** @description Locales a template may be written for. */
             supported_locales: string[];
         };
-        EmailTemplateListInput: {
-            templates: components["schemas"]["EmailTemplateInput"][];
-            /** @description Locales a template may be written for. */
-            supported_locales: string[];
-        };
+        /**
+         * @example {
+         *       "to": "grace@example.com",
+         *       "locale": "en",
+         *       "message_id": "msg_01JQ8Z9C4E6G8J0L2N4Q6S8U0W"
+         *     }
+         */
         EmailTest: {
             /** @description Your own address: a test goes only to the caller. */
             to: string;
@@ -1466,13 +2216,26 @@ export interface components {
             /** @description The outbox message carrying it. */
             message_id: string;
         };
-        EmailTestInput: {
-            /** @description Your own address: a test goes only to the caller. */
-            to: string;
-            locale: string;
-            /** @description The outbox message carrying it. */
-            message_id: string;
-        };
+        /**
+         * @example {
+         *       "id": "evt_01JQ8Z6V8D0F2H4K6M8P0R2T4W",
+         *       "type": "invitation.accepted",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "subject_type": "invitation",
+         *       "subject_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "invitation_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "from_status": "pending",
+         *       "to_status": "accepted",
+         *       "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "actor_api_key_id": null,
+         *       "actor_email": "grace@example.com",
+         *       "actor_name": "Grace Hopper",
+         *       "actor_ip": "203.0.113.7",
+         *       "actor_user_agent": "Mozilla/5.0",
+         *       "data": {},
+         *       "create_time": "2025-07-01T09:31:00.000Z"
+         *     }
+         */
         Event: {
             /** @description `evt_…`; ids increase with time. */
             id: string;
@@ -1502,43 +2265,48 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        EventInput: {
-            /** @description `evt_…`; ids increase with time. */
-            id: string;
-            /** @enum {string} */
-            type: "invitation.created" | "invitation.updated" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.reminded" | "invitation.revoked" | "invitation.accepted" | "invitation.declined" | "invitation.expired" | "membership.created" | "membership.role_changed" | "membership.removed" | "organization.created" | "organization.updated" | "resource.created" | "resource.deleted" | "grant.updated" | "grant.deleted" | "api_key.created" | "api_key.revoked" | "user.created" | "webhook_endpoint.created" | "webhook_endpoint.updated" | "webhook_endpoint.deleted" | "webhook.test_sent" | "email_template.updated" | "email_template.deleted" | "email_template.test_sent" | "email_branding.updated" | "email_branding.deleted" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed";
-            /** @description Null for events outside any organization. */
-            organization_id: string | null;
-            /** @description `invitation`, `membership`, `organization`, `resource`, `api_key`, … */
-            subject_type: string;
-            subject_id: string;
-            invitation_id: string | null;
-            from_status: string | null;
-            to_status: string | null;
-            /** @description Null when rsvp itself acted (expiry). */
-            actor_user_id: string | null;
-            /** @description The acting user's email when you may see it: yours, a current member of the event's organization, or anyone for an instance admin. Null otherwise. */
-            actor_email: string | null;
-            /** @description The acting user's display name, under the same rule. */
-            actor_name: string | null;
-            actor_api_key_id: string | null;
-            /** @description Client address of the request, behind trusted proxies only. */
-            actor_ip: string | null;
-            actor_user_agent: string | null;
-            data: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
+        /**
+         * @example {
+         *       "events": [
+         *         {
+         *           "id": "evt_01JQ8Z6V8D0F2H4K6M8P0R2T4W",
+         *           "type": "invitation.accepted",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "subject_type": "invitation",
+         *           "subject_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "invitation_id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "from_status": "pending",
+         *           "to_status": "accepted",
+         *           "actor_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "actor_api_key_id": null,
+         *           "actor_email": "grace@example.com",
+         *           "actor_name": "Grace Hopper",
+         *           "actor_ip": "203.0.113.7",
+         *           "actor_user_agent": "Mozilla/5.0",
+         *           "data": {},
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         EventList: {
             events: components["schemas"]["Event"][];
             next_page_token: string | null;
         };
-        EventListInput: {
-            events: components["schemas"]["EventInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "resource_id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *       "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "actions": [
+         *         "read",
+         *         "write"
+         *       ],
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Grant: {
             resource_id: string;
             user_id: string;
@@ -1549,30 +2317,77 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
-        GrantInput: {
-            resource_id: string;
-            user_id: string;
-            email: string;
-            actions: string[];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
+        /**
+         * @example {
+         *       "grants": [
+         *         {
+         *           "resource_id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "actions": [
+         *             "read",
+         *             "write"
+         *           ],
+         *           "create_time": "2025-07-01T09:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         GrantList: {
             grants: components["schemas"]["Grant"][];
             next_page_token: string | null;
         };
-        GrantListInput: {
-            grants: components["schemas"]["GrantInput"][];
-            next_page_token: string | null;
-        };
-        GrantPut: {
-            actions: string[];
-        };
+        /**
+         * @example {
+         *       "actions": [
+         *         "read",
+         *         "write"
+         *       ]
+         *     }
+         */
         GrantPutInput: {
             actions: string[];
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "email": "ada@example.com",
+         *       "invitee_user_id": null,
+         *       "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "message": "Welcome to the research team!",
+         *       "locale": "en",
+         *       "metadata": {
+         *         "team": "research"
+         *       },
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
+         *       "private_metadata": {
+         *         "crm_id": "00Q5e00000Abc12"
+         *       },
+         *       "redirect_url": null,
+         *       "grants": null,
+         *       "status": "pending",
+         *       "delivery_state": "sent",
+         *       "delivery_error": null,
+         *       "send_count": 1,
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "update_time": "2025-07-01T09:30:02.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z",
+         *       "last_send_time": "2025-07-01T09:30:02.000Z",
+         *       "respond_time": null,
+         *       "responded_by_user_id": null,
+         *       "etag": "\"b5e2c1f0\""
+         *     }
+         */
         Invitation: {
             /** @description `inv_…` */
             id: string;
@@ -1619,16 +2434,171 @@ export interface components {
             /** @description Send it back in If-Match to update only what you saw. */
             etag: string;
         };
-        InvitationBatchCreate: {
-            invitations: components["schemas"]["InvitationBatchRow"][];
-            /** @default true */
-            send_email: boolean;
+        /**
+         * @example {
+         *       "type": "invitation.accepted",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "accepted",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "accepted",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationAcceptedWebhook: {
+            /** @constant */
+            type: "invitation.accepted";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "ttl_seconds": 604800,
+         *           "message": "Welcome to the research team!",
+         *           "metadata": {
+         *             "team": "research"
+         *           }
+         *         },
+         *         {
+         *           "email": "alan@example.com",
+         *           "role": "admin"
+         *         }
+         *       ],
+         *       "send_email": true
+         *     }
+         */
         InvitationBatchCreateInput: {
             invitations: components["schemas"]["InvitationBatchRowInput"][];
             /** @default true */
             send_email?: boolean;
         };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "index": 0,
+         *           "status": 201,
+         *           "invitation": {
+         *             "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *             "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "target_type": "organization",
+         *             "role": "member",
+         *             "resource_id": null,
+         *             "actions": null,
+         *             "email": "ada@example.com",
+         *             "invitee_user_id": null,
+         *             "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *             "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *             "message": "Welcome to the research team!",
+         *             "locale": "en",
+         *             "metadata": {
+         *               "team": "research"
+         *             },
+         *             "public_metadata": {
+         *               "team": "research"
+         *             },
+         *             "private_metadata": {
+         *               "crm_id": "00Q5e00000Abc12"
+         *             },
+         *             "redirect_url": null,
+         *             "grants": null,
+         *             "status": "pending",
+         *             "delivery_state": "queued",
+         *             "delivery_error": null,
+         *             "send_count": 1,
+         *             "create_time": "2025-07-01T09:30:00.000Z",
+         *             "update_time": "2025-07-01T09:30:02.000Z",
+         *             "expire_time": "2025-07-08T09:30:00.000Z",
+         *             "last_send_time": "2025-07-01T09:30:02.000Z",
+         *             "respond_time": null,
+         *             "responded_by_user_id": null,
+         *             "etag": "\"b5e2c1f0\""
+         *           }
+         *         },
+         *         {
+         *           "index": 1,
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/invitation_already_pending",
+         *             "title": "Invitation already pending",
+         *             "status": 409,
+         *             "detail": "alan@example.com already has a pending invitation to this organization.",
+         *             "code": "invitation_already_pending"
+         *           }
+         *         }
+         *       ],
+         *       "created": 1,
+         *       "failed": 1
+         *     }
+         */
         InvitationBatchResult: {
             results: {
                 /** @description Position of the row in the request. */
@@ -1657,65 +2627,6 @@ export interface components {
             }[];
             created: number;
             failed: number;
-        };
-        InvitationBatchResultInput: {
-            results: {
-                /** @description Position of the row in the request. */
-                index: number;
-                /** @description What creating this row alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreatedInput"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
-            }[];
-            created: number;
-            failed: number;
-        };
-        InvitationBatchRow: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-            public_metadata?: components["schemas"]["PublicMetadata"];
-            private_metadata?: components["schemas"]["PrivateMetadata"];
-            /**
-             * Format: uri
-             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
-             */
-            redirect_url?: string;
-            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
-            grants?: components["schemas"]["InvitationGrantCreate"][];
         };
         InvitationBatchRowInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
@@ -1747,18 +2658,14 @@ export interface components {
             /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
             grants?: components["schemas"]["InvitationGrantCreateInput"][];
         };
-        InvitationBulkResend: {
-            /** @default true */
-            send_email: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
-            /** @description Send this time, and from now on, in this language. */
-            locale?: string;
-            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
-            ids?: string[];
-            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
-            filter?: components["schemas"]["InvitationFilter"];
-        };
+        /**
+         * @example {
+         *       "filter": {
+         *         "delivery_state": "failed"
+         *       },
+         *       "send_email": true
+         *     }
+         */
         InvitationBulkResendInput: {
             /** @default true */
             send_email?: boolean;
@@ -1771,6 +2678,29 @@ export interface components {
             /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
             filter?: components["schemas"]["InvitationFilterInput"];
         };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "status": 200
+         *         },
+         *         {
+         *           "id": "inv_01JQ8ZF6G7H8J9K0L1M2N3P4Q5",
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/invitation_not_pending",
+         *             "title": "Invitation not pending",
+         *             "status": 409,
+         *             "detail": "This invitation was already accepted.",
+         *             "code": "invitation_not_pending"
+         *           }
+         *         }
+         *       ],
+         *       "succeeded": 1,
+         *       "failed": 1
+         *     }
+         */
         InvitationBulkResult: {
             results: {
                 id: string;
@@ -1799,81 +2729,38 @@ export interface components {
             succeeded: number;
             failed: number;
         };
-        InvitationBulkResultInput: {
-            results: {
-                id: string;
-                /** @description What acting on this invitation alone would have answered. */
-                status: number;
-                invitation?: components["schemas"]["InvitationCreatedInput"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
-            }[];
-            succeeded: number;
-            failed: number;
-        };
-        InvitationBulkRevoke: {
-            /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
-            ids?: string[];
-            /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
-            filter?: components["schemas"]["InvitationFilter"];
-        };
+        /**
+         * @example {
+         *       "ids": [
+         *         "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+         *       ]
+         *     }
+         * @example {
+         *       "filter": {
+         *         "status": [
+         *           "pending"
+         *         ],
+         *         "q": "@old-vendor.com"
+         *       }
+         *     }
+         */
         InvitationBulkRevokeInput: {
             /** @description Up to 1000 invitation ids; each is answered on its own (404 for one not found). */
             ids?: string[];
             /** @description Every invitation of the organization that the list would show for these filters, oldest first; more than 1000 matches is refused (422 `too_many_matches`). Give `ids` or `filter`. */
             filter?: components["schemas"]["InvitationFilterInput"];
         };
-        InvitationCreate: {
-            /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
-            email: string;
-            /** @description Organization invitations: the role to grant; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource invitations: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource invitations: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description Lifetime from now in seconds: 1 hour to 30 days. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description A personal note shown in the email. */
-            message?: string;
-            locale?: string;
-            metadata?: components["schemas"]["Metadata"];
-            public_metadata?: components["schemas"]["PublicMetadata"];
-            private_metadata?: components["schemas"]["PrivateMetadata"];
-            /**
-             * Format: uri
-             * @description Where the invitee lands after accepting on rsvp's invitation page; its origin must be in the instance's APP_URL_ALLOWED_ORIGINS (422 `redirect_url_not_allowed`). The organization's `app_url` when omitted.
-             */
-            redirect_url?: string;
-            /** @description A combined invitation: the organization role (`role`, or the default) plus up to 20 resource grants, accepted or declined as a whole. Not with `resource_id`. */
-            grants?: components["schemas"]["InvitationGrantCreate"][];
-            /**
-             * @description false: send nothing and return `accept_url` once, for callers who deliver it themselves.
-             * @default true
-             */
-            send_email: boolean;
-        };
+        /**
+         * @example {
+         *       "email": "ada@example.com",
+         *       "role": "member",
+         *       "ttl_seconds": 604800,
+         *       "message": "Welcome to the research team!",
+         *       "metadata": {
+         *         "team": "research"
+         *       }
+         *     }
+         */
         InvitationCreateInput: {
             /** @description Where the invitation goes. Validated within RFC 5321 limits; compared case-insensitively. */
             email: string;
@@ -1909,6 +2796,44 @@ export interface components {
              */
             send_email?: boolean;
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "email": "ada@example.com",
+         *       "invitee_user_id": null,
+         *       "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "message": "Welcome to the research team!",
+         *       "locale": "en",
+         *       "metadata": {
+         *         "team": "research"
+         *       },
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
+         *       "private_metadata": {
+         *         "crm_id": "00Q5e00000Abc12"
+         *       },
+         *       "redirect_url": null,
+         *       "grants": null,
+         *       "status": "pending",
+         *       "delivery_state": "queued",
+         *       "delivery_error": null,
+         *       "send_count": 0,
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "update_time": "2025-07-01T09:30:02.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z",
+         *       "last_send_time": null,
+         *       "respond_time": null,
+         *       "responded_by_user_id": null,
+         *       "etag": "\"b5e2c1f0\""
+         *     }
+         */
         InvitationCreated: {
             /** @description `inv_…` */
             id: string;
@@ -1957,71 +2882,326 @@ export interface components {
             /** @description Only when send_email was false, and only in this response: the link to deliver. */
             accept_url?: string;
         };
-        InvitationCreatedInput: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            public_metadata: {
+        /**
+         * @example {
+         *       "type": "invitation.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": "pending",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationCreatedWebhook: {
+            /** @constant */
+            type: "invitation.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
                 [key: string]: unknown;
             };
-            private_metadata: {
-                [key: string]: unknown;
-            };
-            redirect_url: string | null;
-            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
-            grants: components["schemas"]["InvitationGrantInput"][] | null;
-            status: components["schemas"]["InvitationStatusInput"];
-            delivery_state: components["schemas"]["DeliveryStateInput"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-            /** @description Only when send_email was false, and only in this response: the link to deliver. */
-            accept_url?: string;
         };
-        InvitationFilter: {
-            /** @description Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`. */
-            status?: ("pending" | "accepted" | "declined" | "revoked" | "expired")[];
-            /** @description Exact address, compared canonically. */
-            email?: string;
-            /** @description Free text matched within the email address. */
-            q?: string;
-            inviter_id?: string;
-            /** @enum {string} */
-            target_type?: "organization" | "resource";
-            resource_id?: string;
-            role?: string;
-            delivery_state?: components["schemas"]["DeliveryState"];
-            /** Format: date-time */
-            created_after?: string;
-            /** Format: date-time */
-            created_before?: string;
+        /**
+         * @example {
+         *       "type": "invitation.declined",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "declined",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "declined",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationDeclinedWebhook: {
+            /** @constant */
+            type: "invitation.declined";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.delivery_failed",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "send_number": 1,
+         *         "message_id": "<inv_01JQ8Z6V7C.1@rsvp.example.com>",
+         *         "error": "550 mailbox unavailable",
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "failed",
+         *           "delivery_error": "550 mailbox unavailable",
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationDeliveryFailedWebhook: {
+            /** @constant */
+            type: "invitation.delivery_failed";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.expired",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "expired",
+         *         "actor": null,
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "expired",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationExpiredWebhook: {
+            /** @constant */
+            type: "invitation.expired";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
         InvitationFilterInput: {
             /** @description Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`. */
@@ -2045,66 +3225,56 @@ export interface components {
             resource_id: string;
             actions: string[];
         };
-        InvitationGrantCreate: {
-            /** @description A resource of the organization (`res_…`). */
-            resource_id: string;
-            actions: string[];
-        };
         InvitationGrantCreateInput: {
             /** @description A resource of the organization (`res_…`). */
             resource_id: string;
             actions: string[];
         };
-        InvitationGrantInput: {
-            resource_id: string;
-            actions: string[];
-        };
-        InvitationInput: {
-            /** @description `inv_…` */
-            id: string;
-            organization_id: string;
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @description As given; comparisons use its canonical form. */
-            email: string;
-            /** @description Set when the address belongs to a known user. */
-            invitee_user_id: string | null;
-            inviter_user_id: string;
-            inviter_api_key_id: string | null;
-            message: string | null;
-            locale: string | null;
-            metadata: {
-                [key: string]: string;
-            };
-            public_metadata: {
-                [key: string]: unknown;
-            };
-            private_metadata: {
-                [key: string]: unknown;
-            };
-            redirect_url: string | null;
-            /** @description A combined invitation's resource grants, given with its role on accept; null for the others. */
-            grants: components["schemas"]["InvitationGrantInput"][] | null;
-            status: components["schemas"]["InvitationStatusInput"];
-            delivery_state: components["schemas"]["DeliveryStateInput"];
-            /** @description Why the last delivery attempt failed: the final reason when `failed`, and the latest error while `queued` and retrying (see docs/reliability.md for the schedule). Null once sent. */
-            delivery_error: string | null;
-            send_count: number;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            last_send_time: string | null;
-            respond_time: string | null;
-            responded_by_user_id: string | null;
-            /** @description Send it back in If-Match to update only what you saw. */
-            etag: string;
-        };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "target_type": "organization",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "email": "ada@example.com",
+         *           "invitee_user_id": null,
+         *           "inviter_user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "inviter_api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *           "message": "Welcome to the research team!",
+         *           "locale": "en",
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "public_metadata": {
+         *             "team": "research"
+         *           },
+         *           "private_metadata": {
+         *             "crm_id": "00Q5e00000Abc12"
+         *           },
+         *           "redirect_url": null,
+         *           "grants": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "create_time": "2025-07-01T09:30:00.000Z",
+         *           "update_time": "2025-07-01T09:30:02.000Z",
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "last_send_time": "2025-07-01T09:30:02.000Z",
+         *           "respond_time": null,
+         *           "responded_by_user_id": null,
+         *           "etag": "\"b5e2c1f0\""
+         *         }
+         *       ],
+         *       "next_page_token": "eyJrIjoiMjAyNS0wNy0wMSJ9",
+         *       "prev_page_token": null,
+         *       "total_size": 42
+         *     }
+         */
         InvitationList: {
             invitations: components["schemas"]["Invitation"][];
             next_page_token: string | null;
@@ -2112,14 +3282,17 @@ export interface components {
             prev_page_token: string | null;
             total_size?: number;
         };
-        InvitationListInput: {
-            invitations: components["schemas"]["InvitationInput"][];
-            next_page_token: string | null;
-            /** @description Pass it as `before` for the previous page; null on the first page. */
-            prev_page_token: string | null;
-            total_size?: number;
-        };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
+        /**
+         * @description What an invitation link may tell anyone who holds it, and nothing more.
+         * @example {
+         *       "organization_name": "Acme Corp",
+         *       "inviter_name": "Grace Hopper",
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "expire_time": "2025-07-08T09:30:00.000Z"
+         *     }
+         */
         InvitationPreview: {
             organization_name: string;
             inviter_name: string | null;
@@ -2144,39 +3317,12 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
-        /** @description What an invitation link may tell anyone who holds it, and nothing more. */
-        InvitationPreviewInput: {
-            organization_name: string;
-            inviter_name: string | null;
-            role: string | null;
-            resource: {
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
-            /** @description Only for a combined invitation: the resources it grants with its role. */
-            grants?: {
-                resource: {
-                    type: string;
-                    name: string;
-                };
-                actions: string[];
-            }[];
-            /** @description Only when the invitation carries some. */
-            public_metadata?: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            expire_time: string;
-        };
-        InvitationResend: {
-            /** @default true */
-            send_email: boolean;
-            /** @description New lifetime from now; the organization's default when omitted. */
-            ttl_seconds?: number;
-            /** @description Send this time, and from now on, in this language. */
-            locale?: string;
-        };
+        /**
+         * @example {
+         *       "send_email": true,
+         *       "ttl_seconds": 604800
+         *     }
+         */
         InvitationResendInput: {
             /** @default true */
             send_email?: boolean;
@@ -2186,40 +3332,270 @@ export interface components {
             locale?: string;
         };
         /**
+         * @example {
+         *       "type": "invitation.resent",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "pending",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationResentWebhook: {
+            /** @constant */
+            type: "invitation.resent";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.revoked",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": "pending",
+         *         "to_status": "revoked",
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "revoked",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationRevokedWebhook: {
+            /** @constant */
+            type: "invitation.revoked";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "type": "invitation.sent",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "send_number": 1,
+         *         "message_id": "<inv_01JQ8Z6V7C.1@rsvp.example.com>",
+         *         "invitation": {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "email": "ada@example.com",
+         *           "role": "member",
+         *           "actions": null,
+         *           "resource_id": null,
+         *           "status": "pending",
+         *           "delivery_state": "sent",
+         *           "delivery_error": null,
+         *           "send_count": 1,
+         *           "metadata": {
+         *             "team": "research"
+         *           },
+         *           "expire_time": "2025-07-08T09:30:00.000Z",
+         *           "create_time": "2025-07-01T09:30:00.000Z"
+         *         }
+         *       }
+         *     }
+         */
+        InvitationSentWebhook: {
+            /** @constant */
+            type: "invitation.sent";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields, fields particular to this event type, and the invitation. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                /** @description The invitation as it stood after the event. */
+                invitation: {
+                    id: string;
+                    organization_id: string;
+                    email: string;
+                    /** @description Offered organization role; null for a resource invitation. */
+                    role: string | null;
+                    /** @description Offered resource actions; null for a role invitation. */
+                    actions: string[] | null;
+                    resource_id: string | null;
+                    /** @enum {string} */
+                    status: "pending" | "accepted" | "declined" | "revoked" | "expired";
+                    /** @description `queued`, `sent`, `failed`, … */
+                    delivery_state: string;
+                    delivery_error: string | null;
+                    send_count: number;
+                    metadata: {
+                        [key: string]: string;
+                    };
+                    /** Format: date-time */
+                    expire_time: string;
+                    /** Format: date-time */
+                    create_time: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * @description New values may be added; treat unknown ones as terminal.
          * @enum {string}
          */
         InvitationStatus: "pending" | "accepted" | "declined" | "revoked" | "expired";
         /**
-         * @description New values may be added; treat unknown ones as terminal.
-         * @enum {string}
+         * @example {
+         *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+         *     }
          */
-        InvitationStatusInput: "pending" | "accepted" | "declined" | "revoked" | "expired";
-        InvitationToken: {
-            /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
-            token: string;
-        };
         InvitationTokenInput: {
             /** @description The secret from the invitation link: an `rsvp_it_` token or an invitation JWT. */
             token: string;
         };
-        InvitationUpdate: {
-            role?: string;
-            actions?: string[];
-            /** @description New lifetime counted from now. */
-            ttl_seconds?: number;
-            /** Format: date-time */
-            expire_time?: string;
-            message?: string | null;
-            /** @description Replaces the whole metadata object. */
-            metadata?: components["schemas"]["Metadata"];
-            /** @description Replaces the whole object. */
-            public_metadata?: components["schemas"]["PublicMetadata"];
-            /** @description Replaces the whole object. */
-            private_metadata?: components["schemas"]["PrivateMetadata"];
-            /** @description null: land on the organization's `app_url`. */
-            redirect_url?: string | null;
-        };
+        /**
+         * @example {
+         *       "role": "admin",
+         *       "ttl_seconds": 259200,
+         *       "metadata": {
+         *         "team": "platform"
+         *       }
+         *     }
+         */
         InvitationUpdateInput: {
             role?: string;
             actions?: string[];
@@ -2237,18 +3613,43 @@ export interface components {
             /** @description null: land on the organization's `app_url`. */
             redirect_url?: string | null;
         };
-        JoinDecision: {
-            /** @description Join requests to decide, `jr_…`. */
-            ids: string[];
-            /** @description Told to the requester by email. */
-            reason?: string;
-        };
+        /**
+         * @example {
+         *       "ids": [
+         *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+         *       ],
+         *       "reason": "Welcome aboard."
+         *     }
+         */
         JoinDecisionInput: {
             /** @description Join requests to decide, `jr_…`. */
             ids: string[];
             /** @description Told to the requester by email. */
             reason?: string;
         };
+        /**
+         * @example {
+         *       "results": [
+         *         {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "status": 200
+         *         },
+         *         {
+         *           "id": "jr_01JQ8ZE5F6G7H8J9K0L1M2N3P4",
+         *           "status": 409,
+         *           "error": {
+         *             "type": "/problems/join_request_decided",
+         *             "title": "Join request already decided",
+         *             "status": 409,
+         *             "detail": "This request was already decided.",
+         *             "code": "join_request_decided"
+         *           }
+         *         }
+         *       ],
+         *       "decided": 1,
+         *       "failed": 1
+         *     }
+         */
         JoinDecisionResult: {
             results: {
                 id: string;
@@ -2277,34 +3678,27 @@ export interface components {
             decided: number;
             failed: number;
         };
-        JoinDecisionResultInput: {
-            results: {
-                id: string;
-                /** @description What deciding this request alone would have answered. */
-                status: number;
-                join_request?: components["schemas"]["JoinRequestInput"];
-                error?: {
-                    type: string;
-                    title: string;
-                    status: number;
-                    detail?: string;
-                    instance?: string;
-                    /**
-                     * @description Stable machine-readable reason.
-                     * @enum {string}
-                     */
-                    code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-                    errors?: {
-                        pointer: string;
-                        detail: string;
-                    }[];
-                } & {
-                    [key: string]: unknown;
-                };
-            }[];
-            decided: number;
-            failed: number;
-        };
+        /**
+         * @example {
+         *       "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "description": "Posted in #research",
+         *       "status": "active",
+         *       "max_uses": 50,
+         *       "use_count": 3,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "expire_time": "2025-07-08T09:00:00.000Z",
+         *       "rotate_time": null,
+         *       "revoke_time": null,
+         *       "last_use_time": "2025-07-01T12:00:00.000Z"
+         *     }
+         */
         JoinLink: {
             /** @description `jl_…` */
             id: string;
@@ -2328,32 +3722,16 @@ export interface components {
             revoke_time: string | null;
             last_use_time: string | null;
         };
-        JoinLinkCreate: {
-            /** @description Organization links: the role joiners get; the organization's default role when omitted. */
-            role?: string;
-            /** @description Resource links: the resource to share (`res_…`). */
-            resource_id?: string;
-            /** @description Resource links: the actions to grant on the resource. */
-            actions?: string[];
-            /** @description How many people may use it; unlimited when omitted. */
-            max_uses?: number;
-            /** @description Lifetime from now: 1 hour to 90 days; 7 days by default. */
-            ttl_seconds?: number;
-            /**
-             * Format: date-time
-             * @description Alternative to ttl_seconds: an absolute expiry.
-             */
-            expire_time?: string;
-            /** @description Only people whose account address is in this domain (or a subdomain) may use it. */
-            allowed_domain?: string;
-            /**
-             * @description Using the link files a join request an admin approves, instead of joining at once.
-             * @default false
-             */
-            requires_approval: boolean;
-            /** @description A note for admins: where the link was posted. */
-            description?: string;
-        };
+        /**
+         * @example {
+         *       "role": "member",
+         *       "max_uses": 50,
+         *       "ttl_seconds": 604800,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "description": "Posted in #research"
+         *     }
+         */
         JoinLinkCreateInput: {
             /** @description Organization links: the role joiners get; the organization's default role when omitted. */
             role?: string;
@@ -2380,37 +3758,100 @@ export interface components {
             /** @description A note for admins: where the link was posted. */
             description?: string;
         };
-        JoinLinkInput: {
-            /** @description `jl_…` */
-            id: string;
-            organization_id: string;
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            description: string | null;
-            status: components["schemas"]["JoinLinkStatusInput"];
-            max_uses: number | null;
-            /** @description People who used it: joined, or asked to join. */
-            use_count: number;
-            allowed_domain: string | null;
-            requires_approval: boolean;
-            created_by: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            rotate_time: string | null;
-            revoke_time: string | null;
-            last_use_time: string | null;
+        /**
+         * @example {
+         *       "type": "join_link.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkCreatedWebhook: {
+            /** @constant */
+            type: "join_link.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "join_links": [
+         *         {
+         *           "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "description": "Posted in #research",
+         *           "status": "active",
+         *           "max_uses": 50,
+         *           "use_count": 3,
+         *           "allowed_domain": "acme.com",
+         *           "requires_approval": true,
+         *           "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "create_time": "2025-07-01T09:00:00.000Z",
+         *           "expire_time": "2025-07-08T09:00:00.000Z",
+         *           "rotate_time": null,
+         *           "revoke_time": null,
+         *           "last_use_time": "2025-07-01T12:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         JoinLinkList: {
             join_links: components["schemas"]["JoinLink"][];
             next_page_token: string | null;
         };
-        JoinLinkListInput: {
-            join_links: components["schemas"]["JoinLinkInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "name": "Acme Corp"
+         *       },
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "requires_approval": true,
+         *       "allowed_domain": "acme.com",
+         *       "expire_time": "2025-07-08T09:00:00.000Z"
+         *     }
+         */
         JoinLinkPreview: {
             organization: {
                 id: string;
@@ -2428,27 +3869,130 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
-        JoinLinkPreviewInput: {
-            organization: {
-                id: string;
-                name: string;
+        /**
+         * @example {
+         *       "type": "join_link.revoked",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkRevokedWebhook: {
+            /** @constant */
+            type: "join_link.revoked";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
             };
-            role: string | null;
-            resource: {
-                id: string;
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
-            requires_approval: boolean;
-            allowed_domain: string | null;
-            /** Format: date-time */
-            expire_time: string;
+        };
+        /**
+         * @example {
+         *       "type": "join_link.rotated",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "max_uses": 50,
+         *         "requires_approval": true
+         *       }
+         *     }
+         */
+        JoinLinkRotatedWebhook: {
+            /** @constant */
+            type: "join_link.rotated";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            /** @description Event fields and what the link grants; the link is `GET …/join-links/{id}`. */
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                role?: string | null;
+                resource_id?: string | null;
+                actions?: string[] | null;
+                max_uses?: number | null;
+                requires_approval?: boolean;
+            } & {
+                [key: string]: unknown;
+            };
         };
         /** @enum {string} */
         JoinLinkStatus: "active" | "exhausted" | "expired" | "revoked";
-        /** @enum {string} */
-        JoinLinkStatusInput: "active" | "exhausted" | "expired" | "revoked";
+        /**
+         * @example {
+         *       "id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "description": "Posted in #research",
+         *       "status": "active",
+         *       "max_uses": 50,
+         *       "use_count": 0,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "created_by": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "create_time": "2025-07-01T09:00:00.000Z",
+         *       "expire_time": "2025-07-08T09:00:00.000Z",
+         *       "rotate_time": null,
+         *       "revoke_time": null,
+         *       "last_use_time": null,
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *     }
+         */
         JoinLinkWithToken: {
             /** @description `jl_…` */
             id: string;
@@ -2474,31 +4018,26 @@ export interface components {
             /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
             token: string;
         };
-        JoinLinkWithTokenInput: {
-            /** @description `jl_…` */
-            id: string;
-            organization_id: string;
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            description: string | null;
-            status: components["schemas"]["JoinLinkStatusInput"];
-            max_uses: number | null;
-            /** @description People who used it: joined, or asked to join. */
-            use_count: number;
-            allowed_domain: string | null;
-            requires_approval: boolean;
-            created_by: string;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            expire_time: string;
-            rotate_time: string | null;
-            revoke_time: string | null;
-            last_use_time: string | null;
-            /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
-            token: string;
-        };
+        /**
+         * @example {
+         *       "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *       "email": "ada@acme.com",
+         *       "display_name": "Ada Lovelace",
+         *       "role": "member",
+         *       "resource_id": null,
+         *       "actions": null,
+         *       "source": "link",
+         *       "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *       "domain": null,
+         *       "status": "pending",
+         *       "reason": null,
+         *       "decided_by": null,
+         *       "create_time": "2025-07-01T12:00:00.000Z",
+         *       "decide_time": null
+         *     }
+         */
         JoinRequest: {
             /** @description `jr_…` */
             id: string;
@@ -2524,39 +4063,278 @@ export interface components {
             create_time: string;
             decide_time: string | null;
         };
-        JoinRequestInput: {
-            /** @description `jr_…` */
-            id: string;
-            organization_id: string;
-            user_id: string;
-            email?: string;
-            display_name?: string | null;
-            role: string | null;
-            resource_id: string | null;
-            actions: string[] | null;
-            /** @enum {string} */
-            source: "link" | "domain";
-            join_link_id: string | null;
-            domain: string | null;
+        /**
+         * @example {
+         *       "type": "join_request.approved",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "approved"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestApprovedWebhook: {
+            /** @constant */
+            type: "join_request.approved";
             /**
-             * @description `joined`: no approval was needed; `approved`/`rejected`: an admin decided.
-             * @enum {string}
+             * Format: date-time
+             * @description When the event happened.
              */
-            status: "pending" | "approved" | "rejected" | "joined";
-            reason: string | null;
-            decided_by: string | null;
-            /** Format: date-time */
-            create_time: string;
-            decide_time: string | null;
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "type": "join_request.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": null,
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "pending"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestCreatedWebhook: {
+            /** @constant */
+            type: "join_request.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @example {
+         *       "join_requests": [
+         *         {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *           "email": "ada@acme.com",
+         *           "display_name": "Ada Lovelace",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "link",
+         *           "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *           "domain": null,
+         *           "status": "pending",
+         *           "reason": null,
+         *           "decided_by": null,
+         *           "create_time": "2025-07-01T12:00:00.000Z",
+         *           "decide_time": null
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         JoinRequestList: {
             join_requests: components["schemas"]["JoinRequest"][];
             next_page_token: string | null;
         };
-        JoinRequestListInput: {
-            join_requests: components["schemas"]["JoinRequestInput"][];
-            next_page_token: string | null;
+        /**
+         * @example {
+         *       "type": "join_request.rejected",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "source": "domain",
+         *         "join_request": {
+         *           "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "ada@acme.com",
+         *           "role": "member",
+         *           "resource_id": null,
+         *           "actions": null,
+         *           "source": "domain",
+         *           "join_link_id": null,
+         *           "domain": "acme.com",
+         *           "status": "rejected"
+         *         }
+         *       }
+         *     }
+         */
+        JoinRequestRejectedWebhook: {
+            /** @constant */
+            type: "join_request.rejected";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                /** @description `link` or `domain`. */
+                source: string;
+                /** @description The admin’s note, on a decision. */
+                reason?: string;
+                /** @description The request as it stood after the event. */
+                join_request: {
+                    id: string;
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string | null;
+                    resource_id: string | null;
+                    actions: string[] | null;
+                    source: string;
+                    join_link_id: string | null;
+                    domain: string | null;
+                    status: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
+        /**
+         * @example {
+         *       "status": "pending",
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "name": "Acme Corp"
+         *       },
+         *       "join_request": {
+         *         "id": "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "user_id": "usr_01JQ8ZD4E5F6G7H8J9K0L1M2N3",
+         *         "email": "ada@acme.com",
+         *         "display_name": "Ada Lovelace",
+         *         "role": "member",
+         *         "resource_id": null,
+         *         "actions": null,
+         *         "source": "link",
+         *         "join_link_id": "jl_01JQ8ZC3D4E5F6G7H8J9K0L1M2",
+         *         "domain": null,
+         *         "status": "pending",
+         *         "reason": null,
+         *         "decided_by": null,
+         *         "create_time": "2025-07-01T12:00:00.000Z",
+         *         "decide_time": null
+         *       }
+         *     }
+         */
         JoinResult: {
             /**
              * @description `pending`: an admin must approve the request first.
@@ -2569,26 +4347,32 @@ export interface components {
             };
             join_request: components["schemas"]["JoinRequest"];
         };
-        JoinResultInput: {
-            /**
-             * @description `pending`: an admin must approve the request first.
-             * @enum {string}
-             */
-            status: "joined" | "pending";
-            organization: {
-                id: string;
-                name: string;
-            };
-            join_request: components["schemas"]["JoinRequestInput"];
-        };
-        JoinToken: {
-            /** @description The join link secret, `rsvp_jl_…`. */
-            token: string;
-        };
+        /**
+         * @example {
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *     }
+         */
         JoinTokenInput: {
             /** @description The join link secret, `rsvp_jl_…`. */
             token: string;
         };
+        /**
+         * @example {
+         *       "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "status": "active",
+         *       "instance_admin": false,
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "auth_method": "api_key",
+         *       "api_key_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "scopes": [
+         *         "invitations:read",
+         *         "invitations:write"
+         *       ]
+         *     }
+         */
         Me: {
             id: string;
             email: string;
@@ -2603,20 +4387,17 @@ export interface components {
             api_key_id: string | null;
             scopes: string[];
         };
-        MeInput: {
-            id: string;
-            email: string;
-            username: string | null;
-            display_name: string | null;
-            /** @enum {string} */
-            status: "active" | "placeholder" | "deactivated";
-            instance_admin: boolean;
-            /** Format: date-time */
-            create_time: string;
-            auth_method: string;
-            api_key_id: string | null;
-            scopes: string[];
-        };
+        /**
+         * @example {
+         *       "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "role": "admin",
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Member: {
             user_id: string;
             email?: string;
@@ -2636,55 +4417,152 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
-        MemberInput: {
-            user_id: string;
-            email?: string;
-            username?: string | null;
-            display_name?: string | null;
-            role: string;
-            /** @description Copied from the invitation the member accepted (merged over earlier ones); `{}` when none. */
-            public_metadata?: {
-                [key: string]: unknown;
-            };
-            /** @description As public_metadata, from the invitation's private_metadata: shown to the organization's admins only. */
-            private_metadata?: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
+        /**
+         * @example {
+         *       "members": [
+         *         {
+         *           "user_id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "username": "grace",
+         *           "display_name": "Grace Hopper",
+         *           "role": "admin",
+         *           "create_time": "2025-06-30T08:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         MemberList: {
             members: components["schemas"]["Member"][];
             next_page_token: string | null;
         };
-        MemberListInput: {
-            members: components["schemas"]["MemberInput"][];
-            next_page_token: string | null;
-        };
-        MemberUpdate: {
-            role: string;
-        };
+        /**
+         * @example {
+         *       "role": "admin"
+         *     }
+         */
         MemberUpdateInput: {
             role: string;
         };
-        /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
-        Metadata: {
-            [key: string]: string;
+        /**
+         * @example {
+         *       "type": "membership.created",
+         *       "timestamp": "2025-07-01T09:30:00.000Z",
+         *       "data": {
+         *         "event_id": "evt_01JQ8Z6V8D",
+         *         "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "from_status": null,
+         *         "to_status": null,
+         *         "actor": {
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "api_key_id": "key_01JQ8Z4P7T"
+         *         },
+         *         "user_id": "usr_01JQ8Z4K2M",
+         *         "role": "member",
+         *         "via": "invitation",
+         *         "membership": {
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "user_id": "usr_01JQ8Z4K2M",
+         *           "email": "ada@example.com",
+         *           "role": "member"
+         *         }
+         *       }
+         *     }
+         */
+        MembershipCreatedWebhook: {
+            /** @constant */
+            type: "membership.created";
+            /**
+             * Format: date-time
+             * @description When the event happened.
+             */
+            timestamp: string;
+            data: {
+                /** @description `evt_…`: the event in `GET /v1/events`. */
+                event_id: string;
+                organization_id: string | null;
+                from_status: string | null;
+                to_status: string | null;
+                /** @description Who acted; null when rsvp itself acted (delivery, expiry). */
+                actor: {
+                    user_id: string;
+                    api_key_id: string | null;
+                } | null;
+                user_id: string;
+                role: string;
+                /** @description How they joined: `invitation`, a join link or a verified domain. */
+                via: string;
+                /** @description The new membership. */
+                membership: {
+                    organization_id: string;
+                    user_id: string;
+                    email: string;
+                    role: string;
+                };
+            } & {
+                [key: string]: unknown;
+            };
         };
         /** @description Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects. */
         MetadataInput: {
             [key: string]: string;
         };
+        /**
+         * @example {
+         *       "error": "invalid_client",
+         *       "error_description": "Unknown client or wrong secret."
+         *     }
+         */
         OAuthError: {
             error: string;
             error_description?: string;
         };
-        OAuthErrorInput: {
-            error: string;
-            error_description?: string;
-        };
+        /**
+         * @example {
+         *       "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "slug": "acme",
+         *       "name": "Acme Corp",
+         *       "settings": {
+         *         "default_ttl_seconds": 604800,
+         *         "allowed_email_domains": [
+         *           "acme.com"
+         *         ],
+         *         "blocked_email_domains": [],
+         *         "seat_limit": 50,
+         *         "max_pending_invitations": null,
+         *         "max_sends_per_invitation": 10,
+         *         "locale": "en",
+         *         "app_url": "https://app.acme.com/welcome",
+         *         "reminder_before_expiry_seconds": 86400,
+         *         "invitation_confirm": true,
+         *         "roles": [
+         *           {
+         *             "name": "owner",
+         *             "rank": 100,
+         *             "admin": true,
+         *             "description": "Full control, including the organization itself."
+         *           },
+         *           {
+         *             "name": "admin",
+         *             "rank": 50,
+         *             "admin": true,
+         *             "description": "Invites people and manages members."
+         *           },
+         *           {
+         *             "name": "member",
+         *             "rank": 10,
+         *             "admin": false,
+         *             "description": "Uses what the organization shares."
+         *           }
+         *         ],
+         *         "default_role": "member"
+         *       },
+         *       "your_role": "owner",
+         *       "create_time": "2025-06-30T08:00:00.000Z",
+         *       "update_time": "2025-07-01T09:00:00.000Z"
+         *     }
+         */
         Organization: {
             /** @description Organization id, `org_…`. */
             id: string;
@@ -2699,38 +4577,76 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
-        OrganizationCreate: {
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings?: components["schemas"]["OrganizationSettingsPatch"];
-        };
+        /**
+         * @example {
+         *       "slug": "acme",
+         *       "name": "Acme Corp",
+         *       "settings": {
+         *         "allowed_email_domains": [
+         *           "acme.com"
+         *         ],
+         *         "seat_limit": 50
+         *       }
+         *     }
+         */
         OrganizationCreateInput: {
             /** @description URL-safe unique name. */
             slug: string;
             name: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
-        OrganizationInput: {
-            /** @description Organization id, `org_…`. */
-            id: string;
-            /** @description URL-safe unique name. */
-            slug: string;
-            name: string;
-            settings: components["schemas"]["OrganizationSettingsInput"];
-            /** @description The caller's role in this organization. */
-            your_role: string | null;
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
+        /**
+         * @example {
+         *       "organizations": [
+         *         {
+         *           "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "slug": "acme",
+         *           "name": "Acme Corp",
+         *           "settings": {
+         *             "default_ttl_seconds": 604800,
+         *             "allowed_email_domains": [
+         *               "acme.com"
+         *             ],
+         *             "blocked_email_domains": [],
+         *             "seat_limit": 50,
+         *             "max_pending_invitations": null,
+         *             "max_sends_per_invitation": 10,
+         *             "locale": "en",
+         *             "app_url": "https://app.acme.com/welcome",
+         *             "reminder_before_expiry_seconds": 86400,
+         *             "invitation_confirm": true,
+         *             "roles": [
+         *               {
+         *                 "name": "owner",
+         *                 "rank": 100,
+         *                 "admin": true,
+         *                 "description": "Full control, including the organization itself."
+         *               },
+         *               {
+         *                 "name": "admin",
+         *                 "rank": 50,
+         *                 "admin": true,
+         *                 "description": "Invites people and manages members."
+         *               },
+         *               {
+         *                 "name": "member",
+         *                 "rank": 10,
+         *                 "admin": false,
+         *                 "description": "Uses what the organization shares."
+         *               }
+         *             ],
+         *             "default_role": "member"
+         *           },
+         *           "your_role": "owner",
+         *           "create_time": "2025-06-30T08:00:00.000Z",
+         *           "update_time": "2025-07-01T09:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         OrganizationList: {
             organizations: components["schemas"]["Organization"][];
-            next_page_token: string | null;
-        };
-        OrganizationListInput: {
-            organizations: components["schemas"]["OrganizationInput"][];
             next_page_token: string | null;
         };
         OrganizationSettings: {
@@ -2813,91 +4729,6 @@ export interface components {
              */
             default_role: string;
         };
-        OrganizationSettingsInput: {
-            /**
-             * @description Lifetime of a new invitation unless it sets its own: 1 hour to 30 days; 7 days by default.
-             * @default 604800
-             */
-            default_ttl_seconds?: number;
-            /** @description When not empty, only these domains (and their subdomains) may be invited. */
-            allowed_email_domains?: string[];
-            /** @description These domains may never be invited. */
-            blocked_email_domains?: string[];
-            /**
-             * @description Members plus pending invitations may not exceed this; null means no limit.
-             * @default null
-             */
-            seat_limit?: number | null;
-            /**
-             * @description Most pending invitations at once; null means no limit.
-             * @default null
-             */
-            max_pending_invitations?: number | null;
-            /**
-             * @description How many times one invitation may be sent, first send and resends together.
-             * @default 10
-             */
-            max_sends_per_invitation?: number;
-            /** @description Language of emails and pages unless an invitation sets its own; supported: en, de, fr (any other falls back to English). */
-            locale?: string;
-            /**
-             * @description Where invitees land after accepting. Its origin must be in the instance allow-list (`APP_URL_ALLOWED_ORIGINS`); null shows a confirmation page instead.
-             * @default null
-             */
-            app_url?: string | null;
-            /**
-             * @description Email a reminder this long before a sent, unanswered invitation expires; null sends none.
-             * @default null
-             */
-            reminder_before_expiry_seconds?: number | null;
-            /**
-             * @description CVAT's ORG_INVITATION_CONFIRM, kept for its clients. Every invitee accepts, registered or not: nobody becomes a member of an organization without an act of their own, so false changes nothing.
-             * @default true
-             */
-            invitation_confirm?: boolean;
-            /**
-             * @default [
-             *       {
-             *         "name": "owner",
-             *         "rank": 100,
-             *         "admin": true,
-             *         "description": "Full control, including the organization itself."
-             *       },
-             *       {
-             *         "name": "admin",
-             *         "rank": 50,
-             *         "admin": true,
-             *         "description": "Invites people and manages members."
-             *       },
-             *       {
-             *         "name": "member",
-             *         "rank": 10,
-             *         "admin": false,
-             *         "description": "Uses what the organization shares."
-             *       }
-             *     ]
-             */
-            roles?: components["schemas"]["RoleDefinitionInput"][];
-            /**
-             * @description Role given when an invitation names none.
-             * @default member
-             */
-            default_role?: string;
-        };
-        OrganizationSettingsPatch: {
-            default_ttl_seconds?: number;
-            allowed_email_domains?: string[];
-            blocked_email_domains?: string[];
-            seat_limit?: number | null;
-            max_pending_invitations?: number | null;
-            max_sends_per_invitation?: number;
-            locale?: string;
-            app_url?: string | null;
-            reminder_before_expiry_seconds?: number | null;
-            invitation_confirm?: boolean;
-            roles?: components["schemas"]["RoleDefinition"][];
-            default_role?: string;
-        };
         OrganizationSettingsPatchInput: {
             default_ttl_seconds?: number;
             allowed_email_domains?: string[];
@@ -2912,17 +4743,17 @@ export interface components {
             roles?: components["schemas"]["RoleDefinitionInput"][];
             default_role?: string;
         };
-        OrganizationUpdate: {
-            name?: string;
-            settings?: components["schemas"]["OrganizationSettingsPatch"];
-        };
+        /**
+         * @example {
+         *       "name": "Acme Corporation",
+         *       "settings": {
+         *         "default_ttl_seconds": 259200
+         *       }
+         *     }
+         */
         OrganizationUpdateInput: {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
-        };
-        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
-        PrivateMetadata: {
-            [key: string]: unknown;
         };
         /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
         PrivateMetadataInput: {
@@ -2947,33 +4778,33 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        ProblemInput: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            instance?: string;
-            /**
-             * @description Stable machine-readable reason.
-             * @enum {string}
-             */
-            code: "accept_link_missing" | "admin_role_required" | "already_bootstrapped" | "already_has_access" | "already_member" | "api_key_already_revoked" | "api_key_not_found" | "bad_request" | "bad_url" | "batch_rejected" | "body_too_large" | "cannot_invite_self" | "concurrent_modification" | "conflicting_expiry" | "conflicting_page_position" | "csrf_failed" | "delivery_in_progress" | "domain_exists" | "domain_not_found" | "domain_not_verified" | "domain_verified_elsewhere" | "duplicate_in_request" | "email_branding_not_found" | "email_domain_not_allowed" | "email_not_found" | "email_taken" | "email_template_not_found" | "expire_time_in_past" | "grant_not_found" | "idempotency_key_reused" | "instance_admin_required" | "insufficient_scope" | "internal_error" | "invalid_content_length" | "invalid_email" | "invalid_expire_time" | "invalid_host" | "invalid_idempotency_key" | "invalid_if_match" | "invalid_page_token" | "invalid_selection" | "invalid_settings" | "invalid_target" | "invalid_template" | "invalid_webhook_url" | "invitation_already_pending" | "invitation_email_mismatch" | "invitation_expired" | "invitation_not_found" | "invitation_not_pending" | "invitation_revoked" | "inviter_limit_reached" | "join_link_domain_mismatch" | "join_link_exhausted" | "join_link_expired" | "join_link_not_found" | "join_link_revoked" | "join_request_decided" | "join_request_not_found" | "join_request_pending" | "last_owner" | "malformed_json" | "malformed_multipart" | "member_not_found" | "member_ranks_above_you" | "method_not_allowed" | "no_organization" | "not_the_invitee" | "organization_not_found" | "organization_required" | "owner_role_required" | "page_token_mismatch" | "pending_limit_reached" | "precondition_failed" | "rate_limited" | "recipient_limit_reached" | "redirect_url_not_allowed" | "resend_limit_reached" | "resource_exists" | "resource_not_found" | "role_above_own" | "role_in_use" | "route_not_found" | "scope_not_held" | "seat_limit_reached" | "send_limit_reached" | "service_unavailable" | "slug_taken" | "test_email_limit_reached" | "too_many_matches" | "too_many_sign_in_attempts" | "unauthenticated" | "unknown_role" | "unsupported_media_type" | "user_not_found" | "username_taken" | "validation_failed" | "webhook_endpoint_not_found";
-            request_id: string;
-            errors?: {
-                pointer: string;
-                detail: string;
-            }[];
-        } & {
-            [key: string]: unknown;
-        };
-        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
-        PublicMetadata: {
-            [key: string]: unknown;
-        };
         /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
         PublicMetadataInput: {
             [key: string]: unknown;
         };
+        /**
+         * @example {
+         *       "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *       "organization": {
+         *         "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *         "slug": "acme",
+         *         "name": "Acme Corp"
+         *       },
+         *       "target_type": "organization",
+         *       "role": "member",
+         *       "resource": null,
+         *       "actions": null,
+         *       "grants": null,
+         *       "public_metadata": {
+         *         "team": "research"
+         *       },
+         *       "inviter_name": "Grace Hopper",
+         *       "message": "Welcome to the research team!",
+         *       "status": "pending",
+         *       "create_time": "2025-07-01T09:30:00.000Z",
+         *       "expire_time": "2025-07-08T09:30:00.000Z"
+         *     }
+         */
         ReceivedInvitation: {
             id: string;
             organization: {
@@ -3010,50 +4841,47 @@ export interface components {
             /** Format: date-time */
             expire_time: string;
         };
-        ReceivedInvitationInput: {
-            id: string;
-            organization: {
-                id: string;
-                slug: string;
-                name: string;
-            };
-            /** @enum {string} */
-            target_type: "organization" | "resource";
-            role: string | null;
-            resource: {
-                id: string;
-                type: string;
-                name: string;
-            } | null;
-            actions: string[] | null;
-            /** @description A combined invitation: the resources it grants with its role (deleted ones left out). */
-            grants: {
-                resource: {
-                    id: string;
-                    type: string;
-                    name: string;
-                };
-                actions: string[];
-            }[] | null;
-            public_metadata: {
-                [key: string]: unknown;
-            };
-            inviter_name: string | null;
-            message: string | null;
-            status: components["schemas"]["InvitationStatusInput"];
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            expire_time: string;
-        };
+        /**
+         * @example {
+         *       "invitations": [
+         *         {
+         *           "id": "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+         *           "organization": {
+         *             "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "slug": "acme",
+         *             "name": "Acme Corp"
+         *           },
+         *           "target_type": "organization",
+         *           "role": "member",
+         *           "resource": null,
+         *           "actions": null,
+         *           "grants": null,
+         *           "public_metadata": {
+         *             "team": "research"
+         *           },
+         *           "inviter_name": "Grace Hopper",
+         *           "message": "Welcome to the research team!",
+         *           "status": "pending",
+         *           "create_time": "2025-07-01T09:30:00.000Z",
+         *           "expire_time": "2025-07-08T09:30:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ReceivedInvitationList: {
             invitations: components["schemas"]["ReceivedInvitation"][];
             next_page_token: string | null;
         };
-        ReceivedInvitationListInput: {
-            invitations: components["schemas"]["ReceivedInvitationInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "type": "dataset",
+         *       "name": "genomes-2025",
+         *       "create_time": "2025-06-30T10:00:00.000Z"
+         *     }
+         */
         Resource: {
             /** @description `res_…` */
             id: string;
@@ -3063,31 +4891,33 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        ResourceCreate: {
-            /** @description What kind of thing it is, e.g. array, group, dataset. */
-            type: string;
-            name: string;
-        };
+        /**
+         * @example {
+         *       "type": "dataset",
+         *       "name": "genomes-2025"
+         *     }
+         */
         ResourceCreateInput: {
             /** @description What kind of thing it is, e.g. array, group, dataset. */
             type: string;
             name: string;
         };
-        ResourceInput: {
-            /** @description `res_…` */
-            id: string;
-            organization_id: string;
-            type: string;
-            name: string;
-            /** Format: date-time */
-            create_time: string;
-        };
+        /**
+         * @example {
+         *       "resources": [
+         *         {
+         *           "id": "res_01JQ8Z7A2C4E6G8J0L2N4Q6S8U",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "type": "dataset",
+         *           "name": "genomes-2025",
+         *           "create_time": "2025-06-30T10:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         ResourceList: {
             resources: components["schemas"]["Resource"][];
-            next_page_token: string | null;
-        };
-        ResourceListInput: {
-            resources: components["schemas"]["ResourceInput"][];
             next_page_token: string | null;
         };
         RoleDefinition: {
@@ -3110,27 +4940,36 @@ export interface components {
         Scope: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
         /** @enum {string} */
         ScopeInput: "organizations:read" | "organizations:write" | "members:read" | "members:write" | "resources:read" | "resources:write" | "invitations:read" | "invitations:write" | "invitations:respond" | "users:read" | "users:write" | "keys:read" | "keys:write" | "events:read" | "webhooks:read" | "webhooks:write" | "instance:read";
+        /**
+         * @example {
+         *       "csrf_token": "Yk3vQ9tZ2mW8pL5xR1nB7cD4",
+         *       "user": {
+         *         "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *         "email": "grace@example.com",
+         *         "username": "grace",
+         *         "display_name": "Grace Hopper",
+         *         "status": "active",
+         *         "instance_admin": false,
+         *         "create_time": "2025-06-30T08:00:00.000Z"
+         *       }
+         *     }
+         */
         Session: {
             /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
             csrf_token: string;
             /** @description The signed-in user; null when no session is open. */
             user: components["schemas"]["User"] | null;
         };
-        SessionCreate: {
-            /** @description Email address or username. */
-            email: string;
-            password: string;
-        };
+        /**
+         * @example {
+         *       "email": "grace@example.com",
+         *       "password": "a long passphrase"
+         *     }
+         */
         SessionCreateInput: {
             /** @description Email address or username. */
             email: string;
             password: string;
-        };
-        SessionInput: {
-            /** @description Send it as the `x-csrf-token` header on every POST, PATCH, PUT and DELETE of this browser. */
-            csrf_token: string;
-            /** @description The signed-in user; null when no session is open. */
-            user: components["schemas"]["UserInput"] | null;
         };
         SuggestedOrganization: {
             organization: {
@@ -3142,32 +4981,33 @@ export interface components {
             role: string;
             requires_approval: boolean;
         };
-        SuggestedOrganizationInput: {
-            organization: {
-                id: string;
-                slug: string;
-                name: string;
-            };
-            domain: string;
-            role: string;
-            requires_approval: boolean;
-        };
+        /**
+         * @example {
+         *       "organizations": [
+         *         {
+         *           "organization": {
+         *             "id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *             "slug": "acme",
+         *             "name": "Acme Corp"
+         *           },
+         *           "domain": "acme.com",
+         *           "role": "member",
+         *           "requires_approval": false
+         *         }
+         *       ]
+         *     }
+         */
         SuggestedOrganizationList: {
             organizations: components["schemas"]["SuggestedOrganization"][];
         };
-        SuggestedOrganizationListInput: {
-            organizations: components["schemas"]["SuggestedOrganizationInput"][];
-        };
-        TokenRequest: {
-            /** @description Only `client_credentials`. */
-            grant_type: string;
-            /** @description The API key id (or send it with the secret as HTTP Basic). */
-            client_id?: string;
-            /** @description The API key secret. */
-            client_secret?: string;
-            /** @description Space-separated subset of the key’s scopes. */
-            scope?: string;
-        };
+        /**
+         * @example {
+         *       "grant_type": "client_credentials",
+         *       "client_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+         *       "client_secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE",
+         *       "scope": "invitations:read"
+         *     }
+         */
         TokenRequestInput: {
             /** @description Only `client_credentials`. */
             grant_type: string;
@@ -3178,6 +5018,14 @@ export interface components {
             /** @description Space-separated subset of the key’s scopes. */
             scope?: string;
         };
+        /**
+         * @example {
+         *       "access_token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJrZXlfMDFKUThaNFA3VCJ9.c2lnbmF0dXJl",
+         *       "token_type": "Bearer",
+         *       "expires_in": 3600,
+         *       "scope": "invitations:read"
+         *     }
+         */
         TokenResponse: {
             access_token: string;
             /** @constant */
@@ -3185,13 +5033,17 @@ export interface components {
             expires_in: number;
             scope: string;
         };
-        TokenResponseInput: {
-            access_token: string;
-            /** @constant */
-            token_type: "Bearer";
-            expires_in: number;
-            scope: string;
-        };
+        /**
+         * @example {
+         *       "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "status": "active",
+         *       "instance_admin": false,
+         *       "create_time": "2025-06-30T08:00:00.000Z"
+         *     }
+         */
         User: {
             id: string;
             email: string;
@@ -3203,13 +5055,14 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        UserCreate: {
-            email: string;
-            username?: string;
-            display_name?: string;
-            /** @description Stored only as an argon2id hash. */
-            password?: string;
-        };
+        /**
+         * @example {
+         *       "email": "grace@example.com",
+         *       "username": "grace",
+         *       "display_name": "Grace Hopper",
+         *       "password": "a long passphrase"
+         *     }
+         */
         UserCreateInput: {
             email: string;
             username?: string;
@@ -3217,25 +5070,59 @@ export interface components {
             /** @description Stored only as an argon2id hash. */
             password?: string;
         };
-        UserInput: {
-            id: string;
-            email: string;
-            username: string | null;
-            display_name: string | null;
-            /** @enum {string} */
-            status: "active" | "placeholder" | "deactivated";
-            instance_admin: boolean;
-            /** Format: date-time */
-            create_time: string;
-        };
+        /**
+         * @example {
+         *       "users": [
+         *         {
+         *           "id": "usr_01JQ8Z4K2M7P3R5T9V1X3Z6B8D",
+         *           "email": "grace@example.com",
+         *           "username": "grace",
+         *           "display_name": "Grace Hopper",
+         *           "status": "active",
+         *           "instance_admin": false,
+         *           "create_time": "2025-06-30T08:00:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         UserList: {
             users: components["schemas"]["User"][];
             next_page_token: string | null;
         };
-        UserListInput: {
-            users: components["schemas"]["UserInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "id": "msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W",
+         *       "endpoint_id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "event_type": "invitation.accepted",
+         *       "status": "done",
+         *       "attempts": [
+         *         {
+         *           "id": "att_01JQ8Z6VA0",
+         *           "status_code": 503,
+         *           "error": "HTTP 503",
+         *           "duration_ms": 212,
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         },
+         *         {
+         *           "id": "att_01JQ8Z6VB1",
+         *           "status_code": 200,
+         *           "error": null,
+         *           "duration_ms": 95,
+         *           "create_time": "2025-07-01T09:31:05.000Z"
+         *         }
+         *       ],
+         *       "next_attempt_time": null,
+         *       "last_error": null,
+         *       "delivered_time": "2025-07-01T09:31:05.000Z",
+         *       "payload": {
+         *         "type": "invitation.accepted",
+         *         "timestamp": "2025-07-01T09:31:00.000Z",
+         *         "data": {}
+         *       },
+         *       "create_time": "2025-07-01T09:31:00.000Z"
+         *     }
+         */
         WebhookDelivery: {
             /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
             id: string;
@@ -3261,39 +5148,67 @@ export interface components {
             /** Format: date-time */
             create_time: string;
         };
-        WebhookDeliveryInput: {
-            /** @description `msg_…`, sent as `webhook-id`: the same on every attempt. */
-            id: string;
-            endpoint_id: string;
-            event_type: string;
-            /** @enum {string} */
-            status: "pending" | "processing" | "done" | "dead";
-            attempts: {
-                id: string;
-                /** @description The receiver's HTTP status; null when no answer came. */
-                status_code: number | null;
-                error: string | null;
-                duration_ms: number;
-                /** Format: date-time */
-                create_time: string;
-            }[];
-            next_attempt_time: string | null;
-            last_error: string | null;
-            delivered_time: string | null;
-            payload: {
-                [key: string]: unknown;
-            };
-            /** Format: date-time */
-            create_time: string;
-        };
+        /**
+         * @example {
+         *       "deliveries": [
+         *         {
+         *           "id": "msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W",
+         *           "endpoint_id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *           "event_type": "invitation.accepted",
+         *           "status": "done",
+         *           "attempts": [
+         *             {
+         *               "id": "att_01JQ8Z6VA0",
+         *               "status_code": 503,
+         *               "error": "HTTP 503",
+         *               "duration_ms": 212,
+         *               "create_time": "2025-07-01T09:31:00.000Z"
+         *             },
+         *             {
+         *               "id": "att_01JQ8Z6VB1",
+         *               "status_code": 200,
+         *               "error": null,
+         *               "duration_ms": 95,
+         *               "create_time": "2025-07-01T09:31:05.000Z"
+         *             }
+         *           ],
+         *           "next_attempt_time": null,
+         *           "last_error": null,
+         *           "delivered_time": "2025-07-01T09:31:05.000Z",
+         *           "payload": {
+         *             "type": "invitation.accepted",
+         *             "timestamp": "2025-07-01T09:31:00.000Z",
+         *             "data": {}
+         *           },
+         *           "create_time": "2025-07-01T09:31:00.000Z"
+         *         }
+         *       ],
+         *       "next_page_token": null
+         *     }
+         */
         WebhookDeliveryList: {
             deliveries: components["schemas"]["WebhookDelivery"][];
             next_page_token: string | null;
         };
-        WebhookDeliveryListInput: {
-            deliveries: components["schemas"]["WebhookDeliveryInput"][];
-            next_page_token: string | null;
-        };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "deliveries": {
+         *         "done": 41,
+         *         "dead": 1
+         *       }
+         *     }
+         */
         WebhookEndpoint: {
             /** @description `whe_…` */
             id: string;
@@ -3311,14 +5226,16 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
-        WebhookEndpointCreate: {
-            /** @description https URL that receives POSTs. */
-            url: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
-            enabled?: boolean;
-        };
+        /**
+         * @example {
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ]
+         *     }
+         */
         WebhookEndpointCreateInput: {
             /** @description https URL that receives POSTs. */
             url: string;
@@ -3327,38 +5244,36 @@ export interface components {
             event_types: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
             enabled?: boolean;
         };
-        WebhookEndpointInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-        };
+        /**
+         * @example {
+         *       "endpoints": [
+         *         {
+         *           "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *           "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *           "url": "https://hooks.acme.com/rsvp",
+         *           "description": "Provision accounts on acceptance",
+         *           "event_types": [
+         *             "invitation.accepted",
+         *             "membership.created"
+         *           ],
+         *           "enabled": true,
+         *           "create_time": "2025-06-30T11:00:00.000Z",
+         *           "update_time": "2025-06-30T11:00:00.000Z"
+         *         }
+         *       ]
+         *     }
+         */
         WebhookEndpointList: {
             endpoints: components["schemas"]["WebhookEndpoint"][];
         };
-        WebhookEndpointListInput: {
-            endpoints: components["schemas"]["WebhookEndpointInput"][];
-        };
-        WebhookEndpointUpdate: {
-            url?: string;
-            description?: string | null;
-            /** @description The events this endpoint receives. */
-            event_types?: ("invitation.created" | "invitation.sent" | "invitation.delivery_failed" | "invitation.resent" | "invitation.accepted" | "invitation.declined" | "invitation.revoked" | "invitation.expired" | "membership.created" | "join_link.created" | "join_link.rotated" | "join_link.revoked" | "join_request.created" | "join_request.approved" | "join_request.rejected" | "domain.added" | "domain.updated" | "domain.verified" | "domain.removed")[];
-            enabled?: boolean;
-            /** @description Issue a new secret (returned once); the old one stops at once. */
-            rotate_secret?: boolean;
-        };
+        /**
+         * @example {
+         *       "enabled": false
+         *     }
+         * @example {
+         *       "rotate_secret": true
+         *     }
+         */
         WebhookEndpointUpdateInput: {
             url?: string;
             description?: string | null;
@@ -3368,6 +5283,22 @@ export interface components {
             /** @description Issue a new secret (returned once); the old one stops at once. */
             rotate_secret?: boolean;
         };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpointUpdated: {
             /** @description `whe_…` */
             id: string;
@@ -3387,25 +5318,22 @@ export interface components {
             /** @description The new secret, when `rotate_secret` was set. */
             secret?: string;
         };
-        WebhookEndpointUpdatedInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
-            };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description The new secret, when `rotate_secret` was set. */
-            secret?: string;
-        };
+        /**
+         * @example {
+         *       "id": "whe_01JQ8Z8B3D5F7H9K1M3P5R7T9V",
+         *       "organization_id": "org_01JQ8Z5M4X2B7D9F3H6K8N1Q4S",
+         *       "url": "https://hooks.acme.com/rsvp",
+         *       "description": "Provision accounts on acceptance",
+         *       "event_types": [
+         *         "invitation.accepted",
+         *         "membership.created"
+         *       ],
+         *       "enabled": true,
+         *       "create_time": "2025-06-30T11:00:00.000Z",
+         *       "update_time": "2025-06-30T11:00:00.000Z",
+         *       "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+         *     }
+         */
         WebhookEndpointWithSecret: {
             /** @description `whe_…` */
             id: string;
@@ -3425,30 +5353,152 @@ export interface components {
             /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
             secret: string;
         };
-        WebhookEndpointWithSecretInput: {
-            /** @description `whe_…` */
-            id: string;
-            organization_id: string;
-            url: string;
-            description: string | null;
-            event_types: string[];
-            enabled: boolean;
-            /** @description Deliveries by status (pending, processing, done, dead); on single reads only. */
-            deliveries?: {
-                [key: string]: number;
+    };
+    responses: {
+        /** @description Too many requests: from your address (unauthenticated calls), or failed sign-ins for the account you named. Wait `Retry-After` seconds. */
+        TooManyRequests: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
+                [name: string]: unknown;
             };
-            /** Format: date-time */
-            create_time: string;
-            /** Format: date-time */
-            update_time: string;
-            /** @description `whsec_…`: verify signatures with it (Standard Webhooks). Shown only now; store it. */
-            secret: string;
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/rate_limited",
+                 *       "title": "Too many requests",
+                 *       "status": 429,
+                 *       "detail": "Too many requests from your address.",
+                 *       "code": "rate_limited",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                 *       "retry_after_seconds": 42,
+                 *       "limit": 300
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description A backing service (database, Redis) is unreachable; nothing was changed. Retry after `Retry-After` seconds, with the same `Idempotency-Key`. */
+        ServiceUnavailable: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                "Retry-After": components["headers"]["Retry-After"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/service_unavailable",
+                 *       "title": "Service unavailable",
+                 *       "status": 503,
+                 *       "detail": "A service this request needs is unavailable; retry shortly.",
+                 *       "code": "service_unavailable",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is larger than the server accepts (2 MiB by default). */
+        PayloadTooLarge: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/body_too_large",
+                 *       "title": "Body too large",
+                 *       "status": 413,
+                 *       "detail": "Request body is too large",
+                 *       "code": "body_too_large",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /** @description The body is not in a media type this operation accepts. */
+        UnsupportedMediaType: {
+            headers: {
+                "X-Request-Id": components["headers"]["X-Request-Id"];
+                [name: string]: unknown;
+            };
+            content: {
+                /**
+                 * @example {
+                 *       "type": "/problems/unsupported_media_type",
+                 *       "title": "Unsupported media type",
+                 *       "status": 415,
+                 *       "detail": "Unsupported Media Type: text/plain",
+                 *       "code": "unsupported_media_type",
+                 *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *     }
+                 */
+                "application/problem+json": components["schemas"]["Problem"];
+            };
         };
     };
-    responses: never;
-    parameters: never;
+    parameters: {
+        /**
+         * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+         * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+         */
+        IdempotencyKey: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /**
+         * @description Identifies this request in the server log; quote it when reporting a problem. Also `request_id` in every problem body.
+         * @example req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P
+         */
+        "X-Request-Id": string;
+        /**
+         * @description URL path of the created resource.
+         * @example /v1/organizations/org_01JQ8Z5M4X
+         */
+        Location: string;
+        /**
+         * @description Strong validator of the state a client can change; send it back in `If-Match`.
+         * @example "3f1c2a9d"
+         */
+        ETag: string;
+        /**
+         * @description Present (`true`) when this response is the stored answer to an earlier request with the same `Idempotency-Key`.
+         * @example true
+         */
+        "Idempotent-Replayed": "true";
+        /**
+         * @description Seconds to wait before retrying.
+         * @example 42
+         */
+        "Retry-After": number;
+        /**
+         * @description Requests allowed in the current window.
+         * @example 300
+         */
+        "RateLimit-Limit": number;
+        /**
+         * @description Requests left in the current window.
+         * @example 0
+         */
+        "RateLimit-Remaining": number;
+        /**
+         * @description Seconds until the window resets.
+         * @example 42
+         */
+        "RateLimit-Reset": number;
+        /**
+         * @description The limit and its window in seconds (`limit;w=seconds`).
+         * @example 300;w=60
+         */
+        "RateLimit-Policy": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -3467,9 +5517,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of organizations. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3479,48 +5530,110 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "slug": "acme",
+                 *       "name": "Acme Corp",
+                 *       "settings": {
+                 *         "allowed_email_domains": [
+                 *           "acme.com"
+                 *         ],
+                 *         "seat_limit": 50
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The organization, with you as its owner. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,48 +5643,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getOrganization: {
@@ -3586,9 +5764,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The organization. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3598,46 +5778,104 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateOrganization: {
         parameters: {
             query?: never;
             header?: {
+                /** @description The `ETag` of your last read: the change applies only if nothing changed since (412 otherwise). */
                 "if-match"?: string;
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
@@ -3647,13 +5885,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "Acme Corporation",
+                 *       "settings": {
+                 *         "default_ttl_seconds": 259200
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["OrganizationUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The organization as changed. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    ETag: components["headers"]["ETag"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3663,66 +5912,154 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description If-Match did not match the current ETag. */
             412: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The organization changed since you read it; fetch it again and retry with its new ETag.",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "etag": "\"3f1c2a9d\""
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMembers: {
@@ -3742,9 +6079,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of members. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3754,39 +6092,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     removeMember: {
@@ -3804,6 +6194,7 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3811,54 +6202,123 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateMember: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 user_id: string;
@@ -3867,13 +6327,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin"
+                 *     }
+                 */
                 "application/json": components["schemas"]["MemberUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The member with the new role. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3883,57 +6350,133 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listUsers: {
@@ -3953,9 +6496,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of users. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3965,48 +6509,106 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createUser: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "grace@example.com",
+                 *       "username": "grace",
+                 *       "display_name": "Grace Hopper",
+                 *       "password": "a long passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["UserCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new user. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4016,48 +6618,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getUser: {
@@ -4071,9 +6738,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The user. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4083,39 +6751,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getMe: {
@@ -4127,9 +6847,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description You. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4139,12 +6860,45 @@ export interface operations {
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description The credential lacks the `users:read` scope, or you may not do this. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listResources: {
@@ -4164,9 +6918,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of resources. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4176,45 +6931,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createResource: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -4222,13 +7035,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "type": "dataset",
+                 *       "name": "genomes-2025"
+                 *     }
+                 */
                 "application/json": components["schemas"]["ResourceCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The new resource. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4238,48 +7060,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getResource: {
@@ -4294,9 +7181,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The resource. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4306,39 +7194,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteResource: {
@@ -4356,6 +7296,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4363,39 +7304,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listGrants: {
@@ -4415,9 +7408,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of grants. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4427,39 +7421,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/resource_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No resource res_01JQ8Z6V7C is visible to you.",
+                     *       "code": "resource_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     putGrant: {
@@ -4475,13 +7521,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "actions": [
+                 *         "read",
+                 *         "write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["GrantPutInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The grant as it now stands. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4491,39 +7546,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteGrant: {
@@ -4542,6 +7651,7 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4549,39 +7659,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/user_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No user usr_01JQ8Z6V7C is visible to you.",
+                     *       "code": "user_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listInvitations: {
@@ -4620,9 +7782,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of invitations. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4632,45 +7795,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -4678,13 +7899,27 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "ada@example.com",
+                 *       "role": "member",
+                 *       "ttl_seconds": 604800,
+                 *       "message": "Welcome to the research team!",
+                 *       "metadata": {
+                 *         "team": "research"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation (with `accept_url` when `send_email` was false). */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4694,72 +7929,165 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A seat or pending-invitation limit would be exceeded. */
             402: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createInvitations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -4767,13 +8095,35 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "invitations": [
+                 *         {
+                 *           "email": "ada@example.com",
+                 *           "role": "member",
+                 *           "ttl_seconds": 604800,
+                 *           "message": "Welcome to the research team!",
+                 *           "metadata": {
+                 *             "team": "research"
+                 *           }
+                 *         },
+                 *         {
+                 *           "email": "alan@example.com",
+                 *           "role": "admin"
+                 *         }
+                 *       ],
+                 *       "send_email": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationBatchCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per row, in request order: the invitation or the problem that row met. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4783,39 +8133,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getInvitation: {
@@ -4830,9 +8234,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The invitation. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4842,39 +8247,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateInvitation: {
@@ -4882,6 +8339,11 @@ export interface operations {
             query?: never;
             header?: {
                 "if-match"?: string;
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
             };
             path: {
                 org_id: string;
@@ -4891,13 +8353,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "admin",
+                 *       "ttl_seconds": 259200,
+                 *       "metadata": {
+                 *         "team": "platform"
+                 *       }
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation as changed. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -4907,81 +8380,186 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description If-Match did not match the current ETag. */
             412: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/precondition_failed",
+                     *       "title": "Precondition failed",
+                     *       "status": 412,
+                     *       "detail": "The organization changed since you read it; fetch it again and retry with its new ETag.",
+                     *       "code": "precondition_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "etag": "\"3f1c2a9d\""
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 invitation_id: string;
@@ -4994,9 +8572,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The invitation, sent again (with `accept_url` when `send_email` was false). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5006,63 +8586,145 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 invitation_id: string;
@@ -5071,9 +8733,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The revoked invitation. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5083,63 +8747,143 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeInvitations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -5147,13 +8891,22 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "inv_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationBulkRevokeInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per invitation, in order: what acting on it alone answered. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5163,54 +8916,125 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     resendInvitations: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -5218,13 +9042,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "filter": {
+                 *         "delivery_state": "failed"
+                 *       },
+                 *       "send_email": true
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationBulkResendInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per invitation, in order: what acting on it alone answered. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5234,48 +9068,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMyInvitations: {
@@ -5293,9 +9192,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of invitations addressed to you. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5305,36 +9205,83 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     acceptInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 invitation_id: string;
             };
@@ -5342,9 +9289,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The accepted invitation; you now hold the role or the actions. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5354,75 +9303,162 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     acceptInvitationByToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The accepted invitation; you now hold the role or the actions. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5432,63 +9468,145 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     declineInvitation: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 invitation_id: string;
             };
@@ -5496,9 +9614,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The declined invitation. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5508,75 +9628,162 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No invitation inv_01JQ8Z6V7C is visible to you.",
+                     *       "code": "invitation_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     declineInvitationByToken: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The declined invitation. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5586,57 +9793,133 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     previewInvitation: {
@@ -5648,13 +9931,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_it_9QmZ3xY7kP2wR5tV8nB4cD6fH1jL0sA"
+                 *     }
+                 */
                 "application/json": components["schemas"]["InvitationTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description What the link invites to. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5664,39 +9953,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listApiKeys: {
@@ -5713,9 +10056,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of API keys. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5725,48 +10069,107 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "name": "CI invitations",
+                 *       "scopes": [
+                 *         "invitations:read",
+                 *         "invitations:write"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["ApiKeyCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The key, with its secret shown this once. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5776,39 +10179,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeApiKey: {
@@ -5822,9 +10279,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The revoked key. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5834,48 +10292,111 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/api_key_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No API key key_01JQ8Z6V7C is visible to you.",
+                     *       "code": "api_key_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listEvents: {
@@ -5903,9 +10424,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of events. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -5915,39 +10437,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createAccessToken: {
@@ -5959,44 +10533,221 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "grant_type": "client_credentials",
+                 *       "client_id": "key_01JQ8Z4P7T2W6Y0A4C8E2G6J9L",
+                 *       "client_secret": "rsvp_sk_4f9aT3mQ8xZ2vK7pL1wN5bR9cY6dH0jE",
+                 *       "scope": "invitations:read"
+                 *     }
+                 */
                 "application/json": components["schemas"]["TokenRequestInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description An access token for `Authorization: Bearer`. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["TokenResponse"];
                 };
             };
-            /** @description Default Response */
+            /** @description The request is not a valid client-credentials grant (RFC 6749 error). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Default Response */
+            /** @description Unknown client or wrong secret (RFC 6749 error). */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
                 };
             };
-            /** @description Default Response */
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            /** @description Too many failed attempts (`slow_down`); wait `Retry-After` seconds. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The process is up. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok"
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ok";
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ready to serve. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "database": "postgres",
+                     *       "outbox": {
+                     *         "due": 0,
+                     *         "retrying": 1,
+                     *         "dead": 0
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "ready";
+                        /** @enum {string} */
+                        database: "sqlite" | "postgres";
+                        /** @description Outbox messages due now, waiting to retry, and given up on. */
+                        outbox: {
+                            due: number;
+                            retrying: number;
+                            dead: number;
+                        };
+                    };
+                };
+            };
+            /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not ready. */
+            503: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "database": "postgres",
+                     *       "checks": {
+                     *         "database": "unavailable",
+                     *         "rate_limits": "ok"
+                     *       }
+                     *     }
+                     */
+                    "application/json": {
+                        /** @enum {string} */
+                        status: "unavailable";
+                        /** @enum {string} */
+                        database: "sqlite" | "postgres";
+                        checks: {
+                            /** @enum {string} */
+                            database: "ok" | "unavailable";
+                            /** @enum {string} */
+                            rate_limits: "ok" | "unavailable";
+                        };
+                    };
                 };
             };
         };
@@ -6012,9 +10763,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The endpoints. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6024,45 +10776,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
             };
@@ -6070,13 +10880,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "url": "https://hooks.acme.com/rsvp",
+                 *       "description": "Provision accounts on acceptance",
+                 *       "event_types": [
+                 *         "invitation.accepted",
+                 *         "membership.created"
+                 *       ]
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint, with its signing secret shown this once. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6086,48 +10909,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getWebhookEndpoint: {
@@ -6142,9 +11030,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6154,39 +11043,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteWebhookEndpoint: {
@@ -6204,6 +11145,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6211,45 +11153,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateWebhookEndpoint: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 endpoint_id: string;
@@ -6258,13 +11258,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "enabled": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["WebhookEndpointUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The endpoint as changed (with `secret` when rotated). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6274,48 +11281,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listWebhookDeliveries: {
@@ -6336,9 +11408,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of deliveries. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6348,45 +11421,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     retryWebhookDelivery: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 endpoint_id: string;
@@ -6399,6 +11530,8 @@ export interface operations {
             /** @description Queued. */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -6406,54 +11539,123 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendWebhookTest: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 org_id: string;
                 endpoint_id: string;
@@ -6462,12 +11664,19 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Queued: a signed test message goes out as a real delivery would. */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
+                    /**
+                     * @example {
+                     *       "delivery_id": "msg_01JQ8Z6V9E1G3J5L7N9Q1S3U5W"
+                     *     }
+                     */
                     "application/json": {
                         /** @description `msg_…`: find it in the delivery log. */
                         delivery_id: string;
@@ -6477,39 +11686,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/webhook_endpoint_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No webhook endpoint whe_01JQ8Z6V7C is visible to you.",
+                     *       "code": "webhook_endpoint_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listJoinLinks: {
@@ -6529,9 +11790,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of join links. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6541,45 +11803,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createJoinLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -6588,13 +11908,26 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "role": "member",
+                 *       "max_uses": 50,
+                 *       "ttl_seconds": 604800,
+                 *       "allowed_domain": "acme.com",
+                 *       "requires_approval": true,
+                 *       "description": "Posted in #research"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JoinLinkCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The link, with its secret shown this once. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6604,48 +11937,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getJoinLink: {
@@ -6661,9 +12059,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The join link. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6673,39 +12072,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listJoinLinkUses: {
@@ -6726,9 +12177,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of the link’s uses. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6738,45 +12190,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     revokeJoinLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -6786,9 +12296,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The revoked link. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6798,54 +12310,123 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     rotateJoinLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -6855,9 +12436,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The link with its new secret, shown this once. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6867,48 +12450,111 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     previewJoinLink: {
@@ -6920,13 +12566,19 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JoinTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description What the link lets you join. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6936,57 +12588,130 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     joinByLink: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path?: never;
             cookie?: never;
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+                 *     }
+                 */
                 "application/json": components["schemas"]["JoinTokenInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Joined, or a request now waits for an admin. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -6996,84 +12721,199 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A seat or pending-invitation limit would be exceeded. */
             402: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Gone for good (expired or revoked). */
             410: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/invitation_expired",
+                     *       "title": "Invitation expired",
+                     *       "status": 410,
+                     *       "detail": "This invitation expired on 2025-07-01.",
+                     *       "code": "invitation_expired",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listJoinRequests: {
@@ -7095,9 +12935,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of join requests. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7107,45 +12948,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     approveJoinRequests: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7154,13 +13053,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+                 *       ],
+                 *       "reason": "Welcome aboard."
+                 *     }
+                 */
                 "application/json": components["schemas"]["JoinDecisionInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per request, in request order: the request as decided, or the problem it met. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7170,45 +13079,105 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     rejectJoinRequests: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7217,13 +13186,23 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "ids": [
+                 *         "jr_01JQ8ZA1B2C3D4E5F6G7H8J9K0"
+                 *       ],
+                 *       "reason": "Welcome aboard."
+                 *     }
+                 */
                 "application/json": components["schemas"]["JoinDecisionInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description One result per request, in request order: the request as decided, or the problem it met. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7233,39 +13212,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listMyJoinRequests: {
@@ -7284,9 +13317,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description A page of your join requests. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7296,30 +13330,71 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listDomains: {
@@ -7334,9 +13409,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The domains. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7346,45 +13422,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     addDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7393,13 +13527,24 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "domain": "acme.com",
+                 *       "join_mode": "offer",
+                 *       "role": "member",
+                 *       "requires_approval": false
+                 *     }
+                 */
                 "application/json": components["schemas"]["DomainCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The domain, with the TXT record to publish. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7409,57 +13554,133 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getDomain: {
@@ -7476,9 +13697,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The domain. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7488,39 +13710,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     removeDomain: {
@@ -7540,6 +13814,7 @@ export interface operations {
             /** @description Removed. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7547,45 +13822,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     updateDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7596,13 +13929,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "join_mode": "auto_join"
+                 *     }
+                 */
                 "application/json": components["schemas"]["DomainUpdateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The domain as changed. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7612,54 +13952,125 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     verifyDomain: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7670,9 +14081,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The domain after the check (`check_error` says why it failed). */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7682,66 +14095,157 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listSuggestedOrganizations: {
@@ -7753,9 +14257,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Organizations you may join through your address’s domain. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7765,27 +14270,57 @@ export interface operations {
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     joinSuggestedOrganization: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -7794,9 +14329,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Joined, or a request now waits for an admin. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7806,66 +14343,157 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description A seat or pending-invitation limit would be exceeded. */
             402: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/seat_limit_reached",
+                     *       "title": "Seat limit reached",
+                     *       "status": 402,
+                     *       "detail": "The organization has 25 seats, all taken or offered.",
+                     *       "code": "seat_limit_reached",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Conflicts with the current state. */
             409: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/concurrent_modification",
+                     *       "title": "Concurrent modification",
+                     *       "status": 409,
+                     *       "detail": "The record changed while this request ran; retry.",
+                     *       "code": "concurrent_modification",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getSession: {
@@ -7877,15 +14505,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The session (user null when signed out) and the CSRF token. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     createSession: {
@@ -7897,13 +14528,20 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "email": "grace@example.com",
+                 *       "password": "a long passphrase"
+                 *     }
+                 */
                 "application/json": components["schemas"]["SessionCreateInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description Signed in: the session cookie is set. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7913,39 +14551,99 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteSession: {
@@ -7960,6 +14658,7 @@ export interface operations {
             /** @description Signed out (also when no session was open). */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -7967,12 +14666,25 @@ export interface operations {
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listEmailTemplates: {
@@ -7987,9 +14699,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The organization’s templates and the locales one may be written for. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -7999,39 +14712,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getEmailTemplate: {
@@ -8048,9 +14813,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The stored template. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8060,39 +14826,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     putEmailTemplate: {
@@ -8109,22 +14927,32 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "subject": "Join {{ organization.name }} on Acme",
+                 *       "html": "<p>{{ inviter.name }} invited you to {{ organization.name }}.</p><p><a href=\"{{ accept_url }}\">Accept</a></p>",
+                 *       "text": "{{ inviter.name }} invited you to {{ organization.name }}: {{ accept_url }}"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EmailTemplateBodyInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The template, replaced. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["EmailTemplate"];
                 };
             };
-            /** @description Default Response */
+            /** @description The template, created. */
             201: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    Location: components["headers"]["Location"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8134,48 +14962,113 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteEmailTemplate: {
@@ -8195,6 +15088,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8202,45 +15096,103 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     previewEmailTemplate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -8255,9 +15207,11 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The rendered email. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8267,54 +15221,125 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
             /** @description Understood but not acceptable. */
             422: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/idempotency_key_reused",
+                     *       "title": "Idempotency-Key reused",
+                     *       "status": 422,
+                     *       "detail": "This Idempotency-Key was used with a different request; use a new key for a new request.",
+                     *       "code": "idempotency_key_reused",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     sendTestEmail: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /**
+                 * @description Makes a retry safe: the first request with a key runs, later ones with the same key and body get its stored response (with `Idempotent-Replayed: true`) for 24 hours; the same key with another body answers 422. 1 to 255 visible ASCII characters, such as a UUID.
+                 * @example 0b6f3a52-6c1e-4a57-9a0e-0f2c3e7d9b41
+                 */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
             path: {
                 /** @description Organization id (`org_…`) or slug. */
                 org_id: string;
@@ -8325,9 +15350,11 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description Queued to your own address. */
             202: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8337,48 +15364,117 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Too many requests. */
             429: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    "Retry-After": components["headers"]["Retry-After"];
+                    "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                    "RateLimit-Policy": components["headers"]["RateLimit-Policy"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/rate_limited",
+                     *       "title": "Too many requests",
+                     *       "status": 429,
+                     *       "detail": "Too many requests from your address.",
+                     *       "code": "rate_limited",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "retry_after_seconds": 42,
+                     *       "limit": 300
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     getEmailBranding: {
@@ -8393,9 +15489,10 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Default Response */
+            /** @description The branding. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8405,39 +15502,91 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     putEmailBranding: {
@@ -8452,13 +15601,21 @@ export interface operations {
         };
         requestBody: {
             content: {
+                /**
+                 * @example {
+                 *       "logo_url": "https://cdn.acme.com/logo.png",
+                 *       "primary_color": "#0b5fff",
+                 *       "sender_name": "Acme Research"
+                 *     }
+                 */
                 "application/json": components["schemas"]["EmailBrandingBodyInput"];
             };
         };
         responses: {
-            /** @description Default Response */
+            /** @description The branding as saved. */
             200: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -8468,39 +15625,93 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            413: components["responses"]["PayloadTooLarge"];
+            415: components["responses"]["UnsupportedMediaType"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     deleteEmailBranding: {
@@ -8518,6 +15729,7 @@ export interface operations {
             /** @description Deleted. */
             204: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -8525,38 +15737,1011 @@ export interface operations {
             /** @description Malformed or invalid request (problem+json with `errors[]` pointers). */
             400: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/validation_failed",
+                     *       "title": "Validation failed",
+                     *       "status": 400,
+                     *       "detail": "The request has invalid fields.",
+                     *       "code": "validation_failed",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P",
+                     *       "errors": [
+                     *         {
+                     *           "pointer": "/body/email",
+                     *           "detail": "Invalid email address"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description No or bad credentials. */
             401: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Authenticated, but not allowed. */
             403: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Not found, or not visible to you. */
             404: {
                 headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    /**
+                     * @example {
+                     *       "type": "/problems/organization_not_found",
+                     *       "title": "Not found",
+                     *       "status": 404,
+                     *       "detail": "No organization org_01JQ8Z5M4 is visible to you.",
+                     *       "code": "organization_not_found",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics, `text/plain; version=0.0.4`. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example # HELP rsvp_outbox_pending Messages waiting in the outbox.
+                     *     rsvp_outbox_pending 0
+                     */
+                    "text/plain": string;
+                };
+            };
+            /** @description No or bad credentials. */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/unauthenticated",
+                     *       "title": "Unauthenticated",
+                     *       "status": 401,
+                     *       "detail": "Send an API key, Basic credentials or a bearer token.",
+                     *       "code": "unauthenticated",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Authenticated, but not allowed. */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["X-Request-Id"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "/problems/insufficient_scope",
+                     *       "title": "Insufficient scope",
+                     *       "status": 403,
+                     *       "detail": "This call needs the `invitations:write` scope.",
+                     *       "code": "insufficient_scope",
+                     *       "request_id": "req_01JQ8Z6V7C4T2N9W3X5Y8K1M0P"
+                     *     }
+                     */
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    onInvitationCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationSent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationSentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationDeliveryFailed: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationDeliveryFailedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationResent: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationResentWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationAccepted: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAcceptedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationDeclined: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationDeclinedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onInvitationExpired: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationExpiredWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onMembershipCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MembershipCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkRotated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkRotatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinLinkRevoked: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinLinkRevokedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestCreated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestCreatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestApproved: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestApprovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onJoinRequestRejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JoinRequestRejectedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainAdded: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainAddedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainUpdated: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainUpdatedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainVerified: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainVerifiedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    onDomainRemoved: {
+        parameters: {
+            query?: never;
+            header: {
+                /**
+                 * @description The message id, the same on every retry.
+                 * @example msg_01JQ8Z6V9E
+                 */
+                "webhook-id": string;
+                /**
+                 * @description Unix time in seconds when this attempt was signed.
+                 * @example 1751362200
+                 */
+                "webhook-timestamp": string;
+                /**
+                 * @description `v1,` and the base64 HMAC-SHA256 of `{webhook-id}.{webhook-timestamp}.{body}` with the endpoint secret (after its `whsec_` prefix, base64-decoded).
+                 * @example v1,K5oZfzN95Z9UVu1EsfQmfVNQhnkZ2pj9o9NDN/H/pI4=
+                 */
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DomainRemovedWebhook"];
+            };
+        };
+        responses: {
+            /** @description Any 2xx marks the delivery done; the body is ignored. */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Any other status, or no answer within 15 s, is retried: after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 20 h. */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -4,7 +4,7 @@
  */
 import type { components } from './schema.ts';
 
-export type WebhookEventType = components['schemas']['WebhookEndpointCreate']['event_types'][number];
+export type WebhookEventType = components['schemas']['WebhookEndpointCreateInput']['event_types'][number];
 
 /** The body rsvp posts: the event type, when it happened, and the subject as it stood after. */
 export interface WebhookEvent {

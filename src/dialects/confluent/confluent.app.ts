@@ -8,6 +8,7 @@ import { type AppError, ValidationError } from '../../lib/errors.ts';
 import { type RateDecision, tooManyRequests } from '../../lib/rate-limiter.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
+import { CONFLUENT_DOCUMENT } from '../dialect-documents.ts';
 import { confluentRoutes } from './confluent.routes.ts';
 import { confluentUserRoutes } from './confluent-users.routes.ts';
 
@@ -84,6 +85,7 @@ export function buildConfluentApp(
   const rule = services.abuseLimits.perPrincipal;
   const app = createDialectApp({
     ...options,
+    document: CONFLUENT_DOCUMENT,
     errorBody: (error) => failure(error),
     async authenticate(request: FastifyRequest) {
       const hadCredentials = Boolean(request.headers.authorization);
@@ -123,8 +125,12 @@ export function buildConfluentApp(
     reply.header('x-ratelimit-reset', String(decision.resetSeconds));
     if (status === 429) reply.header('retry-after', String(decision.resetSeconds));
   });
-  oauthRoutes(app, services, '/sts/v1/oauth2/token');
-  confluentRoutes(app, services, deps);
-  confluentUserRoutes(app, services, deps);
+  // Inside a plugin, so that the listener's OpenAPI document (registered first) sees them.
+  app.register((scoped, _options, done) => {
+    oauthRoutes(scoped as App, services, '/sts/v1/oauth2/token');
+    confluentRoutes(scoped as App, services, deps);
+    confluentUserRoutes(scoped as App, services, deps);
+    done();
+  });
   return app;
 }

@@ -10,6 +10,7 @@ import { constantTimeEqual } from '../../lib/secrets.ts';
 import type { Services } from '../../services.ts';
 import { BrowserSessions, parseCookies } from '../../web/browser-session.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
+import { CVAT_DOCUMENT } from '../dialect-documents.ts';
 import { CvatError, detail } from './cvat.mapping.ts';
 import { cvatRoutes } from './cvat.routes.ts';
 
@@ -56,6 +57,7 @@ export function buildCvatApp(
   });
   const app = createDialectApp({
     ...options,
+    document: CVAT_DOCUMENT,
     errorBody,
     errorContentType: CONTENT_TYPE,
     async authenticate(request: FastifyRequest) {
@@ -83,12 +85,28 @@ export function buildCvatApp(
     },
   });
   registerMultipartFields(app);
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', async (request, reply, payload) => {
     const type = reply.getHeader('content-type');
+    // The OpenAPI document is not a CVAT body: it stays application/json.
+    if (request.routeOptions.url === '/openapi.json') return payload;
     if (typeof type === 'string' && type.startsWith('application/json')) reply.type(CONTENT_TYPE);
     return payload;
   });
 
+  // Inside a plugin, so that the listener's OpenAPI document (registered first) sees them.
+  app.register((scoped, _options, done) => {
+    authRoutes(scoped as App, services, sessions);
+    done();
+  });
+  app.register((scoped, _options, done) => {
+    cvatRoutes(scoped as App, services, { keyMac: deps.keyMac, listenerUrl: deps.listenerUrl });
+    done();
+  });
+  return app;
+}
+
+/** CVAT's session sign-in and sign-out. */
+function authRoutes(app: App, services: Services, sessions: BrowserSessions) {
   app.post('/api/auth/login', {
     config: { auth: 'public' },
     schema: { body: LoginBody },
@@ -120,7 +138,4 @@ export function buildCvatApp(
       return { detail: 'Successfully logged out.' };
     },
   });
-
-  cvatRoutes(app, services, { keyMac: deps.keyMac, listenerUrl: deps.listenerUrl });
-  return app;
 }

@@ -2,6 +2,7 @@ import { unauthenticated } from '../../auth/authenticator.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
+import { TILEDB_DOCUMENT } from '../dialect-documents.ts';
 import { tiledbErrorBody } from './tiledb.errors.ts';
 import { tiledbV1Routes } from './tiledb-v1.routes.ts';
 import { tiledbV4Routes } from './tiledb-v4.routes.ts';
@@ -14,6 +15,7 @@ import { tiledbV4Routes } from './tiledb-v4.routes.ts';
 export function buildTiledbApp(services: Services, options: DialectOptions = {}): App {
   const app = createDialectApp({
     ...options,
+    document: TILEDB_DOCUMENT,
     errorBody: (error, request) =>
       tiledbErrorBody(error, request, request.url.startsWith('/v4/') ? 'v4' : 'v1'),
     async authenticate(request) {
@@ -28,7 +30,11 @@ export function buildTiledbApp(services: Services, options: DialectOptions = {})
       }
     },
   });
-  tiledbV1Routes(app, services);
-  tiledbV4Routes(app, services);
+  // Inside a plugin, so that the listener's OpenAPI document (registered first) sees them.
+  app.register((scoped, _options, done) => {
+    tiledbV1Routes(scoped as App, services);
+    tiledbV4Routes(scoped as App, services);
+    done();
+  });
   return app;
 }

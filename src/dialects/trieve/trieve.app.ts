@@ -3,6 +3,7 @@ import type { App } from '../../http/app-types.ts';
 import { type AppError, ValidationError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
+import { TRIEVE_DOCUMENT } from '../dialect-documents.ts';
 import { trieveError, trieveRoutes } from './trieve.routes.ts';
 
 /** `{message}`, worded as Trieve words its errors. */
@@ -30,6 +31,7 @@ export function buildTrieveApp(
 ): App {
   const app = createDialectApp({
     ...options,
+    document: TRIEVE_DOCUMENT,
     errorBody,
     async authenticate(request: FastifyRequest) {
       const authorization = request.headers.authorization?.trim();
@@ -44,6 +46,10 @@ export function buildTrieveApp(
       if (!request.principal) throw trieveError(401, 'Unauthorized');
     },
   });
-  trieveRoutes(app, services, { publicOrigin: new URL(deps.publicUrl).origin });
+  // Inside a plugin, so that the listener's OpenAPI document (registered first) sees them.
+  app.register((scoped, _options, done) => {
+    trieveRoutes(scoped as App, services, { publicOrigin: new URL(deps.publicUrl).origin });
+    done();
+  });
   return app;
 }
