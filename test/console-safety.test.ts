@@ -265,4 +265,33 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     expect(errors).toEqual([]);
     await done();
   }, 60_000);
+  it('a row the API refuses with a 400 is named by its line; the other rows of its batch are sent', async () => {
+    const resource = await call('POST', '/v1/organizations/acme/resources', {
+      type: 'project',
+      name: 'Vega',
+    });
+    const csv = [
+      'email,resource_id,actions',
+      `vega-a@example.com,${resource.id},view`,
+      `vega-b@example.com,${resource.id},Edit!`,
+      `vega-c@example.com,${resource.id},view`,
+    ].join('\n');
+    const { page, errors, done } = await open();
+    await page.getByRole('link', { name: 'Invite', exact: true }).click();
+    await page.getByLabel('Copy links instead of sending emails').check();
+    await page.getByLabel(/Or upload a CSV/).setInputFiles({
+      name: 'vega.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(csv),
+    });
+    await page.getByText('Preview of vega.csv: 3 row(s)').waitFor();
+    await page.getByRole('button', { name: 'Invite', exact: true }).click();
+    await page.getByText('2 invited, 1 not invited.').waitFor();
+    const results = page.locator('table[aria-labelledby="results-title"] tbody tr');
+    expect(await results.nth(0).textContent()).toMatch(/^2vega-a@example\.com.*invited/);
+    expect(await results.nth(1).textContent()).toMatch(/^3vega-b@example\.com.*not invited.*lower-case/);
+    expect(await results.nth(2).textContent()).toMatch(/^4vega-c@example\.com/);
+    expect(errors).toEqual([]);
+    await done();
+  }, 60_000);
 });
