@@ -3990,7 +3990,8 @@ export interface components {
          *       "rotate_time": null,
          *       "revoke_time": null,
          *       "last_use_time": null,
-         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd",
+         *       "url": "https://rsvp.example.com/join?token=rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
          *     }
          */
         JoinLinkWithToken: {
@@ -4017,6 +4018,8 @@ export interface components {
             last_use_time: string | null;
             /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
             token: string;
+            /** @description The page to share: `<RSVP_PUBLIC_URL>/join?token=…`, where a signed-in person presses Join. Holds the token, so it is shown only now too. */
+            url: string;
         };
         /**
          * @example {
