@@ -136,6 +136,10 @@ runInChromium('the console does not lose or make changes by accident, in Chromiu
     });
     const { page, errors, done } = await open();
     await page.getByRole('link', { name: 'Invite', exact: true }).click();
+    // Every language the server writes emails in is offered, German included.
+    await expect
+      .poll(() => page.getByLabel('Language of the email').locator('option').allTextContents())
+      .toEqual(expect.arrayContaining(['English', 'French', 'German']));
     await page.getByLabel('Copy links instead of sending emails').check();
     await page.getByLabel(/Or upload a CSV/).setInputFiles({
       name: 'invitees.csv',

@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { invitationRows } from '../lib/csv.js';
+import { languageName, useEmailLanguages } from '../lib/email-languages.js';
 import { explain, t } from '../lib/i18n.js';
 import { batches, pointedRow, rowProblems } from '../lib/invite-check.js';
-import { formValues, Heading, html, Notice, useLoad } from '../lib/ui.js';
+import { formValues, Heading, html, Notice } from '../lib/ui.js';
 
 const clean = (object) =>
   Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined && v !== ''));
@@ -123,15 +124,8 @@ export function Invite({ org }) {
     const file = event.currentTarget.files?.[0];
     setCsv(file ? { name: file.name, rows: invitationRows(await file.text()) } : null);
   };
-  const locales = useLoad(
-    () =>
-      api.get('/v1/organizations/{org_id}/email-templates', { path: { org_id: org.id } }).then(
-        (list) => list.supported_locales,
-        () => null,
-      ),
-    [org.id],
-  );
-  const rules = { roles: org.settings.roles, locales: locales.data ?? null };
+  const languages = useEmailLanguages(org.id);
+  const rules = { roles: org.settings.roles, locales: languages.loaded };
   const preview = (csv?.rows ?? []).map((r) => ({
     ...r,
     problems: rowProblems(r.row, { ...rules, loose: r.loose }),
@@ -177,7 +171,7 @@ export function Invite({ org }) {
             : html`<label>${t('invite.resource')}<input name="resource_id" required /></label>
               <label>${t('invite.actions')}<input name="actions" required /></label>`
         }
-        <label>${t('invite.locale')}<select name="locale"><option value="">${t('invite.orgLocale')}</option><option value="en">English</option><option value="fr">Français</option></select></label>
+        <label>${t('invite.locale')}<select name="locale"><option value="">${t('invite.orgLocale')}</option>${languages.offered.map((l) => html`<option value=${l}>${languageName(l)}</option>`)}</select></label>
         <label>${t('inv.expiresInDays')}<input name="days" type="number" min="1" max="30" /></label>
       </div>
       <label>${t('inv.message')}<textarea name="message" maxlength="2000"></textarea></label>

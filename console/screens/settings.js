@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api, readWithEtag } from '../lib/api.js';
+import { languageName, useEmailLanguages } from '../lib/email-languages.js';
 import { explain, t } from '../lib/i18n.js';
 import { formValues, Heading, html, Loading, Notice, useLoad } from '../lib/ui.js';
 
@@ -44,6 +45,7 @@ export function Settings({ org, onOrgChanged }) {
     [org.id],
   );
   const current = state.data?.data;
+  const languages = useEmailLanguages(org.id);
   const submit = async (event) => {
     event.preventDefault();
     const body = changesFrom(formValues(event.currentTarget), current);
@@ -72,7 +74,7 @@ export function Settings({ org, onOrgChanged }) {
         <label>${t('settings.seatLimit')}<input name="seat_limit" type="number" min="1" value=${s.seat_limit ?? ''} /></label>
         <label>${t('settings.pendingLimit')}<input name="max_pending_invitations" type="number" min="1" value=${s.max_pending_invitations ?? ''} /></label>
         <label>${t('settings.defaultTtl')}<input name="default_ttl_days" type="number" min="1" max="30" step="any" value=${s.default_ttl_seconds / 86400} /></label>
-        <label>${t('invite.locale')}<select name="locale" value=${s.locale}><option value="en">English</option><option value="fr">Français</option></select></label>
+        <label>${t('invite.locale')}<select name="locale" value=${s.locale}>${languages.offered.map((l) => html`<option value=${l}>${languageName(l)}</option>`)}</select></label>
       </div>
       <p class="muted">${t('settings.noLimit')}</p>
       <label>${t('settings.allowed')}<textarea name="allowed_email_domains">${s.allowed_email_domains.join('\n')}</textarea></label>
