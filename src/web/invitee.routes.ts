@@ -144,7 +144,14 @@ function registerSignUp(app: App, deps: InviteeDeps) {
             password: form.password,
             display_name: form.display_name?.trim() || undefined,
           },
-          { instanceAdmin: false, actor: null, via: 'invitee_page' },
+          {
+            instanceAdmin: false,
+            actor: null,
+            via: 'invitee_page',
+            // The link proves the mailbox only if it went out by email alone: a link its inviter
+            // was handed (`send_email: false`) proves only that they passed it on.
+            emailVerified: inspection.invitation.deliveryState !== 'not_sent',
+          },
         );
         await deps.sessions.create(request, reply, user.id);
         signedUp = user;
