@@ -254,4 +254,40 @@ describe('auto_join for accounts made at first sign-in through an external ident
       server.close();
     }
   });
+
+  it('a domain whose record is gone stops being verified at its next check, and another organization may prove it', async () => {
+    const org = await h.call('POST', '/v1/organizations', { body: { slug: 'lapsed-co', name: 'Lapsed' } });
+    expect(org.status).toBe(201);
+    const added = await h.call('POST', '/v1/organizations/lapsed-co/domains', {
+      body: { domain: 'lapsed.example' },
+    });
+    const { name, value } = added.body.txt_record;
+    dns.set(name, [[value]]);
+    expect((await h.call('POST', '/v1/organizations/lapsed-co/domains/lapsed.example/verify')).status).toBe(
+      200,
+    );
+
+    dns.delete(name);
+    const check = await h.call('POST', '/v1/organizations/lapsed-co/domains/lapsed.example/verify');
+    expect([check.status, check.body.code]).toEqual([422, 'domain_not_verified']);
+    const after = await h.call('GET', '/v1/organizations/lapsed-co/domains/lapsed.example');
+    expect(after.body.status).toBe('pending');
+    const person = await h.user('someone@lapsed.example');
+    expect(
+      (await h.call('GET', '/v1/me/suggested-organizations', { key: person.key })).body.organizations,
+    ).toEqual([]);
+
+    // The domain's new owner publishes its own record and proves it.
+    const rival = await h.call('POST', '/v1/organizations', {
+      body: { slug: 'new-owner-co', name: 'New owner' },
+    });
+    expect(rival.status).toBe(201);
+    const theirs = await h.call('POST', '/v1/organizations/new-owner-co/domains', {
+      body: { domain: 'lapsed.example' },
+    });
+    dns.set(theirs.body.txt_record.name, [[theirs.body.txt_record.value]]);
+    expect(
+      (await h.call('POST', '/v1/organizations/new-owner-co/domains/lapsed.example/verify')).status,
+    ).toBe(200);
+  });
 });

@@ -91,6 +91,17 @@ describe('public and private metadata', () => {
     expect(big.body.errors[0].pointer).toBe('/body/public_metadata');
     const list = await invite({ email: 'big@example.com', private_metadata: [1, 2] });
     expect(list.status).toBe(400);
+    // Deep nesting is refused by depth, never by a blown stack (depth 5,000 answered 500).
+    for (const depth of [11, 5000]) {
+      const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+      const deep = await h.app.inject({
+        method: 'POST',
+        url: '/v1/organizations/acme/invitations',
+        headers: { authorization: `Bearer ${h.adminKey}`, 'content-type': 'application/json' },
+        payload: `{"email":"deep@example.com","send_email":false,"private_metadata":${nested}}`,
+      });
+      expect(deep.statusCode, `depth ${depth}`).toBe(400);
+    }
   });
 
   it('shows private metadata to admins only: never in the preview, the invitee API, the page or the email', async () => {

@@ -15,6 +15,7 @@ import {
   PREVIEW_EXAMPLE,
   RECEIVED_EXAMPLE,
 } from './invitation.examples.ts';
+import { Metadata, PrivateMetadata, PublicMetadata } from './invitation.metadata.ts';
 
 export const INVITATION_STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'] as const;
 export const InvitationStatusSchema = z
@@ -32,37 +33,6 @@ export const ActionName = z
   .max(64)
   .regex(/^[a-z][a-z0-9_.:-]*$/, 'lower-case letters, digits and _ . : -');
 export const Actions = z.array(ActionName).min(1).max(32);
-
-export const Metadata = z
-  .record(z.string().min(1).max(40), z.string().max(500))
-  .refine((value) => Object.keys(value).length <= 50, 'at most 50 keys')
-  .describe(
-    'Your own key-value pairs (up to 50 keys; keys ≤ 40 and values ≤ 500 characters). Admins only, ' +
-      'like `private_metadata`, and kept on the invitation alone; new code uses the two metadata objects.',
-  )
-  .meta({ id: 'Metadata' });
-
-export const METADATA_MAX_BYTES = 8192;
-
-/** A JSON object of the caller's own, bounded in size as a whole rather than field by field. */
-const metadataObject = (id: string, description: string) =>
-  z
-    .record(z.string().min(1).max(100), z.unknown())
-    .refine(
-      (value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES,
-      `at most ${METADATA_MAX_BYTES} bytes as JSON`,
-    )
-    .describe(`${description} A JSON object of at most ${METADATA_MAX_BYTES} bytes.`)
-    .meta({ id });
-
-export const PublicMetadata = metadataObject(
-  'PublicMetadata',
-  'Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept.',
-);
-export const PrivateMetadata = metadataObject(
-  'PrivateMetadata',
-  "Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept.",
-);
 
 export const RedirectUrl = z
   .url({ protocol: /^https?$/ })

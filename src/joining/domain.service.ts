@@ -145,10 +145,22 @@ export class DomainService {
     const rule = this.#deps.abuseLimits.perDomainCheck;
     const decision = await this.#deps.rateLimiter.consume(`domain-check:${access.organization.id}`, rule);
     if (!decision.allowed) throw tooManyRequests(decision, rule, 'Too many domain checks; retry later.');
-    const problem = await this.#check(domain);
+    const { problem, transient } = await this.#check(domain);
     const now = this.#deps.clock.now();
     if (problem) {
-      await updateDomain(db, domain.id, { checkedAt: now, checkError: problem, updatedAt: now });
+      // The record is gone or changed: the organization no longer shows it controls the domain,
+      // so the domain stops joining or offering anyone (and another organization may prove it).
+      const lost = domain.status === 'verified' && !transient;
+      await db.transaction().execute(async (trx) => {
+        await updateDomain(trx, domain.id, {
+          checkedAt: now,
+          checkError: problem,
+          updatedAt: now,
+          ...(lost ? { status: 'pending' as const, verifiedAt: null } : {}),
+        });
+        if (lost)
+          await this.#audit(trx, principal, domain, 'domain.updated', { status: 'pending', reason: problem });
+      });
       throw new AppError(422, 'domain_not_verified', 'Domain not verified', problem, {
         extras: { txt_record: { name: challengeName(domain.domain), value: domain.verificationToken } },
       });
@@ -180,8 +192,8 @@ export class DomainService {
     return (await findDomain(db, access.organization.id, domain.id))!;
   }
 
-  /** Why the TXT record does not prove control, or null when it does. */
-  async #check(domain: DomainRecord): Promise<string | null> {
+  /** Why the TXT record does not prove control (null when it does), and whether asking again may help. */
+  async #check(domain: DomainRecord): Promise<{ problem: string | null; transient: boolean }> {
     const name = challengeName(domain.domain);
     let records: string[][];
     try {
@@ -196,11 +208,21 @@ export class DomainService {
       ]);
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === 'ENODATA' || code === 'ENOTFOUND') return `No TXT record at ${name} yet.`;
-      return `The DNS lookup of ${name} failed (${code ?? 'error'}); retry later.`;
+      if (code === 'ENODATA' || code === 'ENOTFOUND') {
+        return { problem: `No TXT record at ${name} yet.`, transient: false };
+      }
+      return {
+        problem: `The DNS lookup of ${name} failed (${code ?? 'error'}); retry later.`,
+        transient: true,
+      };
     }
-    if (records.some((chunks) => chunks.join('') === domain.verificationToken)) return null;
-    return `The TXT records at ${name} do not include ${domain.verificationToken}.`;
+    if (records.some((chunks) => chunks.join('') === domain.verificationToken)) {
+      return { problem: null, transient: false };
+    }
+    return {
+      problem: `The TXT records at ${name} do not include ${domain.verificationToken}.`,
+      transient: false,
+    };
   }
 
   /** Organizations the caller's address domain was verified by, which they may join. */

@@ -4758,7 +4758,7 @@ export interface components {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
         };
-        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        /** @description Seen only by the organization's admins (and its webhooks), never by the invitee; copied onto the membership on accept. A JSON object of at most 8192 bytes and 10 levels. */
         PrivateMetadataInput: {
             [key: string]: unknown;
         };
@@ -4781,7 +4781,7 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
-        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes. */
+        /** @description Shown to the invitee (invitation page, preview, their invitation list); copied onto the membership on accept. A JSON object of at most 8192 bytes and 10 levels. */
         PublicMetadataInput: {
             [key: string]: unknown;
         };
