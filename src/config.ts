@@ -185,6 +185,7 @@ const ConfigSchema = z.object({
   RATE_LIMIT_PER_PRINCIPAL: rule('1000/60'),
   RATE_LIMIT_JOINS: rule('20/3600'),
   RATE_LIMIT_DOMAIN_CHECKS: rule('10/600'),
+  RATE_LIMIT_TEMPLATE_RENDERS: rule('30/60'),
 });
 
 /** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
@@ -363,6 +364,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perPrincipal: e.RATE_LIMIT_PER_PRINCIPAL,
       perJoiner: e.RATE_LIMIT_JOINS,
       perDomainCheck: e.RATE_LIMIT_DOMAIN_CHECKS,
+      perOrganizationTemplateRender: e.RATE_LIMIT_TEMPLATE_RENDERS,
     },
     warnings: unknownVariables(env),
   };

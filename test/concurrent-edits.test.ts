@@ -33,6 +33,7 @@ beforeAll(async () => {
         perPrincipal: { limit: 100_000, windowMs: 60_000 },
         perJoiner: { limit: 100_000, windowMs: 60_000 },
         perDomainCheck: { limit: 100_000, windowMs: 60_000 },
+        perOrganizationTemplateRender: { limit: 100_000, windowMs: 60_000 },
       },
     },
   });

@@ -249,4 +249,25 @@ describe('email templates', () => {
     expect(statuses).toEqual([202, 202, 202, 202, 429, 429]);
     await delivery.worker.drain();
   });
+
+  it('limits template renders per organization, so one cannot stall the others', async () => {
+    for (const slug of ['render-a', 'render-b']) {
+      expect((await h.call('POST', '/v1/organizations', { body: { slug, name: slug } })).status).toBe(201);
+    }
+    const draft = { template: { subject: 's', html: '<p>{{ accept_url }}</p>', text: '{{ accept_url }}' } };
+    const statuses: number[] = [];
+    for (let i = 0; i < 31; i++) {
+      const preview = await h.call('POST', '/v1/organizations/render-a/email-templates/en/preview', {
+        body: draft,
+      });
+      statuses.push(preview.status);
+      if (preview.status === 429) expect(preview.headers['retry-after']).toBeDefined();
+    }
+    expect(statuses.slice(0, 30)).toEqual(Array(30).fill(200));
+    expect(statuses[30]).toBe(429);
+    const other = await h.call('POST', '/v1/organizations/render-b/email-templates/en/preview', {
+      body: draft,
+    });
+    expect(other.status).toBe(200);
+  });
 });

@@ -98,6 +98,7 @@ export class EmailTemplateService {
   /** Stores the template for the locale after checking it renders and carries the accept link. */
   async put(principal: Principal, ref: string, locale: string, input: TemplateSource) {
     const organization = await this.#admin(principal, ref);
+    await this.#spendRender(organization.id);
     await checkTemplate(input, locale);
     const now = this.#clock.now();
     return this.#database.db.transaction().execute(async (trx) => {
@@ -197,6 +198,7 @@ export class EmailTemplateService {
   /** Renders without sending: a draft (checked first), else the stored template, else the built-in one. */
   async preview(principal: Principal, ref: string, locale: string, input: PreviewInput) {
     const organization = await this.#admin(principal, ref);
+    await this.#spendRender(organization.id);
     if (input.template) await checkTemplate(input.template, locale);
     const db = this.#database.db;
     const [stored, branding] = await Promise.all([
@@ -214,6 +216,22 @@ export class EmailTemplateService {
     const source =
       input.template && rendered.source === 'organization' ? ('draft' as const) : rendered.source;
     return { ...rendered, source, locale, senderName: branding?.senderName ?? null };
+  }
+
+  /**
+   * A render runs on the event loop every tenant shares (bounded at 250 ms by the engine): an
+   * organization gets a few per minute, so one cannot stall the others by previewing in a loop.
+   */
+  async #spendRender(organizationId: string): Promise<void> {
+    const rule = this.#abuseLimits.perOrganizationTemplateRender;
+    const decision = await this.#rateLimiter.consume(`template-render:${organizationId}`, rule);
+    if (!decision.allowed) {
+      throw tooManyRequests(
+        decision,
+        rule,
+        `An organization may check or preview templates ${rule.limit} times per ${describeWindow(rule.windowMs)}.`,
+      );
+    }
   }
 
   /**

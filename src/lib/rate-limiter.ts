@@ -247,6 +247,8 @@ export interface AbuseLimits {
   perJoiner: RateLimit;
   /** DNS checks of one organization's domains: rsvp is no one's DNS query relay. */
   perDomainCheck: RateLimit;
+  /** Template renders (checks at save, previews) per organization: each costs up to 250 ms of CPU. */
+  perOrganizationTemplateRender: RateLimit;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
@@ -261,4 +263,5 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perPrincipal: { limit: 1000, windowMs: 60_000 },
   perJoiner: { limit: 20, windowMs: 3_600_000 },
   perDomainCheck: { limit: 10, windowMs: 10 * 60_000 },
+  perOrganizationTemplateRender: { limit: 30, windowMs: 60_000 },
 };
