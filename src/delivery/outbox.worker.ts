@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+import {
+  type AttemptResult,
+  BatchReads,
+  type OutboxHandler,
+  type SettledAttempt,
+  type Settlement,
+} from '../outbox/outbox.handler.ts';
 import {
   anyDue,
   type ClaimedMessage,
@@ -13,7 +19,7 @@ import {
 import { GroupCommit } from './group-commit.ts';
 import { GuardedLoop } from './guarded-loop.ts';
 
-export type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+export type { AttemptResult, OutboxHandler, SettledAttempt, Settlement } from '../outbox/outbox.handler.ts';
 
 export interface WorkerLogger {
   info(obj: object, msg: string): void;
@@ -35,12 +41,8 @@ export interface OutboxWorkerOptions {
 }
 
 /** A delivery attempt's outcome, waiting to be recorded. */
-interface Attempt {
-  message: ClaimedMessage;
-  settlement: Settlement;
-  result: AttemptResult;
+interface Attempt extends SettledAttempt {
   started: number;
-  durationMs: number;
 }
 
 /**
@@ -99,10 +101,11 @@ export class OutboxWorker {
     // Outcomes are recorded together as they come in: one transaction for many messages.
     const settling = new GroupCommit<Attempt>((attempts) => this.#settleGroup(attempts), SETTLE_GROUP_MS);
     let attempting = claimed.length;
+    const reads = new BatchReads();
     try {
       await Promise.all(
         claimed.map(async (message) => {
-          const attempt = await this.#attempt(message);
+          const attempt = await this.#attempt(message, reads);
           attempting--;
           await settling.add(attempt, attempting === 0).finally(() => inFlight.delete(message.id));
         }),
@@ -146,13 +149,13 @@ export class OutboxWorker {
     }
   }
 
-  async #attempt(message: ClaimedMessage): Promise<Attempt> {
+  async #attempt(message: ClaimedMessage, reads: BatchReads): Promise<Attempt> {
     const { handlers, logger } = this.#options;
     const handler = handlers[message.kind];
     const started = performance.now();
     let result: AttemptResult;
     try {
-      result = await handler.deliver(message);
+      result = await handler.deliver(message, reads);
     } catch (error) {
       result = { ok: false, error: `internal error: ${(error as Error).message}`, permanent: false };
       logger.error({ err: error, outbox_id: message.id }, 'outbox handler failed');
@@ -209,9 +212,9 @@ export class OutboxWorker {
               };
         if (await settle(trx, message.id, this.id, now, outcome)) settled.add(message.id);
       }
-      for (const { message, settlement, result, durationMs } of attempts) {
-        if (!settled.has(message.id)) continue;
-        await handlers[message.kind].settled(trx, message, settlement, result, durationMs);
+      for (const kind of ['email', 'webhook'] as const) {
+        const ours = attempts.filter(({ message }) => message.kind === kind && settled.has(message.id));
+        if (ours.length > 0) await handlers[kind].settled(trx, ours);
       }
       return settled;
     });

@@ -176,7 +176,12 @@ export async function settle(
  * Settles as done the delivered messages among `ids` whose claim `workerId` still holds, in
  * one statement; the ids it settled. The others were taken over after their lease lapsed.
  */
-export async function settleDone(db: Executor, ids: string[], workerId: string, now: Date): Promise<Set<string>> {
+export async function settleDone(
+  db: Executor,
+  ids: string[],
+  workerId: string,
+  now: Date,
+): Promise<Set<string>> {
   const mine = new Set<string>();
   await inChunks(ids, async (slice) => {
     const rows = await db
