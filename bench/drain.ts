@@ -18,8 +18,7 @@ import { startSmtpServer } from '../test/smtp.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
-const option = (name: string) =>
-  process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const COUNT = Number(option('count') ?? 3000);
 const ENGINE = option('engine') ?? 'sqlite';
 const PROF = option('prof');
@@ -57,7 +56,11 @@ function serve(env: Record<string, string>, port: number, nodeArgs: string[] = [
   return spawn(
     process.execPath,
     [...nodeArgs, '--max-semi-space-size=8', join(root, 'src/cli/main.ts'), 'serve'],
-    { cwd: root, env: { ...process.env, ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
+    {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
   );
 }
 
