@@ -51,12 +51,25 @@ function Shell({ session, onSignOut, onLocale }) {
   const [orgId, setOrgId] = useState(localStorage.getItem('rsvp.console.org'));
   const [screen, id] = useHash();
   // Settings and the role catalog change what the header and every screen read from `org`.
+  const [nextOrganizations, setNextOrganizations] = useState(null);
   const reloadOrganizations = useCallback(() => {
     api.get('/v1/organizations', { query: { page_size: 100 } }).then(
-      (page) => setOrganizations(page.organizations),
+      (page) => {
+        setOrganizations(page.organizations);
+        setNextOrganizations(page.next_page_token);
+      },
       (failure) => failure?.status !== 401 && setError(t('error.network')),
     );
   }, []);
+  // Past the first 100: the next page is appended, for the switcher and the list alike.
+  const moreOrganizations = () =>
+    api.get('/v1/organizations', { query: { page_size: 100, page_token: nextOrganizations } }).then(
+      (page) => {
+        setOrganizations((known) => [...(known ?? []), ...page.organizations]);
+        setNextOrganizations(page.next_page_token);
+      },
+      (failure) => failure?.status !== 401 && setError(t('error.network')),
+    );
   useEffect(reloadOrganizations, []);
   const orgs = organizations ?? [];
   const org = orgs.find((o) => o.id === orgId || o.slug === orgId) ?? orgs[0];
@@ -68,7 +81,8 @@ function Shell({ session, onSignOut, onLocale }) {
   let body;
   if (error) body = html`<${Notice} error=${error} />`;
   else if (!organizations) body = html`<p role="status">${t('loading')}</p>`;
-  else if (name === 'organizations') body = html`<${Organizations} organizations=${orgs} />`;
+  else if (name === 'organizations')
+    body = html`<${Organizations} organizations=${orgs} onMore=${nextOrganizations && moreOrganizations} />`;
   else if (name === 'users' && session.user.instance_admin) body = html`<${Users} />`;
   else if (!org) body = html`<p>${t('org.none')}</p>`;
   else if (name === 'invitations' && id) body = html`<${Invitation} key=${id} org=${org} id=${id} />`;
@@ -93,7 +107,8 @@ function Shell({ session, onSignOut, onLocale }) {
         html`<label class="inline">${t('org.switch')}
         <select value=${org?.id} onChange=${choose}>
           ${orgs.map((o) => html`<option value=${o.id}>${o.name} (${o.slug})</option>`)}
-        </select></label>`
+        </select></label>
+        ${nextOrganizations && html`<button type="button" onClick=${moreOrganizations}>${t('org.more')}</button>`}`
       }
       <label class="inline">${t('language')}
         <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>

@@ -39,6 +39,7 @@ import { BrowserSessions } from './web/browser-session.ts';
 import { consoleRoutes } from './web/console.routes.ts';
 import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
+import { joinPageRoutes } from './web/join.routes.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
 
 export interface AppOptions {
@@ -207,6 +208,11 @@ export async function buildApp(
     inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
       database: deps.database,
       clock: deps.clock,
+      sessions,
+      publicUrl: deps.publicUrl,
+    });
+    joinPageRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+      database: deps.database,
       sessions,
       publicUrl: deps.publicUrl,
     });

@@ -82,6 +82,7 @@ export function createServices(deps: Deps): Services {
     abuseLimits,
     onQueued,
     resolveTxt: deps.resolveTxt ?? resolveTxt,
+    publicUrl: deps.publicUrl,
   };
   const domains = new DomainService(joining);
   // New accounts join the organizations that verified their domain with auto_join.

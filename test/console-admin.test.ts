@@ -102,7 +102,9 @@ runInChromium('the admin console for instance and organization admins, in Chromi
     await page.getByRole('button', { name: 'Save roles' }).click();
     await page.getByText('Role catalog saved.').waitFor();
     await expect
-      .poll(() => page.getByLabel('Role of ada@example.com').locator('option').allTextContents())
+      .poll(() =>
+        page.getByLabel('Role of ada@example.com', { exact: true }).locator('option').allTextContents(),
+      )
       .toContain('viewer');
     await page.getByRole('button', { name: 'Remove role admin' }).click();
     await page.getByRole('button', { name: 'Save roles' }).click();

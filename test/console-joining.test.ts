@@ -64,16 +64,19 @@ runInChromium('join links, join requests and domains in the console, in Chromium
     await page.getByLabel('Maximum uses').fill('5');
     await page.getByLabel('Description').fill('Team link');
     await page.getByRole('button', { name: 'Create link' }).click();
-    await page.getByText('The join token of "Team link", shown only this once').waitFor();
-    const first = (await page.locator('.secret').textContent())!;
-    expect(first).toMatch(/^rsvp_jl_/);
+    await page.getByText('The link of "Team link", shown only this once').waitFor();
+    const url = (await page.locator('.secret').textContent())!;
+    expect(url).toMatch(new RegExp(`^${base}/join\\?token=rsvp_jl_`));
+    const first = new URL(url).searchParams.get('token')!;
+    // The token stays visible too, for the CLI and the API.
+    await page.getByText(`POST /v1/join: ${first}`).waitFor();
     await page.getByRole('button', { name: 'Copy' }).waitFor();
     const row = page.getByRole('row', { name: /Team link/ });
     await row.getByText('0 / 5').waitFor();
 
     await row.getByRole('button', { name: 'Rotate the token of Team link' }).click();
     await page.getByText('"Team link" has a new token; the old one no longer works.').waitFor();
-    const second = (await page.locator('.secret').textContent())!;
+    const second = new URL((await page.locator('.secret').textContent())!).searchParams.get('token')!;
     expect(second).not.toBe(first);
     expect((await request('POST', '/v1/join', { token: first }, basic(bob))).status).toBeGreaterThanOrEqual(
       400,
@@ -103,8 +106,8 @@ runInChromium('join links, join requests and domains in the console, in Chromium
     await page.getByLabel('Description').fill('Needs approval');
     await page.getByLabel('An admin approves each person who joins').check();
     await page.getByRole('button', { name: 'Create link' }).click();
-    await page.getByText('The join token of "Needs approval"').waitFor();
-    const token = (await page.locator('.secret').textContent())!;
+    await page.getByText('The link of "Needs approval"').waitFor();
+    const token = new URL((await page.locator('.secret').textContent())!).searchParams.get('token')!;
     const joined = await request('POST', '/v1/join', { token }, basic(carol));
     expect(joined.status, JSON.stringify(joined.body)).toBeLessThan(300);
 

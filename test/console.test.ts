@@ -224,6 +224,21 @@ runInChromium('the admin console at /console, in Chromium', () => {
     expect(background).toBe('rgb(13, 17, 23)');
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     expect(await axeViolations(page)).toEqual([]);
+    // Every table screen: its scroll wrapper is reachable by keyboard, and nothing escapes it.
+    for (const [hash, ready] of [
+      ['members', 'Role catalog'],
+      ['audit', 'Audit log'],
+      ['organizations', 'All organizations'],
+      ['keys', 'API keys'],
+      ['resources', 'Resources'],
+    ]) {
+      await page.goto(`${base}/console#/${hash}`);
+      await page.getByRole('heading', { name: ready }).waitFor();
+      await page.locator('main table').first().waitFor();
+      await page.waitForTimeout(300);
+      expect(await page.evaluate('document.documentElement.scrollWidth'), hash).toBeLessThanOrEqual(390);
+      expect(await axeViolations(page), hash).toEqual([]);
+    }
     await context.close();
   }, 60_000);
 });

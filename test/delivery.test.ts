@@ -189,6 +189,22 @@ describe('delivery', () => {
     // invitation.created got the 500; invitation.sent went through.
     const first = receiver.hooks.filter((hook) => JSON.parse(hook.body).type === 'invitation.created');
     expect(first).toHaveLength(1);
+    // Still being retried (the next attempt is later): "retry now" brings it forward, same id.
+    const waiting = await h.call(
+      'GET',
+      `/v1/organizations/acme/webhooks/${endpointId}/deliveries?status=pending`,
+    );
+    const backingOff = waiting.body.deliveries.find((d: { id: string }) => d.id === first[0]!.id);
+    expect(Date.parse(backingOff.next_attempt_time)).toBeGreaterThan(h.clock.now().getTime());
+    const now = await h.call(
+      'POST',
+      `/v1/organizations/acme/webhooks/${endpointId}/deliveries/${backingOff.id}/retry`,
+    );
+    expect(now.status).toBe(202);
+    await delivery.worker.drain();
+    expect(receiver.hooks.filter((hook) => JSON.parse(hook.body).type === 'invitation.created')).toHaveLength(
+      2,
+    );
     h.clock.advance(10_000);
     await delivery.worker.drain();
     const created2 = receiver.hooks.filter((hook) => JSON.parse(hook.body).type === 'invitation.created');

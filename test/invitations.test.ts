@@ -57,9 +57,14 @@ describe('creating an invitation', () => {
     const member = await h.user('member1@example.com', 'member');
     const res = await invite({ email: member.email });
     expect([res.status, res.body.code]).toEqual([409, 'already_member']);
-    await h.call('POST', '/v1/organizations', {
+    const strict = await h.call('POST', '/v1/organizations', {
       body: { slug: 'strict', name: 'Strict', settings: { allowed_email_domains: ['corp.example'] } },
     });
+    expect([strict.status, strict.body.settings?.allowed_email_domains]).toEqual([201, ['corp.example']]);
+    const blocked = await h.call('PATCH', '/v1/organizations/strict', {
+      body: { settings: { blocked_email_domains: [' @Spam.Example'] } },
+    });
+    expect([blocked.status, blocked.body.settings?.blocked_email_domains]).toEqual([200, ['spam.example']]);
     const outside = await invite({ email: 'x@gmail.com' }, undefined, 'strict');
     expect([outside.status, outside.body.code]).toEqual([422, 'email_domain_not_allowed']);
     expect((await invite({ email: 'x@eu.corp.example' }, undefined, 'strict')).status).toBe(201);
@@ -77,6 +82,16 @@ describe('creating an invitation', () => {
       expire_time: new Date(h.clock.now().getTime() + 31 * DAY).toISOString(),
     });
     expect([far.status, far.body.code]).toEqual([422, 'invalid_expire_time']);
+  });
+
+  it('stores a language tag in its canonical case (EN is en), and refuses one that is not a tag', async () => {
+    const upper = await invite({ email: 'upper@example.com', locale: 'EN' });
+    expect([upper.status, upper.body.locale]).toEqual([201, 'en']);
+    const region = await invite({ email: 'region@example.com', locale: 'pt-br' });
+    expect(region.body.locale).toBe('pt-BR');
+    expect((await invite({ email: 'odd@example.com', locale: 'not a tag' })).status).toBe(400);
+    const org = await h.call('PATCH', '/v1/organizations/acme', { body: { settings: { locale: 'FR' } } });
+    expect([org.status, org.body.settings?.locale]).toEqual([200, 'fr']);
   });
 
   it('lets only owners and admins invite, and nobody grant a role above their own', async () => {

@@ -36,6 +36,13 @@ const PUBLIC: Record<string, string[]> = {
     'POST /invite/sign-out',
     'POST /invite/accept',
     'POST /invite/decline',
+    // The join-link page: the token is the credential, as for /invite. GET only previews; signing
+    // in is throttled like every password check; Join and sign-out need the page's CSRF token, and
+    // Join a browser session (the person presses it themselves). No sign-up (docs/security.md).
+    'GET /join',
+    'POST /join/sign-in',
+    'POST /join/sign-out',
+    'POST /join',
     // The API reference: the document, the page and its script are for anyone who can reach the API.
     'GET /openapi.json',
     'GET /docs',

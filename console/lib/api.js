@@ -17,17 +17,20 @@ export function whenSessionEnds(handler) {
   onSessionEnded = handler;
 }
 
-const call = (method) => async (path, params, body) => {
+async function guarded(path, run) {
   try {
-    return await unwrap(
-      client[method](path, { params: params ?? {}, ...(body !== undefined ? { body } : {}) }),
-    );
+    return await run();
   } catch (error) {
     // A 401 to signing in is a wrong password; to anything else, the session has ended.
     if (error instanceof RsvpError && error.status === 401 && path !== '/v1/session') onSessionEnded();
     throw error;
   }
-};
+}
+
+const call = (method) => (path, params, body) =>
+  guarded(path, () =>
+    unwrap(client[method](path, { params: params ?? {}, ...(body !== undefined ? { body } : {}) })),
+  );
 
 export const api = {
   get: call('GET'),
@@ -36,5 +39,13 @@ export const api = {
   put: call('PUT'),
   del: call('DELETE'),
 };
+
+/** A read with its ETag, for a later change sent with `If-Match` (412 when someone changed it since). */
+export function readWithEtag(path, params) {
+  return guarded(path, async () => {
+    const result = await client.GET(path, { params: params ?? {} });
+    return { data: await unwrap(result), etag: result.response.headers.get('etag') };
+  });
+}
 
 export { RsvpError };

@@ -17,9 +17,9 @@ export const JOINING_DE = {
   'jl.approval': 'Genehmigung',
   'jl.create': 'Link erstellen',
   'jl.tokenOnce': (name) =>
-    `Das Beitritts-Token von „${name}“, nur dieses eine Mal angezeigt: Kopieren Sie es jetzt.`,
-  'jl.howToJoin':
-    'Wer es besitzt, tritt angemeldet bei: `rsvp join <token>` in der Kommandozeile oder POST /v1/join mit {"token": …}.',
+    `Der Link von „${name}“, nur dieses eine Mal angezeigt: Kopieren und teilen Sie ihn jetzt.`,
+  'jl.howToJoin': (token) =>
+    `Wer ihn öffnet, meldet sich an und drückt auf Beitreten. Sein Token, für \`rsvp join <token>\` oder POST /v1/join: ${token}`,
   'jl.empty': 'Noch kein Beitrittslink.',
   'jl.usesCount': 'Verwendungen',
   'jl.uses': 'Verwendungen',

@@ -16,9 +16,9 @@ export const JOINING_EN = {
   'jl.requiresApproval': 'An admin approves each person who joins',
   'jl.approval': 'Approval',
   'jl.create': 'Create link',
-  'jl.tokenOnce': (name) => `The join token of "${name}", shown only this once: copy it now.`,
-  'jl.howToJoin':
-    'Whoever holds it joins while signed in: `rsvp join <token>` from the CLI, or POST /v1/join with {"token": …}.',
+  'jl.tokenOnce': (name) => `The link of "${name}", shown only this once: copy it now and share it.`,
+  'jl.howToJoin': (token) =>
+    `Whoever opens it signs in and presses Join. Its token, for \`rsvp join <token>\` or POST /v1/join: ${token}`,
   'jl.empty': 'No join link yet.',
   'jl.usesCount': 'Uses',
   'jl.uses': 'Uses',

@@ -16,9 +16,10 @@ export const JOINING_FR = {
   'jl.requiresApproval': 'Un administrateur approuve chaque adhésion',
   'jl.approval': 'Approbation',
   'jl.create': 'Créer le lien',
-  'jl.tokenOnce': (name) => `Le jeton de « ${name} », affiché cette seule fois : copiez-le maintenant.`,
-  'jl.howToJoin':
-    'Qui le détient rejoint une fois connecté : `rsvp join <jeton>` en ligne de commande, ou POST /v1/join avec {"token": …}.',
+  'jl.tokenOnce': (name) =>
+    `Le lien de « ${name} », affiché cette seule fois : copiez-le maintenant et partagez-le.`,
+  'jl.howToJoin': (token) =>
+    `Qui l’ouvre se connecte et appuie sur Rejoindre. Son jeton, pour \`rsvp join <jeton>\` ou POST /v1/join : ${token}`,
   'jl.empty': 'Aucun lien d’adhésion.',
   'jl.usesCount': 'Utilisations',
   'jl.uses': 'Utilisations',

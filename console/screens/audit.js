@@ -56,7 +56,7 @@ export function Audit({ org, session }) {
       <button type="submit" class="primary">${t('apply')}</button>
     </form>
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.audit')}><table>
       <caption class="visually-hidden">${t('nav.audit')}</caption>
       <thead><tr><th scope="col">${t('audit.when')}</th><th scope="col">${t('audit.type')}</th>${wide && html`<th scope="col">${t('org.switch')}</th>`}<th scope="col">${t('audit.subject')}</th><th scope="col">${t('audit.by')}</th><th scope="col" class="hide-narrow">${t('audit.address')}</th></tr></thead>
       <tbody>${(state.data?.events ?? []).map(
@@ -66,6 +66,10 @@ export function Audit({ org, session }) {
           <td>${actorOf(e)}</td><td class="hide-narrow">${e.actor_ip ?? ''}</td></tr>`,
       )}</tbody>
     </table></div>
+    ${
+      state.data?.events.length === 0 &&
+      html`<p role="status">${tokens.length > 1 ? t('audit.noMore') : t('audit.empty')}</p>`
+    }
     <nav class="actions" aria-label=${t('pagination')}>
       <button type="button" disabled=${tokens.length === 1} onClick=${() => setTokens(tokens.slice(0, -1))}>${t('previous')}</button>
       <span class="muted">${t('page', tokens.length)}</span>

@@ -117,11 +117,14 @@ export function Invitations({ org }) {
     setResult({ busy: true });
     const failures = await bulk(org, ids, verb);
     const emailOf = (id) => rows.find((r) => r.id === id)?.email ?? id;
-    setResult(
-      failures.length
-        ? { error: failures.map((f) => `${emailOf(f.id)}: ${explain(f.error)}`).join(' · ') }
-        : { ok: t(`bulk.${verb}.done`, ids.length) },
-    );
+    // Both halves of a partial success: how many went through, and each refusal with its reason.
+    const succeeded = ids.length - failures.length;
+    setResult({
+      ok: succeeded ? t(`bulk.${verb}.done`, succeeded) : null,
+      error: failures.length
+        ? `${t(`bulk.${verb}.failed`, failures.length)} ${failures.map((f) => `${emailOf(f.id)}: ${explain(f.error)}`).join(' · ')}`
+        : null,
+    });
     setSelected(new Set());
     state.reload();
   };
@@ -133,9 +136,10 @@ export function Invitations({ org }) {
       <button type="button" disabled=${!selected.size || result.busy} onClick=${() => runBulk('resend')}>${t('bulk.resend', selected.size)}</button>
       <button type="button" class="danger" disabled=${!selected.size || result.busy} onClick=${() => runBulk('revoke')}>${t('bulk.revoke', selected.size)}</button>
     </div>
-    <${Notice} error=${result.error} ok=${result.ok} />
+    <${Notice} ok=${result.ok} />
+    <${Notice} error=${result.error} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.invitations')}><table>
       <caption class="visually-hidden">${t('nav.invitations')}</caption>
       <thead><tr>
         <th scope="col"><span class="visually-hidden">${t('select')}</span></th>

@@ -1,7 +1,9 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { invitationRows } from '../lib/csv.js';
+import { languageName, useEmailLanguages } from '../lib/email-languages.js';
 import { explain, t } from '../lib/i18n.js';
+import { batches, pointedRow, rowProblems } from '../lib/invite-check.js';
 import { formValues, Heading, html, Notice } from '../lib/ui.js';
 
 const clean = (object) =>
@@ -30,8 +32,11 @@ function jsonFrom(text, field) {
   }
 }
 
-/** The rows to send: one per address typed, or the CSV's rows, with the form's shared settings. */
-function rowsFrom(values, csvRows) {
+/**
+ * The rows to send, each with the line it is known by (the CSV's file line, else its position
+ * among the typed addresses) and, merged with the form's shared settings, what the API would refuse.
+ */
+function rowsFrom(values, csvRows, rules) {
   const shared = clean({
     role: values.target === 'resource' ? undefined : values.role,
     resource_id: values.target === 'resource' ? values.resource_id : undefined,
@@ -44,26 +49,67 @@ function rowsFrom(values, csvRows) {
     public_metadata: jsonFrom(values.public_metadata, 'public_metadata'),
     private_metadata: jsonFrom(values.private_metadata, 'private_metadata'),
   });
-  if (csvRows) return csvRows.map(({ row }) => ({ ...shared, ...clean(row) }));
-  const emails = (values.emails ?? '')
-    .split(/[\n,;]+/)
-    .map((e) => e.trim())
-    .filter(Boolean);
-  return emails.map((email) => ({ ...shared, email }));
+  const entries = csvRows
+    ? csvRows.map(({ line, row, loose }) => ({ line, loose, row: { ...shared, ...clean(row) } }))
+    : (values.emails ?? '')
+        .split(/[\n,;]+/)
+        .map((e) => e.trim())
+        .filter(Boolean)
+        .map((email, index) => ({ line: index + 1, row: { ...shared, email } }));
+  // Typed addresses go as they are: the API answers each row, as it always did.
+  if (!csvRows) return entries.map((entry) => ({ ...entry, problems: [] }));
+  return entries.map((entry) => ({
+    ...entry,
+    problems: rowProblems(entry.row, { ...rules, loose: entry.loose }),
+  }));
 }
 
-function Results({ rows, results }) {
+/** One batch; a 400 naming rows (`/invitations/N/…`) fails those rows and sends the others again. */
+async function sendBatch(org, entries, sendEmail) {
+  const post = (group) =>
+    api.post(
+      '/v1/organizations/{org_id}/invitations/batch',
+      { path: { org_id: org.id } },
+      { invitations: group.map((e) => e.row), send_email: sendEmail },
+    );
+  const outcome = (group, answer) =>
+    answer.results.map((r) => ({
+      line: group[r.index].line,
+      email: group[r.index].row.email,
+      invitation: r.invitation,
+      error: r.error ? explain({ problem: r.error }) : undefined,
+    }));
+  try {
+    return outcome(entries, await post(entries));
+  } catch (error) {
+    const pointed = new Map();
+    for (const e of error?.problem?.errors ?? []) {
+      const at = pointedRow(e.pointer);
+      if (at !== undefined && entries[at]) pointed.set(at, [...(pointed.get(at) ?? []), e.detail]);
+    }
+    const failed = (entry, message) => ({ line: entry.line, email: entry.row.email, error: message });
+    if (error?.status !== 400 || pointed.size === 0) return entries.map((e) => failed(e, explain(error)));
+    const rest = entries.filter((_, i) => !pointed.has(i));
+    const refused = [...pointed].map(([i, details]) =>
+      failed(entries[i], `${explain(error)} (${details.join('; ')})`),
+    );
+    const again = rest.length ? await sendBatch(org, rest, sendEmail) : [];
+    return [...refused, ...again].sort((a, b) => a.line - b.line);
+  }
+}
+
+function Results({ results }) {
   return html`<h2 id="results-title">${t('invite.results')}</h2>
-    <div class="table-wrap"><table aria-labelledby="results-title">
-      <thead><tr><th scope="col">#</th><th scope="col">${t('inv.email')}</th><th scope="col">${t('invite.result')}</th></tr></thead>
+    <div class="table-wrap" tabindex="0" role="region" aria-labelledby="results-title"><table aria-labelledby="results-title">
+      <thead><tr><th scope="col">${t('invite.line')}</th><th scope="col">${t('inv.email')}</th><th scope="col">${t('invite.result')}</th></tr></thead>
       <tbody>${results.map(
         (r) => html`<tr>
-          <td>${r.index + 1}</td><td class="email">${rows[r.index]?.email}</td>
+          <td>${r.line}</td><td class="email">${r.email}</td>
           <td>${
             r.invitation
               ? html`<span class="badge sent">${t('invite.invited')}</span> <a href=${`#/invitations/${r.invitation.id}`}>${r.invitation.id}</a>
                 ${r.invitation.accept_url && html`<p class="secret">${r.invitation.accept_url}</p>`}`
-              : html`<span class="badge failed">${t('invite.failed')}</span> ${explain({ problem: r.error })}`
+              : html`<span class="badge failed">${t('invite.failed')}</span> ${r.error}`
           }</td>
         </tr>`,
       )}</tbody>
@@ -78,32 +124,32 @@ export function Invite({ org }) {
     const file = event.currentTarget.files?.[0];
     setCsv(file ? { name: file.name, rows: invitationRows(await file.text()) } : null);
   };
+  const languages = useEmailLanguages(org.id);
+  const rules = { roles: org.settings.roles, locales: languages.loaded };
+  const preview = (csv?.rows ?? []).map((r) => ({
+    ...r,
+    problems: rowProblems(r.row, { ...rules, loose: r.loose }),
+  }));
   const submit = async (event) => {
     event.preventDefault();
     const values = formValues(event.currentTarget);
-    let rows;
+    let entries;
     try {
-      rows = rowsFrom(values, csv?.rows);
+      entries = rowsFrom(values, csv?.rows, rules);
     } catch (error) {
       return setOutcome({ error: `${error.message}: JSON` });
     }
-    if (!rows.length) return setOutcome({ error: t('invite.noAddress') });
-    if (csv?.rows.some((r) => r.problem)) return setOutcome({ error: t('invite.fixCsv') });
-    setOutcome({ busy: true });
-    try {
-      const result = await api.post(
-        '/v1/organizations/{org_id}/invitations/batch',
-        { path: { org_id: org.id } },
-        {
-          invitations: rows,
-          send_email: values.copy_link !== 'on',
-        },
-      );
-      const failed = result.results.filter((r) => r.error).length;
-      setOutcome({ rows, results: result.results, ok: t('invite.summary', rows.length - failed, failed) });
-    } catch (error) {
-      setOutcome({ error: explain(error) });
+    if (!entries.length) return setOutcome({ error: t('invite.noAddress') });
+    const sendable = entries.filter((e) => e.problems.length === 0);
+    const skipped = entries.length - sendable.length;
+    if (!sendable.length) return setOutcome({ error: t('invite.allInvalid') });
+    const results = [];
+    for (const group of batches(sendable)) {
+      setOutcome({ busy: true, ok: t('invite.sending', results.length, sendable.length) });
+      results.push(...(await sendBatch(org, group, values.copy_link !== 'on')));
     }
+    const failed = results.filter((r) => !r.invitation).length;
+    setOutcome({ results, ok: t('invite.summaryRows', results.length - failed, failed, skipped) });
   };
   return html`
     <${Heading}>${t('nav.invite')}</${Heading}>
@@ -125,7 +171,7 @@ export function Invite({ org }) {
             : html`<label>${t('invite.resource')}<input name="resource_id" required /></label>
               <label>${t('invite.actions')}<input name="actions" required /></label>`
         }
-        <label>${t('invite.locale')}<select name="locale"><option value="">${t('invite.orgLocale')}</option><option value="en">English</option><option value="fr">Français</option></select></label>
+        <label>${t('invite.locale')}<select name="locale"><option value="">${t('invite.orgLocale')}</option>${languages.offered.map((l) => html`<option value=${l}>${languageName(l)}</option>`)}</select></label>
         <label>${t('inv.expiresInDays')}<input name="days" type="number" min="1" max="30" /></label>
       </div>
       <label>${t('inv.message')}<textarea name="message" maxlength="2000"></textarea></label>
@@ -140,13 +186,14 @@ export function Invite({ org }) {
       ${
         csv &&
         html`<h2 id="preview-title">${t('invite.preview', csv.name, csv.rows.length)}</h2>
-        <div class="table-wrap"><table aria-labelledby="preview-title">
+        ${preview.some((r) => r.problems.length) && html`<p class="notice error">${t('invite.skipped', preview.filter((r) => r.problems.length).length)}</p>`}
+        <div class="table-wrap" tabindex="0" role="region" aria-labelledby="preview-title"><table aria-labelledby="preview-title">
           <thead><tr><th scope="col">${t('invite.line')}</th><th scope="col">${t('inv.email')}</th><th scope="col">${t('inv.role')}</th><th scope="col">${t('invite.check')}</th></tr></thead>
-          <tbody>${csv.rows.map(
+          <tbody>${preview.map(
             (
               r,
             ) => html`<tr><td>${r.line}</td><td class="email">${r.row.email}</td><td>${r.row.role ?? r.row.resource_id ?? ''}</td>
-            <td>${r.problem ? html`<span class="badge failed">${t('invite.noEmail')}</span>` : t('invite.ready')}</td></tr>`,
+            <td>${r.problems.length ? html`<span class="badge failed">${t('invite.failed')}</span> ${r.problems.join('; ')}` : t('invite.ready')}</td></tr>`,
           )}</tbody>
         </table></div>
         <button type="button" onClick=${() => setCsv(null)}>${t('invite.clearCsv')}</button>`
@@ -154,5 +201,5 @@ export function Invite({ org }) {
       <${Notice} error=${outcome.error} ok=${outcome.ok} />
       <div class="actions"><button class="primary" type="submit" disabled=${outcome.busy}>${t('invite.send')}</button></div>
     </form>
-    ${outcome.results && html`<${Results} rows=${outcome.rows} results=${outcome.results} />`}`;
+    ${outcome.results && html`<${Results} results=${outcome.results} />`}`;
 }

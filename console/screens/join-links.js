@@ -158,7 +158,7 @@ export function JoinLinks({ org }) {
     }} />
     ${
       shown &&
-      html`<${OnceSecret} key=${shown.token} label=${t('jl.tokenOnce', nameOf(shown))} value=${shown.token} hint=${t('jl.howToJoin')} />`
+      html`<${OnceSecret} key=${shown.token} label=${t('jl.tokenOnce', nameOf(shown))} value=${shown.url} hint=${t('jl.howToJoin', shown.token)} />`
     }
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />

@@ -67,7 +67,7 @@ export function Keys() {
     ${created && html`<div class="card" role="status"><p>${t('keys.shownOnce', created.name)}</p><p class="secret">${created.secret}</p></div>`}
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.keys')}><table>
       <caption class="visually-hidden">${t('nav.keys')}</caption>
       <thead><tr><th scope="col">${t('keys.name')}</th><th scope="col">${t('keys.hint')}</th><th scope="col">${t('keys.scopes')}</th><th scope="col" class="hide-narrow">${t('inv.created')}</th><th scope="col">${t('keys.lastUsed')}</th><th scope="col">${t('inv.expires')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${(state.data?.api_keys ?? []).map(

@@ -1,3 +1,4 @@
+import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
 import { Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
@@ -5,6 +6,8 @@ import { RoleCatalog } from './roles.js';
 
 export function Members({ org, session, onOrgChanged }) {
   const action = useAction();
+  // Choosing in a select (arrow keys included) only picks; the button changes the role.
+  const [chosen, setChosen] = useState({});
   const state = useLoad(
     () =>
       api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
@@ -12,14 +15,12 @@ export function Members({ org, session, onOrgChanged }) {
   );
   const path = (member) => ({ path: { org_id: org.id, user_id: member.user_id } });
   const setRole = async (member, role) => {
-    if (
-      await action.run(
-        () => api.patch('/v1/organizations/{org_id}/members/{user_id}', path(member), { role }),
-        t('members.roleChanged', member.email, role),
-      )
-    )
-      state.reload();
-    else state.reload();
+    await action.run(
+      () => api.patch('/v1/organizations/{org_id}/members/{user_id}', path(member), { role }),
+      t('members.roleChanged', member.email, role),
+    );
+    setChosen(({ [member.user_id]: _, ...rest }) => rest);
+    state.reload();
   };
   const remove = async (member) => {
     if (!confirm(t('members.confirmRemove', member.email))) return;
@@ -35,14 +36,15 @@ export function Members({ org, session, onOrgChanged }) {
     <${Heading}>${t('nav.members')}</${Heading}>
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.members')}><table>
       <caption class="visually-hidden">${t('nav.members')}</caption>
       <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col">${t('inv.role')}</th><th scope="col" class="hide-narrow">${t('members.since')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${(state.data?.members ?? []).map(
         (m) => html`<tr>
           <td class="email">${m.email}</td><td>${m.display_name ?? ''}</td>
-          <td><select aria-label=${t('members.roleOf', m.email)} value=${m.role} onChange=${(e) => setRole(m, e.currentTarget.value)}>
-            ${org.settings.roles.map((r) => html`<option value=${r.name}>${r.name}</option>`)}</select></td>
+          <td><select aria-label=${t('members.roleOf', m.email)} value=${chosen[m.user_id] ?? m.role} onChange=${(e) => setChosen({ ...chosen, [m.user_id]: e.currentTarget.value })}>
+            ${org.settings.roles.map((r) => html`<option value=${r.name}>${r.name}</option>`)}</select>
+            ${' '}<button type="button" aria-label=${t('members.changeRoleOf', m.email)} disabled=${action.busy || (chosen[m.user_id] ?? m.role) === m.role} onClick=${() => setRole(m, chosen[m.user_id])}>${t('members.changeRole')}</button></td>
           <td class="hide-narrow">${formatDate(m.create_time)}</td>
           <td><button type="button" class="danger" aria-label=${t('members.removeWho', m.email)} onClick=${() => remove(m)}>${t('remove')}</button></td>
         </tr>`,

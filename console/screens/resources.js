@@ -113,7 +113,7 @@ export function Resources({ org }) {
     </form>
     <${Notice} error=${action.error} ok=${action.ok} />
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.resources')}><table>
       <caption class="visually-hidden">${t('nav.resources')}</caption>
       <thead><tr><th scope="col">${t('settings.name')}</th><th scope="col">${t('resources.type')}</th><th scope="col" class="hide-narrow">ID</th><th scope="col" class="hide-narrow">${t('inv.created')}</th><th scope="col">${t('resources.grants')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${(state.data?.resources ?? []).map(

@@ -6,7 +6,7 @@ import { html, Notice, useAction } from '../lib/ui.js';
 const topRole = (roles) => roles.reduce((top, role) => (role.rank > top.rank ? role : top));
 
 function ReadOnly({ roles }) {
-  return html`<div class="table-wrap"><table aria-labelledby="roles-title">
+  return html`<div class="table-wrap" tabindex="0" role="region" aria-labelledby="roles-title"><table aria-labelledby="roles-title">
       <thead><tr><th scope="col">${t('inv.role')}</th><th scope="col">${t('members.rank')}</th><th scope="col">${t('members.admin')}</th><th scope="col">${t('description')}</th></tr></thead>
       <tbody>${roles.map((r) => html`<tr><td>${r.name}</td><td>${r.rank}</td><td>${r.admin ? t('yes') : t('no')}</td><td>${r.description ?? ''}</td></tr>`)}</tbody>
     </table></div>`;
@@ -49,7 +49,7 @@ export function RoleCatalog({ org, session, onOrgChanged }) {
   return html`<form onSubmit=${save} aria-labelledby="roles-title">
     <h2 id="roles-title">${t('members.roles')}</h2>
     <p class="muted">${t('roles.rules')}</p>
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-labelledby="roles-title"><table>
       <thead><tr><th scope="col">${t('inv.role')}</th><th scope="col">${t('members.rank')}</th><th scope="col">${t('members.admin')}</th><th scope="col">${t('description')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
       <tbody>${rows.map(
         (r, i) => html`<tr>

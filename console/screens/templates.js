@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
-import { currentLocale, explain, formatDate, t } from '../lib/i18n.js';
+import { languageName } from '../lib/email-languages.js';
+import { explain, formatDate, t } from '../lib/i18n.js';
 import { Heading, html, Loading, Notice, useLoad } from '../lib/ui.js';
 import { Branding } from './branding.js';
 
@@ -22,15 +23,6 @@ const VARIABLES = [
   'branding.sender_name',
 ];
 const FIELDS = ['subject', 'html', 'text'];
-
-/** A locale's name in the reader's language; the API decides which locales exist. */
-function languageName(code) {
-  try {
-    return new Intl.DisplayNames([currentLocale()], { type: 'language' }).of(code) ?? code;
-  } catch {
-    return code;
-  }
-}
 
 /** A starting point for a locale still on the built-in email: the variables every email needs. */
 const starter = () => ({

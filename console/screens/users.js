@@ -33,7 +33,7 @@ export function Users() {
       <button type="submit" class="primary">${t('apply')}</button>
     </form>
     <${Loading} state=${state} />
-    <div class="table-wrap"><table>
+    <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.users')}><table>
       <caption class="visually-hidden">${t('nav.users')}</caption>
       <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col" class="hide-narrow">${t('users.username')}</th><th scope="col">${t('inv.status')}</th><th scope="col">${t('users.instanceAdmin')}</th><th scope="col" class="hide-narrow">${t('inv.created')}</th></tr></thead>
       <tbody>${rows.map(

@@ -73,7 +73,8 @@ function Delivery({ delivery, onRetry, busy }) {
     <span class="muted"> ${formatDate(delivery.create_time)} · ${delivery.id}</span>
     ${delivery.last_error && html`<p class="muted">${delivery.last_error}</p>`}
     <ol>${delivery.attempts.map((a) => html`<li>${formatDate(a.create_time)}: ${a.status_code ?? '—'} ${a.error ?? ''} <span class="muted">(${a.duration_ms} ms)</span></li>`)}</ol>
-    ${(delivery.status === 'dead' || delivery.status === 'done') && html`<button type="button" disabled=${busy} onClick=${() => onRetry(delivery)}>${t('webhooks.retry')}</button>`}
+    ${delivery.status === 'pending' && delivery.next_attempt_time && html`<p class="muted">${t('webhooks.nextAttempt', formatDate(delivery.next_attempt_time))}</p>`}
+    ${delivery.status !== 'processing' && html`<button type="button" disabled=${busy} onClick=${() => onRetry(delivery)}>${delivery.status === 'pending' ? t('webhooks.retryNow') : t('webhooks.retry')}</button>`}
   </li>`;
 }
 
@@ -81,16 +82,25 @@ export function Webhook({ org, id }) {
   const action = useAction();
   const [secret, setSecret] = useState(null);
   const path = { org_id: org.id, endpoint_id: id };
+  // Older deliveries, appended page by page; a reload starts from the newest again.
+  const [older, setOlder] = useState({ deliveries: [], next: null });
+  const deliveriesPage = (token) =>
+    api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries', {
+      path,
+      query: { page_size: 50, ...(token ? { page_token: token } : {}) },
+    });
   const state = useLoad(async () => {
     const [endpoint, log] = await Promise.all([
       api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}', { path }),
-      api.get('/v1/organizations/{org_id}/webhooks/{endpoint_id}/deliveries', {
-        path,
-        query: { page_size: 50 },
-      }),
+      deliveriesPage(),
     ]);
+    setOlder({ deliveries: [], next: log.next_page_token });
     return { endpoint, deliveries: log.deliveries };
   }, [org.id, id]);
+  const loadOlder = async () => {
+    const log = await action.run(() => deliveriesPage(older.next));
+    if (log) setOlder({ deliveries: [...older.deliveries, ...log.deliveries], next: log.next_page_token });
+  };
   const test = async () => {
     if (
       await action.run(
@@ -152,6 +162,7 @@ export function Webhook({ org, id }) {
       <${Secret} secret=${secret} />
       <h2>${t('webhooks.log')}</h2>
       ${state.data.deliveries.length === 0 && html`<p class="muted">${t('webhooks.noDeliveries')}</p>`}
-      <ul>${state.data.deliveries.map((d) => html`<${Delivery} delivery=${d} busy=${action.busy} onRetry=${retry} />`)}</ul>`
+      <ul>${[...state.data.deliveries, ...older.deliveries].map((d) => html`<${Delivery} key=${d.id} delivery=${d} busy=${action.busy} onRetry=${retry} />`)}</ul>
+      ${older.next && html`<button type="button" disabled=${action.busy} onClick=${loadOlder}>${t('webhooks.older')}</button>`}`
     }`;
 }

@@ -42,7 +42,7 @@ export function joinLinkRoutes(app: App, services: Services) {
     handler: async (request, reply) => {
       const { link, token } = await links.create(request.principal!, request.params.org_id, request.body);
       reply.code(201).header('location', `/v1/organizations/${link.organizationId}/join-links/${link.id}`);
-      return { ...joinLinkView(link, links.now), token };
+      return { ...joinLinkView(link, links.now), token, url: links.urlFor(token) };
     },
   });
 
@@ -150,7 +150,7 @@ export function joinLinkRoutes(app: App, services: Services) {
         request.params.org_id,
         request.params.join_link_id,
       );
-      return { ...joinLinkView(link, links.now), token: token! };
+      return { ...joinLinkView(link, links.now), token: token!, url: links.urlFor(token!) };
     },
   });
 

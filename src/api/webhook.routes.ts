@@ -347,7 +347,9 @@ export function webhookRoutes(app: App, services: Services) {
       operationId: 'retryWebhookDelivery',
       summary: 'Send a delivery again now',
       description:
-        'Queues a dead or failed delivery again for an immediate attempt (202). A delivery still pending or in flight answers 409.',
+        'Delivered (`done`), given up (`dead`) or still being retried (`pending`, whose automatic ' +
+        'backoff may wait hours): queued for an attempt now, with a fresh attempt budget and the ' +
+        'same webhook-id. 409 while an attempt is in flight.',
       params: EndpointParams.extend({ delivery_id: z.string() }),
       response: { 202: z.null().describe('Queued.'), ...problems(...COMMON, 409) },
     },

@@ -1,7 +1,12 @@
 import { z } from 'zod';
 import { PageSize, PageToken } from '../http/pagination.ts';
 import { ProblemSchema } from '../http/problem.schema.ts';
-import { MAX_TTL_SECONDS, MIN_TTL_SECONDS, RoleName } from '../organizations/organization.schemas.ts';
+import {
+  LanguageTag,
+  MAX_TTL_SECONDS,
+  MIN_TTL_SECONDS,
+  RoleName,
+} from '../organizations/organization.schemas.ts';
 import {
   BATCH_CREATE_EXAMPLE,
   BATCH_RESULT_EXAMPLE,
@@ -78,10 +83,7 @@ export const InvitationGrantSchema = z
   .object({ resource_id: z.string(), actions: z.array(z.string()) })
   .meta({ id: 'InvitationGrant' });
 
-const Locale = z
-  .string()
-  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR')
-  .max(35);
+const Locale = LanguageTag;
 
 export const TtlSeconds = z
   .int()

@@ -31,6 +31,10 @@ import {
 
 export const JOIN_LINK_PREFIX = 'rsvp_jl_';
 
+export function joinPageUrl(publicUrl: string, token: string): string {
+  return `${publicUrl}/join?token=${encodeURIComponent(token)}`;
+}
+
 const linkNotFound = () =>
   new AppError(404, 'join_link_not_found', 'Join link not found', 'No such join link, or it was rotated.');
 
@@ -46,6 +50,11 @@ export class JoinLinkService {
 
   get now(): Date {
     return this.#deps.clock.now();
+  }
+
+  /** The page a person opens to join: built from configuration, never from a request's Host. */
+  urlFor(token: string): string {
+    return joinPageUrl(this.#deps.publicUrl, token);
   }
 
   async create(principal: Principal, ref: string, input: JoinLinkInput) {

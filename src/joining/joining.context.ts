@@ -29,6 +29,8 @@ export interface JoiningDeps {
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
   resolveTxt: TxtResolver;
+  /** `RSVP_PUBLIC_URL`: join links are `<publicUrl>/join?token=…`. */
+  publicUrl: string;
   /** Told after a commit that queued email. */
   onQueued: () => void;
 }

@@ -141,9 +141,22 @@ export const JoinLinkWithTokenSchema = JoinLinkSchema.extend({
   token: z
     .string()
     .describe('`rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash.'),
+  url: z
+    .string()
+    .describe(
+      'The page to share: `<RSVP_PUBLIC_URL>/join?token=…`, where a signed-in person presses Join. Holds the token, so it is shown only now too.',
+    ),
 }).meta({
   id: 'JoinLinkWithToken',
-  examples: [{ ...JOIN_LINK_EXAMPLE, use_count: 0, last_use_time: null, token: JOIN_TOKEN_EXAMPLE }],
+  examples: [
+    {
+      ...JOIN_LINK_EXAMPLE,
+      use_count: 0,
+      last_use_time: null,
+      token: JOIN_TOKEN_EXAMPLE,
+      url: `https://rsvp.example.com/join?token=${JOIN_TOKEN_EXAMPLE}`,
+    },
+  ],
 });
 
 export const JoinLinkListSchema = z

@@ -14,18 +14,37 @@ export const Slug = z
   .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'lower-case letters, digits and inner hyphens')
   .describe('URL-safe unique name.');
 
+// `overwrite`, not a transform: responses are encoded through the same schema (a one-way
+// transform made every organization with a listed domain answer 500), and the OpenAPI
+// document keeps the examples of the request bodies that hold it.
 export const DomainName = z
   .string()
   .max(253)
-  .transform((d) => d.trim().toLowerCase().replace(/^@/, ''))
-  .pipe(
-    z
-      .string()
-      .regex(
-        /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/,
-        'a domain name such as example.com',
-      ),
-  );
+  .overwrite((d) => d.trim().toLowerCase().replace(/^@/, ''))
+  .regex(/^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/, 'a domain name such as example.com');
+
+/** `EN` → `en`, `pt-br` → `pt-BR`, `zh-hant` → `zh-Hant`: the case BCP 47 recommends. */
+export function canonicalLanguageTag(tag: string): string {
+  return tag
+    .split('-')
+    .map((part, index) => {
+      if (index === 0) return part.toLowerCase();
+      if (part.length === 2) return part.toUpperCase();
+      if (part.length === 4) return part[0]!.toUpperCase() + part.slice(1).toLowerCase();
+      return part.toLowerCase();
+    })
+    .join('-');
+}
+
+/**
+ * A well-formed BCP 47 tag, stored in its canonical case. Tags of languages without a locale
+ * file are kept (emails and pages fall back to English; docs/decisions.md, Locales).
+ */
+export const LanguageTag = z
+  .string()
+  .max(35)
+  .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or pt-BR')
+  .overwrite(canonicalLanguageTag);
 
 export const RoleName = z
   .string()
@@ -82,14 +101,9 @@ export const OrganizationSettingsSchema = z
       .max(100)
       .default(10)
       .describe('How many times one invitation may be sent, first send and resends together.'),
-    locale: z
-      .string()
-      .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, 'a BCP 47 language tag such as en or fr')
-      .max(35)
-      .default('en')
-      .describe(
-        `Language of emails and pages unless an invitation sets its own; supported: ${SUPPORTED_LOCALES.join(', ')} (any other falls back to English).`,
-      ),
+    locale: LanguageTag.default('en').describe(
+      `Language of emails and pages unless an invitation sets its own; supported: ${SUPPORTED_LOCALES.join(', ')} (any other falls back to English).`,
+    ),
     app_url: z
       .url({ protocol: /^https?$/ })
       .max(2000)

@@ -727,7 +727,7 @@ export interface paths {
         put?: never;
         /**
          * Send a delivery again now
-         * @description Queues a dead or failed delivery again for an immediate attempt (202). A delivery still pending or in flight answers 409.
+         * @description Delivered (`done`), given up (`dead`) or still being retried (`pending`, whose automatic backoff may wait hours): queued for an attempt now, with a fresh attempt budget and the same webhook-id. 409 while an attempt is in flight.
          */
         post: operations["retryWebhookDelivery"];
         delete?: never;
@@ -1847,6 +1847,14 @@ export interface components {
                 [key: string]: unknown;
             };
         };
+        /**
+         * @example {
+         *       "domain": "acme.com",
+         *       "join_mode": "offer",
+         *       "role": "member",
+         *       "requires_approval": false
+         *     }
+         */
         DomainCreateInput: {
             domain: string;
             /**
@@ -3714,6 +3722,16 @@ export interface components {
             revoke_time: string | null;
             last_use_time: string | null;
         };
+        /**
+         * @example {
+         *       "role": "member",
+         *       "max_uses": 50,
+         *       "ttl_seconds": 604800,
+         *       "allowed_domain": "acme.com",
+         *       "requires_approval": true,
+         *       "description": "Posted in #research"
+         *     }
+         */
         JoinLinkCreateInput: {
             /** @description Organization links: the role joiners get; the organization's default role when omitted. */
             role?: string;
@@ -3972,7 +3990,8 @@ export interface components {
          *       "rotate_time": null,
          *       "revoke_time": null,
          *       "last_use_time": null,
-         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
+         *       "token": "rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd",
+         *       "url": "https://rsvp.example.com/join?token=rsvp_jl_7Hk2Pq9Wm4Xz8Rt1Vb6Nc3Yd"
          *     }
          */
         JoinLinkWithToken: {
@@ -3999,6 +4018,8 @@ export interface components {
             last_use_time: string | null;
             /** @description `rsvp_jl_…`: the link secret. Shown only now (and on rotation); rsvp stores only its hash. */
             token: string;
+            /** @description The page to share: `<RSVP_PUBLIC_URL>/join?token=…`, where a signed-in person presses Join. Holds the token, so it is shown only now too. */
+            url: string;
         };
         /**
          * @example {
@@ -4559,6 +4580,18 @@ export interface components {
             /** Format: date-time */
             update_time: string;
         };
+        /**
+         * @example {
+         *       "slug": "acme",
+         *       "name": "Acme Corp",
+         *       "settings": {
+         *         "allowed_email_domains": [
+         *           "acme.com"
+         *         ],
+         *         "seat_limit": 50
+         *       }
+         *     }
+         */
         OrganizationCreateInput: {
             /** @description URL-safe unique name. */
             slug: string;
@@ -4713,6 +4746,14 @@ export interface components {
             roles?: components["schemas"]["RoleDefinitionInput"][];
             default_role?: string;
         };
+        /**
+         * @example {
+         *       "name": "Acme Corporation",
+         *       "settings": {
+         *         "default_ttl_seconds": 259200
+         *       }
+         *     }
+         */
         OrganizationUpdateInput: {
             name?: string;
             settings?: components["schemas"]["OrganizationSettingsPatchInput"];
