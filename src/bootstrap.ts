@@ -27,7 +27,7 @@ export async function bootstrap(database: Database, services: Services, input: B
   }
   const user = await services.users.register(
     { email: input.email, password: input.password, display_name: input.displayName },
-    { instanceAdmin: true, actor: null, via: 'bootstrap' },
+    { instanceAdmin: true, actor: null, via: 'bootstrap', emailVerified: true },
   );
   const principal: Principal = { method: 'operator', user, apiKeyId: null, scopes: 'all' };
   const { organization } = await services.organizations.create(principal, {

@@ -14,6 +14,12 @@ export interface UserRecord {
   status: 'active' | 'placeholder' | 'deactivated';
   isInstanceAdmin: boolean;
   externalId: string | null;
+  /**
+   * The address is proven to be the account owner's (an admin made the account, an emailed link,
+   * an identity provider's word). Only such an address may stand for its domain: join links'
+   * allowed domain, verified domains, invitations answered without their link.
+   */
+  emailVerified: boolean;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -19,6 +19,17 @@ const DomainParams = OrgParams.extend({
 
 /** Verified domains, and the organizations they offer to the people with an address there. */
 export function domainRoutes(app: App, services: Services) {
+  registerAddDomain(app, services);
+  registerListDomains(app, services);
+  registerGetDomain(app, services);
+  registerUpdateDomain(app, services);
+  registerVerifyDomain(app, services);
+  registerRemoveDomain(app, services);
+  registerListSuggestedOrganizations(app, services);
+  registerJoinSuggestedOrganization(app, services);
+}
+
+function registerAddDomain(app: App, services: Services) {
   const domains = services.domains;
   app.post('/v1/organizations/:org_id/domains', {
     config: { auth: { scope: 'organizations:write' } },
@@ -44,7 +55,10 @@ export function domainRoutes(app: App, services: Services) {
       return domainView(domain);
     },
   });
+}
 
+function registerListDomains(app: App, services: Services) {
+  const domains = services.domains;
   app.get('/v1/organizations/:org_id/domains', {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -59,7 +73,10 @@ export function domainRoutes(app: App, services: Services) {
       domains: (await domains.list(request.principal!, request.params.org_id)).map(domainView),
     }),
   });
+}
 
+function registerGetDomain(app: App, services: Services) {
+  const domains = services.domains;
   app.get('/v1/organizations/:org_id/domains/:domain', {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -73,7 +90,10 @@ export function domainRoutes(app: App, services: Services) {
     handler: async (request) =>
       domainView(await domains.get(request.principal!, request.params.org_id, request.params.domain)),
   });
+}
 
+function registerUpdateDomain(app: App, services: Services) {
+  const domains = services.domains;
   app.patch('/v1/organizations/:org_id/domains/:domain', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -91,7 +111,10 @@ export function domainRoutes(app: App, services: Services) {
         await domains.update(request.principal!, request.params.org_id, request.params.domain, request.body),
       ),
   });
+}
 
+function registerVerifyDomain(app: App, services: Services) {
+  const domains = services.domains;
   app.post('/v1/organizations/:org_id/domains/:domain/verify', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -110,7 +133,10 @@ export function domainRoutes(app: App, services: Services) {
     handler: async (request) =>
       domainView(await domains.verify(request.principal!, request.params.org_id, request.params.domain)),
   });
+}
 
+function registerRemoveDomain(app: App, services: Services) {
+  const domains = services.domains;
   app.delete('/v1/organizations/:org_id/domains/:domain', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -126,7 +152,10 @@ export function domainRoutes(app: App, services: Services) {
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerListSuggestedOrganizations(app: App, services: Services) {
+  const domains = services.domains;
   app.get('/v1/me/suggested-organizations', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: {
@@ -151,7 +180,10 @@ export function domainRoutes(app: App, services: Services) {
       })),
     }),
   });
+}
 
+function registerJoinSuggestedOrganization(app: App, services: Services) {
+  const domains = services.domains;
   app.post('/v1/me/suggested-organizations/:org_id/join', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: {

@@ -43,10 +43,22 @@ function brandingView(
   };
 }
 
-export function emailTemplateRoutes(app: App, services: Services) {
-  const templates = services.emailTemplates;
-  const base = '/v1/organizations/:org_id/email-templates';
+const base = '/v1/organizations/:org_id/email-templates';
 
+export function emailTemplateRoutes(app: App, services: Services) {
+  registerListEmailTemplates(app, services);
+  registerGetEmailTemplate(app, services);
+  registerPutEmailTemplate(app, services);
+  registerDeleteEmailTemplate(app, services);
+  registerPreviewEmailTemplate(app, services);
+  registerSendTestEmail(app, services);
+  registerGetEmailBranding(app, services);
+  registerPutEmailBranding(app, services);
+  registerDeleteEmailBranding(app, services);
+}
+
+function registerListEmailTemplates(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.get(base, {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -67,7 +79,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       return { templates: list.map(templateView), supported_locales: [...SUPPORTED_LOCALES] };
     },
   });
+}
 
+function registerGetEmailTemplate(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.get(`${base}/:locale`, {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -81,7 +96,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
     handler: async (request) =>
       templateView(await templates.get(request.principal!, request.params.org_id, request.params.locale)),
   });
+}
 
+function registerPutEmailTemplate(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.put(`${base}/:locale`, {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -107,7 +125,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       return templateView(record);
     },
   });
+}
 
+function registerDeleteEmailTemplate(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.delete(`${base}/:locale`, {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -124,7 +145,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerPreviewEmailTemplate(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.post(`${base}/:locale/preview`, {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -151,7 +175,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       };
     },
   });
+}
 
+function registerSendTestEmail(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.post(`${base}/:locale/test`, {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -171,7 +198,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
       return { to: sent.to, locale: sent.locale, message_id: sent.messageId };
     },
   });
+}
 
+function registerGetEmailBranding(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.get('/v1/organizations/:org_id/email-branding', {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -186,7 +216,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
     handler: async (request) =>
       brandingView(await templates.getBranding(request.principal!, request.params.org_id)),
   });
+}
 
+function registerPutEmailBranding(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.put('/v1/organizations/:org_id/email-branding', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -203,7 +236,10 @@ export function emailTemplateRoutes(app: App, services: Services) {
     handler: async (request) =>
       brandingView(await templates.putBranding(request.principal!, request.params.org_id, request.body)),
   });
+}
 
+function registerDeleteEmailBranding(app: App, services: Services) {
+  const templates = services.emailTemplates;
   app.delete('/v1/organizations/:org_id/email-branding', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {

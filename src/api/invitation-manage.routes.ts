@@ -24,6 +24,12 @@ function parseIfMatch(header: string | undefined): number | undefined {
 
 /** An admin changes, resends or revokes an open invitation. */
 export function invitationManageRoutes(app: App, invitations: InvitationService) {
+  registerUpdateInvitation(app, invitations);
+  registerResendInvitation(app, invitations);
+  registerRevokeInvitation(app, invitations);
+}
+
+function registerUpdateInvitation(app: App, invitations: InvitationService) {
   app.patch('/v1/organizations/:org_id/invitations/:invitation_id', {
     config: { auth: { scope: 'invitations:write' } },
     schema: {
@@ -53,7 +59,9 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
       return invitationView(invitation, invitations.now);
     },
   });
+}
 
+function registerResendInvitation(app: App, invitations: InvitationService) {
   app.post('/v1/organizations/:org_id/invitations/:invitation_id/resend', {
     config: { auth: { scope: 'invitations:write' } },
     schema: {
@@ -87,7 +95,9 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
       };
     },
   });
+}
 
+function registerRevokeInvitation(app: App, invitations: InvitationService) {
   app.post('/v1/organizations/:org_id/invitations/:invitation_id/revoke', {
     config: { auth: { scope: 'invitations:write' } },
     schema: {

@@ -21,6 +21,17 @@ const PageQuery = z.object({ page_size: PageSize, page_token: PageToken });
 
 /** Admins manage multi-use join links; anyone signed in who holds one joins through it. */
 export function joinLinkRoutes(app: App, services: Services) {
+  registerCreateJoinLink(app, services);
+  registerListJoinLinks(app, services);
+  registerGetJoinLink(app, services);
+  registerListJoinLinkUses(app, services);
+  registerRevokeJoinLink(app, services);
+  registerRotateJoinLink(app, services);
+  registerPreviewJoinLink(app, services);
+  registerJoinByLink(app, services);
+}
+
+function registerCreateJoinLink(app: App, services: Services) {
   const links = services.joinLinks;
   app.post('/v1/organizations/:org_id/join-links', {
     config: { auth: { scope: 'members:write' } },
@@ -45,7 +56,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       return { ...joinLinkView(link, links.now), token, url: links.urlFor(token) };
     },
   });
+}
 
+function registerListJoinLinks(app: App, services: Services) {
+  const links = services.joinLinks;
   app.get('/v1/organizations/:org_id/join-links', {
     config: { auth: { scope: 'members:read' } },
     schema: {
@@ -71,7 +85,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       };
     },
   });
+}
 
+function registerGetJoinLink(app: App, services: Services) {
+  const links = services.joinLinks;
   app.get('/v1/organizations/:org_id/join-links/:join_link_id', {
     config: { auth: { scope: 'members:read' } },
     schema: {
@@ -89,7 +106,10 @@ export function joinLinkRoutes(app: App, services: Services) {
         links.now,
       ),
   });
+}
 
+function registerListJoinLinkUses(app: App, services: Services) {
+  const links = services.joinLinks;
   app.get('/v1/organizations/:org_id/join-links/:join_link_id/uses', {
     config: { auth: { scope: 'members:read' } },
     schema: {
@@ -112,7 +132,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       return { join_requests: page.items.map(joinRequestView), next_page_token: page.next_page_token };
     },
   });
+}
 
+function registerRevokeJoinLink(app: App, services: Services) {
+  const links = services.joinLinks;
   app.post('/v1/organizations/:org_id/join-links/:join_link_id/revoke', {
     config: { auth: { scope: 'members:write' } },
     schema: {
@@ -129,7 +152,10 @@ export function joinLinkRoutes(app: App, services: Services) {
         links.now,
       ),
   });
+}
 
+function registerRotateJoinLink(app: App, services: Services) {
+  const links = services.joinLinks;
   app.post('/v1/organizations/:org_id/join-links/:join_link_id/rotate', {
     config: { auth: { scope: 'members:write' } },
     schema: {
@@ -153,7 +179,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       return { ...joinLinkView(link, links.now), token: token!, url: links.urlFor(token!) };
     },
   });
+}
 
+function registerPreviewJoinLink(app: App, services: Services) {
+  const links = services.joinLinks;
   app.post('/v1/join-links/preview', {
     config: { auth: 'public' },
     schema: {
@@ -181,7 +210,10 @@ export function joinLinkRoutes(app: App, services: Services) {
       };
     },
   });
+}
 
+function registerJoinByLink(app: App, services: Services) {
+  const links = services.joinLinks;
   app.post('/v1/join', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: {

@@ -62,6 +62,12 @@ const DecisionResultSchema = z
 
 /** The approval queue (admins) and the requester's own view of their requests. */
 export function joinRequestRoutes(app: App, services: Services) {
+  registerListJoinRequests(app, services);
+  registerDecideJoinRequest(app, services);
+  registerListMyJoinRequests(app, services);
+}
+
+function registerListJoinRequests(app: App, services: Services) {
   const queue = services.joinRequests;
   app.get('/v1/organizations/:org_id/join-requests', {
     config: { auth: { scope: 'members:read' } },
@@ -86,7 +92,10 @@ export function joinRequestRoutes(app: App, services: Services) {
       return { join_requests: page.items.map(joinRequestView), next_page_token: page.next_page_token };
     },
   });
+}
 
+function registerDecideJoinRequest(app: App, services: Services) {
+  const queue = services.joinRequests;
   for (const verb of ['approve', 'reject'] as const) {
     app.post(`/v1/organizations/:org_id/join-requests/${verb}`, {
       config: { auth: { scope: 'members:write' } },
@@ -128,7 +137,10 @@ export function joinRequestRoutes(app: App, services: Services) {
       },
     });
   }
+}
 
+function registerListMyJoinRequests(app: App, services: Services) {
+  const queue = services.joinRequests;
   app.get('/v1/me/join-requests', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: {

@@ -28,6 +28,13 @@ export function organizationView(organization: OrganizationRecord, role: string 
 }
 
 export function organizationRoutes(app: App, services: Services) {
+  registerCreateOrganization(app, services);
+  registerListOrganizations(app, services);
+  registerGetOrganization(app, services);
+  registerUpdateOrganization(app, services);
+}
+
+function registerCreateOrganization(app: App, services: Services) {
   app.post('/v1/organizations', {
     config: { auth: { scope: 'organizations:write' } },
     schema: {
@@ -47,7 +54,9 @@ export function organizationRoutes(app: App, services: Services) {
       return organizationView(organization, role);
     },
   });
+}
 
+function registerListOrganizations(app: App, services: Services) {
   app.get('/v1/organizations', {
     config: { auth: { scope: 'organizations:read' } },
     schema: {
@@ -76,7 +85,9 @@ export function organizationRoutes(app: App, services: Services) {
       };
     },
   });
+}
 
+function registerGetOrganization(app: App, services: Services) {
   app.get('/v1/organizations/:org_id', {
     config: { auth: { scope: 'organizations:read' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
@@ -97,7 +108,9 @@ export function organizationRoutes(app: App, services: Services) {
       return organizationView(organization, role);
     },
   });
+}
 
+function registerUpdateOrganization(app: App, services: Services) {
   app.patch('/v1/organizations/:org_id', {
     config: { auth: { scope: 'organizations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {

@@ -85,8 +85,17 @@ const grantView = (grant: {
 });
 
 export function resourceRoutes(app: App, services: Services) {
-  const resources = services.resources;
+  registerCreateResource(app, services);
+  registerListResources(app, services);
+  registerGetResource(app, services);
+  registerDeleteResource(app, services);
+  registerListGrants(app, services);
+  registerPutGrant(app, services);
+  registerDeleteGrant(app, services);
+}
 
+function registerCreateResource(app: App, services: Services) {
+  const resources = services.resources;
   app.post('/v1/organizations/:org_id/resources', {
     config: { auth: { scope: 'resources:write' } },
     schema: {
@@ -107,7 +116,10 @@ export function resourceRoutes(app: App, services: Services) {
       return resourceView(resource);
     },
   });
+}
 
+function registerListResources(app: App, services: Services) {
+  const resources = services.resources;
   app.get('/v1/organizations/:org_id/resources', {
     config: { auth: { scope: 'resources:read' } },
     schema: {
@@ -141,7 +153,10 @@ export function resourceRoutes(app: App, services: Services) {
       return { resources: page.items.map(resourceView), next_page_token: page.next_page_token };
     },
   });
+}
 
+function registerGetResource(app: App, services: Services) {
+  const resources = services.resources;
   app.get('/v1/organizations/:org_id/resources/:resource_id', {
     config: { auth: { scope: 'resources:read' } },
     schema: {
@@ -157,7 +172,10 @@ export function resourceRoutes(app: App, services: Services) {
         await resources.get(request.principal!, request.params.org_id, request.params.resource_id),
       ),
   });
+}
 
+function registerDeleteResource(app: App, services: Services) {
+  const resources = services.resources;
   app.delete('/v1/organizations/:org_id/resources/:resource_id', {
     config: { auth: { scope: 'resources:write' } },
     schema: {
@@ -173,7 +191,10 @@ export function resourceRoutes(app: App, services: Services) {
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerListGrants(app: App, services: Services) {
+  const resources = services.resources;
   app.get('/v1/organizations/:org_id/resources/:resource_id/grants', {
     config: { auth: { scope: 'resources:read' } },
     schema: {
@@ -208,7 +229,10 @@ export function resourceRoutes(app: App, services: Services) {
       return { grants: page.items.map(grantView), next_page_token: page.next_page_token };
     },
   });
+}
 
+function registerPutGrant(app: App, services: Services) {
+  const resources = services.resources;
   app.put('/v1/organizations/:org_id/resources/:resource_id/grants/:user_id', {
     config: { auth: { scope: 'resources:write' } },
     schema: {
@@ -234,7 +258,10 @@ export function resourceRoutes(app: App, services: Services) {
         ),
       ),
   });
+}
 
+function registerDeleteGrant(app: App, services: Services) {
+  const resources = services.resources;
   app.delete('/v1/organizations/:org_id/resources/:resource_id/grants/:user_id', {
     config: { auth: { scope: 'resources:write' } },
     schema: {

@@ -64,6 +64,13 @@ export const userView = (user: UserRecord) => ({
 });
 
 export function userRoutes(app: App, services: Services) {
+  registerCreateUser(app, services);
+  registerListUsers(app, services);
+  registerGetUser(app, services);
+  registerGetMe(app);
+}
+
+function registerCreateUser(app: App, services: Services) {
   app.post('/v1/users', {
     config: { auth: { scope: 'users:write' } },
     schema: {
@@ -82,7 +89,9 @@ export function userRoutes(app: App, services: Services) {
       return userView(user);
     },
   });
+}
 
+function registerListUsers(app: App, services: Services) {
   app.get('/v1/users', {
     config: { auth: { scope: 'users:read' } },
     schema: {
@@ -119,7 +128,9 @@ export function userRoutes(app: App, services: Services) {
       return { users: page.items.map(userView), next_page_token: page.next_page_token };
     },
   });
+}
 
+function registerGetUser(app: App, services: Services) {
   app.get('/v1/users/:user_id', {
     config: { auth: { scope: 'users:read' } },
     schema: {
@@ -133,7 +144,9 @@ export function userRoutes(app: App, services: Services) {
     handler: async (request) =>
       userView(await services.users.get(request.principal!, request.params.user_id)),
   });
+}
 
+function registerGetMe(app: App) {
   app.get('/v1/me', {
     config: { auth: { scope: 'users:read' } },
     schema: {

@@ -74,6 +74,7 @@ const USER_COLUMNS = [
   'status',
   'is_instance_admin',
   'external_id',
+  'email_verified',
   'created_at',
   'updated_at',
 ] as const;

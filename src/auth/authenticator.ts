@@ -277,11 +277,21 @@ export class Authenticator {
         throw unauthenticated('The access token carries no verified email address.', 'invalid_token');
       }
       const now = this.#clock.now();
+      // Only an address the provider vouches for (`email_verified: true`) may take over an
+      // account that already holds it, or stand for its domain (join links, verified domains).
+      const vouched = payload.email_verified === true;
       const existing = await findUserByCanonicalEmail(db, canonicalEmail(email));
+      if (existing && existing.externalId === null && !vouched && existing.status !== 'placeholder') {
+        throw unauthenticated(
+          'The identity provider does not say this address is verified; it cannot sign in to an existing account.',
+          'invalid_token',
+        );
+      }
       if (existing && existing.externalId === null) {
         await updateUser(db, existing.id, {
           externalId,
           status: existing.status === 'placeholder' ? 'active' : existing.status,
+          emailVerified: existing.emailVerified || vouched,
           updatedAt: now,
         });
         user = await findUserById(db, existing.id);
@@ -298,10 +308,11 @@ export class Authenticator {
           status: 'active',
           isInstanceAdmin: false,
           externalId,
+          emailVerified: vouched,
           createdAt: now,
           updatedAt: now,
         };
-        const created = user;
+        const created: UserRecord = user;
         await db.transaction().execute(async (trx) => {
           await insertUser(trx, created);
           await this.#onAccountCreated(trx, created, now);

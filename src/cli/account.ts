@@ -99,9 +99,16 @@ function userCommands(program: Command) {
   );
 }
 
+const webhooksPath = (o: ApiOptions) => `/v1/organizations/${seg(o.org as string)}/webhooks`;
+
 function webhookCommands(program: Command) {
   const group = program.command('webhooks').description("an organization's webhook endpoints and deliveries");
-  const base = (o: ApiOptions) => `/v1/organizations/${seg(o.org as string)}/webhooks`;
+  webhookEndpointCommands(group);
+  webhookDeliveryCommands(group);
+}
+
+/** `create`, `list`, `get`, `update` and `delete`, on endpoints. */
+function webhookEndpointCommands(group: Command) {
   apiCommand(group, 'create', 'add an endpoint; its signing secret is shown once', [
     'rsvp webhooks create --org acme --endpoint https://example.com/hooks --events invitation.accepted,invitation.declined',
   ])
@@ -113,7 +120,7 @@ function webhookCommands(program: Command) {
     .action(
       run(async (client, o) =>
         print(
-          await client.call('POST', base(o), {
+          await client.call('POST', webhooksPath(o), {
             url: o.endpoint,
             event_types: o.events,
             ...defined({ description: o.description, enabled: o.disabled ? false : undefined }),
@@ -123,10 +130,10 @@ function webhookCommands(program: Command) {
     );
   apiCommand(group, 'list', "an organization's endpoints", ['rsvp webhooks list --org acme'])
     .requiredOption('--org <org>', 'organization id or slug')
-    .action(run(async (client, o) => print(await client.call('GET', base(o)))));
+    .action(run(async (client, o) => print(await client.call('GET', webhooksPath(o)))));
   apiCommand(group, 'get <endpoint_id>', 'show an endpoint', ['rsvp webhooks get whe_123 --org acme'])
     .requiredOption('--org <org>', 'organization id or slug')
-    .action(run(async (client, o, id) => print(await client.call('GET', `${base(o)}/${seg(id!)}`))));
+    .action(run(async (client, o, id) => print(await client.call('GET', `${webhooksPath(o)}/${seg(id!)}`))));
   apiCommand(group, 'update <endpoint_id>', 'change an endpoint, or rotate its secret', [
     'rsvp webhooks update whe_123 --org acme --disable',
     'rsvp webhooks update whe_123 --org acme --rotate-secret',
@@ -150,17 +157,21 @@ function webhookCommands(program: Command) {
         });
         if (Object.keys(fields).length === 0)
           throw new UsageError('webhooks update: nothing to change (see --help)');
-        print(await client.call('PATCH', `${base(o)}/${seg(id!)}`, fields));
+        print(await client.call('PATCH', `${webhooksPath(o)}/${seg(id!)}`, fields));
       }),
     );
   apiCommand(group, 'delete <endpoint_id>', 'delete an endpoint', ['rsvp webhooks delete whe_123 --org acme'])
     .requiredOption('--org <org>', 'organization id or slug')
     .action(
       run(async (client, o, id) => {
-        await client.call('DELETE', `${base(o)}/${seg(id!)}`);
+        await client.call('DELETE', `${webhooksPath(o)}/${seg(id!)}`);
         process.stdout.write(`deleted ${id}\n`);
       }),
     );
+}
+
+/** An endpoint's deliveries, and retrying one. */
+function webhookDeliveryCommands(group: Command) {
   paged(
     apiCommand(group, 'deliveries <endpoint_id>', "an endpoint's deliveries", [
       'rsvp webhooks deliveries whe_123 --org acme --status failed',
@@ -173,7 +184,7 @@ function webhookCommands(program: Command) {
         print(
           await client.call(
             'GET',
-            `${base(o)}/${seg(id!)}/deliveries${query({ status: o.status as string | undefined, ...pageParams(o) })}`,
+            `${webhooksPath(o)}/${seg(id!)}/deliveries${query({ status: o.status as string | undefined, ...pageParams(o) })}`,
           ),
         ),
       ),
@@ -184,7 +195,7 @@ function webhookCommands(program: Command) {
     .requiredOption('--org <org>', 'organization id or slug')
     .action(
       run(async (client, o, id, delivery) =>
-        print(await client.call('POST', `${base(o)}/${seg(id!)}/deliveries/${seg(delivery!)}/retry`)),
+        print(await client.call('POST', `${webhooksPath(o)}/${seg(id!)}/deliveries/${seg(delivery!)}/retry`)),
       ),
     );
 }

@@ -1,7 +1,6 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { query, seg, UsageError } from './client.ts';
 import {
-  type ApiOptions,
   apiCommand,
   defined,
   intOption,
@@ -13,107 +12,37 @@ import {
   print,
   run,
 } from './command.ts';
-
-const orgPath = (options: ApiOptions) => `/v1/organizations/${seg(options.org as string)}/invitations`;
-
-interface InvitationRow {
-  id: string;
-  email: string;
-  status: string;
-  role: string | null;
-  expire_time: string;
-}
-
-/** `--grant res_123=read,write`, repeatable: a combined invitation's resources. */
-function grantOption(value: string, previous: { resource_id: string; actions: string[] }[] = []) {
-  const at = value.indexOf('=');
-  if (at < 1) throw new InvalidArgumentError('expected resource_id=action,action');
-  return [...previous, { resource_id: value.slice(0, at), actions: listOption(value.slice(at + 1)) }];
-}
-
-/** The list's filters, shared by `list` and the bulk commands. */
-function filterOptions(command: Command) {
-  return command
-    .option('--status <list>', 'comma-separated: pending, accepted, declined, revoked, expired')
-    .option('--email <address>', 'exactly this address')
-    .option('--q <text>', 'search in addresses')
-    .option('--role <role>', 'invitations for this role')
-    .option('--resource <id>', 'invitations onto this resource')
-    .option('--delivery-state <state>', 'queued, sent, failed or not_sent')
-    .option('--created-after <time>', 'RFC 3339')
-    .option('--created-before <time>', 'RFC 3339');
-}
-
-function filterOf(o: ApiOptions) {
-  return defined({
-    status: o.status as string | undefined,
-    email: o.email as string | undefined,
-    q: o.q as string | undefined,
-    role: o.role as string | undefined,
-    resource_id: o.resource as string | undefined,
-    delivery_state: o.deliveryState as string | undefined,
-    created_after: o.createdAfter as string | undefined,
-    created_before: o.createdBefore as string | undefined,
-  });
-}
-
-/** `--ids a,b` or `--all-matching` with filters: what a bulk command acts on. */
-function selectionOf(o: ApiOptions, verb: string) {
-  const filter = filterOf(o);
-  if (o.ids && o.allMatching)
-    throw new UsageError(`invitations ${verb}: give --ids or --all-matching, not both`);
-  if (o.ids) {
-    if (Object.keys(filter).length > 0)
-      throw new UsageError(`invitations ${verb}: filters go with --all-matching`);
-    return { ids: o.ids as string[] };
-  }
-  if (!o.allMatching)
-    throw new UsageError(`invitations ${verb} needs --ids or --all-matching (with filters)`);
-  const { status, ...rest } = filter as Record<string, string>;
-  return { filter: { ...rest, ...(status ? { status: listOption(status) } : {}) } };
-}
-
-/** The per-row answer of a bulk command: one line per invitation, the failures on stderr. */
-function printBulk(body: BulkAnswer, json: unknown) {
-  if (json) return print(body);
-  for (const row of body.results) {
-    if (row.error)
-      process.stderr.write(`${row.id}	${row.status}	${row.error.code}	${row.error.detail ?? ''}
-`);
-    else
-      process.stdout.write(`${row.id}	${row.status}	${row.invitation?.status ?? ''}
-`);
-  }
-  process.stderr.write(`${body.succeeded} succeeded, ${body.failed} failed
-`);
-  if (body.failed > 0) process.exitCode = 1;
-}
-
-interface BulkAnswer {
-  results: {
-    id: string;
-    status: number;
-    invitation?: { status: string };
-    error?: { code: string; detail?: string };
-  }[];
-  succeeded: number;
-  failed: number;
-}
-
-/** `--token` or an invitation id, for the invitee's accept and decline. */
-function byIdOrToken(id: string | undefined, options: ApiOptions, verb: string) {
-  if (id && options.token)
-    throw new UsageError(`invitations ${verb}: give an invitation id or --token, not both`);
-  if (id) return { path: `/v1/invitations/${seg(id)}/${verb}`, body: undefined };
-  if (options.token) return { path: `/v1/invitations/${verb}`, body: { token: options.token } };
-  throw new UsageError(`invitations ${verb} needs an invitation id or --token`);
-}
+import {
+  type BulkAnswer,
+  byIdOrToken,
+  filterOf,
+  filterOptions,
+  grantOption,
+  type InvitationRow,
+  orgPath,
+  printBulk,
+  selectionOf,
+} from './invitation-options.ts';
 
 export function invitationCommands(program: Command) {
   const group = program
     .command('invitations')
     .description('create, list, change, resend, revoke, accept and decline invitations');
 
+  createCommand(group);
+  listCommand(group);
+  getCommand(group);
+  updateCommand(group);
+  resendCommand(group);
+  revokeCommand(group);
+  bulkRevokeCommand(group);
+  bulkResendCommand(group);
+  answerCommands(group);
+  previewCommand(group);
+  mineCommand(group);
+}
+
+function createCommand(group: Command) {
   apiCommand(group, 'create <email>', 'invite one person to an organization or onto a resource', [
     'rsvp invitations create grace@example.com --org acme --role admin --message "Welcome"',
     'rsvp invitations create lin@example.com --org acme --resource res_123 --actions read,write',
@@ -170,7 +99,9 @@ export function invitationCommands(program: Command) {
         );
       }),
     );
+}
 
+function listCommand(group: Command) {
   paged(
     filterOptions(
       apiCommand(group, 'list', "list an organization's invitations (tab-separated; --json for all fields)", [
@@ -210,11 +141,15 @@ export function invitationCommands(program: Command) {
         if (body.prev_page_token) process.stderr.write(`back: --before ${body.prev_page_token}\n`);
       }),
     );
+}
 
+function getCommand(group: Command) {
   apiCommand(group, 'get <invitation_id>', 'show one invitation', ['rsvp invitations get inv_123 --org acme'])
     .requiredOption('--org <org>', 'organization id or slug')
     .action(run(async (client, o, id) => print(await client.call('GET', `${orgPath(o)}/${seg(id!)}`))));
+}
 
+function updateCommand(group: Command) {
   apiCommand(group, 'update <invitation_id>', 'change a pending invitation', [
     'rsvp invitations update inv_123 --org acme --role admin --ttl 86400',
   ])
@@ -246,7 +181,9 @@ export function invitationCommands(program: Command) {
         print(await client.call('PATCH', `${orgPath(o)}/${seg(id!)}`, fields));
       }),
     );
+}
 
+function resendCommand(group: Command) {
   apiCommand(group, 'resend <invitation_id>', 'send a pending invitation again, with a new link', [
     'rsvp invitations resend inv_123 --org acme',
   ])
@@ -264,7 +201,9 @@ export function invitationCommands(program: Command) {
         );
       }),
     );
+}
 
+function revokeCommand(group: Command) {
   apiCommand(group, 'revoke <invitation_id>', 'revoke a pending invitation: its link stops working', [
     'rsvp invitations revoke inv_123 --org acme',
   ])
@@ -272,7 +211,9 @@ export function invitationCommands(program: Command) {
     .action(
       run(async (client, o, id) => print(await client.call('POST', `${orgPath(o)}/${seg(id!)}/revoke`))),
     );
+}
 
+function bulkRevokeCommand(group: Command) {
   filterOptions(
     apiCommand(
       group,
@@ -298,7 +239,9 @@ export function invitationCommands(program: Command) {
         printBulk(body, o.json);
       }),
     );
+}
 
+function bulkResendCommand(group: Command) {
   filterOptions(
     apiCommand(
       group,
@@ -325,7 +268,10 @@ export function invitationCommands(program: Command) {
         printBulk(body, o.json);
       }),
     );
+}
 
+/** `accept` and `decline`, for the invitee. */
+function answerCommands(group: Command) {
   for (const verb of ['accept', 'decline'] as const) {
     apiCommand(
       group,
@@ -344,7 +290,9 @@ export function invitationCommands(program: Command) {
         }),
       );
   }
+}
 
+function previewCommand(group: Command) {
   apiCommand(group, 'preview', 'what an invitation link offers (no sign-in needed)', [
     'rsvp invitations preview --token rsvp_it_…',
   ])
@@ -354,7 +302,9 @@ export function invitationCommands(program: Command) {
         print(await client.call('POST', '/v1/invitations/preview', { token: o.token })),
       ),
     );
+}
 
+function mineCommand(group: Command) {
   paged(apiCommand(group, 'mine', 'invitations addressed to you', ['rsvp invitations mine --status pending']))
     .option('--status <list>', 'comma-separated statuses')
     .action(

@@ -12,6 +12,7 @@ import { joining } from './migrations/008_joining.ts';
 import { emailTemplates } from './migrations/009_email_templates.ts';
 import { listIndexes } from './migrations/010_list_indexes.ts';
 import { authEpoch } from './migrations/011_auth_epoch.ts';
+import { emailVerified } from './migrations/012_email_verified.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -28,6 +29,7 @@ function provider(database: Database): MigrationProvider {
         '009_email_templates': emailTemplates(database.engine),
         '010_list_indexes': listIndexes(),
         '011_auth_epoch': authEpoch(database.engine),
+        '012_email_verified': emailVerified(database.engine),
       };
     },
   };

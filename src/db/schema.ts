@@ -32,6 +32,8 @@ export interface UserTable {
   status: 'active' | 'placeholder' | 'deactivated';
   is_instance_admin: Bool;
   external_id: string | null;
+  /** The address is proven the owner's (see migration 012). */
+  email_verified: Bool;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -28,6 +28,7 @@ export const ERROR_CODES = [
   'email_not_found',
   'email_taken',
   'email_template_not_found',
+  'email_unverified',
   'expire_time_in_past',
   'grant_not_found',
   'idempotency_key_reused',

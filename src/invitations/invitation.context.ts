@@ -148,6 +148,7 @@ export function placeholderUser(email: string, emailCanonical: string, now: Date
     status: 'placeholder',
     isInstanceAdmin: false,
     externalId: null,
+    emailVerified: false,
     createdAt: now,
     updatedAt: now,
   };

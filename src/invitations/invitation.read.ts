@@ -1,6 +1,7 @@
 import type { Principal } from '../access/principal.ts';
 import { findRole } from '../access/roles.ts';
 import type { UserRecord } from '../access/user-record.ts';
+import { requireVerifiedEmail } from '../access/verified-email.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
 import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
@@ -112,6 +113,7 @@ export async function listMyInvitations(
     pageSize: number;
   },
 ) {
+  requireVerifiedEmail(principal.user, 'Listing the invitations sent to your address');
   const found = await page(
     deps,
     { emailCanonical: principal.user.emailCanonical, statuses: query.statuses },

@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.ts';
 import { findRole } from '../access/roles.ts';
+import { requireVerifiedEmail } from '../access/verified-email.ts';
 import type { Executor } from '../db/database.ts';
 import { recordEvents } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
@@ -238,5 +239,6 @@ async function forResponder(
     }
     throw invitationNotFound();
   }
+  requireVerifiedEmail(principal.user, 'Answering an invitation without its link');
   return invitation;
 }

@@ -1,6 +1,7 @@
 import type { Principal } from '../access/principal.ts';
 import { requireRole } from '../access/roles.ts';
 import type { UserRecord } from '../access/user-record.ts';
+import { requireVerifiedEmail } from '../access/verified-email.ts';
 import { type Executor, isUniqueViolation } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import { emailDomain } from '../lib/email.ts';
@@ -204,6 +205,7 @@ export class DomainService {
 
   /** Organizations the caller's address domain was verified by, which they may join. */
   async suggestions(principal: Principal) {
+    if (!principal.user.emailVerified) return [];
     const db = this.#deps.database.db;
     const domains = (await verifiedDomainsCovering(db, emailDomain(principal.user.emailCanonical))).filter(
       (domain) => domain.joinMode !== 'none',
@@ -226,6 +228,7 @@ export class DomainService {
 
   /** Joins (or asks to join) an organization that verified the caller's address domain. */
   async join(principal: Principal, ref: string) {
+    requireVerifiedEmail(principal.user, 'Joining through your address domain');
     await spendJoinAttempt(this.#deps, principal);
     const db = this.#deps.database.db;
     const organization = await findOrganization(db, ref);
@@ -265,6 +268,8 @@ export class DomainService {
    * seat is free). Nothing the organization could not do otherwise ever stops the account.
    */
   async onAccountCreated(trx: Executor, user: UserRecord, now: Date): Promise<void> {
+    // A domain captures only addresses proven to be their owners'.
+    if (!user.emailVerified) return;
     const domains = (await verifiedDomainsCovering(trx, emailDomain(user.emailCanonical))).filter(
       (domain) => domain.joinMode === 'auto_join',
     );

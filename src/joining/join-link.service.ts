@@ -1,5 +1,6 @@
 import type { Principal } from '../access/principal.ts';
 import { requireRole } from '../access/roles.ts';
+import { requireVerifiedEmail } from '../access/verified-email.ts';
 import type { Executor } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import { domainMatches, emailDomain } from '../lib/email.ts';
@@ -246,6 +247,8 @@ export class JoinLinkService {
     await spendJoinAttempt(this.#deps, principal);
     const link = await this.#usable(token);
     const user = principal.user;
+    if (link.allowedDomain !== null)
+      requireVerifiedEmail(user, `A link for addresses at ${link.allowedDomain}`);
     if (
       link.allowedDomain !== null &&
       !domainMatches(emailDomain(user.emailCanonical), [link.allowedDomain])

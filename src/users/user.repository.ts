@@ -15,6 +15,7 @@ type Row = {
   status: UserRecord['status'];
   is_instance_admin: boolean | number;
   external_id: string | null;
+  email_verified: boolean | number;
   created_at: Date | string;
   updated_at: Date | string;
 };
@@ -34,6 +35,7 @@ export function toRecord(row: Row): UserRecord {
     status: row.status,
     isInstanceAdmin: Boolean(row.is_instance_admin),
     externalId: row.external_id,
+    emailVerified: Boolean(row.email_verified),
     createdAt: toDate(row.created_at),
     updatedAt: toDate(row.updated_at),
   };
@@ -53,6 +55,7 @@ export async function insertUser(db: Executor, user: UserRecord): Promise<void> 
       status: user.status,
       is_instance_admin: user.isInstanceAdmin,
       external_id: user.externalId,
+      email_verified: user.emailVerified,
       created_at: user.createdAt,
       updated_at: user.updatedAt,
     })
@@ -63,7 +66,10 @@ export async function updateUser(
   db: Executor,
   id: string,
   changes: Partial<
-    Pick<UserRecord, 'email' | 'username' | 'displayName' | 'passwordHash' | 'status' | 'externalId'>
+    Pick<
+      UserRecord,
+      'email' | 'username' | 'displayName' | 'passwordHash' | 'status' | 'externalId' | 'emailVerified'
+    >
   > & {
     updatedAt: Date;
   },
@@ -77,6 +83,7 @@ export async function updateUser(
       ...(changes.passwordHash !== undefined ? { password_hash: changes.passwordHash } : {}),
       ...(changes.status !== undefined ? { status: changes.status } : {}),
       ...(changes.externalId !== undefined ? { external_id: changes.externalId } : {}),
+      ...(changes.emailVerified !== undefined ? { email_verified: changes.emailVerified } : {}),
       updated_at: changes.updatedAt,
     })
     .where('id', '=', id)

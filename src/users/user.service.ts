@@ -57,7 +57,12 @@ export class UserService {
   /** Instance admins create users. */
   async create(principal: Principal, input: UserInput): Promise<UserRecord> {
     requireInstanceAdmin(principal, 'create users');
-    return this.register(input, { instanceAdmin: false, actor: principal, via: 'admin' });
+    return this.register(input, {
+      instanceAdmin: false,
+      actor: principal,
+      via: 'admin',
+      emailVerified: true,
+    });
   }
 
   /**
@@ -66,7 +71,13 @@ export class UserService {
    */
   async register(
     input: UserInput,
-    options: { instanceAdmin: boolean; actor: Actor | null; via: 'admin' | 'bootstrap' | 'invitee_page' },
+    options: {
+      instanceAdmin: boolean;
+      actor: Actor | null;
+      via: 'admin' | 'bootstrap' | 'invitee_page';
+      /** The address is proven the registrant's (see `UserRecord.emailVerified`). */
+      emailVerified: boolean;
+    },
   ): Promise<UserRecord> {
     const email = input.email.trim().normalize('NFC');
     const problem = checkEmail(input.email);
@@ -92,7 +103,11 @@ export class UserService {
           subject: { type: 'user', id: user.id },
           actor: options.actor,
           now,
-          data: { via: options.via, instance_admin: options.instanceAdmin },
+          data: {
+            via: options.via,
+            instance_admin: options.instanceAdmin,
+            email_verified: options.emailVerified,
+          },
         });
         await this.#onAccountCreated(trx, user, now);
         return user;
@@ -119,7 +134,7 @@ export class UserService {
     email: string,
     emailCanonical: string,
     passwordHash: string | null,
-    options: { instanceAdmin: boolean },
+    options: { instanceAdmin: boolean; emailVerified: boolean },
     now: Date,
   ): Promise<UserRecord> {
     const existing = await findUserByCanonicalEmail(db, emailCanonical);
@@ -141,6 +156,7 @@ export class UserService {
         displayName: input.display_name ?? null,
         passwordHash,
         status: 'active',
+        emailVerified: options.emailVerified,
         updatedAt: now,
       });
       return (await findUserById(db, existing.id))!;
@@ -156,6 +172,7 @@ export class UserService {
       status: 'active',
       isInstanceAdmin: options.instanceAdmin,
       externalId: null,
+      emailVerified: options.emailVerified,
       createdAt: now,
       updatedAt: now,
     };

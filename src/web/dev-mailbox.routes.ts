@@ -23,6 +23,10 @@ const SignInForm = z.object({
 });
 const SignOutForm = z.object({ csrf: z.string().max(200).optional() });
 
+type MailboxDeps = { services: Services; database: Database; sessions: BrowserSessions; publicUrl: string };
+
+const route = { config: { auth: 'public' as const } };
+
 /**
  * The capture transport's mailbox, for development: what rsvp would have sent. The messages
  * hold live invitation links, so only instance admins may read them: signed in with the form
@@ -31,46 +35,56 @@ const SignOutForm = z.object({ csrf: z.string().max(200).optional() });
 export function devMailboxRoutes(
   app: App,
   services: Services,
-  deps: { database: Database; sessions: BrowserSessions; publicUrl: string },
+  options: { database: Database; sessions: BrowserSessions; publicUrl: string },
 ) {
-  const { database, sessions } = deps;
-  const route = { config: { auth: 'public' as const } };
+  const deps: MailboxDeps = { services, ...options };
+  registerSignIn(app, deps);
+  registerSignOut(app, deps);
+  registerList(app, deps);
+  registerMessage(app, deps);
+}
 
-  /** The reader: from credentials when sent (wrong ones are a 401), else the session cookie. */
-  async function reader(request: FastifyRequest): Promise<UserRecord | null> {
-    const apiKey = request.headers['x-api-key'];
-    if (request.headers.authorization || apiKey) {
-      const principal = await services.authenticator.authenticate({
-        authorization: request.headers.authorization,
-        apiKey: typeof apiKey === 'string' ? apiKey : undefined,
-        clientIp: request.ip,
-      });
-      if (!principal) return null;
-      // Declared public so a browser gets the sign-in form; a credential still needs its scope.
-      if (!hasScope(principal, 'instance:read')) throw insufficientScope('instance:read');
-      return principal.user;
-    }
-    const userId = await sessions.read(request);
-    const user = userId ? await findUserById(database.db, userId) : undefined;
-    return user?.status === 'active' ? user : null;
+/** The reader: from credentials when sent (wrong ones are a 401), else the session cookie. */
+async function reader(deps: MailboxDeps, request: FastifyRequest): Promise<UserRecord | null> {
+  const apiKey = request.headers['x-api-key'];
+  if (request.headers.authorization || apiKey) {
+    const principal = await deps.services.authenticator.authenticate({
+      authorization: request.headers.authorization,
+      apiKey: typeof apiKey === 'string' ? apiKey : undefined,
+      clientIp: request.ip,
+    });
+    if (!principal) return null;
+    // Declared public so a browser gets the sign-in form; a credential still needs its scope.
+    if (!hasScope(principal, 'instance:read')) throw insufficientScope('instance:read');
+    return principal.user;
   }
+  const userId = await deps.sessions.read(request);
+  const user = userId ? await findUserById(deps.database.db, userId) : undefined;
+  return user?.status === 'active' ? user : null;
+}
 
-  const send = (reply: FastifyReply, status: number, title: string, body: Html) =>
-    reply
-      .code(status)
-      .header('cache-control', 'no-store')
-      // Not no-referrer: that makes the browser send `Origin: null` on the sign-in form's post.
-      .header('referrer-policy', 'same-origin')
-      .type('text/html; charset=utf-8')
-      .send(page({ title, body }));
+const send = (reply: FastifyReply, status: number, title: string, body: Html) =>
+  reply
+    .code(status)
+    .header('cache-control', 'no-store')
+    // Not no-referrer: that makes the browser send `Origin: null` on the sign-in form's post.
+    .header('referrer-policy', 'same-origin')
+    .type('text/html; charset=utf-8')
+    .send(page({ title, body }));
 
-  function signInPage(request: FastifyRequest, reply: FastifyReply, status: number, problem?: string) {
-    const csrf = sessions.csrfToken(request, reply);
-    return send(
-      reply,
-      status,
-      'Dev mailbox',
-      html`${problem ? html`<section class="card error" role="alert"><h1>Sign-in failed</h1><p>${problem}</p></section>` : ''}
+function signInPage(
+  deps: MailboxDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  problem?: string,
+) {
+  const csrf = deps.sessions.csrfToken(request, reply);
+  return send(
+    reply,
+    status,
+    'Dev mailbox',
+    html`${problem ? html`<section class="card error" role="alert"><h1>Sign-in failed</h1><p>${problem}</p></section>` : ''}
 <section class="card" aria-labelledby="signin"><h1 id="signin">Dev mailbox</h1>
 <p class="muted">The emails rsvp captured instead of sending (no SMTP_URL is set). Sign in as an instance admin.</p>
 <form method="post" action="/dev/mailbox/sign-in"><input type="hidden" name="csrf" value="${csrf}">
@@ -78,62 +92,68 @@ export function devMailboxRoutes(
 <label>Password<input type="password" name="password" autocomplete="current-password" required></label>
 <button class="primary" type="submit">Sign in</button>
 </form></section>`,
+  );
+}
+
+/** The instance admin reading, or null after answering: a sign-in page for browsers, a 401 or 403 otherwise. */
+async function admin(
+  deps: MailboxDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<UserRecord | null> {
+  const user = await reader(deps, request);
+  if (user?.isInstanceAdmin) return user;
+  if (user) {
+    throw new AppError(
+      403,
+      'instance_admin_required',
+      'Instance admin required',
+      'Only instance admins read the dev mailbox.',
     );
   }
+  if (!request.headers.accept?.includes('text/html')) {
+    throw unauthenticated('Sign in at /dev/mailbox in a browser, or send Basic credentials or an API key.');
+  }
+  // A browser gets the form; a Basic challenge would put the browser's own prompt over it.
+  reply.header('www-authenticate', `Bearer realm="${REALM}"`);
+  signInPage(deps, request, reply, 401);
+  return null;
+}
 
-  /** The instance admin reading, or null after answering: a sign-in page for browsers, a 401 or 403 otherwise. */
-  async function admin(request: FastifyRequest, reply: FastifyReply): Promise<UserRecord | null> {
-    const user = await reader(request);
-    if (user?.isInstanceAdmin) return user;
-    if (user) {
-      throw new AppError(
-        403,
-        'instance_admin_required',
-        'Instance admin required',
-        'Only instance admins read the dev mailbox.',
-      );
-    }
-    if (!request.headers.accept?.includes('text/html')) {
-      throw unauthenticated('Sign in at /dev/mailbox in a browser, or send Basic credentials or an API key.');
-    }
-    // A browser gets the form; a Basic challenge would put the browser's own prompt over it.
-    reply.header('www-authenticate', `Bearer realm="${REALM}"`);
-    signInPage(request, reply, 401);
+/** A form post from this site with its CSRF token, or null after answering 403. */
+function checked<T extends z.ZodType>(
+  deps: MailboxDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  schema: T,
+): z.output<T> | null {
+  const parsed = schema.safeParse(request.body ?? {});
+  if (
+    !parsed.success ||
+    !sameOrigin(request, deps.publicUrl) ||
+    !deps.sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
+  ) {
+    send(
+      reply,
+      403,
+      'Form expired',
+      html`<section class="card error" role="alert"><h1>This form has expired</h1><p>Open <a href="/dev/mailbox">the mailbox</a> again and retry, with cookies enabled.</p></section>`,
+    );
     return null;
   }
+  return parsed.data;
+}
 
-  /** A form post from this site with its CSRF token, or null after answering 403. */
-  function checked<T extends z.ZodType>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    schema: T,
-  ): z.output<T> | null {
-    const parsed = schema.safeParse(request.body ?? {});
-    if (
-      !parsed.success ||
-      !sameOrigin(request, deps.publicUrl) ||
-      !sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
-    ) {
-      send(
-        reply,
-        403,
-        'Form expired',
-        html`<section class="card error" role="alert"><h1>This form has expired</h1><p>Open <a href="/dev/mailbox">the mailbox</a> again and retry, with cookies enabled.</p></section>`,
-      );
-      return null;
-    }
-    return parsed.data;
-  }
-
+function registerSignIn(app: App, deps: MailboxDeps) {
   app.post('/dev/mailbox/sign-in', {
     ...route,
     schema: { hide: true },
     handler: async (request, reply) => {
-      const form = checked(request, reply, SignInForm);
+      const form = checked(deps, request, reply, SignInForm);
       if (!form) return reply;
       let user: UserRecord;
       try {
-        ({ user } = await services.authenticator.signInWithPassword(
+        ({ user } = await deps.services.authenticator.signInWithPassword(
           form.email.trim(),
           form.password,
           request.ip,
@@ -141,10 +161,11 @@ export function devMailboxRoutes(
       } catch (error) {
         // The authenticator limits failed sign-ins per account and address (429 once spent).
         if (!(error instanceof AppError) || (error.status !== 401 && error.status !== 429)) throw error;
-        if (error.status === 401) return signInPage(request, reply, 401, 'Wrong email or password.');
+        if (error.status === 401) return signInPage(deps, request, reply, 401, 'Wrong email or password.');
         const retryAfter = Number(error.headers['retry-after'] ?? 60);
         reply.header('retry-after', String(retryAfter));
         return signInPage(
+          deps,
           request,
           reply,
           429,
@@ -152,35 +173,39 @@ export function devMailboxRoutes(
         );
       }
       if (!user.isInstanceAdmin)
-        return signInPage(request, reply, 403, 'Only instance admins read the dev mailbox.');
-      await sessions.create(request, reply, user.id);
+        return signInPage(deps, request, reply, 403, 'Only instance admins read the dev mailbox.');
+      await deps.sessions.create(request, reply, user.id);
       return reply.redirect('/dev/mailbox', 303);
     },
   });
+}
 
+function registerSignOut(app: App, deps: MailboxDeps) {
   app.post('/dev/mailbox/sign-out', {
     ...route,
     schema: { hide: true },
     handler: async (request, reply) => {
-      if (!checked(request, reply, SignOutForm)) return reply;
-      await sessions.end(request, reply);
+      if (!checked(deps, request, reply, SignOutForm)) return reply;
+      await deps.sessions.end(request, reply);
       return reply.redirect('/dev/mailbox', 303);
     },
   });
+}
 
+function registerList(app: App, deps: MailboxDeps) {
   app.get('/dev/mailbox', {
     ...route,
     schema: { hide: true },
     handler: async (request, reply) => {
-      const user = await admin(request, reply);
+      const user = await admin(deps, request, reply);
       if (!user) return reply;
-      const rows = await database.db
+      const rows = await deps.database.db
         .selectFrom('captured_emails')
         .select(['id', 'to_address', 'subject', 'created_at'])
         .orderBy('id', 'desc')
         .limit(200)
         .execute();
-      const csrf = sessions.csrfToken(request, reply);
+      const csrf = deps.sessions.csrfToken(request, reply);
       return send(
         reply,
         200,
@@ -194,13 +219,15 @@ ${rows.length === 0 ? html`<p>Nothing yet.</p>` : ''}
       );
     },
   });
+}
 
+function registerMessage(app: App, deps: MailboxDeps) {
   app.get('/dev/mailbox/:id', {
     ...route,
     schema: { hide: true, params: z.object({ id: z.string().max(64) }) },
     handler: async (request, reply) => {
-      if (!(await admin(request, reply))) return reply;
-      const row = await database.db
+      if (!(await admin(deps, request, reply))) return reply;
+      const row = await deps.database.db
         .selectFrom('captured_emails')
         .selectAll()
         .where('id', '=', request.params.id)

@@ -1,4 +1,5 @@
 import { type EmailLocale, inviterName as nameOf } from '../delivery/email-templates.ts';
+import { maskEmail } from '../lib/email.ts';
 import type { Services } from '../services.ts';
 import { type Html, html } from './layout.ts';
 import type { PageStrings } from './page-strings.ts';
@@ -77,4 +78,53 @@ function grantsRow(
       : [];
   });
   return shown.length ? html`<dt>${t.permissions}</dt><dd><ul>${shown}</ul></dd>` : '';
+}
+
+/**
+ * What the visitor can do next: answer (signed in as the invitee), switch accounts (signed in
+ * as someone else), or sign in or up.
+ */
+export function answerCard(
+  user: { email: string; emailCanonical: string } | null,
+  invitation: { email: string; emailCanonical: string },
+  token: string,
+  csrf: string,
+  t: PageStrings,
+): Html {
+  if (user && user.emailCanonical === invitation.emailCanonical) {
+    return html`<section class="card" aria-labelledby="respond">
+<h2 id="respond">${t.yourAnswer}</h2>
+<p>${t.signedInAs(user.email)}</p>
+<div class="row">
+<form method="post" action="/invite/accept">${hidden(token, csrf)}<button class="primary" type="submit">${t.accept}</button></form>
+<form method="post" action="/invite/decline">${hidden(token, csrf)}<button type="submit">${t.decline}</button></form>
+</div>
+</section>`;
+  }
+  if (user) {
+    return html`<section class="card error" aria-labelledby="mismatch">
+<h2 id="mismatch">${t.otherAddressTitle}</h2>
+<p>${t.otherAddress(user.email, maskEmail(invitation.email))}</p>
+<form method="post" action="/invite/sign-out">${hidden(token, csrf)}<button type="submit">${t.switchAccount}</button></form>
+</section>`;
+  }
+  const masked = maskEmail(invitation.email);
+  return html`<section class="card" aria-labelledby="signin">
+<h2 id="signin">${t.signInTitle}</h2>
+<p class="muted">${t.signInHint(masked)}</p>
+<form method="post" action="/invite/sign-in">${hidden(token, csrf)}
+<label>${t.email}<input type="email" name="email" autocomplete="username" required></label>
+<label>${t.password}<input type="password" name="password" autocomplete="current-password" required></label>
+<button class="primary" type="submit">${t.signIn}</button>
+</form>
+</section>
+<section class="card" aria-labelledby="signup">
+<h2 id="signup">${t.signUpTitle}</h2>
+<p class="muted">${t.signUpHint(masked)}</p>
+<form method="post" action="/invite/sign-up">${hidden(token, csrf)}
+<label>${t.yourName}<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>
+<label>${t.choosePassword}<input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
+<button type="submit">${t.createAccount}</button>
+</form>
+</section>`;
 }

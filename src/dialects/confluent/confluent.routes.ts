@@ -64,10 +64,6 @@ const notFound = () =>
   new AppError(404, 'invitation_not_found', 'Not Found', 'The invitation does not exist.');
 
 /**
- * Confluent Cloud IAM v2 invitations: into the whole organization, with no permissions; the
- * invitee's user exists (as a placeholder) from the moment of invitation.
- */
-/**
  * The organization a Confluent call acts in: the one `Confluent-Organization-Id` names, else the
  * caller's only organization (a caller in several must name one).
  */
@@ -81,77 +77,95 @@ export function confluentOrganizationOf(
     : services.organizations.soleOrganizationOf(request.principal!, 'Confluent-Organization-Id');
 }
 
+/**
+ * Confluent Cloud IAM v2 invitations: into the whole organization, with no permissions; the
+ * invitee's user exists (as a placeholder) from the moment of invitation.
+ */
 export function confluentRoutes(
   app: App,
   services: Services,
-  deps: { pageTokenKey: Buffer; listenerUrl: string },
+  options: { pageTokenKey: Buffer; listenerUrl: string },
 ) {
-  const { invitations } = services;
-  // Links come from the listener's configured URL, never from the client's Host header.
-  const linkTo = (path: string) => linkOn(deps.listenerUrl, path).toString();
+  const deps: ConfluentDeps = { services, ...options };
+  registerCreate(app, deps);
+  registerGet(app, deps);
+  registerDelete(app, deps);
+  registerList(app, deps);
+}
 
-  const organizationOf = (request: FastifyRequest) => confluentOrganizationOf(services, request);
+type ConfluentDeps = { services: Services; pageTokenKey: Buffer; listenerUrl: string };
 
-  function reference(_request: FastifyRequest, userId: string) {
-    const id = userIdOf(userId);
-    return {
-      api_version: API_VERSION,
-      kind: 'User',
-      id,
-      related: linkTo(`/iam/v2/users/${id}`),
-      resource_name: `crn://confluent.cloud/user=${id}`,
-    };
-  }
+// Links come from the listener's configured URL, never from the client's Host header.
+const linkTo = (deps: ConfluentDeps, path: string) => linkOn(deps.listenerUrl, path).toString();
 
-  function view(request: FastifyRequest, invitation: InvitationRecord, organization: OrganizationRecord) {
-    const id = invitationIdOf(invitation.id);
-    const status = invitations.statusOf(invitation);
-    return {
-      api_version: API_VERSION,
-      kind: 'Invitation',
-      id,
-      metadata: {
-        self: linkTo(`/iam/v2/invitations/${id}`),
-        resource_name: `crn://confluent.cloud/organization=${organization.uuid}/invitation=${id}`,
-        created_at: invitation.createdAt.toISOString(),
-        updated_at: invitation.updatedAt.toISOString(),
-        ...(status === 'revoked' && invitation.respondedAt
-          ? { deleted_at: invitation.respondedAt.toISOString() }
-          : {}),
-      },
-      email: invitation.email,
-      auth_type: invitation.metadata.confluent_auth_type ?? 'AUTH_TYPE_LOCAL',
-      status: STATUS_OF[status],
-      accepted_at:
-        status === 'accepted' && invitation.respondedAt ? invitation.respondedAt.toISOString() : null,
-      expires_at: invitation.expiresAt.toISOString(),
-      ...(invitation.inviteeUserId ? { user: reference(request, invitation.inviteeUserId) } : {}),
-      creator: reference(request, invitation.inviterUserId),
-    };
-  }
+function reference(deps: ConfluentDeps, userId: string) {
+  const id = userIdOf(userId);
+  return {
+    api_version: API_VERSION,
+    kind: 'User',
+    id,
+    related: linkTo(deps, `/iam/v2/users/${id}`),
+    resource_name: `crn://confluent.cloud/user=${id}`,
+  };
+}
 
-  /** A visible invitation of the caller's organization by Confluent id; revoked ones were deleted. */
-  async function findVisible(request: FastifyRequest, organization: OrganizationRecord, id: string) {
-    const coreInvitationId = coreId('inv', id);
-    if (!coreInvitationId) throw notFound();
-    const found = await invitations
-      .get(request.principal!, organization.id, coreInvitationId)
-      .catch((error) => {
-        throw error instanceof AppError && error.status === 404 ? notFound() : error;
-      });
-    // Confluent invites into the organization only: resource invitations are not its to show.
-    if (invitations.statusOf(found) === 'revoked' || found.resourceId) throw notFound();
-    return found;
-  }
+function view(deps: ConfluentDeps, invitation: InvitationRecord, organization: OrganizationRecord) {
+  const id = invitationIdOf(invitation.id);
+  const status = deps.services.invitations.statusOf(invitation);
+  return {
+    api_version: API_VERSION,
+    kind: 'Invitation',
+    id,
+    metadata: {
+      self: linkTo(deps, `/iam/v2/invitations/${id}`),
+      resource_name: `crn://confluent.cloud/organization=${organization.uuid}/invitation=${id}`,
+      created_at: invitation.createdAt.toISOString(),
+      updated_at: invitation.updatedAt.toISOString(),
+      ...(status === 'revoked' && invitation.respondedAt
+        ? { deleted_at: invitation.respondedAt.toISOString() }
+        : {}),
+    },
+    email: invitation.email,
+    auth_type: invitation.metadata.confluent_auth_type ?? 'AUTH_TYPE_LOCAL',
+    status: STATUS_OF[status],
+    accepted_at:
+      status === 'accepted' && invitation.respondedAt ? invitation.respondedAt.toISOString() : null,
+    expires_at: invitation.expiresAt.toISOString(),
+    ...(invitation.inviteeUserId ? { user: reference(deps, invitation.inviteeUserId) } : {}),
+    creator: reference(deps, invitation.inviterUserId),
+  };
+}
 
+/** A visible invitation of the caller's organization by Confluent id; revoked ones were deleted. */
+async function findVisible(
+  deps: ConfluentDeps,
+  request: FastifyRequest,
+  organization: OrganizationRecord,
+  id: string,
+) {
+  const { invitations } = deps.services;
+  const coreInvitationId = coreId('inv', id);
+  if (!coreInvitationId) throw notFound();
+  const found = await invitations
+    .get(request.principal!, organization.id, coreInvitationId)
+    .catch((error) => {
+      throw error instanceof AppError && error.status === 404 ? notFound() : error;
+    });
+  // Confluent invites into the organization only: resource invitations are not its to show.
+  if (invitations.statusOf(found) === 'revoked' || found.resourceId) throw notFound();
+  return found;
+}
+
+function registerCreate(app: App, deps: ConfluentDeps) {
+  const { services } = deps;
   app.post('/iam/v2/invitations', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { body: CreateBody },
     handler: async (request, reply) => {
       const principal = request.principal!;
-      const organization = await organizationOf(request);
+      const organization = await confluentOrganizationOf(services, request);
       const email = request.body.email;
-      const [result] = await invitations.create(
+      const [result] = await services.invitations.create(
         principal,
         organization.id,
         [
@@ -163,29 +177,34 @@ export function confluentRoutes(
         ],
         { sendEmail: true, placeholderUsers: true },
       );
-      if (!result!.ok) throw conflictWithLocation(request, result!.error);
+      if (!result!.ok) throw conflictWithLocation(deps, result!.error);
       const invitation = result!.invitation;
-      const body = view(request, invitation, organization);
+      const body = view(deps, invitation, organization);
       reply.code(201).header('location', body.metadata.self);
       return body;
     },
   });
+}
 
+function registerGet(app: App, deps: ConfluentDeps) {
   app.get('/iam/v2/invitations/:id', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { params: IdParams },
     handler: async (request) => {
-      const organization = await organizationOf(request);
-      return view(request, await findVisible(request, organization, request.params.id), organization);
+      const organization = await confluentOrganizationOf(deps.services, request);
+      return view(deps, await findVisible(deps, request, organization, request.params.id), organization);
     },
   });
+}
 
+function registerDelete(app: App, deps: ConfluentDeps) {
+  const { invitations } = deps.services;
   app.delete('/iam/v2/invitations/:id', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: IdParams },
     handler: async (request, reply) => {
-      const organization = await organizationOf(request);
-      const invitation = await findVisible(request, organization, request.params.id);
+      const organization = await confluentOrganizationOf(deps.services, request);
+      const invitation = await findVisible(deps, request, organization, request.params.id);
       const status = invitations.statusOf(invitation);
       if (status === 'accepted') {
         throw new AppError(
@@ -203,15 +222,18 @@ export function confluentRoutes(
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerList(app: App, deps: ConfluentDeps) {
+  const { invitations } = deps.services;
   app.get('/iam/v2/invitations', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
     handler: async (request) => {
-      const organization = await organizationOf(request);
+      const organization = await confluentOrganizationOf(deps.services, request);
       const q = request.query;
       const { page_size, page_token, ...filters } = q;
-      const offset = page_token ? readToken(page_token, filters) : 0;
+      const offset = page_token ? readToken(deps, page_token, filters) : 0;
       const filter: InvitationFilter = {
         statuses: q.status ? CORE_STATUSES[q.status] : LISTED,
         targetType: 'organization',
@@ -232,7 +254,7 @@ export function confluentRoutes(
         if (at === null) return null;
         const url = new URL(self);
         url.searchParams.delete('page_token');
-        if (at > 0) url.searchParams.set('page_token', makeToken(at, filters));
+        if (at > 0) url.searchParams.set('page_token', makeToken(deps, at, filters));
         return url.toString();
       };
       const lastOffset = total === 0 ? 0 : Math.floor((total - 1) / page_size) * page_size;
@@ -246,55 +268,55 @@ export function confluentRoutes(
           next: offset + page_size < total ? link(offset + page_size) : null,
           total_size: total,
         },
-        data: rows.map((row) => view(request, row, organization)),
+        data: rows.map((row) => view(deps, row, organization)),
       };
     },
   });
+}
 
-  /** Page tokens carry an offset, bound to the filters and signed: a tampered token is refused. */
-  function makeToken(offset: number, filters: unknown): string {
-    const body = `${offset}.${sign(`scope:${JSON.stringify(filters)}`).slice(0, 12)}`;
-    return `${Buffer.from(body).toString('base64url')}.${sign(body).slice(0, 22)}`;
-  }
+/** Page tokens carry an offset, bound to the filters and signed: a tampered token is refused. */
+function makeToken(deps: ConfluentDeps, offset: number, filters: unknown): string {
+  const body = `${offset}.${sign(deps, `scope:${JSON.stringify(filters)}`).slice(0, 12)}`;
+  return `${Buffer.from(body).toString('base64url')}.${sign(deps, body).slice(0, 22)}`;
+}
 
-  function readToken(token: string, filters: unknown): number {
-    const [encoded, mac] = token.split('.');
-    const body = encoded ? Buffer.from(encoded, 'base64url').toString('utf8') : '';
-    const [offset, scope] = body.split('.');
-    const valid =
-      mac !== undefined &&
-      constantTimeEqual(mac, sign(body).slice(0, 22)) &&
-      scope === sign(`scope:${JSON.stringify(filters)}`).slice(0, 12) &&
-      /^\d+$/.test(offset ?? '');
-    if (!valid) {
-      throw new AppError(
-        400,
-        'invalid_page_token',
-        'Invalid Page Token',
-        'The page token is not valid for this query.',
-        {
-          extras: { parameter: 'page_token' },
-        },
-      );
-    }
-    return Number(offset);
+function readToken(deps: ConfluentDeps, token: string, filters: unknown): number {
+  const [encoded, mac] = token.split('.');
+  const body = encoded ? Buffer.from(encoded, 'base64url').toString('utf8') : '';
+  const [offset, scope] = body.split('.');
+  const valid =
+    mac !== undefined &&
+    constantTimeEqual(mac, sign(deps, body).slice(0, 22)) &&
+    scope === sign(deps, `scope:${JSON.stringify(filters)}`).slice(0, 12) &&
+    /^\d+$/.test(offset ?? '');
+  if (!valid) {
+    throw new AppError(
+      400,
+      'invalid_page_token',
+      'Invalid Page Token',
+      'The page token is not valid for this query.',
+      {
+        extras: { parameter: 'page_token' },
+      },
+    );
   }
+  return Number(offset);
+}
 
-  function sign(value: string): string {
-    return createHmac('sha256', deps.pageTokenKey).update(value).digest('base64url');
-  }
+function sign(deps: ConfluentDeps, value: string): string {
+  return createHmac('sha256', deps.pageTokenKey).update(value).digest('base64url');
+}
 
-  /** A duplicate answers 409 with the Location of what it conflicts with. */
-  function conflictWithLocation(_request: FastifyRequest, error: AppError): AppError {
-    const existing = error.extras.existing_invitation_id;
-    if (error.code === 'invitation_already_pending' && typeof existing === 'string') {
-      return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message, {
-        headers: { location: linkTo(`/iam/v2/invitations/${invitationIdOf(existing)}`) },
-      });
-    }
-    if (error.code === 'already_member') {
-      return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message);
-    }
-    return error;
+/** A duplicate answers 409 with the Location of what it conflicts with. */
+function conflictWithLocation(deps: ConfluentDeps, error: AppError): AppError {
+  const existing = error.extras.existing_invitation_id;
+  if (error.code === 'invitation_already_pending' && typeof existing === 'string') {
+    return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message, {
+      headers: { location: linkTo(deps, `/iam/v2/invitations/${invitationIdOf(existing)}`) },
+    });
   }
+  if (error.code === 'already_member') {
+    return new AppError(409, 'resource_already_exists', 'Resource Already Exists', error.message);
+  }
+  return error;
 }

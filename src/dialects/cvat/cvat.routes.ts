@@ -1,15 +1,21 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Principal } from '../../access/principal.ts';
-import { findRole } from '../../access/roles.ts';
 import type { App } from '../../http/app-types.ts';
 import { linkOn } from '../../http/host.ts';
 import type { InvitationFilter } from '../../invitations/invitation.query.ts';
-import type { InvitationRecord } from '../../invitations/invitation.repository.ts';
 import { checkEmail, describeEmailProblem } from '../../lib/email.ts';
 import { AppError } from '../../lib/errors.ts';
-import type { OrganizationRecord } from '../../organizations/organization.repository.ts';
 import type { Services } from '../../services.ts';
+import {
+  type CvatDeps,
+  contextOf,
+  doesNotExist,
+  isStaff,
+  mayManage,
+  read,
+  respond,
+  visibility,
+  visible,
+} from './cvat.context.ts';
 import { compileFilter, SORTS } from './cvat.filter.ts';
 import {
   CVAT_ROLE_META,
@@ -19,8 +25,6 @@ import {
   catalogRoleFor,
   cvatRoleOf,
   detail,
-  invitationIdOfKey,
-  invitationRead,
   mayInvite,
   permissionDenied,
 } from './cvat.mapping.ts';
@@ -37,147 +41,51 @@ const ListQuery = OrgQuery.extend({
 });
 const PatchQuery = OrgQuery.extend({ accepted: z.string().optional() });
 
-/** The request's organization context: an organization, or the personal sandbox. */
-type Context = { organization: OrganizationRecord; role: CvatRole | 'admin' | null } | { organization: null };
-
-const doesNotExist = () =>
-  new CvatError(404, 'This invitation does not exist. Please contact organization owner.');
-
 /**
  * CVAT's invitations (`/api/invitations`), with its organization context, its permissions
  * (staff = owner and maintainers; the inviter; the invitee) and DRF's error shapes. Hidden
  * invitations answer 404, as CVAT filters lookups by what the caller may list.
  */
-export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer; listenerUrl: string }) {
-  const { invitations } = services;
-  // Links come from the listener's configured URL, never from the client's Host header.
-  const base = linkOn(deps.listenerUrl, '/').toString().replace(/\/$/, '');
+export function cvatRoutes(app: App, services: Services, options: { keyMac: Buffer; listenerUrl: string }) {
+  const base = linkOn(options.listenerUrl, '/').toString().replace(/\/$/, '');
+  const deps: CvatDeps = { services, keyMac: options.keyMac, listenerUrl: options.listenerUrl, base };
+  registerCreate(app, deps);
+  registerList(app, deps);
+  registerGet(app, deps);
+  registerUpdate(app, deps);
+  registerDelete(app, deps);
+  registerAnswers(app, deps);
+  registerResend(app, deps);
+}
 
-  async function contextOf(request: FastifyRequest): Promise<Context> {
-    const query = request.query as { org?: string; org_id?: string };
-    const header = request.headers['x-organization'];
-    const slugHeader = typeof header === 'string' && header !== '' ? header : undefined;
-    if (query.org_id !== undefined && (query.org !== undefined || slugHeader)) {
-      throw detail(400, 'You cannot specify both an organization id and a slug.');
-    }
-    if (query.org !== undefined && slugHeader && query.org !== slugHeader) {
-      throw detail(400, 'The organization in the query and in the X-Organization header differ.');
-    }
-    let organization: OrganizationRecord | undefined;
-    if (query.org_id !== undefined) {
-      if (!/^\d+$/.test(query.org_id)) throw new CvatError(400, { org_id: ['A valid integer is required.'] });
-      organization = await services.organizations.findBySeq(Number(query.org_id));
-      if (!organization) throw detail(404, `${query.org_id} organization does not exist.`);
-    } else {
-      const slug = query.org ?? slugHeader;
-      if (!slug) return { organization: null };
-      organization = await services.organizations.find(slug);
-      if (!organization || organization.slug !== slug)
-        throw detail(404, `${slug} organization does not exist.`);
-    }
-    const principal = request.principal!;
-    const membership = await services.memberships.roleOf(organization.id, principal.user.id);
-    const role = principal.user.isInstanceAdmin
-      ? 'admin'
-      : membership
-        ? cvatRoleOf(organization.settings, membership)
-        : null;
-    return { organization, role };
+/** The body's problems, per field, in DRF's shape; empty when it is valid. */
+function createErrors(body: { role?: unknown; email?: unknown }) {
+  const errors: Record<string, string[]> = {};
+  if (typeof body.role !== 'string' || !(CVAT_ROLES as readonly string[]).includes(body.role)) {
+    errors.role =
+      body.role === undefined
+        ? ['This field is required.']
+        : [`"${String(body.role)}" is not a valid choice.`];
   }
+  const problem = checkEmail(typeof body.email === 'string' ? body.email : '');
+  if (body.email === undefined) errors.email = ['This field is required.'];
+  else if (problem === 'ill_formed_unicode' || problem === 'invisible_character')
+    errors.email = [`Enter a valid email address: ${describeEmailProblem(String(body.email), problem)}.`];
+  else if (problem) errors.email = ['Enter a valid email address.'];
+  return errors;
+}
 
-  const isStaff = (role: CvatRole | 'admin' | null) =>
-    role === 'admin' || role === 'owner' || role === 'maintainer';
-
-  /**
-   * What the caller may see in this context, as a filter. CVAT has organization invitations
-   * only: resource invitations made through other surfaces are not its to show.
-   */
-  function visibility(principal: Principal, context: Context): InvitationFilter {
-    const involving = { userId: principal.user.id, emailCanonical: principal.user.emailCanonical };
-    const targetType = 'organization';
-    if (!context.organization)
-      return principal.user.isInstanceAdmin ? { targetType } : { targetType, involving };
-    if (isStaff(context.role)) return { targetType, organizationId: context.organization.id };
-    return { targetType, organizationId: context.organization.id, involving };
-  }
-
-  const isVisible = (principal: Principal, context: Context, invitation: InvitationRecord) => {
-    // A revoked invitation is deleted in CVAT, and declining deletes it: both are gone.
-    const status = invitations.statusOf(invitation);
-    if (status === 'revoked' || status === 'declined' || invitation.resourceId) return false;
-    const filter = visibility(principal, context);
-    if (filter.organizationId && filter.organizationId !== invitation.organizationId) return false;
-    if (filter.involving) {
-      return (
-        invitation.inviterUserId === principal.user.id ||
-        invitation.emailCanonical === principal.user.emailCanonical
-      );
-    }
-    return true;
-  };
-
-  /** The invitation a key names, if the caller may see it in this context. */
-  async function visible(request: FastifyRequest, key: string, missing = () => detail(404, 'Not found.')) {
-    const id = invitationIdOfKey(key, deps.keyMac);
-    if (!id) throw missing();
-    const invitation = await invitations.findById(id).catch(() => {
-      throw missing();
-    });
-    const context = await contextOf(request);
-    if (!isVisible(request.principal!, context, invitation)) throw missing();
-    return invitation;
-  }
-
-  /** Staff of the invitation's own organization, or its inviter. */
-  async function mayManage(principal: Principal, invitation: InvitationRecord): Promise<boolean> {
-    if (principal.user.isInstanceAdmin || invitation.inviterUserId === principal.user.id) return true;
-    const organization = (await services.organizations.find(invitation.organizationId))!;
-    const role = await services.memberships.roleOf(organization.id, principal.user.id);
-    return Boolean(role && findRole(organization.settings.roles, role)?.admin);
-  }
-
-  const isInvitee = (principal: Principal, invitation: InvitationRecord) =>
-    invitation.emailCanonical === principal.user.emailCanonical;
-
-  async function read(_request: FastifyRequest, list: InvitationRecord[]) {
-    const [described, invitees] = await Promise.all([
-      invitations.describe(list),
-      invitations.inviteeUsers(list),
-    ]);
-    return list.map((invitation) => {
-      const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
-      return invitationRead(
-        base,
-        invitation,
-        described.organizations.get(invitation.organizationId)!,
-        described.users,
-        invitees.get(invitation.emailCanonical)!,
-        expired,
-        deps.keyMac,
-      );
-    });
-  }
-
+function registerCreate(app: App, deps: CvatDeps) {
+  const { invitations } = deps.services;
   app.post('/api/invitations', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;
-      const context = await contextOf(request);
+      const context = await contextOf(deps, request);
       const body = (request.body ?? {}) as { role?: unknown; email?: unknown };
-      const errors: Record<string, string[]> = {};
-      if (typeof body.role !== 'string' || !(CVAT_ROLES as readonly string[]).includes(body.role)) {
-        errors.role =
-          body.role === undefined
-            ? ['This field is required.']
-            : [`"${String(body.role)}" is not a valid choice.`];
-      }
       const email = typeof body.email === 'string' ? body.email.trim() : '';
-      const problem = checkEmail(typeof body.email === 'string' ? body.email : '');
-      if (body.email === undefined) errors.email = ['This field is required.'];
-      else if (problem === 'ill_formed_unicode' || problem === 'invisible_character')
-        errors.email = [`Enter a valid email address: ${describeEmailProblem(String(body.email), problem)}.`];
-      else if (problem) errors.email = ['Enter a valid email address.'];
+      const errors = createErrors(body);
       if (Object.keys(errors).length > 0) throw new CvatError(400, errors);
       if (!context.organization || !context.role) throw permissionDenied();
       const role = body.role as CvatRole;
@@ -199,17 +107,19 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
         throw error;
       }
       reply.code(201);
-      return (await read(request, [result!.invitation]))[0];
+      return (await read(deps, [result!.invitation]))[0];
     },
   });
+}
 
+function registerList(app: App, deps: CvatDeps) {
   app.get('/api/invitations', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
     handler: async (request) => {
       const principal = request.principal!;
       const q = request.query;
-      const context = await contextOf(request);
+      const context = await contextOf(deps, request);
       if (context.organization && !context.role) throw permissionDenied();
       const filter: InvitationFilter = {
         ...visibility(principal, context),
@@ -230,7 +140,7 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
       if (!Number.isInteger(pageSize) || pageSize < 1) throw detail(404, 'Invalid page.');
       const page = q.page ? Number(q.page) : 1;
       if (!Number.isInteger(page) || page < 1) throw detail(404, 'Invalid page.');
-      const { invitations: rows, total } = await invitations.listByOffset(principal, {
+      const { invitations: rows, total } = await deps.services.invitations.listByOffset(principal, {
         scope: 'filtered',
         filter,
         order,
@@ -249,29 +159,34 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
         count: total,
         next: page * pageSize < total ? link(page + 1) : null,
         previous: page > 1 ? link(page - 1) : null,
-        results: await read(request, rows),
+        results: await read(deps, rows),
       };
     },
   });
+}
 
+function registerGet(app: App, deps: CvatDeps) {
   app.get('/api/invitations/:key', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { params: KeyParams, querystring: OrgQuery },
-    handler: async (request) => (await read(request, [await visible(request, request.params.key)]))[0],
+    handler: async (request) => (await read(deps, [await visible(deps, request, request.params.key)]))[0],
   });
+}
 
+function registerUpdate(app: App, deps: CvatDeps) {
+  const { invitations, organizations, memberships } = deps.services;
   app.patch('/api/invitations/:key', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: PatchQuery },
     handler: async (request) => {
       const principal = request.principal!;
-      const invitation = await visible(request, request.params.key);
+      const invitation = await visible(deps, request, request.params.key);
       if (request.query.accepted !== undefined) {
-        await respond(principal, invitation, 'accept');
-        return (await read(request, [await invitations.findById(invitation.id)]))[0];
+        await respond(deps, principal, invitation, 'accept');
+        return (await read(deps, [await invitations.findById(invitation.id)]))[0];
       }
       // CVAT's own PATCH ignores its body (and may fail); rsvp changes the role, as the schema offers.
-      if (!(await mayManage(principal, invitation))) throw permissionDenied();
+      if (!(await mayManage(deps, principal, invitation))) throw permissionDenied();
       const body = (request.body ?? {}) as { role?: unknown; email?: unknown };
       if (
         body.email !== undefined &&
@@ -285,13 +200,10 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
         if (typeof body.role !== 'string' || !(CVAT_ROLES as readonly string[]).includes(body.role)) {
           throw new CvatError(400, { role: [`"${String(body.role)}" is not a valid choice.`] });
         }
-        const organization = (await services.organizations.find(invitation.organizationId))!;
+        const organization = (await organizations.find(invitation.organizationId))!;
         const myRole = principal.user.isInstanceAdmin
           ? 'admin'
-          : cvatRoleOf(
-              organization.settings,
-              await services.memberships.roleOf(organization.id, principal.user.id),
-            );
+          : cvatRoleOf(organization.settings, await memberships.roleOf(organization.id, principal.user.id));
         if (!mayInvite(myRole, body.role as CvatRole)) throw permissionDenied();
         if (invitations.statusOf(invitation) !== 'pending')
           throw new CvatError(400, 'This invitation is already accepted.');
@@ -306,17 +218,20 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
           undefined,
         );
       }
-      return (await read(request, [await invitations.findById(invitation.id)]))[0];
+      return (await read(deps, [await invitations.findById(invitation.id)]))[0];
     },
   });
+}
 
+function registerDelete(app: App, deps: CvatDeps) {
+  const { invitations } = deps.services;
   app.delete('/api/invitations/:key', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;
-      const invitation = await visible(request, request.params.key);
-      if (!(await mayManage(principal, invitation))) throw permissionDenied();
+      const invitation = await visible(deps, request, request.params.key);
+      if (!(await mayManage(deps, principal, invitation))) throw permissionDenied();
       const status = invitations.statusOf(invitation);
       if (status === 'accepted') throw new CvatError(400, 'This invitation is already accepted.');
       // CVAT deletes the row whether or not it has expired: either way it is gone afterwards.
@@ -324,29 +239,17 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
       return reply.code(204).send(null);
     },
   });
+}
 
-  /**
-   * The invitee's answer, with CVAT's messages. Declining an accepted invitation is refused too:
-   * CVAT would remove the member, but leaving an organization is a separate act.
-   */
-  async function respond(principal: Principal, invitation: InvitationRecord, answer: 'accept' | 'decline') {
-    if (!isInvitee(principal, invitation)) throw permissionDenied();
-    const status = invitations.statusOf(invitation);
-    if (status === 'expired')
-      throw new CvatError(400, 'Your invitation is expired. Please contact organization owner to renew it.');
-    if (status === 'accepted') throw new CvatError(400, 'Your invitation is already accepted.');
-    if (status !== 'pending') throw doesNotExist();
-    if (answer === 'accept') await invitations.accept(principal, { id: invitation.id });
-    else await invitations.decline(principal, { id: invitation.id });
-  }
-
+/** The invitee's accept and decline. */
+function registerAnswers(app: App, deps: CvatDeps) {
   app.post('/api/invitations/:key/accept', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request) => {
-      const invitation = await visible(request, request.params.key, doesNotExist);
-      await respond(request.principal!, invitation, 'accept');
-      const organization = (await services.organizations.find(invitation.organizationId))!;
+      const invitation = await visible(deps, request, request.params.key, doesNotExist);
+      await respond(deps, request.principal!, invitation, 'accept');
+      const organization = (await deps.services.organizations.find(invitation.organizationId))!;
       return { organization_slug: organization.slug };
     },
   });
@@ -355,24 +258,27 @@ export function cvatRoutes(app: App, services: Services, deps: { keyMac: Buffer;
     config: { auth: { scope: 'invitations:respond' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
-      const invitation = await visible(request, request.params.key, doesNotExist);
-      await respond(request.principal!, invitation, 'decline');
+      const invitation = await visible(deps, request, request.params.key, doesNotExist);
+      await respond(deps, request.principal!, invitation, 'decline');
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerResend(app: App, deps: CvatDeps) {
+  const { invitations, rateLimiter } = deps.services;
   app.post('/api/invitations/:key/resend', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: KeyParams, querystring: OrgQuery },
     handler: async (request, reply) => {
       const principal = request.principal!;
-      const invitation = await visible(request, request.params.key);
-      if (!(await mayManage(principal, invitation))) throw permissionDenied();
+      const invitation = await visible(deps, request, request.params.key);
+      if (!(await mayManage(deps, principal, invitation))) throw permissionDenied();
       const status = invitations.statusOf(invitation);
       if (status === 'accepted') throw new CvatError(400, 'This invitation is already accepted.');
       if (status !== 'pending' && status !== 'expired') throw doesNotExist();
       const rule = { limit: 5, windowMs: 3_600_000 };
-      const decision = await services.rateLimiter.consume(`cvat-resend:${principal.user.id}`, rule);
+      const decision = await rateLimiter.consume(`cvat-resend:${principal.user.id}`, rule);
       if (!decision.allowed) {
         throw new CvatError(429, {
           detail: `Request was throttled. Expected available in ${decision.resetSeconds} seconds.`,

@@ -64,16 +64,26 @@ const PLACES = [
   { path: ':workspace/:teamspace', params: { workspace: Name, teamspace: Name } },
 ] as const;
 
+type V1Deps = { services: Services; kit: ReturnType<typeof v1Kit> };
+
 /**
  * TileDB Cloud v1 invitations: join an organization, share an array or a group with a list of
  * recipients (204 all sent, 207 some failed, 500 none sent), accept by invitation UUID, cancel
  * by UUID and the path of what was shared, and list with TileDB's filters and page numbers.
  */
 export function tiledbV1Routes(app: App, services: Services) {
-  const { invitations } = services;
+  const deps: V1Deps = { services, kit: v1Kit(services) };
+  registerJoin(app, deps);
+  registerShares(app, deps);
+  registerAccept(app, deps);
+  registerCancelJoin(app, deps);
+  registerCancelShares(app, deps);
+  registerList(app, deps);
+  tiledbV1PaymentRoutes(app, services, PLACES);
+}
 
-  const { recipients, sendAll, organizationOf, byUuid, cancel, sameOrganization } = v1Kit(services);
-
+function registerJoin(app: App, deps: V1Deps) {
+  const { recipients, sendAll, organizationOf } = deps.kit;
   app.post('/v1/invitations/:organization/join', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: z.object({ organization: z.string().max(200) }), body: JoinBody },
@@ -98,7 +108,12 @@ export function tiledbV1Routes(app: App, services: Services) {
       );
     },
   });
+}
 
+/** Sharing an array or a group, in both path dialects. */
+function registerShares(app: App, deps: V1Deps) {
+  const { services } = deps;
+  const { recipients, sendAll, organizationOf } = deps.kit;
   for (const place of PLACES) {
     app.post(`/v1/invitations/${place.path}/:array/share`, {
       config: { auth: { scope: 'invitations:write' } },
@@ -142,7 +157,11 @@ export function tiledbV1Routes(app: App, services: Services) {
       },
     });
   }
+}
 
+function registerAccept(app: App, deps: V1Deps) {
+  const { invitations } = deps.services;
+  const { byUuid } = deps.kit;
   app.post('/v1/invitations/:invitation', {
     config: { auth: { scope: 'invitations:respond' } },
     schema: { params: z.object({ invitation: z.string().max(200) }) },
@@ -154,21 +173,27 @@ export function tiledbV1Routes(app: App, services: Services) {
       return reply.code(204).send(null);
     },
   });
+}
 
-  const sharedResource = async (
-    principal: Principal,
-    invitation: InvitationRecord,
-    where: { namespace: string; name: string },
-    type: 'array' | 'group',
-  ) => {
-    const { namespace, name } = where;
-    if (!invitation.resourceId || !(await sameOrganization(principal, invitation, namespace))) return false;
-    const resource = await services.resources
-      .findByName(principal, invitation.organizationId, type, name)
-      .catch(() => null);
-    return resource?.id === invitation.resourceId;
-  };
+/** Whether the invitation shares the array or group named by `where`. */
+async function sharedResource(
+  deps: V1Deps,
+  principal: Principal,
+  invitation: InvitationRecord,
+  where: { namespace: string; name: string },
+  type: 'array' | 'group',
+) {
+  const { namespace, name } = where;
+  if (!invitation.resourceId || !(await deps.kit.sameOrganization(principal, invitation, namespace)))
+    return false;
+  const resource = await deps.services.resources
+    .findByName(principal, invitation.organizationId, type, name)
+    .catch(() => null);
+  return resource?.id === invitation.resourceId;
+}
 
+function registerCancelJoin(app: App, deps: V1Deps) {
+  const { byUuid, cancel, sameOrganization } = deps.kit;
   app.delete('/v1/invitations/:invitation/:organization/join', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: z.object({ invitation: z.string().max(200), organization: z.string().max(200) }) },
@@ -184,8 +209,11 @@ export function tiledbV1Routes(app: App, services: Services) {
       );
     },
   });
+}
 
-  // The array and group forms differ only in path and resource type; each in both dialects.
+/** The array and group forms differ only in path and resource type; each in both dialects. */
+function registerCancelShares(app: App, deps: V1Deps) {
+  const { byUuid, cancel } = deps.kit;
   for (const place of PLACES) {
     for (const [prefix, type] of [
       ['/v1/invitations', 'array'],
@@ -200,14 +228,17 @@ export function tiledbV1Routes(app: App, services: Services) {
           return cancel(
             principal,
             await byUuid(request.params.invitation, nothingToCancel),
-            (found) => sharedResource(principal, found, where, type),
+            (found) => sharedResource(deps, principal, found, where, type),
             reply,
           );
         },
       });
     }
   }
+}
 
+function registerList(app: App, deps: V1Deps) {
+  const { invitations } = deps.services;
   app.get('/v1/invitations', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
@@ -265,6 +296,4 @@ export function tiledbV1Routes(app: App, services: Services) {
       };
     },
   });
-
-  tiledbV1PaymentRoutes(app, services, PLACES);
 }

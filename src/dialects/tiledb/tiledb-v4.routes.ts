@@ -51,119 +51,127 @@ const notFound = () => new AppError(404, 'invitation_not_found', 'Not found', 'i
  * invitee with the JWT their link carries, listed (what the caller sent) and revoked.
  */
 export function tiledbV4Routes(app: App, services: Services) {
-  const { invitations } = services;
+  registerCreate(app, services);
+  registerWorkspaceAdmin(app, services);
+  registerSentList(app, services);
+  registerInviteeAnswers(app, services);
+  registerRevoke(app, services);
+}
 
-  /** Inviters' roles, looked up once per organization and inviter however many rows share them. */
-  function rolesOf() {
-    const known = new Map<string, Promise<string | null>>();
-    return (organizationId: string, userId: string) => {
-      const key = `${organizationId}|${userId}`;
-      if (!known.has(key)) known.set(key, services.memberships.roleOf(organizationId, userId));
-      return known.get(key)!;
-    };
-  }
-
-  async function view(
-    invitation: InvitationRecord,
-    described: Described,
-    roleOf: ReturnType<typeof rolesOf> = rolesOf(),
-  ) {
-    const organization = described.organizations.get(invitation.organizationId)!;
-    const inviter = described.users.get(invitation.inviterUserId);
-    const inviterRole = await roleOf(organization.id, invitation.inviterUserId);
-    const settings = organization.settings;
-    return {
-      invitation_id: invitation.id,
-      invitee_email: invitation.email,
-      created_by: {
-        user_id: invitation.inviterUserId,
-        display_name: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? '',
-        email: inviter?.email ?? '',
-        workspace_role: inviterRole
-          ? tiledbRoleOf(settings, inviterRole, WORKSPACE_ROLES, 'member')
-          : 'member',
-      },
-      created_at: invitation.createdAt.toISOString(),
-      ...(invitation.role
-        ? {
-            workspace_invitation: {
-              workspace_id: workspaceId(organization),
-              name: organization.name,
-              prospective_role: tiledbRoleOf(settings, invitation.role, WORKSPACE_ROLES, 'member'),
-            },
-          }
-        : {}),
-    };
-  }
-
-  type Item = {
-    workspace: string;
-    invitee_email: string;
-    prospective_role: (typeof WORKSPACE_ROLES)[number];
+/** Inviters' roles, looked up once per organization and inviter however many rows share them. */
+function rolesOf(services: Services) {
+  const known = new Map<string, Promise<string | null>>();
+  return (organizationId: string, userId: string) => {
+    const key = `${organizationId}|${userId}`;
+    if (!known.has(key)) known.set(key, services.memberships.roleOf(organizationId, userId));
+    return known.get(key)!;
   };
+}
 
-  /** One atomic create per workspace, in the order workspaces first appear; 201 with no body. */
-  async function createAll(principal: Principal, items: Item[], reply: FastifyReply) {
-    const byWorkspace = new Map<string, { index: number; item: Item }[]>();
-    items.forEach((item, index) => {
-      const ref = organizationRefOfWorkspace(item.workspace);
-      byWorkspace.set(ref, [...(byWorkspace.get(ref) ?? []), { index, item }]);
-    });
-    for (const [ref, group] of byWorkspace) {
-      const { organization } = await services.organizations.get(principal, ref);
-      const rows = group.map(({ item }) => ({
-        email: item.invitee_email,
-        role: catalogRoleFor(organization.settings, item.prospective_role),
-      }));
-      try {
-        await invitations.create(principal, organization.id, rows, {
-          sendEmail: true,
-          atomic: true,
-          linkStyle: 'jwt',
-        });
-      } catch (error) {
-        if (!(error instanceof BatchRejected)) throw error;
-        throw new BatchRejected(
-          error.failures.map((failure): RowResult => ({ ...failure, index: group[failure.index]!.index })),
-        );
-      }
+async function view(
+  services: Services,
+  invitation: InvitationRecord,
+  described: Described,
+  roleOf: ReturnType<typeof rolesOf> = rolesOf(services),
+) {
+  const organization = described.organizations.get(invitation.organizationId)!;
+  const inviter = described.users.get(invitation.inviterUserId);
+  const inviterRole = await roleOf(organization.id, invitation.inviterUserId);
+  const settings = organization.settings;
+  return {
+    invitation_id: invitation.id,
+    invitee_email: invitation.email,
+    created_by: {
+      user_id: invitation.inviterUserId,
+      display_name: inviter?.displayName ?? inviter?.username ?? inviter?.email ?? '',
+      email: inviter?.email ?? '',
+      workspace_role: inviterRole ? tiledbRoleOf(settings, inviterRole, WORKSPACE_ROLES, 'member') : 'member',
+    },
+    created_at: invitation.createdAt.toISOString(),
+    ...(invitation.role
+      ? {
+          workspace_invitation: {
+            workspace_id: workspaceId(organization),
+            name: organization.name,
+            prospective_role: tiledbRoleOf(settings, invitation.role, WORKSPACE_ROLES, 'member'),
+          },
+        }
+      : {}),
+  };
+}
+
+type Item = {
+  workspace: string;
+  invitee_email: string;
+  prospective_role: (typeof WORKSPACE_ROLES)[number];
+};
+
+/** One atomic create per workspace, in the order workspaces first appear; 201 with no body. */
+async function createAll(services: Services, principal: Principal, items: Item[], reply: FastifyReply) {
+  const byWorkspace = new Map<string, { index: number; item: Item }[]>();
+  items.forEach((item, index) => {
+    const ref = organizationRefOfWorkspace(item.workspace);
+    byWorkspace.set(ref, [...(byWorkspace.get(ref) ?? []), { index, item }]);
+  });
+  for (const [ref, group] of byWorkspace) {
+    const { organization } = await services.organizations.get(principal, ref);
+    const rows = group.map(({ item }) => ({
+      email: item.invitee_email,
+      role: catalogRoleFor(organization.settings, item.prospective_role),
+    }));
+    try {
+      await services.invitations.create(principal, organization.id, rows, {
+        sendEmail: true,
+        atomic: true,
+        linkStyle: 'jwt',
+      });
+    } catch (error) {
+      if (!(error instanceof BatchRejected)) throw error;
+      throw new BatchRejected(
+        error.failures.map((failure): RowResult => ({ ...failure, index: group[failure.index]!.index })),
+      );
     }
-    // The spec's 201 is "void (empty response body)": no `null`, no content type.
-    return reply.code(201).removeHeader('content-type').send();
   }
+  // The spec's 201 is "void (empty response body)": no `null`, no content type.
+  return reply.code(201).removeHeader('content-type').send();
+}
 
-  /** A page of invitations, pending, that the caller sent (`sent`) or of one workspace. */
-  async function listPage(
-    principal: Principal,
-    scope: 'sent' | { organizationRef: string },
-    page: number,
-    per_page: number,
-  ) {
-    const { invitations: rows, total } = await invitations.listByOffset(principal, {
-      scope,
-      filter: { statuses: ['pending'], targetType: 'organization' },
-      order: '-create_time',
-      offset: (page - 1) * per_page,
-      limit: per_page,
-    });
-    const described = await invitations.describe(rows);
-    const roleOf = rolesOf();
-    return {
-      data: await Promise.all(rows.map((row) => view(row, described, roleOf))),
-      pagination_metadata: {
-        page,
-        per_page,
-        total_pages: Math.ceil(total / per_page),
-        total_items: total,
-      },
-    };
-  }
+/** A page of invitations, pending, that the caller sent (`sent`) or of one workspace. */
+async function listPage(
+  services: Services,
+  principal: Principal,
+  scope: 'sent' | { organizationRef: string },
+  page: number,
+  per_page: number,
+) {
+  const { invitations } = services;
+  const { invitations: rows, total } = await invitations.listByOffset(principal, {
+    scope,
+    filter: { statuses: ['pending'], targetType: 'organization' },
+    order: '-create_time',
+    offset: (page - 1) * per_page,
+    limit: per_page,
+  });
+  const described = await invitations.describe(rows);
+  const roleOf = rolesOf(services);
+  return {
+    data: await Promise.all(rows.map((row) => view(services, row, described, roleOf))),
+    pagination_metadata: {
+      page,
+      per_page,
+      total_pages: Math.ceil(total / per_page),
+      total_items: total,
+    },
+  };
+}
 
+function registerCreate(app: App, services: Services) {
   app.post('/v4/invitations', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { body: CreateBody },
     handler: async (request, reply) =>
       createAll(
+        services,
         request.principal!,
         request.body.map((item) => ({
           workspace: item.workspace_invitation.workspace_id,
@@ -173,8 +181,11 @@ export function tiledbV4Routes(app: App, services: Services) {
         reply,
       ),
   });
+}
 
-  // The current spec's admin operations: the same ones, with the workspace in the path.
+/** The current spec's admin operations: the same ones, with the workspace in the path. */
+function registerWorkspaceAdmin(app: App, services: Services) {
+  const { invitations } = services;
   app.post('/v4/invitations/admin/:workspace', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: WorkspaceParams, body: WorkspaceCreateBody },
@@ -199,7 +210,7 @@ export function tiledbV4Routes(app: App, services: Services) {
           prospective_role: item.workspace_invitation?.prospective_role ?? 'member',
         };
       });
-      return createAll(request.principal!, items, reply);
+      return createAll(services, request.principal!, items, reply);
     },
   });
 
@@ -208,6 +219,7 @@ export function tiledbV4Routes(app: App, services: Services) {
     schema: { params: WorkspaceParams, querystring: ListQuery },
     handler: async (request) =>
       listPage(
+        services,
         request.principal!,
         { organizationRef: organizationRefOfWorkspace(request.params.workspace) },
         request.query.page,
@@ -224,14 +236,19 @@ export function tiledbV4Routes(app: App, services: Services) {
       return reply.code(204).send();
     },
   });
+}
 
+function registerSentList(app: App, services: Services) {
   app.get('/v4/invitations', {
     config: { auth: { scope: 'invitations:read' } },
     schema: { querystring: ListQuery },
     handler: async (request) =>
-      listPage(request.principal!, 'sent', request.query.page, request.query.per_page),
+      listPage(services, request.principal!, 'sent', request.query.page, request.query.per_page),
   });
+}
 
+function registerInviteeAnswers(app: App, services: Services) {
+  const { invitations } = services;
   // The invitee reads the invitation with the JWT of their link; it is the only authority needed.
   app.post('/v4/invitations/:invitation_id', {
     config: { auth: 'public' },
@@ -243,7 +260,7 @@ export function tiledbV4Routes(app: App, services: Services) {
       if (invitation.id !== request.params.invitation_id) throw notFound();
       const status = invitations.statusOf(invitation);
       if (status !== 'pending') throw invitations.notPendingError(invitation);
-      return { data: await view(invitation, await invitations.describe([invitation])) };
+      return { data: await view(services, invitation, await invitations.describe([invitation])) };
     },
   });
 
@@ -262,7 +279,10 @@ export function tiledbV4Routes(app: App, services: Services) {
       return reply.code(204).send(null);
     },
   });
+}
 
+function registerRevoke(app: App, services: Services) {
+  const { invitations } = services;
   app.delete('/v4/invitations/:invitation_id', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: InvitationParams },

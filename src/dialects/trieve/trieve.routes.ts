@@ -59,89 +59,111 @@ declare module 'fastify' {
  * organization, deleting any organization's invitation), rsvp requires admin rights in the
  * organization the invitation belongs to and answers for other organizations as not found.
  */
-export function trieveRoutes(app: App, services: Services, deps: { publicOrigin: string }) {
-  const { invitations } = services;
+export function trieveRoutes(app: App, services: Services, options: { publicOrigin: string }) {
+  const deps: TrieveDeps = { services, ...options };
+  registerCreate(app, deps);
+  registerList(app, deps);
+  registerDelete(app, deps);
+  registerAuthLink(app, deps);
+}
 
-  /** The caller's Trieve role in an organization; null when they cannot see it. */
-  async function roleIn(request: FastifyRequest, ref: string) {
-    const access = await services.organizations.get(request.principal!, ref).catch(() => null);
-    if (!access) return null;
-    // Instance admins act as Trieve's ADMIN_API_KEY superuser: owner everywhere.
-    const role: TrieveRole = access.role
-      ? trieveRoleOf(access.organization.settings, access.role)
-      : request.principal!.user.isInstanceAdmin
-        ? 2
-        : 0;
-    return { organization: access.organization, role };
+type TrieveDeps = { services: Services; publicOrigin: string };
+
+/** The caller's Trieve role in an organization; null when they cannot see it. */
+async function roleIn(services: Services, request: FastifyRequest, ref: string) {
+  const access = await services.organizations.get(request.principal!, ref).catch(() => null);
+  if (!access) return null;
+  // Instance admins act as Trieve's ADMIN_API_KEY superuser: owner everywhere.
+  const role: TrieveRole = access.role
+    ? trieveRoleOf(access.organization.settings, access.role)
+    : request.principal!.user.isInstanceAdmin
+      ? 2
+      : 0;
+  return { organization: access.organization, role };
+}
+
+/** The header organization, and the caller's Trieve role in it (admin or owner only). */
+async function adminContext(services: Services, request: FastifyRequest) {
+  const raw = request.headers['tr-organization'] ?? request.headers['x-organization'];
+  const header = Array.isArray(raw) ? raw[0] : raw;
+  if (!header) throw trieveError(401, 'Unauthorized');
+  if (!UUID.test(header)) throw badRequest('Could not convert Organization to UUID');
+  const context = await roleIn(services, request, header);
+  if (!context || context.role < 1) throw trieveError(403, 'Forbidden');
+  return context;
+}
+
+/**
+ * `ref` (UUID or id) when the caller is its admin or owner, else it answers as not found. The
+ * header's organization, already checked, is not looked up again.
+ */
+async function administered(
+  services: Services,
+  request: FastifyRequest,
+  context: { organization: OrganizationRecord },
+  ref: string,
+): Promise<OrganizationRecord> {
+  if (ref === context.organization.uuid || ref === context.organization.id) return context.organization;
+  const found = await roleIn(services, request, ref);
+  if (!found || found.role < 1) throw trieveError(404, 'Not Found: organization not found');
+  return found.organization;
+}
+
+/** Links in emails may only point at allow-listed origins: the instance's, or the organization's app. */
+function checkLink(deps: TrieveDeps, url: string, organization: OrganizationRecord, field: string) {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw badRequest(`${field} is not a URL`);
   }
-
-  /** The header organization, and the caller's Trieve role in it (admin or owner only). */
-  async function adminContext(request: FastifyRequest) {
-    const raw = request.headers['tr-organization'] ?? request.headers['x-organization'];
-    const header = Array.isArray(raw) ? raw[0] : raw;
-    if (!header) throw trieveError(401, 'Unauthorized');
-    if (!UUID.test(header)) throw badRequest('Could not convert Organization to UUID');
-    const context = await roleIn(request, header);
-    if (!context || context.role < 1) throw trieveError(403, 'Forbidden');
-    return context;
+  const allowed = [
+    ...deps.services.allowedAppOrigins,
+    deps.publicOrigin,
+    ...(organization.settings.app_url ? [new URL(organization.settings.app_url).origin] : []),
+  ];
+  if (!/^https?:$/.test(parsed.protocol) || !isAllowedAppUrl(url, allowed)) {
+    throw badRequest(`${field} is not allowed for this organization`);
   }
+}
 
-  /**
-   * `ref` (UUID or id) when the caller is its admin or owner, else it answers as not found. The
-   * header's organization, already checked, is not looked up again.
-   */
-  async function administered(
-    request: FastifyRequest,
-    context: { organization: OrganizationRecord },
-    ref: string,
-  ): Promise<OrganizationRecord> {
-    if (ref === context.organization.uuid || ref === context.organization.id) return context.organization;
-    const found = await roleIn(request, ref);
-    if (!found || found.role < 1) throw trieveError(404, 'Not Found: organization not found');
-    return found.organization;
+function view(invitation: InvitationRecord, organization: OrganizationRecord) {
+  const scopes = invitation.metadata[META.scopes];
+  return {
+    id: invitation.uuid,
+    email: invitation.email,
+    organization_id: organization.uuid,
+    used: invitation.status === 'accepted',
+    created_at: naiveTimestamp(invitation.createdAt),
+    updated_at: naiveTimestamp(invitation.updatedAt),
+    role:
+      invitation.metadata[META.role] !== undefined
+        ? Number(invitation.metadata[META.role])
+        : trieveRoleOf(organization.settings, invitation.role),
+    scopes: scopes ? (JSON.parse(scopes) as string[]) : null,
+  };
+}
+
+/** A refused invitation, in Trieve's words. */
+function throwCreateFailure(error: AppError, email: string): never {
+  if (error.code === 'already_member')
+    throw badRequest(`User with email ${email} is already in the organization`);
+  if (error.code === 'invitation_already_pending') {
+    throw badRequest(`User with email ${email} has already been invited`);
   }
+  if (error.code === 'cannot_invite_self') throw badRequest('Can not invite yourself');
+  if (error.code === 'invalid_email') throw badRequest('Invalid email');
+  throw trieveError(error.status, error.message);
+}
 
-  /** Links in emails may only point at allow-listed origins: the instance's, or the organization's app. */
-  function checkLink(url: string, organization: OrganizationRecord, field: string) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw badRequest(`${field} is not a URL`);
-    }
-    const allowed = [
-      ...services.allowedAppOrigins,
-      deps.publicOrigin,
-      ...(organization.settings.app_url ? [new URL(organization.settings.app_url).origin] : []),
-    ];
-    if (!/^https?:$/.test(parsed.protocol) || !isAllowedAppUrl(url, allowed)) {
-      throw badRequest(`${field} is not allowed for this organization`);
-    }
-  }
-
-  function view(invitation: InvitationRecord, organization: OrganizationRecord) {
-    const scopes = invitation.metadata[META.scopes];
-    return {
-      id: invitation.uuid,
-      email: invitation.email,
-      organization_id: organization.uuid,
-      used: invitation.status === 'accepted',
-      created_at: naiveTimestamp(invitation.createdAt),
-      updated_at: naiveTimestamp(invitation.updatedAt),
-      role:
-        invitation.metadata[META.role] !== undefined
-          ? Number(invitation.metadata[META.role])
-          : trieveRoleOf(organization.settings, invitation.role),
-      scopes: scopes ? (JSON.parse(scopes) as string[]) : null,
-    };
-  }
-
+function registerCreate(app: App, deps: TrieveDeps) {
+  const { invitations } = deps.services;
   app.post('/api/invitation', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { body: InvitationBody },
     handler: async (request, reply) => {
       const principal = request.principal!;
-      const { organization, role: myRole } = await adminContext(request);
+      const { organization, role: myRole } = await adminContext(deps.services, request);
       const body = request.body;
       const email = body.email.trim();
       const problem = checkEmail(body.email);
@@ -152,8 +174,8 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
         throw badRequest('Can not invite yourself');
       const role: TrieveRole = body.user_role === 1 || body.user_role === 2 ? body.user_role : 0;
       if (role > myRole) throw badRequest('Can not invite user with higher role than yours');
-      checkLink(body.app_url, organization, 'app_url');
-      checkLink(body.redirect_uri, organization, 'redirect_uri');
+      checkLink(deps, body.app_url, organization, 'app_url');
+      checkLink(deps, body.redirect_uri, organization, 'redirect_uri');
       const catalogRole = catalogRoleFor(organization.settings, role);
 
       // Registered or not, the invitee gets an invitation and joins only by answering it (signing
@@ -185,30 +207,29 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
           },
         },
       );
-      if (!result!.ok) {
-        const error = result!.error;
-        if (error.code === 'already_member')
-          throw badRequest(`User with email ${email} is already in the organization`);
-        if (error.code === 'invitation_already_pending') {
-          throw badRequest(`User with email ${email} has already been invited`);
-        }
-        if (error.code === 'cannot_invite_self') throw badRequest('Can not invite yourself');
-        if (error.code === 'invalid_email') throw badRequest('Invalid email');
-        throw trieveError(error.status, error.message);
-      }
+      if (!result!.ok) throwCreateFailure(result!.error, email);
       return reply.code(204).send(null);
     },
   });
+}
 
+/** The list, under both of the paths Trieve has used for it. */
+function registerList(app: App, deps: TrieveDeps) {
+  const { invitations } = deps.services;
   for (const path of ['/api/invitations/:organization_id', '/api/invitation/:organization_id'] as const) {
     app.get(path, {
       config: { auth: { scope: 'invitations:read' } },
       schema: { params: z.object({ organization_id: z.string().max(64) }) },
       handler: async (request) => {
-        const context = await adminContext(request);
+        const context = await adminContext(deps.services, request);
         if (!UUID.test(request.params.organization_id))
           throw badRequest('Invalid path parameter: organization_id');
-        const organization = await administered(request, context, request.params.organization_id);
+        const organization = await administered(
+          deps.services,
+          request,
+          context,
+          request.params.organization_id,
+        );
         const { invitations: rows } = await invitations.listByOffset(request.principal!, {
           scope: { organizationRef: organization.id },
           filter: { statuses: ['pending', 'accepted', 'expired'] },
@@ -220,19 +241,22 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
       },
     });
   }
+}
 
+function registerDelete(app: App, deps: TrieveDeps) {
+  const { invitations } = deps.services;
   app.delete('/api/invitation/:invitation_id', {
     config: { auth: { scope: 'invitations:write' } },
     schema: { params: z.object({ invitation_id: z.string().max(64) }) },
     handler: async (request, reply) => {
-      const context = await adminContext(request);
+      const context = await adminContext(deps.services, request);
       const id = request.params.invitation_id;
       const gone = () => badRequest('Error getting invitation.');
       if (!UUID.test(id)) throw gone();
       const invitation = await invitations.findByUuid(id).catch(() => {
         throw gone();
       });
-      await administered(request, context, invitation.organizationId).catch(() => {
+      await administered(deps.services, request, context, invitation.organizationId).catch(() => {
         throw gone();
       });
       const status = invitations.statusOf(invitation);
@@ -242,9 +266,14 @@ export function trieveRoutes(app: App, services: Services, deps: { publicOrigin:
       return reply.code(204).send(null);
     },
   });
+}
 
-  // The emailed link (`{app_url}/auth?inv_code&organization_id&redirect_uri&token`) lands here and
-  // goes on to the invitee page, where the invitee signs in or up and is joined at once.
+/**
+ * The emailed link (`{app_url}/auth?inv_code&organization_id&redirect_uri&token`) lands here and
+ * goes on to the invitee page, where the invitee signs in or up and is joined at once.
+ */
+function registerAuthLink(app: App, deps: TrieveDeps) {
+  const { invitations } = deps.services;
   app.get('/api/auth', {
     config: { auth: 'public' },
     schema: {

@@ -1,0 +1,220 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { Principal } from '../access/principal.ts';
+import type { UserRecord } from '../access/user-record.ts';
+import type { Database } from '../db/database.ts';
+import { emailLocale } from '../delivery/email-templates.ts';
+import type { InvitationRecord } from '../invitations/invitation.repository.ts';
+import type { Clock } from '../lib/clock.ts';
+import { AppError } from '../lib/errors.ts';
+import { findOrganization, type OrganizationRecord } from '../organizations/organization.repository.ts';
+import { isAllowedAppUrl } from '../organizations/organization.service.ts';
+import type { Services } from '../services.ts';
+import { findUserById } from '../users/user.repository.ts';
+import { type BrowserSessions, sameOrigin } from './browser-session.ts';
+import {
+  answerCard,
+  closedCard,
+  type Inspection,
+  inviteUrl,
+  messageCard,
+  summaryCard,
+} from './invitee.cards.ts';
+import { type Html, html, page } from './layout.ts';
+import { PAGE_STRINGS } from './page-strings.ts';
+
+/** What the invitee pages need. */
+export type InviteeDeps = {
+  services: Services;
+  database: Database;
+  clock: Clock;
+  sessions: BrowserSessions;
+  publicUrl: string;
+};
+
+export const send = (reply: FastifyReply, status: number, title: string, body: Html, lang = 'en') =>
+  reply.code(status).type('text/html; charset=utf-8').send(page({ title, body, lang }));
+
+export async function signedInUser(deps: InviteeDeps, request: FastifyRequest): Promise<UserRecord | null> {
+  const userId = await deps.sessions.read(request);
+  if (!userId) return null;
+  const user = await findUserById(deps.database.db, userId);
+  return user?.status === 'active' ? user : null;
+}
+
+const principalFor = (request: FastifyRequest, user: UserRecord): Principal => ({
+  method: 'session',
+  user,
+  apiKeyId: null,
+  scopes: 'all',
+  client: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null },
+});
+
+/** Renders the page for `token` as the current visitor sees it, with an optional notice. */
+export async function renderInvitation(
+  deps: InviteeDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  token: string,
+  notice?: { status: number; title: string; detail: string },
+) {
+  let inspection: Inspection;
+  try {
+    inspection = await deps.services.invitations.inspect(token);
+  } catch (error) {
+    if (error instanceof AppError && error.status === 404) {
+      return send(
+        reply,
+        404,
+        'Link not valid',
+        messageCard(
+          'This link is not valid',
+          'It may have been mistyped, or the invitation was sent again with a new link: use the most recent email.',
+        ),
+      );
+    }
+    throw error;
+  }
+  const locale = emailLocale(inspection.invitation.locale, inspection.organization.settings.locale);
+  const t = PAGE_STRINGS[locale]!;
+  if (inspection.status !== 'pending') {
+    return send(reply, 410, t.invitedTitle, closedCard(inspection, t, locale), locale);
+  }
+  const user = await signedInUser(deps, request);
+  const csrf = deps.sessions.csrfToken(request, reply);
+  const cards: Html[] = [summaryCard(inspection, t, locale)];
+  if (notice) cards.unshift(messageCard(notice.title, notice.detail, true));
+  cards.push(answerCard(user, inspection.invitation, token, csrf, t));
+  return send(reply, notice?.status ?? 200, t.invitedTitle, html`${cards}`, locale);
+}
+
+/** Parses a form POST and checks its CSRF token and origin; null after answering the failure. */
+export function checkedForm<T extends z.ZodType>(
+  deps: InviteeDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  schema: T,
+): z.output<T> | null {
+  const parsed = schema.safeParse(request.body ?? {});
+  if (!parsed.success) {
+    send(
+      reply,
+      400,
+      'Bad request',
+      messageCard('Something is missing', 'The form was incomplete; go back and try again.', true),
+    );
+    return null;
+  }
+  if (
+    !sameOrigin(request, deps.publicUrl) ||
+    !deps.sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
+  ) {
+    send(
+      reply,
+      403,
+      'Form expired',
+      messageCard(
+        'This form has expired',
+        'Open the invitation link again and retry. (The form must be sent from this site, with cookies enabled.)',
+        true,
+      ),
+    );
+    return null;
+  }
+  return parsed.data;
+}
+
+/**
+ * Where an invitee lands after accepting: the invitation's `redirect_url` (or the
+ * `metadata.redirect_url` some wire formats set), else the organization's `app_url` — each
+ * only when its origin is allow-listed (still, as the list may have changed since).
+ */
+function landingFor(
+  services: Services,
+  invitation: InvitationRecord,
+  organization: OrganizationRecord | undefined,
+): string | null {
+  const candidates = [
+    invitation.redirectUrl,
+    invitation.metadata.redirect_url,
+    organization?.settings.app_url,
+  ];
+  for (const candidate of candidates) {
+    if (candidate && isAllowedAppUrl(candidate, services.allowedAppOrigins)) return candidate;
+  }
+  return null;
+}
+
+/** Accepts or declines as `user`, then lands them; failures re-render the invitation page. */
+export async function respond(
+  deps: InviteeDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: UserRecord,
+  token: string,
+  answer: 'accept' | 'decline',
+) {
+  const { services } = deps;
+  let invitation: InvitationRecord;
+  try {
+    invitation =
+      answer === 'accept'
+        ? await services.invitations.accept(principalFor(request, user), { token })
+        : await services.invitations.decline(principalFor(request, user), { token });
+  } catch (error) {
+    if (!(error instanceof AppError) || error.status >= 500) throw error;
+    return renderInvitation(deps, request, reply, token, {
+      status: error.status,
+      title: error.title,
+      detail: error.message,
+    });
+  }
+  if (answer === 'decline') {
+    return send(
+      reply,
+      200,
+      'Declined',
+      messageCard(
+        'Invitation declined',
+        'Nothing was shared with you, and the inviter will see that you declined.',
+      ),
+    );
+  }
+  const organization = await findOrganization(deps.database.db, invitation.organizationId);
+  const landing = landingFor(services, invitation, organization);
+  if (landing) return reply.redirect(landing, 303);
+  return send(
+    reply,
+    200,
+    'Welcome',
+    messageCard(
+      'Invitation accepted',
+      invitation.resourceId
+        ? 'You now have access to what was shared with you.'
+        : `You are now a member of ${organization?.name ?? 'the organization'}.`,
+    ),
+  );
+}
+
+/**
+ * After signing in or up: invitations marked `accept_on_sign_in` (APIs whose invitations are
+ * redeemed by signing in, such as Trieve's) are accepted in the same step, when the account
+ * is the invited one; others go back to the page to choose.
+ */
+export async function afterSignIn(
+  deps: InviteeDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  user: UserRecord,
+  token: string,
+) {
+  const invitation = await deps.services.invitations.inspect(token).catch(() => null);
+  if (
+    invitation?.status === 'pending' &&
+    invitation.invitation.metadata.accept_on_sign_in === 'true' &&
+    invitation.invitation.emailCanonical === user.emailCanonical
+  ) {
+    return respond(deps, request, reply, user, token, 'accept');
+  }
+  return reply.redirect(inviteUrl(token), 303);
+}

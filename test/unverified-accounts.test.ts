@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deliveryFor, type Harness, harness, request } from './helpers.ts';
+import { linkIn, startSmtpServer } from './smtp.ts';
+
+/**
+ * An account made from a link its inviter was handed (`send_email: false`) proves nothing about
+ * the address: whoever holds the link picks the password. Such an account answers that one
+ * invitation, and nothing that trusts the address: another invitation found by id, a join link
+ * restricted to the domain, a verified domain (outside tester, issue 21).
+ */
+describe('accounts whose address nobody proved', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await harness();
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  /** Signs up on the invitee page from an invitation link, as its holder would. */
+  async function signUpFrom(token: string, password: string) {
+    const page = await request(h.app, 'GET', `/invite?token=${token}`);
+    const cookie = String(page.headers['set-cookie'] ?? '')
+      .split(/,(?=\s*\w+=)/)
+      .map((c) => c.split(';')[0]!.trim())
+      .join('; ');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(String(page.body))![1]!;
+    const response = await h.app.inject({
+      method: 'POST',
+      url: '/invite/sign-up',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      payload: new URLSearchParams({ token, csrf, password }).toString(),
+    });
+    expect(response.statusCode).toBe(303);
+  }
+
+  const basic = (email: string, password: string) => ({
+    authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`,
+  });
+
+  it('lets a handed-out link make an account that answers that invitation, and nothing that trusts the address', async () => {
+    // Another organization's owner invites the victim's address and keeps the link.
+    const mallory = await h.user('mallory@evil.example');
+    expect(
+      (await h.call('POST', '/v1/organizations', { key: mallory.key, body: { slug: 'evil', name: 'Evil' } }))
+        .status,
+    ).toBe(201);
+    const handed = await h.call('POST', '/v1/organizations/evil/invitations', {
+      key: mallory.key,
+      body: { email: 'ceo@acme.test', send_email: false },
+    });
+    const token = new URL(handed.body.accept_url).searchParams.get('token')!;
+    await signUpFrom(token, 'mallorys password');
+    const as = { key: null, headers: basic('ceo@acme.test', 'mallorys password') };
+    expect((await h.call('GET', '/v1/me', as)).status).toBe(200);
+
+    // acme invites its real CEO by email: the impostor can neither list nor answer it by id.
+    const real = await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'ceo@acme.test', role: 'admin' },
+    });
+    expect(real.status).toBe(201);
+    const listed = await h.call('GET', '/v1/me/invitations', as);
+    expect([listed.status, listed.body.code]).toEqual([403, 'email_unverified']);
+    const accepted = await h.call('POST', `/v1/invitations/${real.body.id}/accept`, as);
+    expect([accepted.status, accepted.body.code]).toEqual([403, 'email_unverified']);
+
+    // A join link for acme.test addresses refuses it.
+    const link = await h.call('POST', '/v1/organizations/acme/join-links', {
+      body: { role: 'member', allowed_domain: 'acme.test' },
+    });
+    expect(link.status).toBe(201);
+    const joined = await h.call('POST', '/v1/join', { ...as, body: { token: link.body.token } });
+    expect([joined.status, joined.body.code]).toEqual([403, 'email_unverified']);
+    const members = await h.call('GET', '/v1/organizations/acme/members');
+    expect(members.body.members.map((m: { email: string }) => m.email)).not.toContain('ceo@acme.test');
+
+    // The invitation whose link made the account is still the holder's to answer.
+    expect((await h.call('POST', '/v1/invitations/accept', { ...as, body: { token } })).status).toBe(200);
+  });
+
+  it('trusts an address reached through an emailed link: it may list and answer by id, and join by domain', async () => {
+    const smtp = await startSmtpServer();
+    const delivery = deliveryFor(h, { smtpUrl: smtp.url });
+    try {
+      const emailed = await h.call('POST', '/v1/organizations/acme/invitations', {
+        body: { email: 'ada@acme.test' },
+      });
+      expect(emailed.status).toBe(201);
+      await delivery.worker.drain();
+      const token = new URL(linkIn(smtp.received.find((m) => m.to === 'ada@acme.test')!)).searchParams.get(
+        'token',
+      )!;
+      await signUpFrom(token, 'adas own password');
+      const as = { key: null, headers: basic('ada@acme.test', 'adas own password') };
+      const listed = await h.call('GET', '/v1/me/invitations', as);
+      expect(listed.status).toBe(200);
+      expect(listed.body.invitations.map((i: { id: string }) => i.id)).toContain(emailed.body.id);
+      expect((await h.call('POST', `/v1/invitations/${emailed.body.id}/accept`, as)).status).toBe(200);
+    } finally {
+      await delivery.stop();
+      await smtp.close();
+    }
+  });
+});
