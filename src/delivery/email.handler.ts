@@ -1,21 +1,20 @@
 import type { Executor } from '../db/database.ts';
 import { findEmailBranding, findEmailTemplate } from '../email-templates/email-template.repository.ts';
-import { recordEvents } from '../events/event.recorder.ts';
-import { transitionEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import { setDeliveryError, setDeliveryOutcome } from '../invitations/invitation.background.repository.ts';
-import { effectiveStatus, findInvitation } from '../invitations/invitation.repository.ts';
+import { effectiveStatus, findInvitations } from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
+import { BatchReads } from '../outbox/outbox.handler.ts';
 import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { findResourceInOrganization } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
+import { recordEmailOutcomes } from './email-outcomes.ts';
 import { emailLocale, inviterName, type RenderedEmail, renderAddedEmail } from './email-templates.ts';
 import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
-import type { AttemptResult, OutboxHandler, Settlement } from './outbox.worker.ts';
+import type { AttemptResult, OutboxHandler, SettledAttempt } from './outbox.worker.ts';
 
 export interface EmailPayload {
   invitation_id: string;
@@ -72,7 +71,7 @@ export class EmailHandler implements OutboxHandler {
     return Math.min(15_000 * 2 ** (attempt - 1), 3_600_000);
   }
 
-  async deliver(message: ClaimedMessage): Promise<AttemptResult> {
+  async deliver(message: ClaimedMessage, reads = new BatchReads()): Promise<AttemptResult> {
     if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
     if (message.payload.kind === 'template_test') return this.#deliverTest(message);
     if (message.payload.kind === 'join_request_decided') {
@@ -83,23 +82,29 @@ export class EmailHandler implements OutboxHandler {
       });
     }
     const payload = message.payload as unknown as EmailPayload;
-    const invitation = await findInvitation(this.#db, payload.invitation_id);
+    const invitation = await reads.load('invitation', payload.invitation_id, (ids) =>
+      findInvitations(this.#db, ids),
+    );
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
     if (invitation.sendCount !== payload.send_number) return { ok: true, skipped: 'sent again since' };
     const status = effectiveStatus(invitation, this.#clock.now());
     if (status !== 'pending') return { ok: true, skipped: `invitation ${status}` };
+    // What the batch's invitations have in common is read once per batch.
+    const organizationId = invitation.organizationId;
     const [organization, inviter, resource] = await Promise.all([
-      findOrganization(this.#db, invitation.organizationId),
-      findUserById(this.#db, invitation.inviterUserId),
+      reads.once(`organization:${organizationId}`, () => findOrganization(this.#db, organizationId)),
+      reads.once(`user:${invitation.inviterUserId}`, () => findUserById(this.#db, invitation.inviterUserId)),
       invitation.resourceId
-        ? findResourceInOrganization(this.#db, invitation.organizationId, invitation.resourceId)
+        ? findResourceInOrganization(this.#db, organizationId, invitation.resourceId)
         : undefined,
     ]);
     if (!organization) return { ok: true, skipped: 'organization deleted' };
     const locale = emailLocale(invitation.locale, organization.settings.locale);
     const [template, branding] = await Promise.all([
-      findEmailTemplate(this.#db, organization.id, locale),
-      findEmailBranding(this.#db, organization.id),
+      reads.once(`template:${organizationId}:${locale}`, () =>
+        findEmailTemplate(this.#db, organizationId, locale),
+      ),
+      reads.once(`branding:${organizationId}`, () => findEmailBranding(this.#db, organizationId)),
     ]);
     const { email, error } = await renderOrganizationEmail(
       {
@@ -206,66 +211,9 @@ export class EmailHandler implements OutboxHandler {
     return this.#send(message, user.email, email, {});
   }
 
-  async settled(
-    trx: Executor,
-    message: ClaimedMessage,
-    settlement: Settlement,
-    result: AttemptResult,
-  ): Promise<void> {
-    if (result.ok && result.skipped) return;
-    if (
-      message.payload.kind === 'membership_added' ||
-      message.payload.kind === 'template_test' ||
-      message.payload.kind === 'join_request_decided'
-    )
-      return;
-    const payload = message.payload as unknown as EmailPayload;
-    const now = this.#clock.now();
-    if (settlement === 'retry') {
-      // Still queued, but the invitation says why it has not gone out yet.
-      if (payload.kind !== 'reminder') {
-        await setDeliveryError(
-          trx,
-          payload.invitation_id,
-          payload.send_number,
-          (result as { error: string }).error,
-        );
-      }
-      return;
-    }
-    if (payload.kind === 'reminder') {
-      if (settlement !== 'done') return;
-      const invitation = await findInvitation(trx, payload.invitation_id);
-      if (invitation) {
-        await recordEvents(trx, [
-          transitionEvent(invitation, 'invitation.reminded', null, null, null, now, {
-            send_number: payload.send_number,
-          }),
-        ]);
-      }
-      return;
-    }
-    const failed = settlement === 'dead';
-    const error = failed ? (result as { error: string }).error : null;
-    const updated = await setDeliveryOutcome(trx, payload.invitation_id, payload.send_number, now, {
-      state: failed ? 'failed' : 'sent',
-      error,
-    });
-    if (!updated) return;
-    await recordEvents(trx, [
-      transitionEvent(
-        updated,
-        failed ? 'invitation.delivery_failed' : 'invitation.sent',
-        null,
-        null,
-        null,
-        now,
-        {
-          send_number: payload.send_number,
-          message_id: messageIdFor(message.dedupeKey, this.#publicUrl),
-          ...(failed ? { error } : {}),
-        },
-      ),
-    ]);
+  settled(trx: Executor, attempts: readonly SettledAttempt[]): Promise<void> {
+    return recordEmailOutcomes(trx, attempts, this.#clock.now(), (message) =>
+      messageIdFor(message.dedupeKey, this.#publicUrl),
+    );
   }
 }

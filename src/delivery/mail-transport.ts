@@ -49,7 +49,7 @@ export function smtpTransport(options: SmtpOptions): MailTransport {
       nodemailer.createTransport({
         url: options.url,
         pool: true,
-        maxConnections: 5,
+        maxConnections: 10,
         requireTLS: options.requireTls,
         tls: { rejectUnauthorized: options.rejectUnauthorized },
         connectionTimeout: options.timeoutMs,

@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import { type Database, isDatabaseUnavailable } from '../db/database.ts';
 import type { Clock } from '../lib/clock.ts';
-import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
-import { anyDue, type ClaimedMessage, claimDue, extendClaims, settle } from '../outbox/outbox.repository.ts';
+import {
+  type AttemptResult,
+  BatchReads,
+  type OutboxHandler,
+  type SettledAttempt,
+  type Settlement,
+} from '../outbox/outbox.handler.ts';
+import {
+  anyDue,
+  type ClaimedMessage,
+  claimDue,
+  extendClaims,
+  settle,
+  settleDone,
+} from '../outbox/outbox.repository.ts';
+import { GroupCommit } from './group-commit.ts';
 import { GuardedLoop } from './guarded-loop.ts';
 
-export type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+export type { AttemptResult, OutboxHandler, SettledAttempt, Settlement } from '../outbox/outbox.handler.ts';
 
 export interface WorkerLogger {
   info(obj: object, msg: string): void;
@@ -25,6 +39,17 @@ export interface OutboxWorkerOptions {
   /** Told of each attempt once its settling transaction has committed (for metrics). */
   onSettled?: (attempt: { kind: 'email' | 'webhook'; settlement: Settlement; result: AttemptResult }) => void;
 }
+
+/** A delivery attempt's outcome, waiting to be recorded. */
+interface Attempt extends SettledAttempt {
+  started: number;
+}
+
+/**
+ * How long a delivered message waits for others of its batch before its outcome is recorded
+ * with theirs, in one transaction: short against the lease, long against an SMTP exchange.
+ */
+const SETTLE_GROUP_MS = 20;
 
 /** ±20 %: retries of many messages that failed together spread out instead of stampeding. */
 function withJitter(ms: number): number {
@@ -73,9 +98,17 @@ export class OutboxWorker {
     );
     const inFlight = new Set(claimed.map((message) => message.id));
     const stopRenewing = this.#renewWhileInFlight(inFlight);
+    // Outcomes are recorded together as they come in: one transaction for many messages.
+    const settling = new GroupCommit<Attempt>((attempts) => this.#settleGroup(attempts), SETTLE_GROUP_MS);
+    let attempting = claimed.length;
+    const reads = new BatchReads();
     try {
       await Promise.all(
-        claimed.map((message) => this.#handle(message).finally(() => inFlight.delete(message.id))),
+        claimed.map(async (message) => {
+          const attempt = await this.#attempt(message, reads);
+          attempting--;
+          await settling.add(attempt, attempting === 0).finally(() => inFlight.delete(message.id));
+        }),
       );
     } finally {
       stopRenewing();
@@ -116,59 +149,87 @@ export class OutboxWorker {
     }
   }
 
-  async #handle(message: ClaimedMessage): Promise<void> {
-    const { database, clock, handlers, logger } = this.#options;
+  async #attempt(message: ClaimedMessage, reads: BatchReads): Promise<Attempt> {
+    const { handlers, logger } = this.#options;
     const handler = handlers[message.kind];
     const started = performance.now();
     let result: AttemptResult;
     try {
-      result = await handler.deliver(message);
+      result = await handler.deliver(message, reads);
     } catch (error) {
       result = { ok: false, error: `internal error: ${(error as Error).message}`, permanent: false };
       logger.error({ err: error, outbox_id: message.id }, 'outbox handler failed');
     }
-    const durationMs = Math.round(performance.now() - started);
-    const now = clock.now();
     const settlement: Settlement = result.ok
       ? 'done'
       : result.permanent || message.attempts >= handler.maxAttempts
         ? 'dead'
         : 'retry';
+    return { message, settlement, result, started, durationMs: Math.round(performance.now() - started) };
+  }
+
+  /**
+   * Records a group of outcomes in one transaction. Should that fail for other reasons than the
+   * database being away, each is recorded on its own, so one message's trouble holds back no other.
+   */
+  async #settleGroup(attempts: Attempt[]): Promise<void> {
+    const started = Math.min(...attempts.map((attempt) => attempt.started));
     try {
-      await this.#settleRetrying(started, () =>
-        database.db.transaction().execute(async (trx) => {
-          const mine = await settle(
-            trx,
-            message.id,
-            this.id,
-            now,
-            settlement === 'done'
-              ? { status: 'done' }
-              : settlement === 'dead'
-                ? { status: 'dead', error: (result as { error: string }).error }
-                : {
-                    status: 'pending',
-                    error: (result as { error: string }).error,
-                    nextAttemptAt: new Date(now.getTime() + withJitter(handler.backoffMs(message.attempts))),
-                  },
-          );
-          if (!mine) throw new LostClaim();
-          await handler.settled(trx, message, settlement, result, durationMs);
-        }),
-      );
+      return await this.#settleRetrying(started, () => this.#settleTogether(attempts));
     } catch (error) {
-      if (error instanceof LostClaim) {
-        logger.warn({ outbox_id: message.id }, 'outbox claim lapsed before settling; the new holder decides');
-        return;
-      }
-      throw error;
+      if (attempts.length === 1 || isDatabaseUnavailable(error)) throw error;
     }
-    this.#options.onSettled?.({ kind: message.kind, settlement, result });
-    if (settlement === 'dead') {
-      logger.warn(
-        { outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error },
-        'outbox message is dead',
+    const results = await Promise.allSettled(
+      attempts.map((attempt) => this.#settleRetrying(attempt.started, () => this.#settleTogether([attempt]))),
+    );
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  /** Only the holder of a claim settles it: a claim that lapsed and was taken over is left alone. */
+  async #settleTogether(attempts: Attempt[]): Promise<void> {
+    const { database, clock, handlers, logger } = this.#options;
+    const now = clock.now();
+    const mine = await database.db.transaction().execute(async (trx) => {
+      const done = attempts.filter((attempt) => attempt.settlement === 'done');
+      const settled = await settleDone(
+        trx,
+        done.map((attempt) => attempt.message.id),
+        this.id,
+        now,
       );
+      for (const { message, settlement, result } of attempts) {
+        if (settlement === 'done') continue;
+        const handler = handlers[message.kind];
+        const error = (result as { error: string }).error;
+        const outcome =
+          settlement === 'dead'
+            ? { status: 'dead' as const, error }
+            : {
+                status: 'pending' as const,
+                error,
+                nextAttemptAt: new Date(now.getTime() + withJitter(handler.backoffMs(message.attempts))),
+              };
+        if (await settle(trx, message.id, this.id, now, outcome)) settled.add(message.id);
+      }
+      for (const kind of ['email', 'webhook'] as const) {
+        const ours = attempts.filter(({ message }) => message.kind === kind && settled.has(message.id));
+        if (ours.length > 0) await handlers[kind].settled(trx, ours);
+      }
+      return settled;
+    });
+    for (const { message, settlement, result } of attempts) {
+      if (!mine.has(message.id)) {
+        logger.warn({ outbox_id: message.id }, 'outbox claim lapsed before settling; the new holder decides');
+        continue;
+      }
+      this.#options.onSettled?.({ kind: message.kind, settlement, result });
+      if (settlement === 'dead') {
+        logger.warn(
+          { outbox_id: message.id, kind: message.kind, error: (result as { error: string }).error },
+          'outbox message is dead',
+        );
+      }
     }
   }
 
@@ -203,5 +264,3 @@ export class OutboxWorker {
     await this.loop.stop();
   }
 }
-
-class LostClaim extends Error {}

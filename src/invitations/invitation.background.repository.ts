@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
 import { type InvitationRecord, toRecord } from './invitation.repository.ts';
 
@@ -79,6 +80,31 @@ export async function setDeliveryOutcome(
     .returningAll()
     .executeTakeFirst();
   return row ? toRecord(row) : undefined;
+}
+
+/**
+ * `setDeliveryOutcome` for many sends at once, each `(id, sendNumber)` pair as there: the
+ * invitations whose send it still was.
+ */
+export async function setDeliveryOutcomes(
+  db: Executor,
+  sends: { id: string; sendNumber: number }[],
+  now: Date,
+  outcome: { state: 'sent' | 'failed'; error: string | null },
+): Promise<InvitationRecord[]> {
+  const updated: InvitationRecord[] = [];
+  await inChunks(sends, async (slice) => {
+    const rows = await db
+      .updateTable('invitations')
+      .set({ delivery_state: outcome.state, delivery_error: outcome.error, updated_at: now })
+      .where((eb) =>
+        eb.or(slice.map((send) => eb.and([eb('id', '=', send.id), eb('send_count', '=', send.sendNumber)]))),
+      )
+      .returningAll()
+      .execute();
+    updated.push(...rows.map(toRecord));
+  });
+  return updated;
 }
 
 /** The last failed attempt of send `sendNumber` while it is retried; state stays `queued`. */

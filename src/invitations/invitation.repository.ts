@@ -151,6 +151,12 @@ export async function findInvitation(db: Executor, id: string): Promise<Invitati
   return row ? toRecord(row) : undefined;
 }
 
+export async function findInvitations(db: Executor, ids: string[]): Promise<InvitationRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('invitations').selectAll().where('id', 'in', ids).execute();
+  return rows.map(toRecord);
+}
+
 export async function findInvitationByUuid(
   db: Executor,
   uuid: string,

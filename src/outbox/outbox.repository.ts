@@ -172,6 +172,38 @@ export async function settle(
   return Number(result.numUpdatedRows) > 0;
 }
 
+/**
+ * Settles as done the delivered messages among `ids` whose claim `workerId` still holds, in
+ * one statement; the ids it settled. The others were taken over after their lease lapsed.
+ */
+export async function settleDone(
+  db: Executor,
+  ids: string[],
+  workerId: string,
+  now: Date,
+): Promise<Set<string>> {
+  const mine = new Set<string>();
+  await inChunks(ids, async (slice) => {
+    const rows = await db
+      .updateTable('outbox')
+      .set({
+        status: 'done',
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        delivered_at: now,
+        last_error: null,
+      })
+      .where('id', 'in', slice)
+      .where('locked_by', '=', workerId)
+      .where('status', '=', 'processing')
+      .returning('id')
+      .execute();
+    for (const row of rows) mine.add(row.id);
+  });
+  return mine;
+}
+
 /** The sealed link of the latest send of an invitation, for a reminder to carry. */
 export async function latestEmailPayload(
   db: Executor,

@@ -5,7 +5,7 @@ import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import { newId } from '../lib/ids.ts';
 import { decrypt } from '../lib/secrets.ts';
-import type { AttemptResult, OutboxHandler, Settlement } from '../outbox/outbox.handler.ts';
+import type { AttemptResult, OutboxHandler, SettledAttempt } from '../outbox/outbox.handler.ts';
 import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import { ForbiddenDestination, guardedLookup } from './destination.ts';
 import { signWebhook } from './signing.ts';
@@ -95,21 +95,17 @@ export class WebhookHandler implements OutboxHandler {
     });
   }
 
-  async settled(
-    trx: Executor,
-    message: ClaimedMessage,
-    _settlement: Settlement,
-    result: AttemptResult,
-    durationMs: number,
-  ): Promise<void> {
-    await insertAttempt(trx, {
-      id: newId('att', this.#clock.now()),
-      outboxId: message.id,
-      endpointId: message.endpointId!,
-      statusCode: result.statusCode ?? null,
-      error: result.ok ? null : result.error,
-      durationMs,
-      createdAt: this.#clock.now(),
-    });
+  async settled(trx: Executor, attempts: readonly SettledAttempt[]): Promise<void> {
+    for (const { message, result, durationMs } of attempts) {
+      await insertAttempt(trx, {
+        id: newId('att', this.#clock.now()),
+        outboxId: message.id,
+        endpointId: message.endpointId!,
+        statusCode: result.statusCode ?? null,
+        error: result.ok ? null : result.error,
+        durationMs,
+        createdAt: this.#clock.now(),
+      });
+    }
   }
 }
