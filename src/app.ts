@@ -86,17 +86,7 @@ export async function buildApp(
   const unscoped = deps.database;
   deps = { ...deps, database: requestScoped(unscoped) };
   const services = createServices(deps);
-  const app = Fastify({
-    logger: options.logger ?? false,
-    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
-    trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
-    requestIdHeader: false,
-    genReqId: requestIdFor,
-    routerOptions: { maxParamLength: 200 },
-    // A URL the router cannot decode (`/v1/%c0`) is refused before any hook: as problem+json too.
-    frameworkErrors: (error, request, reply) =>
-      sendProblem(request, reply.header('x-request-id', request.id), toAppError(error)),
-  }).withTypeProvider<ZodTypeProvider>();
+  const app = createFastify(options);
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -121,6 +111,72 @@ export async function buildApp(
     declareRoute(app, route);
   });
 
+  registerAuthentication(app as App, services, sessions, deps.publicUrl);
+
+  registerIdempotency(app, { ...deps, database: unscoped });
+  const metrics = options.metrics ?? new Metrics();
+  metrics.register(app);
+
+  app.setErrorHandler((error, request, reply) => {
+    const problem = toAppError(error);
+    logFailure(request, problem, error);
+    return sendProblem(request, reply, problem);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, allowed.noRoute(request.method, request.url)),
+  );
+
+  await app.register(fastifySwagger, {
+    openapi: nativeDocument(deps.publicUrl),
+    transform: routeTransform,
+    transformObject: documentTransform,
+  });
+
+  await app.register((scoped, _options, done) => {
+    nativeApiRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+      deps,
+      options,
+      sessions,
+      metrics,
+    });
+    done();
+  });
+  await app.register((scoped, _options, done) => {
+    browserPages(scoped.withTypeProvider<ZodTypeProvider>() as App, services, { deps, options, sessions });
+    done();
+  });
+
+  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+  referencePageRoutes(app as App, { title: 'rsvp API reference' });
+  return { app: app as App, services };
+}
+
+function createFastify(options: AppOptions) {
+  return Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 2 * 1024 * 1024,
+    trustProxy: options.trustProxy ? options.trustProxy.split(',').map((s) => s.trim()) : false,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    routerOptions: { maxParamLength: 200 },
+    // A URL the router cannot decode (`/v1/%c0`) is refused before any hook: as problem+json too.
+    frameworkErrors: (error, request, reply) =>
+      sendProblem(request, reply.header('x-request-id', request.id), toAppError(error)),
+  }).withTypeProvider<ZodTypeProvider>();
+}
+
+interface SurfaceContext {
+  deps: Deps;
+  options: AppOptions;
+  sessions: BrowserSessions;
+}
+
+/**
+ * Authentication on every route that declares a scope: an API key, Basic, a bearer token, or
+ * the browser session (with the CSRF check on changes); then the scope. Public API routes are
+ * limited per client address instead.
+ */
+function registerAuthentication(app: App, services: Services, sessions: BrowserSessions, publicUrl: string) {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
     checkHostHeader(request);
@@ -146,7 +202,7 @@ export async function buildApp(
       (await sessionPrincipal(request, {
         sessions,
         authenticator: services.authenticator,
-        publicUrl: deps.publicUrl,
+        publicUrl,
       }));
     if (!request.principal) {
       if (request.headers[CSRF_HEADER] !== undefined) throw sessionRequired();
@@ -158,80 +214,61 @@ export async function buildApp(
     };
     if (!hasScope(request.principal, auth.scope)) throw insufficientScope(auth.scope);
   });
+}
 
-  registerIdempotency(app, { ...deps, database: unscoped });
-  const metrics = options.metrics ?? new Metrics();
-  metrics.register(app);
-
-  app.setErrorHandler((error, request, reply) => {
-    const problem = toAppError(error);
-    logFailure(request, problem, error);
-    return sendProblem(request, reply, problem);
+/** The native API (`/v1`, `/oauth`, health and metrics), each route taking the services it needs. */
+function nativeApiRoutes(
+  app: App,
+  services: Services,
+  { deps, options, sessions, metrics }: SurfaceContext & { metrics: Metrics },
+) {
+  organizationRoutes(app, services);
+  membershipRoutes(app, services);
+  userRoutes(app, services);
+  resourceRoutes(app, services);
+  invitationRoutes(app, services);
+  apiKeyRoutes(app, services);
+  eventRoutes(app, services);
+  oauthRoutes(app, services);
+  healthRoutes(app, deps.database, services.rateLimiter, deps.clock);
+  webhookRoutes(app, services);
+  joiningRoutes(app, services);
+  sessionRoutes(app, services, { sessions, publicUrl: deps.publicUrl });
+  emailTemplateRoutes(app, services);
+  metricsRoutes(app, {
+    metrics,
+    database: deps.database,
+    clock: deps.clock,
+    services,
+    token: options.metricsToken,
+    countEvents: countEventsByType,
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, allowed.noRoute(request.method, request.url)),
-  );
+}
 
-  await app.register(fastifySwagger, {
-    openapi: nativeDocument(deps.publicUrl),
-    transform: routeTransform,
-    transformObject: documentTransform,
+/** The server-rendered pages and the console: invitee and join pages, the dev mailbox when on. */
+function browserPages(app: App, services: Services, { deps, options, sessions }: SurfaceContext) {
+  consoleRoutes(app);
+  inviteeRoutes(app, services, {
+    database: deps.database,
+    clock: deps.clock,
+    sessions,
+    publicUrl: deps.publicUrl,
   });
-
-  await app.register((scoped, _options, done) => {
-    const api = scoped.withTypeProvider<ZodTypeProvider>() as App;
-    organizationRoutes(api, services);
-    membershipRoutes(api, services);
-    userRoutes(api, services);
-    resourceRoutes(api, services);
-    invitationRoutes(api, services);
-    apiKeyRoutes(api, services);
-    eventRoutes(api, services);
-    oauthRoutes(api, services);
-    healthRoutes(api, deps.database, services.rateLimiter, deps.clock);
-    webhookRoutes(api, services);
-    joiningRoutes(api, services);
-    sessionRoutes(api, services, { sessions, publicUrl: deps.publicUrl });
-    emailTemplateRoutes(api, services);
-    metricsRoutes(api, {
-      metrics,
-      database: deps.database,
-      clock: deps.clock,
-      services,
-      token: options.metricsToken,
-      countEvents: countEventsByType,
-    });
-    done();
+  joinPageRoutes(app, services, {
+    database: deps.database,
+    sessions,
+    publicUrl: deps.publicUrl,
   });
-  await app.register((scoped, _options, done) => {
-    consoleRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App);
-    inviteeRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
+  if (options.devMailbox) {
+    devMailboxRoutes(app, services, {
       database: deps.database,
-      clock: deps.clock,
-      sessions,
-      publicUrl: deps.publicUrl,
-    });
-    joinPageRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
-      database: deps.database,
-      sessions,
-      publicUrl: deps.publicUrl,
-    });
-    if (options.devMailbox) {
-      devMailboxRoutes(scoped.withTypeProvider<ZodTypeProvider>() as App, services, {
-        database: deps.database,
-        sessions: new BrowserSessions({
-          key: deps.keys.sessionSigning,
-          store: services.sessions,
-          publicUrl: deps.publicUrl,
-          sessionCookie: MAILBOX_SESSION_COOKIE,
-        }),
+      sessions: new BrowserSessions({
+        key: deps.keys.sessionSigning,
+        store: services.sessions,
         publicUrl: deps.publicUrl,
-      });
-    }
-    done();
-  });
-
-  app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
-  referencePageRoutes(app as App, { title: 'rsvp API reference' });
-  return { app: app as App, services };
+        sessionCookie: MAILBOX_SESSION_COOKIE,
+      }),
+      publicUrl: deps.publicUrl,
+    });
+  }
 }

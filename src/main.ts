@@ -2,13 +2,14 @@ import { Resolver } from 'node:dns/promises';
 import { Metrics } from './api/metrics.ts';
 import { buildApp, loggerOptions } from './app.ts';
 import { needsBootstrap } from './bootstrap.ts';
-import { type DialectName, loadConfig } from './config.ts';
+import { type Config, type DialectName, loadConfig } from './config.ts';
+import type { Database } from './db/database.ts';
 import { createDelivery } from './delivery/delivery.ts';
 import type { DialectOptions } from './dialects/dialect-app.ts';
 import type { App } from './http/app-types.ts';
 import type { InstanceKeys } from './instance/instance-keys.ts';
 import { recordPublicUrl } from './instance/public-url.ts';
-import { systemClock } from './lib/clock.ts';
+import { type Clock, systemClock } from './lib/clock.ts';
 import { MemoryRateLimiter, RedisRateLimiter } from './lib/rate-limiter.ts';
 import { openRuntime } from './runtime.ts';
 import type { Services } from './services.ts';
@@ -65,15 +66,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     ),
   );
   const clock = systemClock;
-  const rateLimiter = config.redisUrl
-    ? new RedisRateLimiter(config.redisUrl, {
-        clock,
-        logger: {
-          warn: (obj, msg) => log?.warn(obj, msg),
-          info: (obj, msg) => log?.info(obj, msg),
-        },
-      })
-    : new MemoryRateLimiter(clock);
+  const rateLimiter = rateLimiterFor(config, clock, () => log);
   let delivery: ReturnType<typeof createDelivery> | undefined;
   const metrics = new Metrics();
   const { app, services } = await buildApp(
@@ -121,6 +114,35 @@ export async function serve(env: Record<string, string | undefined> = process.en
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   await app.listen({ host: config.host, port: config.port });
+  dialects.push(...(await listenDialects(config, app, services, keys)));
+  // The CLI, run beside this server without its settings, writes links to where it answers.
+  await recordPublicUrl(database.db, config.publicUrl, clock.now());
+  if (config.workers) delivery.start();
+  await announceReady(config, app, database);
+  return app;
+}
+
+/** Shared counters in Redis when configured, else in this process. */
+function rateLimiterFor(config: Config, clock: Clock, log: () => App['log'] | undefined) {
+  return config.redisUrl
+    ? new RedisRateLimiter(config.redisUrl, {
+        clock,
+        logger: {
+          warn: (obj, msg) => log()?.warn(obj, msg),
+          info: (obj, msg) => log()?.info(obj, msg),
+        },
+      })
+    : new MemoryRateLimiter(clock);
+}
+
+/** Each configured dialect on its own listener, sharing the native app's services and logger. */
+async function listenDialects(
+  config: Config,
+  app: App,
+  services: Services,
+  keys: InstanceKeys,
+): Promise<App[]> {
+  const listening: App[] = [];
   for (const dialect of config.dialects) {
     const dialectApp = await DIALECTS[dialect.name](
       services,
@@ -133,11 +155,13 @@ export async function serve(env: Record<string, string | undefined> = process.en
       { publicUrl: config.publicUrl, listenerUrl: dialect.publicUrl },
     );
     await dialectApp.listen({ host: config.host, port: dialect.port });
-    dialects.push(dialectApp);
+    listening.push(dialectApp);
   }
-  // The CLI, run beside this server without its settings, writes links to where it answers.
-  await recordPublicUrl(database.db, config.publicUrl, clock.now());
-  if (config.workers) delivery.start();
+  return listening;
+}
+
+/** What the operator reads at start: where data, mail and limits go, and what to do next. */
+async function announceReady(config: Config, app: App, database: Database) {
   app.log.info(
     {
       database: database.engine,
@@ -163,7 +187,6 @@ export async function serve(env: Record<string, string | undefined> = process.en
         '`npm run rsvp -- bootstrap --email you@example.com --org acme`',
     );
   }
-  return app;
 }
 
 /**

@@ -5,10 +5,9 @@ import type { App } from '../http/app-types.ts';
 import type { Clock } from '../lib/clock.ts';
 import { maskEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
-import { tooManyRequests } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import type { BrowserSessions } from './browser-session.ts';
-import { type Inspection, inviteUrl, messageCard } from './invitee.cards.ts';
+import { type Inspection, inviteUrl } from './invitee.cards.ts';
 import {
   afterSignIn,
   checkedForm,
@@ -17,7 +16,7 @@ import {
   respond,
   signedInUser,
 } from './invitee.page.ts';
-import { page } from './layout.ts';
+import { registerLinkPageHeaders } from './link-page-headers.ts';
 
 const TokenForm = z.object({ token: z.string().max(2000), csrf: z.string().max(200).optional() });
 const SignInForm = TokenForm.extend({ email: z.string().max(320), password: z.string().max(256) });
@@ -48,28 +47,7 @@ export function inviteeRoutes(
 
 /** Headers and the per-address rate limit for every `/invite` page, in this plugin only. */
 function registerPageHeaders(app: App, { services }: InviteeDeps) {
-  const formAction = ["'self'", ...services.allowedAppOrigins].join(' ');
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.url.startsWith('/invite')) return;
-    reply.header('cache-control', 'no-store');
-    // The token is in the URL: it must never leave in a Referer. `same-origin` (not
-    // `no-referrer`) keeps the browser sending a real Origin on our own form posts.
-    reply.header('referrer-policy', 'same-origin');
-    reply.header(
-      'content-security-policy',
-      `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    );
-    const rule = services.abuseLimits.perClientAddress;
-    const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
-    if (!decision.allowed) {
-      const error = tooManyRequests(decision, rule, 'Too many requests from your address; wait a moment.');
-      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      return reply
-        .code(429)
-        .type('text/html; charset=utf-8')
-        .send(page({ title: 'Slow down', body: messageCard('Too many requests', error.message, true) }));
-    }
-  });
+  registerLinkPageHeaders(app, services, (url) => url.startsWith('/invite'));
 }
 
 function registerPage(app: App, deps: InviteeDeps) {

@@ -2,14 +2,12 @@ import { z } from 'zod';
 import type { Database } from '../db/database.ts';
 import type { App } from '../http/app-types.ts';
 import { AppError } from '../lib/errors.ts';
-import { tooManyRequests } from '../lib/rate-limiter.ts';
 import { fill } from '../locales/locales.ts';
 import type { Services } from '../services.ts';
 import type { BrowserSessions } from './browser-session.ts';
-import { messageCard } from './invitee.cards.ts';
 import { joinPath, joinStrings, minutesOf } from './join.cards.ts';
 import { checkedForm, type JoinPageDeps, join, render, signedInUser } from './join.page.ts';
-import { page } from './layout.ts';
+import { registerLinkPageHeaders } from './link-page-headers.ts';
 
 const TokenForm = z.object({ token: z.string().max(2000), csrf: z.string().max(200).optional() });
 const SignInForm = TokenForm.extend({ email: z.string().max(320), password: z.string().max(256) });
@@ -39,27 +37,7 @@ export function joinPageRoutes(
 
 /** Headers and the per-address rate limit for every `/join` page, in this plugin only. */
 function registerPageHeaders(app: App, { services }: JoinPageDeps) {
-  const formAction = ["'self'", ...services.allowedAppOrigins].join(' ');
-  app.addHook('onRequest', async (request, reply) => {
-    if (!JOIN_PATH.test(request.url)) return;
-    reply.header('cache-control', 'no-store');
-    // The token is in the URL: never in a Referer; `same-origin` keeps Origin on our own posts.
-    reply.header('referrer-policy', 'same-origin');
-    reply.header(
-      'content-security-policy',
-      `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-    );
-    const rule = services.abuseLimits.perClientAddress;
-    const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
-    if (!decision.allowed) {
-      const error = tooManyRequests(decision, rule, 'Too many requests from your address; wait a moment.');
-      for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
-      return reply
-        .code(429)
-        .type('text/html; charset=utf-8')
-        .send(page({ title: 'Slow down', body: messageCard('Too many requests', error.message, true) }));
-    }
-  });
+  registerLinkPageHeaders(app, services, (url) => JOIN_PATH.test(url));
 }
 
 function registerPage(app: App, deps: JoinPageDeps) {
