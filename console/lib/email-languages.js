@@ -14,7 +14,8 @@ export function languageName(code) {
 /**
  * The languages rsvp writes emails in (one locale file each on the server), for an
  * organization's pickers. Reading them needs an admin; anyone else is offered the console's own
- * languages, which the server speaks too.
+ * languages, which the server speaks too. A form should wait for `ready`: a list arriving after the
+ * person started typing would re-render the form over what they typed.
  */
 export function useEmailLanguages(orgId) {
   const state = useLoad(
@@ -25,5 +26,5 @@ export function useEmailLanguages(orgId) {
       ),
     [orgId],
   );
-  return { loaded: state.data ?? null, offered: state.data ?? LOCALES };
+  return { ready: !state.loading, loaded: state.data ?? null, offered: state.data ?? LOCALES };
 }

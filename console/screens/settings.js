@@ -64,7 +64,9 @@ export function Settings({ org, onOrgChanged }) {
     }
     state.reload();
   };
-  if (!current) return html`<${Heading}>${t('nav.settings')}</${Heading}><${Loading} state=${state} />`;
+  if (!current || !languages.ready) {
+    return html`<${Heading}>${t('nav.settings')}</${Heading}><${Loading} state=${state} />`;
+  }
   const s = current.settings;
   return html`
     <${Heading}>${t('nav.settings')}</${Heading}>
