@@ -270,4 +270,33 @@ describe('email templates', () => {
     });
     expect(other.status).toBe(200);
   });
+
+  it("keeps users' text out of a template's links: no javascript:, data: or vbscript: survives", async () => {
+    expect(
+      (await h.call('POST', '/v1/organizations', { body: { slug: 'hrefs', name: 'Hrefs' } })).status,
+    ).toBe(201);
+    const template = {
+      subject: 'Join',
+      html: '<a href="{{ message }}">note</a> <a href="{{ inviter.name }}">who</a> {{ accept_url }}',
+      text: '{{ message }} {{ accept_url }}',
+    };
+    for (const hostile of [
+      'javascript:alert(1)',
+      'JaVaScRiPt:alert(1)',
+      'data:text/html,<b>x</b>',
+      'vbscript:x',
+    ]) {
+      const preview = await h.call('POST', '/v1/organizations/hrefs/email-templates/en/preview', {
+        body: { template, data: { message: hostile, inviter_name: hostile } },
+      });
+      expect(preview.status, hostile).toBe(200);
+      expect(preview.body.html.toLowerCase()).not.toMatch(/href="\s*(javascript|data|vbscript)\s*:/);
+      expect(preview.body.html).toContain('[link removed]');
+    }
+    // Ordinary words before a colon stay as they were written.
+    const plain = await h.call('POST', '/v1/organizations/hrefs/email-templates/en/preview', {
+      body: { template, data: { message: 'Bring your data: we start at nine' } },
+    });
+    expect(plain.body.text).toContain('Bring your data: we start at nine');
+  });
 });

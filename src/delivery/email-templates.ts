@@ -100,7 +100,9 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char]!);
 }
 
-const URL_LIKE = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.|mailto:)\S*/gi;
+// Links and the schemes a browser would run or inline (`javascript:`, `data:`, `vbscript:`), which an
+// organization's template could otherwise place in an `href` around the text users wrote.
+const URL_LIKE = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.|\bmailto:|\b(?:javascript|data|vbscript):(?=\S))\S*/gi;
 const ZERO_WIDTH_SPACE = '\u200B';
 
 /**
