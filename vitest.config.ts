@@ -5,6 +5,9 @@ export default defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // expect.poll waits for what a browser or a background worker does next; vitest's 1 s default
+    // is shorter than a page's round trip on a loaded two-core machine.
+    expect: { poll: { timeout: 10_000 } },
     pool: 'forks',
     // Each file gets its own database; two workers fit CI's two cores.
     maxWorkers: 2,

@@ -73,7 +73,13 @@ runInChromium('the admin console for instance and organization admins, in Chromi
   afterAll(() => server?.close());
 
   const rows = (page: Page) => page.locator('main table tbody tr');
-  const applyFilters = (page: Page) => page.getByRole('button', { name: 'Apply filters' }).click();
+  // Waits for the filtered list's answer, so that nothing the test does next races a request
+  // still in flight (a session ended on the server would otherwise end it mid-click).
+  const applyFilters = (page: Page) =>
+    Promise.all([
+      page.waitForResponse((answer) => answer.request().method() === 'GET' && answer.url().includes('/v1/')),
+      page.getByRole('button', { name: 'Apply filters' }).click(),
+    ]);
 
   it('an instance admin lists users, edits roles, grants and deletes, filters, and reads who did what', async () => {
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
