@@ -299,4 +299,55 @@ describe('email templates', () => {
     });
     expect(plain.body.text).toContain('Bring your data: we start at nine');
   });
+
+  it("lists a combined invitation's resources, in the built-in email and to a template", async () => {
+    expect(
+      (await h.call('POST', '/v1/organizations', { body: { slug: 'combo', name: 'Combo' } })).status,
+    ).toBe(201);
+    const resource = async (name: string) =>
+      (await h.call('POST', '/v1/organizations/combo/resources', { body: { type: 'dataset', name } })).body
+        .id;
+    const grants = [
+      { resource_id: await resource('Alpha'), actions: ['read', 'write'] },
+      { resource_id: await resource('beta.example.com'), actions: ['read'] },
+    ];
+    const invite = (email: string, locale: string) =>
+      h.call('POST', '/v1/organizations/combo/invitations', {
+        body: { email, role: 'member', locale, grants },
+      });
+
+    expect((await invite('both-en@example.com', 'en')).status).toBe(201);
+    expect((await invite('both-fr@example.com', 'fr')).status).toBe(201);
+    await delivery.worker.drain();
+    const [en] = mailTo('both-en@example.com') as [ReceivedMail];
+    expect(en.text).toContain('It also gives you access to:\n- dataset Alpha (read, write)\n');
+    // A resource name that looks like a domain is not turned into a link.
+    expect(en.text).toContain('- dataset beta\u200B.example\u200B.com (read)');
+    expect(en.html).toContain('<li>dataset Alpha (read, write)</li>');
+    const [fr] = mailTo('both-fr@example.com') as [ReceivedMail];
+    expect(fr.text).toContain('Elle vous donne aussi accès à :\n- dataset Alpha (read, write)');
+
+    // A template loops over them; an organization invitation without grants sees an empty list.
+    const template = {
+      subject: 'Join {{ organization.name }}',
+      html: '<ul>{% for grant in grants %}<li>{{ grant.name }}: {{ grant.actions }}</li>{% endfor %}</ul>{{ accept_url }}',
+      text: '{{ grants.size }} extra: {% for grant in grants %}{{ grant.type }} {{ grant.name }};{% endfor %} {{ accept_url }}',
+    };
+    expect(
+      (await h.call('PUT', '/v1/organizations/combo/email-templates/de', { body: template })).status,
+    ).toBe(201);
+    expect((await invite('both-de@example.com', 'de')).status).toBe(201);
+    expect(
+      (
+        await h.call('POST', '/v1/organizations/combo/invitations', {
+          body: { email: 'none-de@example.com', role: 'member', locale: 'de' },
+        })
+      ).status,
+    ).toBe(201);
+    await delivery.worker.drain();
+    const [de] = mailTo('both-de@example.com') as [ReceivedMail];
+    expect(de.html).toContain('<li>Alpha: read, write</li>');
+    expect(de.text).toContain('2 extra: dataset Alpha;dataset beta\u200B.example\u200B.com;');
+    expect((mailTo('none-de@example.com') as [ReceivedMail])[0].text).toContain('0 extra:  ');
+  });
 });

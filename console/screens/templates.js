@@ -22,6 +22,9 @@ const VARIABLES = [
   'branding.primary_color',
   'branding.sender_name',
 ];
+/** A combined invitation's resources: a list, empty for the other invitations. */
+const GRANTS_LOOP =
+  '{% for grant in grants %}{{ grant.type }} {{ grant.name }}: {{ grant.actions }}{% endfor %}';
 const FIELDS = ['subject', 'html', 'text'];
 
 /** A starting point for a locale still on the built-in email: the variables every email needs. */
@@ -130,7 +133,7 @@ function Editor({ org, locale, stored, onChanged }) {
       ${FIELDS.map((f) => html`<${Field} name=${f} value=${draft[f]} error=${errors[f]} onInput=${edit} />`)}
       <details><summary>${t('tpl.variables')}</summary>
         <p class="muted">${t('tpl.variablesHint')}</p>
-        <ul class="variables">${VARIABLES.map((v) => html`<li><code>{{ ${v} }}</code></li>`)}</ul>
+        <ul class="variables">${VARIABLES.map((v) => html`<li><code>{{ ${v} }}</code></li>`)}<li><code>${GRANTS_LOOP}</code></li></ul>
       </details>
       <${Notice} error=${outcome.error} ok=${outcome.ok} />
       <div class="actions">

@@ -29,9 +29,17 @@ export interface InvitationEmailInput {
   role: string | null;
   resource: { type: string; name: string } | null;
   actions: string[] | null;
+  /** A combined invitation's resources, granted with the role; empty for the others. */
+  grants: EmailGrant[];
   message: string | null;
   expiresAt: Date;
   acceptUrl: string;
+}
+
+export interface EmailGrant {
+  type: string;
+  name: string;
+  actions: string[];
 }
 
 export interface RenderedEmail {
@@ -167,6 +175,13 @@ export function renderInvitationEmail(
     (input.kind === 'reminder' ? strings.reminderPrefix : '') +
     fill(texts.resource ? strings.subjectResource : strings.subjectOrganization, values).slice(0, 200);
   const intro = fill(texts.resource ? strings.introResource : strings.introOrganization, values);
+  const grants = input.grants.map((grant) =>
+    fill(strings.grant, {
+      resource: defang(`${grant.type} ${grant.name}`),
+      actions: defang(grant.actions.join(', ')),
+    }),
+  );
+  const withGrants = grants.length > 0 ? strings.withGrants : null;
   const wrote = fill(strings.wrote, values);
   const message = input.message ? defang(input.message, { multiline: true }) : null;
   const expires = fill(strings.expires, { date: formatDate(input.expiresAt, locale) });
@@ -175,6 +190,7 @@ export function renderInvitationEmail(
     greeting,
     '',
     intro,
+    ...(withGrants ? ['', withGrants, ...grants.map((grant) => `- ${grant}`)] : []),
     ...(input.kind === 'reminder' ? ['', strings.reminder] : []),
     ...(message ? ['', wrote, ...message.split('\n').map((line) => `> ${line}`)] : []),
     '',
@@ -196,6 +212,7 @@ export function renderInvitationEmail(
 <div style="max-width:560px;margin:0 auto;background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:24px">
 ${logo}<p>${e(greeting)}</p>
 <p>${e(intro)}</p>
+${withGrants ? `<p>${e(withGrants)}</p>\n<ul>${grants.map((grant) => `<li>${e(grant)}</li>`).join('')}</ul>` : ''}
 ${input.kind === 'reminder' ? `<p><strong>${e(strings.reminder)}</strong></p>` : ''}
 ${
   message

@@ -1,16 +1,26 @@
 import type { Executor } from '../db/database.ts';
 import { findEmailBranding, findEmailTemplate } from '../email-templates/email-template.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
-import { effectiveStatus, findInvitations } from '../invitations/invitation.repository.ts';
+import {
+  effectiveStatus,
+  findInvitations,
+  type InvitationRecord,
+} from '../invitations/invitation.repository.ts';
 import type { Clock } from '../lib/clock.ts';
 import { decrypt, sha256 } from '../lib/secrets.ts';
 import { findOrganization } from '../organizations/organization.repository.ts';
 import { BatchReads } from '../outbox/outbox.handler.ts';
 import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
-import { findResourceInOrganization } from '../resources/resource.repository.ts';
+import { findResourceInOrganization, findResources } from '../resources/resource.repository.ts';
 import { findUserById } from '../users/user.repository.ts';
 import { recordEmailOutcomes } from './email-outcomes.ts';
-import { emailLocale, inviterName, type RenderedEmail, renderAddedEmail } from './email-templates.ts';
+import {
+  type EmailGrant,
+  emailLocale,
+  inviterName,
+  type RenderedEmail,
+  renderAddedEmail,
+} from './email-templates.ts';
 import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
@@ -91,12 +101,13 @@ export class EmailHandler implements OutboxHandler {
     if (status !== 'pending') return { ok: true, skipped: `invitation ${status}` };
     // What the batch's invitations have in common is read once per batch.
     const organizationId = invitation.organizationId;
-    const [organization, inviter, resource] = await Promise.all([
+    const [organization, inviter, resource, grants] = await Promise.all([
       reads.once(`organization:${organizationId}`, () => findOrganization(this.#db, organizationId)),
       reads.once(`user:${invitation.inviterUserId}`, () => findUserById(this.#db, invitation.inviterUserId)),
       invitation.resourceId
         ? findResourceInOrganization(this.#db, organizationId, invitation.resourceId)
         : undefined,
+      this.#grantsShown(invitation),
     ]);
     if (!organization) return { ok: true, skipped: 'organization deleted' };
     const locale = emailLocale(invitation.locale, organization.settings.locale);
@@ -114,6 +125,7 @@ export class EmailHandler implements OutboxHandler {
         role: invitation.role,
         resource: resource ? { type: resource.type, name: resource.name } : null,
         actions: invitation.actions,
+        grants,
         message: invitation.message,
         expiresAt: invitation.expiresAt,
         acceptUrl: decrypt(this.#keys.encryption, payload.sealed_accept_url),
@@ -130,6 +142,25 @@ export class EmailHandler implements OutboxHandler {
     }
     email.from = senderFrom(this.#from, branding?.senderName);
     return this.#send(message, invitation.email, email, { 'X-Rsvp-Invitation-Id': invitation.id });
+  }
+
+  /** A combined invitation's resources as the email lists them; one deleted meanwhile is left out. */
+  async #grantsShown(invitation: InvitationRecord): Promise<EmailGrant[]> {
+    if (!invitation.grants?.length) return [];
+    const resources = new Map(
+      (
+        await findResources(
+          this.#db,
+          invitation.grants.map((grant) => grant.resourceId),
+        )
+      )
+        .filter((resource) => resource.organizationId === invitation.organizationId)
+        .map((resource) => [resource.id, resource]),
+    );
+    return invitation.grants.flatMap((grant) => {
+      const resource = resources.get(grant.resourceId);
+      return resource ? [{ type: resource.type, name: resource.name, actions: grant.actions }] : [];
+    });
   }
 
   async #send(

@@ -43,6 +43,11 @@ function variables(
       ? { type: defang(input.resource.type), name: defang(input.resource.name) }
       : null,
     actions: input.actions ? defang(input.actions.join(', ')) : null,
+    grants: input.grants.map((grant) => ({
+      type: defang(grant.type),
+      name: defang(grant.name),
+      actions: defang(grant.actions.join(', ')),
+    })),
     message: input.message ? defang(input.message, { multiline: true }) : null,
     expires_at: formatDate(input.expiresAt, locale),
     accept_url: input.acceptUrl,
@@ -110,6 +115,7 @@ export function sampleInvitation(options: {
     role: data.resource ? null : (data.role ?? 'member'),
     resource: data.resource ?? null,
     actions: data.resource ? (data.actions ?? ['read']) : null,
+    grants: [],
     message: data.message ?? null,
     expiresAt: new Date(options.now.getTime() + 7 * 24 * 3_600_000),
     // A link of the right shape that accepts nothing: the token is not a real one.

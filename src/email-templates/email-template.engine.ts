@@ -26,6 +26,8 @@ export interface TemplateVariables {
   resource: { type: string; name: string } | null;
   /** The resource actions, joined with ", ". */
   actions: string | null;
+  /** A combined invitation's resources, each with its actions joined with ", "; empty for the others. */
+  grants: { type: string; name: string; actions: string }[];
   message: string | null;
   /** The expiry, written out in the locale. */
   expires_at: string;
@@ -123,6 +125,7 @@ export const SAMPLE_VARIABLES: readonly TemplateVariables[] = [
     role: 'member',
     resource: null,
     actions: null,
+    grants: [{ type: 'project', name: 'Apollo', actions: 'read, write' }],
     message: null,
     expires_at: 'January 8, 2030 at 12:00 PM UTC',
     accept_url: SAMPLE_ACCEPT_URL,
@@ -136,6 +139,7 @@ export const SAMPLE_VARIABLES: readonly TemplateVariables[] = [
     role: null,
     resource: { type: 'project', name: 'Apollo' },
     actions: 'read, write',
+    grants: [],
     message: 'Looking forward to working with you.',
     expires_at: 'January 8, 2030 at 12:00 PM UTC',
     accept_url: SAMPLE_ACCEPT_URL,

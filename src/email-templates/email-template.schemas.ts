@@ -14,6 +14,7 @@ export const EmailTemplateParams = z.object({
 const TEMPLATE_HELP =
   'Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, ' +
   '`role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, ' +
+  "`grants` (a combined invitation's resources, each with `type`, `name` and `actions`; empty otherwise), " +
   '`message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, ' +
   '`branding.primary_color`, `branding.sender_name`.';
 

@@ -38,6 +38,8 @@ const LocaleSchema = z.strictObject({
       reminderPrefix: text,
       introOrganization: message('inviter', 'org', 'role'),
       introResource: message('inviter', 'org', 'resource', 'actions'),
+      withGrants: text,
+      grant: message('resource', 'actions'),
       wrote: message('inviter'),
       button: text,
       expires: message('date'),

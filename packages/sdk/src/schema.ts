@@ -2172,7 +2172,7 @@ export interface components {
          *     }
          */
         EmailTemplateBodyInput: {
-            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `grants` (a combined invitation's resources, each with `type`, `name` and `actions`; empty otherwise), `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
             subject: string;
             /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
             html: string;
