@@ -233,6 +233,34 @@ describe('the rsvp CLI against a running server', () => {
     expect(listed.body.invitations).toEqual([]);
   }, 180_000);
 
+  it('invites with grants: --grant for every row, or a grants column per row, each checked first', async () => {
+    const resource = async (name: string) =>
+      (await h.call('POST', '/v1/organizations/acme/resources', { body: { type: 'dataset', name } })).body.id;
+    const [r1, r2] = [await resource('cli-alpha'), await resource('cli-beta')];
+    const csv = join(dir, 'grants.csv');
+    writeFileSync(csv, `email,grants\ng1@example.com,${r1}=read;write ${r2}=read\ng2@example.com,\n`);
+    const sent = await cli('invite', '--org', 'acme', '--csv', csv, '--grant', `${r2}=write`, '--no-email');
+    expect(sent.code, sent.stderr).toBe(0);
+    const grantsOf = async (email: string) =>
+      (await h.call('GET', `/v1/organizations/acme/invitations?email=${email}`)).body.invitations[0].grants;
+    expect(await grantsOf('g1@example.com')).toEqual([
+      { resource_id: r1, actions: ['read', 'write'] },
+      { resource_id: r2, actions: ['read'] },
+    ]);
+    expect(await grantsOf('g2@example.com')).toEqual([{ resource_id: r2, actions: ['write'] }]);
+
+    writeFileSync(csv, `email,grants\ng3@example.com,${r1}\ng4@example.com,${r1}=read ${r1}=write\n`);
+    const refused = await cli('invite', '--org', 'acme', '--csv', csv);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`row 1 (line 2): grants: "${r1}" is not resource_id=action;action`);
+    expect(refused.stderr).toContain('nothing was sent');
+    // The server names what only it can check: one resource twice.
+    writeFileSync(csv, `email,grants\ng4@example.com,${r1}=read ${r1}=write\n`);
+    const twice = await cli('invite', '--org', 'acme', '--csv', csv, '--no-email');
+    expect(twice.code).toBe(1);
+    expect(twice.stdout).toContain('appears more than once');
+  }, 180_000);
+
   it('reports every row with totals, and a rerun with --skip-existing skips those already invited', async () => {
     const csv = join(dir, 'people.csv');
     const people = Array.from({ length: 120 }, (_, i) => `p${i}@example.com,member`);

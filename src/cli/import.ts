@@ -15,9 +15,10 @@ import {
   withClient,
 } from './client.ts';
 import { type ApiOptions, apiCommand, listOption } from './command.ts';
+import { grantOption } from './invitation-options.ts';
 
 const CHUNK = 100;
-const COLUMNS = ['email', 'role', 'message', 'resource_id', 'actions', 'locale'];
+const COLUMNS = ['email', 'role', 'message', 'resource_id', 'actions', 'grants', 'locale'];
 /** With --skip-existing these mean "already done": the person has a pending invitation or joined. */
 const EXISTING = new Set(['invitation_already_pending', 'already_member']);
 
@@ -60,8 +61,27 @@ function rowFromRecord(record: Record<string, string>, defaults: ApiOptions): Re
   if (resource) input.resource_id = resource;
   const actions = record.actions ? listOption(record.actions.replaceAll(';', ',')) : defaults.actions;
   if (actions) input.actions = actions;
+  const grants = record.grants ? grantsCell(record.grants) : resource ? undefined : defaults.grant;
+  if (grants) input.grants = grants;
   if (record.locale) input.locale = record.locale;
   return input;
+}
+
+/**
+ * A CSV `grants` cell: `res_1=read;write res_2=read`, entries apart by spaces, actions by `;` or
+ * `,`. A malformed entry stays in the row as written, for the row check to name it.
+ */
+function grantsCell(cell: string): unknown[] {
+  return cell
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((entry) => {
+      try {
+        return grantOption(entry.replaceAll(';', ','))[0];
+      } catch {
+        return entry;
+      }
+    });
 }
 
 /** Every row, checked against the API's own row schema before anything is sent. */
@@ -88,6 +108,12 @@ function collectRows(emails: string[], options: ApiOptions): Row[] {
       problems.push(`row ${row.n} (${row.where}): no email`);
       continue;
     }
+    const malformed = ((row.input.grants as unknown[] | undefined) ?? []).filter(
+      (g) => typeof g === 'string',
+    );
+    for (const entry of malformed)
+      problems.push(`row ${row.n} (${row.where}): grants: "${entry}" is not resource_id=action;action`);
+    if (malformed.length) continue;
     const checked = InvitationBatchRowSchema.safeParse(row.input);
     if (!checked.success)
       for (const issue of checked.error.issues)
@@ -219,6 +245,7 @@ export function importCommand(program: Command) {
     [
       'rsvp invite --org acme grace@example.com lin@example.com --role admin',
       'rsvp invite --org acme --csv people.csv',
+      'rsvp invite --org acme kim@example.com --role member --grant res_1=read,write',
       'rsvp invite --org acme --csv people.csv --skip-existing   # rerun after a partial import',
     ],
   )
@@ -235,6 +262,11 @@ export function importCommand(program: Command) {
       listOption,
     )
     .option(
+      '--grant <resource=actions>',
+      'also grant actions on a resource, with the role, to rows that name no resource or grants (repeatable)',
+      grantOption,
+    )
+    .option(
       '--skip-existing',
       'report people already invited (pending) or already members as skipped, not failed',
     )
@@ -242,6 +274,8 @@ export function importCommand(program: Command) {
     .addHelpText(
       'after',
       `
+A row's grants make it a combined invitation (its role plus resources); in the CSV's grants
+column, entries are apart by spaces and actions by ";": res_1=read;write res_2=read
 Every row is checked before anything is sent: if any row is invalid, each problem is printed
 with its row number and nothing is sent (exit 2). Then one line per row goes to stdout:
   <row>\\t<email>\\t<invited|skipped|failed|unknown|not sent>\\t<invitation id or error>
