@@ -200,4 +200,33 @@ describe('list pages backwards and by offset', () => {
     expect([swapped.status, swapped.body.code]).toEqual([400, 'invalid_page_token']);
     expect(swapped.body.errors[0].pointer).toBe('/query/before');
   });
+
+  it("pages the invitee's own list the same ways", async () => {
+    const orgs = ['mine-a', 'mine-b', 'mine-c', 'mine-d', 'mine-e'];
+    for (const slug of orgs) {
+      await h.call('POST', '/v1/organizations', { body: { slug, name: slug } });
+      await h.call('POST', `/v1/organizations/${slug}/invitations`, {
+        body: { email: 'paged-invitee@example.com', send_email: false },
+      });
+      h.clock.advance(1000);
+    }
+    const invitee = await h.user('paged-invitee@example.com');
+    const mine = (query: string) => h.call('GET', `/v1/me/invitations?${query}`, { key: invitee.key });
+    const slugs = (body: { invitations: { organization: { slug: string } }[] }) =>
+      body.invitations.map((inv) => inv.organization.slug);
+    const first = await mine('page_size=2');
+    expect(slugs(first.body)).toEqual(['mine-e', 'mine-d']);
+    expect(first.body.prev_page_token).toBeNull();
+    const second = await mine(`page_size=2&page_token=${first.body.next_page_token}`);
+    expect(slugs(second.body)).toEqual(['mine-c', 'mine-b']);
+    const back = await mine(`page_size=2&before=${second.body.prev_page_token}`);
+    expect(slugs(back.body)).toEqual(['mine-e', 'mine-d']);
+    expect(back.body.prev_page_token).toBeNull();
+    expect(slugs((await mine('page_size=2&offset=4')).body)).toEqual(['mine-a']);
+    // A token issued for other filters opens nothing.
+    const other = await mine(`status=accepted&page_size=2&page_token=${first.body.next_page_token}`);
+    expect([other.status, other.body.code]).toEqual([400, 'page_token_mismatch']);
+    const mixed = await mine(`offset=2&before=${second.body.prev_page_token}`);
+    expect([mixed.status, mixed.body.code]).toEqual([400, 'conflicting_page_position']);
+  });
 });

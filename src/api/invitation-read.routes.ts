@@ -1,5 +1,5 @@
 import { type App, COMMON, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken } from '../http/pagination.ts';
+import { decodePageToken, encodePageToken, requireOnePagePosition } from '../http/pagination.ts';
 import {
   InvitationListQuerySchema,
   InvitationListSchema,
@@ -8,7 +8,6 @@ import {
 } from '../invitations/invitation.schemas.ts';
 import type { InvitationService } from '../invitations/invitation.service.ts';
 import { etagOf, invitationView } from '../invitations/invitation.views.ts';
-import { AppError } from '../lib/errors.ts';
 import { filterOf, OrgParams, TAGS } from './invitation-route.params.ts';
 
 /** An admin lists, searches and reads the organization's invitations. */
@@ -32,20 +31,7 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
       const { page_size, page_token, before, offset, include_total_size, order_by, ...filters } =
         request.query;
       const scope = { org: request.params.org_id, order_by, ...filters };
-      const given = [page_token, before, offset].filter((value) => value !== undefined && value !== '');
-      if (given.length > 1) {
-        throw new AppError(
-          400,
-          'conflicting_page_position',
-          'Conflicting page position',
-          'Give at most one of page_token, before and offset.',
-          {
-            extras: {
-              errors: [{ pointer: '/query', detail: 'page_token, before and offset exclude each other' }],
-            },
-          },
-        );
-      }
+      requireOnePagePosition(request.query);
       const page = await invitations.list(request.principal!, request.params.org_id, {
         filter: filterOf(filters),
         order: order_by,

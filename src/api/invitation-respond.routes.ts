@@ -1,5 +1,5 @@
 import { type App, COMMON, problems } from '../http/app-types.ts';
-import { decodePageToken, encodePageToken } from '../http/pagination.ts';
+import { decodePageToken, encodePageToken, requireOnePagePosition } from '../http/pagination.ts';
 import type { InvitationRecord } from '../invitations/invitation.repository.ts';
 import {
   InvitationIdParams,
@@ -22,7 +22,9 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
       tags: INVITEE,
       operationId: 'listMyInvitations',
       summary: 'Invitations addressed to me',
-      description: "Invitations sent to the signed-in user's email address, newest first.",
+      description:
+        "Invitations sent to the signed-in user's email address, newest first. Pages as the " +
+        'organization list does: `page_token`, `before` or `offset`, at most one of them.',
       querystring: MyInvitationsQuerySchema,
       response: {
         200: ReceivedInvitationListSchema.describe('A page of invitations addressed to you.'),
@@ -31,9 +33,12 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
     },
     handler: async (request) => {
       const scope = { mine: true, status: request.query.status };
+      requireOnePagePosition(request.query);
       const { page, organizations, resources, users } = await invitations.listMine(request.principal!, {
         statuses: request.query.status,
         after: decodePageToken(request.query.page_token, scope),
+        before: decodePageToken(request.query.before, scope, 'before'),
+        offset: request.query.offset,
         pageSize: request.query.page_size,
       });
       return {
@@ -47,6 +52,7 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
           ),
         ),
         next_page_token: page.nextAfter ? encodePageToken(page.nextAfter, scope) : null,
+        prev_page_token: page.prevBefore ? encodePageToken(page.prevBefore, scope, 'before') : null,
       };
     },
   });

@@ -307,12 +307,19 @@ function previewCommand(group: Command) {
 function mineCommand(group: Command) {
   paged(apiCommand(group, 'mine', 'invitations addressed to you', ['rsvp invitations mine --status pending']))
     .option('--status <list>', 'comma-separated statuses')
+    .option('--before <token>', 'the prev_page_token of a page: the page before it')
+    .option('--offset <n>', 'skip this many (at most 10000)', intOption)
     .action(
       run(async (client, o) =>
         print(
           await client.call(
             'GET',
-            `/v1/me/invitations${query({ status: o.status as string | undefined, ...pageParams(o) })}`,
+            `/v1/me/invitations${query({
+              status: o.status as string | undefined,
+              before: o.before as string | undefined,
+              offset: o.offset as number | undefined,
+              ...pageParams(o),
+            })}`,
           ),
         ),
       ),

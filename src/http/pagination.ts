@@ -104,3 +104,23 @@ export function pageOf<T>(
   const next = rows.length > items.length ? encodePageToken([keyOf(items.at(-1)!)], query) : null;
   return { items, next_page_token: next };
 }
+
+/** Refuses (400) a query that gives more than one of `page_token`, `before` and `offset`. */
+export function requireOnePagePosition(query: { page_token?: string; before?: string; offset?: number }) {
+  const given = [query.page_token, query.before, query.offset].filter(
+    (value) => value !== undefined && value !== '',
+  );
+  if (given.length > 1) {
+    throw new AppError(
+      400,
+      'conflicting_page_position',
+      'Conflicting page position',
+      'Give at most one of page_token, before and offset.',
+      {
+        extras: {
+          errors: [{ pointer: '/query', detail: 'page_token, before and offset exclude each other' }],
+        },
+      },
+    );
+  }
+}

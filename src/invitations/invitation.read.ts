@@ -107,17 +107,16 @@ export async function listOrganizationInvitations(
 export async function listMyInvitations(
   deps: InvitationDeps,
   principal: Principal,
-  query: {
+  query: Pick<PageQuery, 'after' | 'before' | 'offset' | 'pageSize'> & {
     statuses?: InvitationStatus[] | undefined;
-    after?: (string | number)[] | undefined;
-    pageSize: number;
   },
 ) {
   requireVerifiedEmail(principal.user, 'Listing the invitations sent to your address');
+  const { statuses, ...position } = query;
   const found = await page(
     deps,
-    { emailCanonical: principal.user.emailCanonical, statuses: query.statuses },
-    { order: '-create_time', after: query.after, pageSize: query.pageSize, includeTotal: false },
+    { emailCanonical: principal.user.emailCanonical, statuses },
+    { ...position, order: '-create_time', includeTotal: false },
   );
   return { page: found, ...(await describeInvitations(deps, found.invitations)) };
 }

@@ -227,18 +227,8 @@ const csvList = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((value) => value.split(',').map((item) => item.trim()))
     .pipe(z.array(z.enum(values)).min(1));
 
-export const InvitationListQuerySchema = z.object({
-  status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
-  email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
-  q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
-  inviter_id: z.string().optional(),
-  target_type: z.enum(['organization', 'resource']).optional(),
-  resource_id: z.string().optional(),
-  role: z.string().max(64).optional(),
-  delivery_state: DeliveryStateSchema.optional(),
-  created_after: z.iso.datetime().optional(),
-  created_before: z.iso.datetime().optional(),
-  order_by: z.enum(ORDER_BY).default('-create_time'),
+/** Where a page starts: after a cursor, before one, or at an offset; at most one of them. */
+const pagePosition = {
   page_size: PageSize,
   page_token: PageToken,
   before: z
@@ -256,6 +246,25 @@ export const InvitationListQuerySchema = z.object({
       `Skip this many matches (at most ${MAX_OFFSET}): for jumping to a page number near the start. ` +
         'Its cost grows with the offset; page deeper with `page_token`, whose cost does not.',
     ),
+};
+const PrevPageToken = z
+  .string()
+  .nullable()
+  .describe('Pass it as `before` for the previous page; null on the first page.');
+
+export const InvitationListQuerySchema = z.object({
+  status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
+  email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
+  q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
+  inviter_id: z.string().optional(),
+  target_type: z.enum(['organization', 'resource']).optional(),
+  resource_id: z.string().optional(),
+  role: z.string().max(64).optional(),
+  delivery_state: DeliveryStateSchema.optional(),
+  created_after: z.iso.datetime().optional(),
+  created_before: z.iso.datetime().optional(),
+  order_by: z.enum(ORDER_BY).default('-create_time'),
+  ...pagePosition,
   include_total_size: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
@@ -267,10 +276,7 @@ export const InvitationListSchema = z
   .object({
     invitations: z.array(InvitationSchema),
     next_page_token: z.string().nullable(),
-    prev_page_token: z
-      .string()
-      .nullable()
-      .describe('Pass it as `before` for the previous page; null on the first page.'),
+    prev_page_token: PrevPageToken,
     total_size: z.int().optional(),
   })
   .meta({
@@ -313,16 +319,19 @@ export const ReceivedInvitationSchema = z
 export type ReceivedInvitationView = z.output<typeof ReceivedInvitationSchema>;
 
 export const ReceivedInvitationListSchema = z
-  .object({ invitations: z.array(ReceivedInvitationSchema), next_page_token: z.string().nullable() })
+  .object({
+    invitations: z.array(ReceivedInvitationSchema),
+    next_page_token: z.string().nullable(),
+    prev_page_token: PrevPageToken,
+  })
   .meta({
     id: 'ReceivedInvitationList',
-    examples: [{ invitations: [RECEIVED_EXAMPLE], next_page_token: null }],
+    examples: [{ invitations: [RECEIVED_EXAMPLE], next_page_token: null, prev_page_token: null }],
   });
 
 export const MyInvitationsQuerySchema = z.object({
   status: csvList(INVITATION_STATUSES).optional(),
-  page_size: PageSize,
-  page_token: PageToken,
+  ...pagePosition,
 });
 
 export const TokenBodySchema = z

@@ -146,10 +146,8 @@ export class InvitationService {
 
   listMine(
     principal: Principal,
-    query: {
+    query: Pick<PageQuery, 'after' | 'before' | 'offset' | 'pageSize'> & {
       statuses?: InvitationStatus[] | undefined;
-      after?: (string | number)[] | undefined;
-      pageSize: number;
     },
   ) {
     return listMyInvitations(this.#deps, principal, query);

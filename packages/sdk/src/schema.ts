@@ -409,7 +409,7 @@ export interface paths {
         };
         /**
          * Invitations addressed to me
-         * @description Invitations sent to the signed-in user's email address, newest first.
+         * @description Invitations sent to the signed-in user's email address, newest first. Pages as the organization list does: `page_token`, `before` or `offset`, at most one of them.
          */
         get: operations["listMyInvitations"];
         put?: never;
@@ -4869,12 +4869,15 @@ export interface components {
          *           "expire_time": "2025-07-08T09:30:00.000Z"
          *         }
          *       ],
-         *       "next_page_token": null
+         *       "next_page_token": null,
+         *       "prev_page_token": null
          *     }
          */
         ReceivedInvitationList: {
             invitations: components["schemas"]["ReceivedInvitation"][];
             next_page_token: string | null;
+            /** @description Pass it as `before` for the previous page; null on the first page. */
+            prev_page_token: string | null;
         };
         /**
          * @example {
@@ -9188,6 +9191,10 @@ export interface operations {
                 page_size?: number;
                 /** @description `next_page_token` of the previous page. */
                 page_token?: string;
+                /** @description `prev_page_token` of a page: the page before it, in the same order. */
+                before?: string;
+                /** @description Skip this many matches (at most 10000): for jumping to a page number near the start. Its cost grows with the offset; page deeper with `page_token`, whose cost does not. */
+                offset?: number;
             };
             header?: never;
             path?: never;
