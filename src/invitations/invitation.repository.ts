@@ -1,6 +1,7 @@
 import { type Selectable, sql, type Updateable } from 'kysely';
 import { inChunks } from '../db/chunks.ts';
 import type { Executor } from '../db/database.ts';
+import { prepared } from '../db/prepared.ts';
 import type { DeliveryState, InvitationStatus, InvitationTable } from '../db/schema.ts';
 import { toDate } from '../lib/clock.ts';
 
@@ -146,8 +147,12 @@ export async function insertInvitations(db: Executor, records: InvitationRecord[
   await inChunks(records, (slice) => db.insertInto('invitations').values(slice.map(toRow)).execute());
 }
 
+const INVITATION_BY_ID = prepared((db: Executor, id: string) =>
+  db.selectFrom('invitations').selectAll().where('id', '=', id),
+);
+
 export async function findInvitation(db: Executor, id: string): Promise<InvitationRecord | undefined> {
-  const row = await db.selectFrom('invitations').selectAll().where('id', '=', id).executeTakeFirst();
+  const [row] = await INVITATION_BY_ID(db, id);
   return row ? toRecord(row) : undefined;
 }
 

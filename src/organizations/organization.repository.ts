@@ -1,4 +1,5 @@
 import type { Engine, Executor } from '../db/database.ts';
+import { prepared } from '../db/prepared.ts';
 import { toDate } from '../lib/clock.ts';
 import { type OrganizationSettings, OrganizationSettingsSchema } from './organization.schemas.ts';
 
@@ -90,7 +91,14 @@ export async function findOrganizationWithRole(
   userId: string,
 ): Promise<{ organization: OrganizationRecord; memberRole: string | null } | undefined> {
   const column = ref.startsWith('org_') ? 'id' : UUID.test(ref) ? 'uuid' : 'slug';
-  const query = (by: 'id' | 'uuid' | 'slug') =>
+  let [row] = await ORGANIZATION_WITH_ROLE[column](db, userId, ref);
+  // A slug may happen to look like a UUID.
+  if (!row && column === 'uuid') [row] = await ORGANIZATION_WITH_ROLE.slug(db, userId, ref);
+  return row ? { organization: toRecord(row), memberRole: row.member_role ?? null } : undefined;
+}
+
+const organizationWithRole = (by: 'id' | 'uuid' | 'slug') =>
+  prepared((db: Executor, userId: string, ref: string) =>
     db
       .selectFrom('organizations')
       .selectAll('organizations')
@@ -102,11 +110,14 @@ export async function findOrganizationWithRole(
           .where('memberships.user_id', '=', userId)
           .as('member_role'),
       )
-      .where(`organizations.${by}`, '=', ref)
-      .executeTakeFirst();
-  const row = (await query(column)) ?? (column === 'uuid' ? await query('slug') : undefined);
-  return row ? { organization: toRecord(row), memberRole: row.member_role ?? null } : undefined;
-}
+      .where(`organizations.${by}`, '=', ref),
+  );
+/** One prepared shape per way of naming the organization. */
+const ORGANIZATION_WITH_ROLE = {
+  id: organizationWithRole('id'),
+  uuid: organizationWithRole('uuid'),
+  slug: organizationWithRole('slug'),
+};
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

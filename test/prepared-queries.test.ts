@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { prepared } from '../src/db/prepared.ts';
+import { type Harness, harness } from './helpers.ts';
+
+// Hot-path queries are compiled once per dialect and run with each call's values (issue 20):
+// the answers must be those of the query built per call, inside transactions too.
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness();
+});
+afterAll(() => h.close());
+
+describe('prepared queries', () => {
+  const byEmail = prepared((db, email: string, status: string) =>
+    db
+      .selectFrom('invitations')
+      .select(['email', 'status'])
+      .where('email', '=', email)
+      .where('status', '=', status)
+      .where('send_count', '>=', 0),
+  );
+
+  it('answers as the built query does, with each call’s own values, in and out of transactions', async () => {
+    for (const email of ['one@example.com', 'two@example.com']) {
+      await h.call('POST', '/v1/organizations/acme/invitations', { body: { email, send_email: false } });
+    }
+    const db = h.database.db;
+    expect(await byEmail(db, 'one@example.com', 'pending')).toEqual([
+      { email: 'one@example.com', status: 'pending' },
+    ]);
+    expect(await byEmail(db, 'two@example.com', 'pending')).toEqual([
+      { email: 'two@example.com', status: 'pending' },
+    ]);
+    expect(await byEmail(db, 'two@example.com', 'accepted')).toEqual([]);
+    // A value that looks like SQL stays a value.
+    expect(await byEmail(db, "x' or '1'='1", 'pending')).toEqual([]);
+    const inTransaction = await db.transaction().execute((trx) => byEmail(trx, 'one@example.com', 'pending'));
+    expect(inTransaction).toHaveLength(1);
+  });
+
+  it('refuses a builder that does not bind every argument as a value', async () => {
+    const unbound = prepared((db, _unused: string) => db.selectFrom('invitations').select('id'));
+    await expect(unbound(h.database.db, 'x')).rejects.toThrow('binds 0 of 1 arguments');
+  });
+
+  it('finds an organization by id, UUID, slug, and a slug that looks like a UUID', async () => {
+    const uuidSlug = '0b9c9e5e-1b7e-4a57-9a3e-6f2f3b1c2d4e';
+    const made = await h.call('POST', '/v1/organizations', { body: { slug: uuidSlug, name: 'Uuid slug' } });
+    expect(made.status).toBe(201);
+    for (const ref of [made.body.id, made.body.uuid, uuidSlug].filter(Boolean)) {
+      const got = await h.call('GET', `/v1/organizations/${ref}`);
+      expect([ref, got.status, got.body.slug]).toEqual([ref, 200, uuidSlug]);
+    }
+  });
+});
