@@ -100,6 +100,7 @@ export async function serve(env: Record<string, string | undefined> = process.en
     logger: app.log,
     config,
     onSettled: (attempt) => metrics.settled(attempt),
+    sweepTasks: [services.domains.recheckTask],
   });
   const dialects: App[] = [];
   const shutdown = gracefulShutdown({

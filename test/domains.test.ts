@@ -2,12 +2,16 @@ import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
+import { Sweeper } from '../src/delivery/sweeper.ts';
+import { DAY, HOUR } from '../src/lib/clock.ts';
 import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
 import { type Harness, harness } from './helpers.ts';
 
 /** The DNS as the tests publish it: TXT records by name. Never real DNS. */
 const dns = new Map<string, string[][]>();
+const failures = new Set<string>();
 const resolveTxt = async (name: string) => {
+  if (failures.has(name)) throw Object.assign(new Error(`queryTxt ESERVFAIL ${name}`), { code: 'ESERVFAIL' });
   const records = dns.get(name);
   if (!records) throw Object.assign(new Error(`queryTxt ENODATA ${name}`), { code: 'ENODATA' });
   return records;
@@ -290,4 +294,86 @@ describe('auto_join for accounts made at first sign-in through an external ident
       (await h.call('POST', '/v1/organizations/new-owner-co/domains/lapsed.example/verify')).status,
     ).toBe(200);
   });
+
+  it('is looked up again daily by the sweep: a record gone unverifies it, DNS trouble does not', async () => {
+    const logged: { obj: object; msg: string }[] = [];
+    const logger = {
+      info: (obj: object, msg: string) => logged.push({ obj, msg }),
+      warn: (obj: object, msg: string) => logged.push({ obj, msg }),
+      error: (obj: object, msg: string) => logged.push({ obj, msg }),
+    };
+    const sweeper = new Sweeper({
+      database: h.database,
+      clock: h.clock,
+      logger,
+      intervalMs: 60_000,
+      onQueued: () => {},
+      tasks: [h.services.domains.recheckTask],
+    });
+    await h.call('POST', '/v1/organizations', { body: { slug: 'daily-co', name: 'Daily' } });
+    const verified = async (domain: string) => {
+      const added = await h.call('POST', '/v1/organizations/daily-co/domains', {
+        body: { domain, join_mode: 'auto_join' },
+      });
+      dns.set(added.body.txt_record.name, [[added.body.txt_record.value]]);
+      const done = await h.call('POST', `/v1/organizations/daily-co/domains/${domain}/verify`);
+      expect(done.body.status).toBe('verified');
+      return added.body.txt_record.name as string;
+    };
+    const [goneName, flakyName] = [await verified('gone.example'), await verified('flaky.example')];
+    const status = async (domain: string) =>
+      (await h.call('GET', `/v1/organizations/daily-co/domains/${domain}`)).body;
+
+    // Within a day of the last check, nothing is looked up, whatever DNS says now.
+    dns.delete(goneName);
+    const flaky = dns.get(flakyName)!;
+    dns.set(flakyName, []);
+    h.clock.advance(23 * HOUR);
+    await sweeper.runOnce();
+    expect((await status('gone.example')).status).toBe('verified');
+
+    // A day on: the record that is gone unverifies its domain; a failed lookup only records why.
+    const failing = resolveTxtFailure(flakyName);
+    h.clock.advance(2 * HOUR);
+    await sweeper.runOnce();
+    failing.restore();
+    dns.set(flakyName, flaky);
+    expect(await status('gone.example')).toMatchObject({
+      status: 'pending',
+      check_error: expect.stringContaining('No TXT record'),
+    });
+    expect(await status('flaky.example')).toMatchObject({
+      status: 'verified',
+      check_error: expect.stringContaining('SERVFAIL'),
+    });
+    // Other tests' domains, still published, were checked too and stay verified.
+    expect(logged.find((entry) => entry.msg === 'verified domains re-checked')?.obj).toMatchObject({
+      lost: ['gone.example'],
+    });
+    const events = await h.call('GET', '/v1/events?type=domain.updated&page_size=100');
+    const lost = events.body.events.find(
+      (e: { data: { domain: string } }) => e.data.domain === 'gone.example',
+    );
+    expect(lost).toMatchObject({ actor_user_id: null, data: { status: 'pending', by: 'daily_recheck' } });
+    // New accounts there no longer join.
+    const newcomer = await h.user('new@gone.example');
+    expect(await memberRole('daily-co', newcomer.id)).toBeUndefined();
+
+    // The flaky domain's next check, a day later, finds its record again and clears the error.
+    h.clock.advance(DAY + HOUR);
+    await sweeper.runOnce();
+    expect(await status('flaky.example')).toMatchObject({ status: 'verified', check_error: null });
+  });
 });
+
+/** Makes lookups of `name` fail as a DNS server failure does, until restored. */
+function resolveTxtFailure(name: string) {
+  const records = dns.get(name);
+  failures.add(name);
+  return {
+    restore: () => {
+      failures.delete(name);
+      if (records) dns.set(name, records);
+    },
+  };
+}

@@ -12,7 +12,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 describe('prepared queries', () => {
-  const byEmail = prepared((db, email: string, status: string) =>
+  const byEmail = prepared((db, email: string, status: 'pending' | 'accepted') =>
     db
       .selectFrom('invitations')
       .select(['email', 'status'])

@@ -6,7 +6,7 @@ import { WebhookHandler } from '../webhooks/webhook.handler.ts';
 import { EmailHandler } from './email.handler.ts';
 import { captureTransport, type MailTransport, smtpTransport } from './mail-transport.ts';
 import { OutboxWorker, type OutboxWorkerOptions, type WorkerLogger } from './outbox.worker.ts';
-import { Sweeper } from './sweeper.ts';
+import { Sweeper, type SweepTask } from './sweeper.ts';
 
 export interface Delivery {
   transport: MailTransport;
@@ -38,6 +38,8 @@ export function createDelivery(options: {
     | 'sweepIntervalMs'
   >;
   onSettled?: OutboxWorkerOptions['onSettled'];
+  /** Periodic work of other parts, run with each sweep. */
+  sweepTasks?: readonly SweepTask[];
 }): Delivery {
   const { database, clock, keys, logger, config } = options;
   const transport = config.smtp
@@ -80,6 +82,7 @@ export function createDelivery(options: {
     logger,
     intervalMs: config.sweepIntervalMs,
     onQueued: nudge,
+    tasks: options.sweepTasks,
   });
   return {
     transport,

@@ -17,6 +17,15 @@ import { GuardedLoop } from './guarded-loop.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
 const BATCH = 500;
+
+/**
+ * Other periodic work that shares the sweep's loop and deadline (e.g. the daily re-check of
+ * verified domains); what `run` returns, when anything, is logged under `name`.
+ */
+export interface SweepTask {
+  name: string;
+  run(): Promise<Record<string, unknown> | undefined>;
+}
 /** A sweep that takes longer than this is abandoned (its queries time out on their own). */
 const SWEEP_DEADLINE_MS = 5 * 60_000;
 
@@ -39,6 +48,7 @@ export class Sweeper {
   readonly #logger: WorkerLogger;
   readonly #intervalMs: number;
   readonly #onQueued: () => void;
+  readonly #tasks: readonly SweepTask[];
   readonly loop: GuardedLoop;
   #lastPrune = 0;
 
@@ -48,12 +58,14 @@ export class Sweeper {
     logger: WorkerLogger;
     intervalMs: number;
     onQueued: () => void;
+    tasks?: readonly SweepTask[] | undefined;
   }) {
     this.#database = deps.database;
     this.#clock = deps.clock;
     this.#logger = deps.logger;
     this.#intervalMs = deps.intervalMs;
     this.#onQueued = deps.onQueued;
+    this.#tasks = deps.tasks ?? [];
     this.loop = new GuardedLoop({
       name: 'sweep',
       step: async () => {
@@ -114,7 +126,20 @@ export class Sweeper {
     if (reminded > 0) this.#onQueued();
     if (expired > 0 || reminded > 0) this.#logger.info({ expired, reminded }, 'sweep');
     const pruned = await this.#prune();
+    await this.#runTasks();
     return { expired, reminded, pruned };
+  }
+
+  /** Each task in turn; one that fails is logged and does not keep the others from running. */
+  async #runTasks(): Promise<void> {
+    for (const task of this.#tasks) {
+      try {
+        const result = await task.run();
+        if (result) this.#logger.info(result, task.name);
+      } catch (error) {
+        this.#logger.warn({ task: task.name, cause: (error as Error).message }, 'sweep task failed');
+      }
+    }
   }
 
   /** Retention, at most hourly: idempotency keys, settled messages and the dev mailbox. */

@@ -124,6 +124,40 @@ export async function updateDomain(
     .execute();
 }
 
+/** Verified domains last checked before `checkedBefore` (or never), the longest unchecked first. */
+export async function domainsDueForRecheck(
+  db: Executor,
+  checkedBefore: Date,
+  limit: number,
+): Promise<DomainRecord[]> {
+  const rows = await db
+    .selectFrom('organization_domains')
+    .selectAll()
+    .where('status', '=', 'verified')
+    .where((eb) => eb.or([eb('checked_at', 'is', null), eb('checked_at', '<', checkedBefore)]))
+    .orderBy('checked_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}
+
+/**
+ * Takes a due re-check by compare-and-set on `checked_at`: of several processes sweeping at once,
+ * one checks the domain. False when another took it, or the domain changed meanwhile.
+ */
+export async function claimRecheck(db: Executor, domain: DomainRecord, now: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('organization_domains')
+    .set({ checked_at: now })
+    .where('id', '=', domain.id)
+    .where('status', '=', 'verified')
+    .where((eb) =>
+      domain.checkedAt === null ? eb('checked_at', 'is', null) : eb('checked_at', '=', domain.checkedAt),
+    )
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
 export async function deleteDomain(db: Executor, id: string): Promise<void> {
   await db.deleteFrom('organization_domains').where('id', '=', id).execute();
 }

@@ -27,11 +27,9 @@ import {
   updateDomain,
   verifiedDomainsCovering,
 } from './domain.repository.ts';
+import { challengeName, checkTxtRecord } from './domain-check.ts';
+import { type RecheckOutcome, recheckDueDomains } from './domain-recheck.ts';
 import { admit, type JoiningDeps, spendJoinAttempt } from './joining.context.ts';
-
-/** Where the organization publishes its proof: a TXT record on a name of its own under the domain. */
-export const challengeName = (domain: string) => `_rsvp-challenge.${domain}`;
-const DNS_TIMEOUT_MS = 5_000;
 
 const domainNotFound = () =>
   new AppError(404, 'domain_not_found', 'Domain not found', 'No such domain here.');
@@ -145,7 +143,7 @@ export class DomainService {
     const rule = this.#deps.abuseLimits.perDomainCheck;
     const decision = await this.#deps.rateLimiter.consume(`domain-check:${access.organization.id}`, rule);
     if (!decision.allowed) throw tooManyRequests(decision, rule, 'Too many domain checks; retry later.');
-    const { problem, transient } = await this.#check(domain);
+    const { problem, transient } = await checkTxtRecord(this.#deps.resolveTxt, domain);
     const now = this.#deps.clock.now();
     if (problem) {
       // The record is gone or changed: the organization no longer shows it controls the domain,
@@ -192,38 +190,19 @@ export class DomainService {
     return (await findDomain(db, access.organization.id, domain.id))!;
   }
 
-  /** Why the TXT record does not prove control (null when it does), and whether asking again may help. */
-  async #check(domain: DomainRecord): Promise<{ problem: string | null; transient: boolean }> {
-    const name = challengeName(domain.domain);
-    let records: string[][];
-    try {
-      records = await Promise.race([
-        this.#deps.resolveTxt(name),
-        new Promise<never>((_, reject) =>
-          setTimeout(
-            () => reject(Object.assign(new Error('timeout'), { code: 'ETIMEOUT' })),
-            DNS_TIMEOUT_MS,
-          ).unref(),
-        ),
-      ]);
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'ENODATA' || code === 'ENOTFOUND') {
-        return { problem: `No TXT record at ${name} yet.`, transient: false };
-      }
-      return {
-        problem: `The DNS lookup of ${name} failed (${code ?? 'error'}); retry later.`,
-        transient: true,
-      };
-    }
-    if (records.some((chunks) => chunks.join('') === domain.verificationToken)) {
-      return { problem: null, transient: false };
-    }
-    return {
-      problem: `The TXT records at ${name} do not include ${domain.verificationToken}.`,
-      transient: false,
-    };
+  /** The daily re-check of verified domains whose time has come (see domain-recheck.ts). */
+  recheckDue(): Promise<RecheckOutcome> {
+    return recheckDueDomains(this.#deps);
   }
+
+  /** The re-check as the sweep runs it: it logs what was checked, when anything was. */
+  readonly recheckTask = {
+    name: 'verified domains re-checked',
+    run: async () => {
+      const { checked, lost } = await this.recheckDue();
+      return checked > 0 ? { checked, lost } : undefined;
+    },
+  };
 
   /** Organizations the caller's address domain was verified by, which they may join. */
   async suggestions(principal: Principal) {

@@ -1,5 +1,5 @@
 import type { DomainRecord } from './domain.repository.ts';
-import { challengeName } from './domain.service.ts';
+import { challengeName } from './domain-check.ts';
 import { type JoinLinkRecord, linkStatus } from './join-link.repository.ts';
 import type { JoinRequestRecord } from './join-request.repository.ts';
 
