@@ -41,6 +41,7 @@ import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.rout
 import { inviteeRoutes } from './web/invitee.routes.ts';
 import { joinPageRoutes } from './web/join.routes.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
+import { signUpRoutes } from './web/sign-up.routes.ts';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -259,6 +260,7 @@ function browserPages(app: App, services: Services, { deps, options, sessions }:
     sessions,
     publicUrl: deps.publicUrl,
   });
+  signUpRoutes(app, services, { sessions, publicUrl: deps.publicUrl });
   if (options.devMailbox) {
     devMailboxRoutes(app, services, {
       database: deps.database,

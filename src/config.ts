@@ -186,6 +186,8 @@ const ConfigSchema = z.object({
   RATE_LIMIT_JOINS: rule('20/3600'),
   RATE_LIMIT_DOMAIN_CHECKS: rule('10/600'),
   RATE_LIMIT_TEMPLATE_RENDERS: rule('30/60'),
+  RATE_LIMIT_SIGN_UPS: rule('3/3600'),
+  RATE_LIMIT_SIGN_UPS_PER_ADDRESS: rule('20/3600'),
 });
 
 /** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
@@ -365,6 +367,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perJoiner: e.RATE_LIMIT_JOINS,
       perDomainCheck: e.RATE_LIMIT_DOMAIN_CHECKS,
       perOrganizationTemplateRender: e.RATE_LIMIT_TEMPLATE_RENDERS,
+      signUpPerEmail: e.RATE_LIMIT_SIGN_UPS,
+      signUpPerClient: e.RATE_LIMIT_SIGN_UPS_PER_ADDRESS,
     },
     warnings: unknownVariables(env),
   };

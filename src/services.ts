@@ -25,6 +25,7 @@ import {
 import { MembershipService } from './memberships/membership.service.ts';
 import { OrganizationService } from './organizations/organization.service.ts';
 import { ResourceService } from './resources/resource.service.ts';
+import { SignUpService } from './users/sign-up.service.ts';
 import { UserService } from './users/user.service.ts';
 import { WebhookService } from './webhooks/webhook.service.ts';
 
@@ -63,6 +64,7 @@ export interface Services {
   joinLinks: JoinLinkService;
   joinRequests: JoinRequestService;
   domains: DomainService;
+  signUps: SignUpService;
   rateLimiter: RateLimiter;
   abuseLimits: AbuseLimits;
   allowedAppOrigins: readonly string[];
@@ -87,6 +89,7 @@ export function createServices(deps: Deps): Services {
   const domains = new DomainService(joining);
   // New accounts join the organizations that verified their domain with auto_join.
   const onAccountCreated = domains.onAccountCreated.bind(domains);
+  const users = new UserService({ database, clock, onAccountCreated });
   return {
     authenticator: new Authenticator({
       ...deps,
@@ -100,7 +103,7 @@ export function createServices(deps: Deps): Services {
     apiKeys: new ApiKeyService({ database, clock }),
     organizations: new OrganizationService({ database, clock, allowedAppOrigins }),
     memberships: new MembershipService({ database, clock, onQueued }),
-    users: new UserService({ database, clock, onAccountCreated }),
+    users,
     resources: new ResourceService({ database, clock, revokeInvitationsOnto: revokePendingOnResource }),
     invitations: new InvitationService({ ...deps, rateLimiter, abuseLimits, allowedAppOrigins, onQueued }),
     events: new EventService({ database }),
@@ -122,6 +125,16 @@ export function createServices(deps: Deps): Services {
     joinLinks: new JoinLinkService(joining),
     joinRequests: new JoinRequestService(joining),
     domains,
+    signUps: new SignUpService({
+      database,
+      clock,
+      keys,
+      rateLimiter,
+      abuseLimits,
+      publicUrl: deps.publicUrl,
+      users,
+      onQueued,
+    }),
     rateLimiter,
     abuseLimits,
     allowedAppOrigins,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ROLES } from '../src/access/roles.ts';
+import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
 import { deliveryFor, ENGINE, type Harness, harness } from './helpers.ts';
 
 // Concurrent requests in one process: on main each of these lost an update or let a request
@@ -22,6 +23,7 @@ beforeAll(async () => {
   h = await harness({
     deps: {
       abuseLimits: {
+        ...DEFAULT_ABUSE_LIMITS,
         perRecipient: { limit: 100_000, windowMs: 60_000 },
         perRecipientShared: { limit: 100_000, windowMs: 60_000 },
         perInviter: { limit: 100_000, windowMs: 60_000 },

@@ -86,8 +86,9 @@ runIt('the join page (/join?token=…)', () => {
     expect(body).toContain('No approval is needed');
     expect(body).toContain('action="/join/sign-in"');
     expect(body).not.toContain('<script');
-    // No account is created for an address nobody proved: there is no sign-up here.
-    expect(body).toContain('This link cannot create an account');
+    // No account is created for an address nobody proved: the page only takes an address to
+    // mail a sign-up link to (test/sign-up.test.ts), never a password for a new account.
+    expect(body).toContain('action="/sign-up/email"');
     expect(body).not.toContain('new-password');
     expect((await fetch(`${base}/join/sign-up`, { method: 'POST' })).status).toBe(404);
     expect(await linkOf(link.id)).toMatchObject({ use_count: 0, status: 'active' });

@@ -13,6 +13,7 @@ import { emailTemplates } from './migrations/009_email_templates.ts';
 import { listIndexes } from './migrations/010_list_indexes.ts';
 import { authEpoch } from './migrations/011_auth_epoch.ts';
 import { emailVerified } from './migrations/012_email_verified.ts';
+import { signUps } from './migrations/013_sign_ups.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -30,6 +31,7 @@ function provider(database: Database): MigrationProvider {
         '010_list_indexes': listIndexes(),
         '011_auth_epoch': authEpoch(database.engine),
         '012_email_verified': emailVerified(database.engine),
+        '013_sign_ups': signUps(database.engine),
       };
     },
   };

@@ -310,6 +310,21 @@ export interface AuthEpochTable {
   version: number | string;
 }
 
+/** A sign-up waiting for its address to be confirmed (migration 013). */
+export interface SignUpTable {
+  id: string;
+  email: string;
+  email_canonical: string;
+  /** SHA-256 of the mailed link's secret. */
+  token_hash: string;
+  /** The join link the sign-up started from, encrypted with the instance key. */
+  sealed_join_token: string | null;
+  locale: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface DB {
   organizations: OrganizationTable;
   users: UserTable;
@@ -333,4 +348,5 @@ export interface DB {
   join_requests: JoinRequestTable;
   organization_domains: OrganizationDomainTable;
   auth_epoch: AuthEpochTable;
+  sign_ups: SignUpTable;
 }

@@ -11,7 +11,11 @@ import type { SettledAttempt } from '../outbox/outbox.handler.ts';
 import type { ClaimedMessage } from '../outbox/outbox.repository.ts';
 import type { EmailPayload } from './email.handler.ts';
 
-const WITHOUT_BOOKKEEPING = new Set(['membership_added', 'template_test', 'join_request_decided']);
+/**
+ * Only invitation and reminder emails carry an invitation whose delivery state follows them; the
+ * others (added to an organization, template tests, join decisions, sign-up links) have none.
+ */
+const aboutAnInvitation = (message: ClaimedMessage) => typeof message.payload.invitation_id === 'string';
 
 /**
  * What became of a group of invitation and reminder emails, in the transaction that settles
@@ -28,7 +32,7 @@ export async function recordEmailOutcomes(
   const reminded: EmailPayload[] = [];
   const sent = new Map<string, ClaimedMessage>();
   for (const { message, settlement, result } of attempts) {
-    if ((result.ok && result.skipped) || WITHOUT_BOOKKEEPING.has(String(message.payload.kind))) continue;
+    if ((result.ok && result.skipped) || !aboutAnInvitation(message)) continue;
     const payload = message.payload as unknown as EmailPayload;
     const error = result.ok ? null : result.error;
     if (settlement === 'retry') {

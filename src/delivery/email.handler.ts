@@ -25,6 +25,7 @@ import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
 import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
 import type { AttemptResult, OutboxHandler, SettledAttempt } from './outbox.worker.ts';
+import { signUpEmail } from './sign-up-email.ts';
 
 export interface EmailPayload {
   invitation_id: string;
@@ -84,6 +85,10 @@ export class EmailHandler implements OutboxHandler {
   async deliver(message: ClaimedMessage, reads = new BatchReads()): Promise<AttemptResult> {
     if (message.payload.kind === 'membership_added') return this.#deliverAdded(message);
     if (message.payload.kind === 'template_test') return this.#deliverTest(message);
+    if (message.payload.kind === 'sign_up_confirmation') {
+      const { to, email } = signUpEmail(message, this.#keys.encryption);
+      return this.#send(message, to, email, {});
+    }
     if (message.payload.kind === 'join_request_decided') {
       const decision = await joinDecisionEmail(this.#db, message);
       if (!decision) return { ok: true, skipped: 'no longer applicable' };

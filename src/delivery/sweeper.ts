@@ -13,6 +13,7 @@ import {
   pruneCapturedEmails,
   pruneSettled,
 } from '../outbox/outbox.repository.ts';
+import { pruneSignUps } from '../users/sign-up.repository.ts';
 import { GuardedLoop } from './guarded-loop.ts';
 import type { WorkerLogger } from './outbox.worker.ts';
 
@@ -34,6 +35,8 @@ export const RETENTION = {
   idempotencyKeys: DAY,
   settledMessages: 30 * DAY,
   capturedEmails: 7 * DAY,
+  /** Past its link's expiry: a spent or lapsed sign-up is kept a while for support questions. */
+  signUps: 7 * DAY,
 } as const;
 
 /**
@@ -153,8 +156,10 @@ export class Sweeper {
       .transaction()
       .execute((trx) => pruneSettled(trx, new Date(now - RETENTION.settledMessages)));
     const captured = await pruneCapturedEmails(db, new Date(now - RETENTION.capturedEmails));
-    if (settled + captured > 0) this.#logger.info({ settled, captured }, 'pruned');
-    return settled + captured;
+    const signUps = await pruneSignUps(db, new Date(now - RETENTION.signUps));
+    if (settled + captured + signUps > 0)
+      this.#logger.info({ settled, captured, sign_ups: signUps }, 'pruned');
+    return settled + captured + signUps;
   }
 
   start(): void {

@@ -249,6 +249,10 @@ export interface AbuseLimits {
   perDomainCheck: RateLimit;
   /** Template renders (checks at save, previews) per organization: each costs up to 250 ms of CPU. */
   perOrganizationTemplateRender: RateLimit;
+  /** Sign-up confirmation emails to one address: nobody's mailbox is flooded through the form. */
+  signUpPerEmail: RateLimit;
+  /** Sign-up confirmation emails asked from one client address, whatever the addresses. */
+  signUpPerClient: RateLimit;
 }
 
 export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
@@ -264,4 +268,6 @@ export const DEFAULT_ABUSE_LIMITS: AbuseLimits = {
   perJoiner: { limit: 20, windowMs: 3_600_000 },
   perDomainCheck: { limit: 10, windowMs: 10 * 60_000 },
   perOrganizationTemplateRender: { limit: 30, windowMs: 60_000 },
+  signUpPerEmail: { limit: 3, windowMs: 3_600_000 },
+  signUpPerClient: { limit: 20, windowMs: 3_600_000 },
 };

@@ -63,6 +63,14 @@ const LocaleSchema = z.strictObject({
       rejected: message('org'),
       reason: text,
     }),
+    /** The link that confirms an address and creates the account (sign-up). */
+    signUp: z.strictObject({
+      subject: text,
+      intro: text,
+      button: text,
+      expires: message('date'),
+      ignore: text,
+    }),
   }),
   page: z.strictObject({
     invitedTitle: text,
@@ -114,6 +122,7 @@ const LocaleSchema = z.strictObject({
     signInHint: text,
     noAccountTitle: text,
     noAccount: message('org'),
+    sendLink: text,
     signInFailed: text,
     tooManySignIns: message('minutes'),
     joinedTitle: text,
@@ -136,6 +145,28 @@ const LocaleSchema = z.strictObject({
     revoked: text,
     formExpiredTitle: text,
     formExpired: text,
+  }),
+  /** The sign-up pages (`/sign-up`): an address, then the mailed link's password form. */
+  signUp: z.strictObject({
+    title: text,
+    emailHint: text,
+    sendLink: text,
+    sentTitle: text,
+    sent: message('email'),
+    chooseTitle: text,
+    chooseHint: message('email'),
+    invalidTitle: text,
+    invalid: text,
+    usedTitle: text,
+    used: text,
+    expiredTitle: text,
+    expired: text,
+    exists: text,
+    tooShort: text,
+    tooMany: message('minutes'),
+    badEmail: text,
+    createdTitle: text,
+    created: message('email'),
   }),
 });
 

@@ -74,9 +74,11 @@ export class UserService {
     options: {
       instanceAdmin: boolean;
       actor: Actor | null;
-      via: 'admin' | 'bootstrap' | 'invitee_page';
+      via: 'admin' | 'bootstrap' | 'invitee_page' | 'sign_up';
       /** The address is proven the registrant's (see `UserRecord.emailVerified`). */
       emailVerified: boolean;
+      /** Runs first in the creating transaction (a sign-up's link is spent there); may throw. */
+      first?: (trx: Executor) => Promise<void>;
     },
   ): Promise<UserRecord> {
     const email = input.email.trim().normalize('NFC');
@@ -88,6 +90,7 @@ export class UserService {
     const emailCanonical = canonicalEmail(email);
     try {
       return await this.#database.db.transaction().execute(async (trx) => {
+        await options.first?.(trx);
         const user = await this.#upsertRegistered(
           trx,
           input,

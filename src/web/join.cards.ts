@@ -5,6 +5,7 @@ import type { Services } from '../services.ts';
 import { formatDate, messageCard } from './invitee.cards.ts';
 import { type Html, html } from './layout.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
+import { emailForm } from './sign-up.cards.ts';
 
 /** What the join page shows of a link, as `JoinLinkService.preview` reads it (the API's preview too). */
 export type JoinPreview = Awaited<ReturnType<Services['joinLinks']['preview']>>;
@@ -64,8 +65,9 @@ export function joinCard(
 }
 
 /**
- * For a visitor without a session: sign in, and why there is no sign-up here (rsvp has no email
- * verification, and an account for an unproven address must not exist: docs/security.md).
+ * For a visitor without a session: sign in, or sign up by the address alone; the account is
+ * created from the link mailed to it (an account's address is always proven: docs/security.md),
+ * which brings them back here.
  */
 export function signInCard(preview: JoinPreview, token: string, csrf: string, locale: EmailLocale) {
   const t = joinStrings(locale);
@@ -79,10 +81,16 @@ export function signInCard(preview: JoinPreview, token: string, csrf: string, lo
 <button class="primary" type="submit">${p.signIn}</button>
 </form>
 </section>
-<section class="card" aria-labelledby="noaccount">
-<h2 id="noaccount">${t.noAccountTitle}</h2>
-<p class="muted">${fill(t.noAccount, { org: preview.organization.name })}</p>
-</section>`;
+${emailForm(
+  {
+    csrf,
+    joinToken: token,
+    heading: t.noAccountTitle,
+    hint: fill(t.noAccount, { org: preview.organization.name }),
+    button: t.sendLink,
+  },
+  locale,
+)}`;
 }
 
 /** The page for a token that names no live link: unknown (404) or dead (410). */
