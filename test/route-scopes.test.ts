@@ -38,11 +38,16 @@ const PUBLIC: Record<string, string[]> = {
     'POST /invite/decline',
     // The join-link page: the token is the credential, as for /invite. GET only previews; signing
     // in is throttled like every password check; Join and sign-out need the page's CSRF token, and
-    // Join a browser session (the person presses it themselves). No sign-up (docs/security.md).
+    // Join a browser session (the person presses it themselves).
     'GET /join',
     'POST /join/sign-in',
     'POST /join/sign-out',
     'POST /join',
+    // Sign-up: an address gets a one-time link (limited per address and per client, the same
+    // answer whether or not it has an account); the link's secret creates the account. CSRF on both.
+    'GET /sign-up',
+    'POST /sign-up/email',
+    'POST /sign-up',
     // The API reference: the document, the page and its script are for anyone who can reach the API.
     'GET /openapi.json',
     'GET /docs',
