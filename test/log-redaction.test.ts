@@ -63,6 +63,10 @@ describe('logs', () => {
     await request(h.app, 'GET', `/v1/organizations/acme/invitations?status=pending&${query}`);
     await request(h.app, 'GET', `/v1/users/${key}?page_size=5&${query}`);
     await request(h.app, 'GET', `/invite?token=rsvp_it_abcdefTOKENVALUE&lang=fr`);
+    // Typed secrets under any name or in the path: sign-up and join links included.
+    await request(h.app, 'GET', `/sign-up?utm_source=mail&tok=rsvp_su_abcdefSIGNUPVALUE`);
+    await request(h.app, 'GET', `/sign-up/rsvp_su_abcdefPATHVALUE`);
+    await request(h.app, 'GET', `/join?utm=x&t=rsvp_jl_abcdefJOINVALUE`);
     await request(cvat, 'GET', `/api/invitations?org=acme&${query}`, {
       headers: { authorization: `Token ${key}` },
     });
@@ -76,5 +80,7 @@ describe('logs', () => {
     expect(log).not.toContain(key);
     expect(log).not.toContain(key.slice('rsvp_sk_'.length));
     expect(log).not.toContain('TOKENVALUE');
+    for (const value of ['SIGNUPVALUE', 'PATHVALUE', 'JOINVALUE']) expect(log).not.toContain(value);
+    expect(log).toContain('utm_source=mail');
   });
 });

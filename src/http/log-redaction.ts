@@ -8,7 +8,7 @@ const CREDENTIAL_NAME =
   /key|secret|token|passw|pwd|passphrase|signature|^sig$|credential|auth|session|cookie|otp|^code$|jwt|bearer/;
 
 /** Values that are secrets whatever they are called: rsvp's typed secrets and JWTs. */
-const SECRET_VALUE = /rsvp_(?:sk|it|jl)_[0-9A-Za-z]+|eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
+const SECRET_VALUE = /rsvp_[a-z]{2}_[0-9A-Za-z]+|eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
 
 const REDACTED = '[redacted]';
 
