@@ -99,7 +99,10 @@ function visitor() {
 async function askForLink(email: string, join?: string) {
   const browser = visitor();
   await browser.get(join ? `/join?token=${join}` : '/sign-up');
-  return { browser, answer: await browser.post('/sign-up/email', { email, ...(join ? { join } : {}) }) };
+  const answer = await browser.post('/sign-up/email', { email, ...(join ? { join } : {}) });
+  // The sign-up is recorded after the answer, so that its timing tells nothing.
+  await h.services.signUps.idle();
+  return { browser, answer };
 }
 
 describe('sign-up with a confirmed address', () => {
@@ -154,6 +157,69 @@ describe('sign-up with a confirmed address', () => {
     await delivery.worker.drain();
     expect(mailTo('has-account@example.com')).toEqual([]);
     expect(mailTo('no-account@example.com')).toHaveLength(1);
+  });
+
+  it('lets someone invited before they had an account sign up, even after that invitation went', async () => {
+    const gone = await h.user('was-invited@example.com');
+    await h.database.db
+      .updateTable('users')
+      .set({ status: 'deactivated', password_hash: null })
+      .where('id', '=', gone.id)
+      .execute();
+    await askForLink('was-invited@example.com');
+    await delivery.worker.drain();
+    expect(mailTo('was-invited@example.com')).toHaveLength(1);
+  });
+
+  it('keeps what a visitor types out of harm: names, lengths, and where the account goes after', async () => {
+    // A `join` value that is not a join link is dropped: the new account lands on its own page.
+    const crafted = visitor();
+    await crafted.get('/sign-up?join=https://evil.example/');
+    expect(
+      (await crafted.post('/sign-up/email', { email: 'crafted@example.com', join: 'https://evil.example/' }))
+        .status,
+    ).toBe(202);
+    await h.services.signUps.idle();
+    const row = await h.database.db
+      .selectFrom('sign_ups')
+      .select('sealed_join_token')
+      .where('email_canonical', '=', 'crafted@example.com')
+      .executeTakeFirstOrThrow();
+    expect(row.sealed_join_token).toBeNull();
+
+    await delivery.worker.drain();
+    const link = new URL(signUpLink(mailTo('crafted@example.com')[0]!));
+    const token = link.searchParams.get('token')!;
+    const browser = visitor();
+    await browser.get(link.pathname + link.search);
+    const spoof = await browser.post('/sign-up', {
+      token,
+      password: PASSWORD,
+      display_name: 'Owner\u202E (admin)',
+    });
+    expect([spoof.status, spoof.body.includes('text-direction')]).toEqual([422, true]);
+    const long = await browser.post('/sign-up', { token, password: 'x'.repeat(300) });
+    expect([long.status, long.body.includes('too long')]).toEqual([400, true]);
+    expect((await browser.post('/sign-up', { token, password: PASSWORD })).status).toBe(201);
+  });
+
+  it('leads a dead link back to the join link it started from', async () => {
+    const join = (await h.call('POST', '/v1/organizations/acme/join-links', { body: { role: 'member' } }))
+      .body;
+    await askForLink('comes-back@example.com', join.token);
+    await delivery.worker.drain();
+    const link = new URL(signUpLink(mailTo('comes-back@example.com')[0]!));
+    const token = link.searchParams.get('token')!;
+    const browser = visitor();
+    await browser.get(link.pathname + link.search);
+    const created = await browser.post('/sign-up', { token, password: PASSWORD });
+    expect([created.status, created.location]).toEqual([
+      303,
+      `/join?token=${encodeURIComponent(join.token)}`,
+    ]);
+    const used = await visitor().get(link.pathname + link.search);
+    expect(used.status).toBe(410);
+    expect(used.body).toContain(`name="join" value="${join.token}"`);
   });
 
   it('refuses a form without its CSRF token, a bad address, an unknown or expired link, and floods', async () => {
@@ -241,6 +307,7 @@ runInChromium('sign-up from a join link, in Chromium', () => {
     await page.click('form[action="/sign-up/email"] button');
     await page.getByText('Check your inbox').first().waitFor();
 
+    await h.services.signUps.idle();
     await delivery.worker.drain();
     await page.goto(signUpLink(mailTo('walker@example.com')[0]!));
     await page.getByLabel('Your name').fill('Walker');

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'insufficient_scope',
   'internal_error',
   'invalid_content_length',
+  'invalid_display_name',
   'invalid_email',
   'invalid_expire_time',
   'invalid_host',

@@ -167,6 +167,10 @@ const LocaleSchema = z.strictObject({
     badEmail: text,
     createdTitle: text,
     created: message('email'),
+    tooLong: text,
+    badName: text,
+    backToJoin: text,
+    signInInstead: text,
   }),
 });
 

@@ -10,13 +10,19 @@ import { decrypt, encrypt, isWellFormedTypedSecret, newTypedSecret, sha256 } fro
 import { enqueue } from '../outbox/outbox.repository.ts';
 import { findSignUpByTokenHash, insertSignUp, type SignUpRecord, spendSignUp } from './sign-up.repository.ts';
 import { invalidEmail } from './user.errors.ts';
-import { findUserByCanonicalEmail } from './user.repository.ts';
+import { findUserByCanonicalEmail, neverRegistered } from './user.repository.ts';
 import type { UserService } from './user.service.ts';
 
 export const SIGN_UP_TOKEN_PREFIX = 'rsvp_su_';
 /** How long a confirmation link works: long enough for a mail that is read the next morning. */
 export const SIGN_UP_TTL_MS = DAY;
 export const MIN_PASSWORD_LENGTH = 8;
+/**
+ * What a name typed on a public form may not hold: control characters, text-direction controls
+ * (which can make a name read as something else in an admin's list) and invisible spaces. Joiners
+ * used inside emoji sequences stay allowed.
+ */
+const HIDDEN_CHARACTERS = /[\p{Cc}\u061C\u200B\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
 
 const linkNotFound = () =>
   new AppError(404, 'sign_up_not_found', 'Sign-up link not found', 'This sign-up link is not valid.');
@@ -46,34 +52,58 @@ export interface SignUpDeps {
  */
 export class SignUpService {
   readonly #deps: SignUpDeps;
+  readonly #recording = new Set<Promise<void>>();
 
   constructor(deps: SignUpDeps) {
     this.#deps = deps;
   }
 
   /**
-   * Mails a confirmation link to `email`, unless an account already has the address (then
-   * nothing is sent; the caller answers alike). `joinToken`: the join link to come back to.
+   * Checks the address and the limits (422, 429), then records the sign-up and queues its email
+   * in `recorded`, unless an account already has the address (then nothing is sent). The caller
+   * answers without waiting for `recorded`: the answer takes as long whether or not the address
+   * has an account, so its timing tells nobody. `joinToken`: the join link to come back to.
    */
   async start(input: {
     email: string;
     joinToken?: string | undefined;
     locale?: string | undefined;
     clientIp: string;
-  }) {
+  }): Promise<{ recorded: Promise<void> }> {
     const email = input.email.trim().normalize('NFC');
     const problem = checkEmail(email);
     if (problem) throw invalidEmail(email, describeEmailProblem(email, problem));
     const emailCanonical = canonicalEmail(email);
-    const { rateLimiter, abuseLimits, database, clock, keys } = this.#deps;
+    const { rateLimiter, abuseLimits } = this.#deps;
     const perClient = await rateLimiter.consume(`sign-up:ip:${input.clientIp}`, abuseLimits.signUpPerClient);
     if (!perClient.allowed)
       throw tooManyRequests(perClient, abuseLimits.signUpPerClient, 'Too many sign-ups from your address.');
     const perEmail = await rateLimiter.consume(`sign-up:email:${emailCanonical}`, abuseLimits.signUpPerEmail);
     if (!perEmail.allowed)
       throw tooManyRequests(perEmail, abuseLimits.signUpPerEmail, 'Too many sign-up emails to this address.');
+    const recorded = this.#record({ ...input, email, emailCanonical }).finally(() =>
+      this.#recording.delete(recorded),
+    );
+    this.#recording.add(recorded);
+    return { recorded };
+  }
+
+  /** Resolves once every sign-up started so far is recorded (or failed): for tests and shutdown. */
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.#recording]);
+  }
+
+  async #record(input: {
+    email: string;
+    emailCanonical: string;
+    joinToken?: string | undefined;
+    locale?: string | undefined;
+  }) {
+    const { database, clock, keys } = this.#deps;
+    const { email, emailCanonical } = input;
     const existing = await findUserByCanonicalEmail(database.db, emailCanonical);
-    if (existing && existing.status !== 'placeholder') return;
+    // Someone invited before they had an account (a placeholder, active or not) may sign up.
+    if (existing && !neverRegistered(existing)) return;
     const now = clock.now();
     const token = newTypedSecret(SIGN_UP_TOKEN_PREFIX);
     const signUp: SignUpRecord = {
@@ -125,6 +155,16 @@ export class SignUpService {
   }
 
   /**
+   * The join link a sign-up link started from, whatever became of the sign-up (spent, expired):
+   * whoever holds the sign-up link was given the join link, so a dead link can still lead back.
+   */
+  async joinTokenOf(token: string): Promise<string | null> {
+    if (!isWellFormedTypedSecret(SIGN_UP_TOKEN_PREFIX, token)) return null;
+    const signUp = await findSignUpByTokenHash(this.#deps.database.db, sha256(token));
+    return signUp?.sealedJoinToken ? decrypt(this.#deps.keys.encryption, signUp.sealedJoinToken) : null;
+  }
+
+  /**
    * Creates the account the link confirms, spending the link in the same transaction; 409 when
    * an account took the address meanwhile. Returns the join link the sign-up started from.
    */
@@ -134,6 +174,14 @@ export class SignUpService {
     displayName?: string | undefined;
   }): Promise<{ user: UserRecord; joinToken: string | null }> {
     const signUp = await this.inspect(input.token);
+    if (input.displayName !== undefined && HIDDEN_CHARACTERS.test(input.displayName)) {
+      throw new AppError(
+        422,
+        'invalid_display_name',
+        'Invalid name',
+        'A name may not hold control characters, text-direction overrides or invisible spaces.',
+      );
+    }
     if (input.password.length < MIN_PASSWORD_LENGTH) {
       throw new AppError(
         422,

@@ -2,7 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
 import type { App } from '../http/app-types.ts';
+import { JOIN_LINK_PREFIX } from '../joining/join-link.service.ts';
 import { AppError } from '../lib/errors.ts';
+import { isWellFormedTypedSecret } from '../lib/secrets.ts';
 import { fill } from '../locales/locales.ts';
 import type { Services } from '../services.ts';
 import type { SignUpRecord } from '../users/sign-up.repository.ts';
@@ -50,7 +52,7 @@ export function signUpRoutes(
     schema: { hide: true, querystring: z.object({ token: Token.optional(), join: Token.optional() }) },
     handler: async (request, reply) => {
       const { token, join } = request.query;
-      if (!token) return emailPage(deps, request, reply, join ?? null);
+      if (!token) return emailPage(deps, request, reply, joinLinkToken(join));
       return passwordPage(deps, request, reply, token);
     },
   });
@@ -71,6 +73,13 @@ export function signUpRoutes(
     },
   });
 }
+
+/**
+ * A join link to come back to, only when it is one: anything else would let a crafted sign-up
+ * URL send the new account wherever its author chose.
+ */
+const joinLinkToken = (value: string | undefined) =>
+  value && isWellFormedTypedSecret(JOIN_LINK_PREFIX, value) ? value : null;
 
 /** The visitor's language from Accept-Language, for pages not tied to an organization. */
 const acceptLanguages = (request: FastifyRequest) =>
@@ -114,7 +123,7 @@ async function passwordPage(
   try {
     signUp = await deps.services.signUps.inspect(token);
   } catch (error) {
-    return deadLink(deps, request, reply, error);
+    return deadLink(deps, request, reply, error, token);
   }
   const locale = emailLocale(signUp.locale, ...acceptLanguages(request));
   const t = signUpStrings(locale);
@@ -124,9 +133,16 @@ async function passwordPage(
   return send(reply, notice?.status ?? 200, locale, t.chooseTitle, body);
 }
 
-/** An unknown (404), spent or expired (410) link: say which, and offer a new one. */
-function deadLink(deps: Deps, request: FastifyRequest, reply: FastifyReply, error: unknown) {
+/** An unknown (404), spent or expired (410) link: say which, and offer a new one, to the same join link. */
+async function deadLink(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: unknown,
+  token: string,
+) {
   if (!(error instanceof AppError) || (error.status !== 404 && error.status !== 410)) throw error;
+  const joinToken = await deps.services.signUps.joinTokenOf(token);
   const t = signUpStrings(visitorLocale(request));
   const [title, detail] =
     error.code === 'sign_up_link_used'
@@ -134,7 +150,7 @@ function deadLink(deps: Deps, request: FastifyRequest, reply: FastifyReply, erro
       : error.code === 'sign_up_link_expired'
         ? [t.expiredTitle, t.expired]
         : [t.invalidTitle, t.invalid];
-  return emailPage(deps, request, reply, null, { status: error.status, title, detail });
+  return emailPage(deps, request, reply, joinToken, { status: error.status, title, detail });
 }
 
 async function sendLink(
@@ -145,14 +161,15 @@ async function sendLink(
 ) {
   const locale = visitorLocale(request);
   const t = signUpStrings(locale);
-  const joinToken = form.join || null;
+  const joinToken = joinLinkToken(form.join);
   try {
-    await deps.services.signUps.start({
+    const { recorded } = await deps.services.signUps.start({
       email: form.email,
       joinToken: joinToken ?? undefined,
       locale,
       clientIp: request.ip,
     });
+    recorded.catch((error: Error) => request.log.error({ err: error }, 'sign-up not recorded'));
   } catch (error) {
     if (!(error instanceof AppError) || (error.status !== 422 && error.status !== 429)) throw error;
     for (const [name, value] of Object.entries(error.headers))
@@ -166,13 +183,11 @@ async function sendLink(
     });
   }
   // The same answer whether or not the address has an account: the page tells nobody who has one.
-  return send(
-    reply,
-    202,
-    locale,
-    t.sentTitle,
-    messageCard(t.sentTitle, fill(t.sent, { email: form.email.trim() })),
-  );
+  const onward = joinToken
+    ? html`<p><a href="${joinPath(joinToken)}">${t.backToJoin}</a></p>`
+    : html`<p><a href="/console">${t.signInInstead}</a></p>`;
+  const card = messageCard(t.sentTitle, fill(t.sent, { email: form.email.trim() }));
+  return send(reply, 202, locale, t.sentTitle, html`${card}<section class="card">${onward}</section>`);
 }
 
 async function createAccount(
@@ -192,14 +207,12 @@ async function createAccount(
     });
   } catch (error) {
     if (!(error instanceof AppError)) throw error;
-    if (error.code === 'password_too_short')
-      return passwordPage(deps, request, reply, form.token, {
-        status: 422,
-        title: t.chooseTitle,
-        detail: t.tooShort,
-      });
+    if (error.code === 'password_too_short' || error.code === 'invalid_display_name') {
+      const detail = error.code === 'password_too_short' ? t.tooShort : t.badName;
+      return passwordPage(deps, request, reply, form.token, { status: 422, title: t.chooseTitle, detail });
+    }
     if (error.status === 409) return send(reply, 409, locale, t.title, messageCard(t.title, t.exists, true));
-    return deadLink(deps, request, reply, error);
+    return deadLink(deps, request, reply, error, form.token);
   }
   await deps.sessions.create(request, reply, created.user.id);
   if (created.joinToken) return reply.redirect(joinPath(created.joinToken), 303);
@@ -226,12 +239,10 @@ function checkedForm<T extends z.ZodType>(
   const locale = visitorLocale(request);
   const strings = signUpStrings(locale);
   const { formExpiredTitle, formExpired } = joinStrings(locale);
-  send(
-    reply,
-    parsed.success ? 403 : 400,
-    locale,
-    strings.title,
-    messageCard(formExpiredTitle, formExpired, true),
-  );
+  // A form that does not parse came from a page of ours with a field over its length.
+  const card = parsed.success
+    ? messageCard(formExpiredTitle, formExpired, true)
+    : messageCard(strings.title, strings.tooLong, true);
+  send(reply, parsed.success ? 403 : 400, locale, strings.title, card);
   return null;
 }
