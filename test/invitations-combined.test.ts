@@ -276,6 +276,37 @@ describe('combined invitations', () => {
     );
   });
 
+  it('is found by the resource it grants, in the list and in a bulk revoke by filter', async () => {
+    const shared = await resource('found-by-grant');
+    const plain = await invite({
+      email: 'plain-r@example.com',
+      resource_id: shared,
+      actions: ['read'],
+      send_email: false,
+    });
+    const combined = await invite({
+      email: 'combined-r@example.com',
+      grants: [{ resource_id: shared, actions: ['read'] }],
+      send_email: false,
+    });
+    const elsewhere = await invite({ email: 'org-only@example.com', send_email: false });
+    const listed = await h.call('GET', `/v1/organizations/acme/invitations?resource_id=${shared}`);
+    expect(listed.body.invitations.map((i: { id: string }) => i.id).sort()).toEqual(
+      [plain.body.id, combined.body.id].sort(),
+    );
+    // A resource id with LIKE's wildcards matches only itself.
+    const wild = await h.call('GET', '/v1/organizations/acme/invitations?resource_id=res_%25');
+    expect(wild.body.invitations).toEqual([]);
+    const revoked = await h.call('POST', '/v1/organizations/acme/invitations/bulk-revoke', {
+      body: { filter: { resource_id: shared } },
+    });
+    expect(revoked.body.results.map((r: { id: string }) => r.id).sort()).toEqual(
+      [plain.body.id, combined.body.id].sort(),
+    );
+    const still = await h.call('GET', `/v1/organizations/acme/invitations/${elsewhere.body.id}`);
+    expect(still.body.status).toBe('pending');
+  });
+
   it('refuses grants with resource_id, a resource twice, or a resource of another organization', async () => {
     const r = await resource('epsilon');
     const both = await invite({ email: 'x@example.com', resource_id: r, actions: ['read'], grants: [] });

@@ -20,7 +20,10 @@ export const InvitationFilterSchema = z
     q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
     inviter_id: z.string().optional(),
     target_type: z.enum(['organization', 'resource']).optional(),
-    resource_id: z.string().optional(),
+    resource_id: z
+      .string()
+      .optional()
+      .describe('Invitations that give this resource: onto it, or combined invitations granting it.'),
     role: z.string().max(64).optional(),
     delivery_state: DeliveryStateSchema.optional(),
     created_after: z.iso.datetime().optional(),

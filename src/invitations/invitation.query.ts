@@ -17,6 +17,8 @@ export interface InvitationFilter {
   inviteeUserId?: string | undefined;
   targetType?: 'organization' | 'resource' | undefined;
   resourceId?: string | undefined;
+  /** Invitations that give this resource: onto it, or combined invitations granting it. */
+  givingResource?: string | undefined;
   role?: string | undefined;
   deliveryState?: DeliveryState | undefined;
   createdAfter?: Date | undefined;
@@ -83,6 +85,18 @@ function applyFilter(
   if (filter.targetType === 'organization') q = q.where('resource_id', 'is', null);
   if (filter.targetType === 'resource') q = q.where('resource_id', 'is not', null);
   if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
+  if (filter.givingResource) {
+    // Grants are stored as JSON written by one serialiser (`grantsJson`): the id appears quoted
+    // after its key, the same text on both engines.
+    const needle = `"resource_id":${JSON.stringify(filter.givingResource)}`.replace(
+      /[\\%_]/g,
+      (c) => `\\${c}`,
+    );
+    const id = filter.givingResource;
+    q = q.where((eb) =>
+      eb.or([eb('resource_id', '=', id), sql<boolean>`grants like ${`%${needle}%`} escape '\\'`]),
+    );
+  }
   if (filter.role) q = q.where('role', '=', filter.role);
   if (filter.deliveryState) q = q.where('delivery_state', '=', filter.deliveryState);
   if (filter.createdAfter) q = q.where('created_at', '>=', filter.createdAfter);

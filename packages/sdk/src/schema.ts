@@ -3213,6 +3213,7 @@ export interface components {
             inviter_id?: string;
             /** @enum {string} */
             target_type?: "organization" | "resource";
+            /** @description Invitations that give this resource: onto it, or combined invitations granting it. */
             resource_id?: string;
             role?: string;
             delivery_state?: components["schemas"]["DeliveryStateInput"];
@@ -7763,6 +7764,7 @@ export interface operations {
                 q?: string;
                 inviter_id?: string;
                 target_type?: "organization" | "resource";
+                /** @description Invitations that give this resource: onto it, or combined invitations granting it. */
                 resource_id?: string;
                 role?: string;
                 delivery_state?: components["schemas"]["DeliveryStateInput"];
