@@ -254,11 +254,31 @@ describe('the rsvp CLI against a running server', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`row 1 (line 2): grants: "${r1}" is not resource_id=action;action`);
     expect(refused.stderr).toContain('nothing was sent');
-    // The server names what only it can check: one resource twice.
-    writeFileSync(csv, `email,grants\ng4@example.com,${r1}=read ${r1}=write\n`);
-    const twice = await cli('invite', '--org', 'acme', '--csv', csv, '--no-email');
-    expect(twice.code).toBe(1);
-    expect(twice.stdout).toContain('appears more than once');
+    // What makes no invitation is found before anything is sent, as the API would say it.
+    writeFileSync(
+      csv,
+      `email,resource_id,actions,grants\ng4@example.com,,,${r1}=read ${r1}=write\n` +
+        `g5@example.com,${r2},read,${r1}=read\ng6@example.com,,read,\n`,
+    );
+    const shapes = await cli('invite', '--org', 'acme', '--csv', csv, '--no-email');
+    expect(shapes.code).toBe(2);
+    expect(shapes.stderr).toContain(`row 1 (line 2): Resource ${r1} appears more than once in \`grants\``);
+    expect(shapes.stderr).toContain('row 2 (line 3): `grants` make a combined organization invitation');
+    expect(shapes.stderr).toContain('row 3 (line 4): `actions` needs a `resource_id`');
+    expect(shapes.stdout).toBe('');
+    const both = await cli(
+      'invite',
+      '--org',
+      'acme',
+      'g7@example.com',
+      '--resource',
+      r1,
+      '--actions',
+      'read',
+      '--grant',
+      `${r2}=read`,
+    );
+    expect([both.code, both.stderr.includes('--grant and --resource exclude each other')]).toEqual([2, true]);
   }, 180_000);
 
   it('reports every row with totals, and a rerun with --skip-existing skips those already invited', async () => {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type { Command } from 'commander';
 import type * as CsvParse from 'csv-parse/sync';
 import { InvitationBatchRowSchema } from '../invitations/invitation.schemas.ts';
+import { targetShapeProblem } from '../invitations/invitation.target.ts';
 import {
   ApiError,
   type Client,
@@ -115,9 +116,13 @@ function collectRows(emails: string[], options: ApiOptions): Row[] {
       problems.push(`row ${row.n} (${row.where}): grants: "${entry}" is not resource_id=action;action`);
     if (malformed.length) continue;
     const checked = InvitationBatchRowSchema.safeParse(row.input);
-    if (!checked.success)
+    if (!checked.success) {
       for (const issue of checked.error.issues)
         problems.push(`row ${row.n} (${row.where}): ${issue.path.join('.') || 'row'}: ${issue.message}`);
+      continue;
+    }
+    const shape = targetShapeProblem(checked.data);
+    if (shape) problems.push(`row ${row.n} (${row.where}): ${shape}`);
   }
   if (problems.length)
     throw new UsageError(
@@ -284,6 +289,10 @@ the server stopped the import, 3 when the connection was lost (rerun with --skip
     )
     .action(async (emails: string[], _options: unknown, command: Command) => {
       const options = command.opts<ApiOptions>();
+      if (options.grant && options.resource)
+        throw new UsageError(
+          '--grant and --resource exclude each other: a combined invitation is onto the organization',
+        );
       // Every row is checked before connecting: a bad file opens neither the database nor the network.
       const rows = collectRows(emails, options);
       const report = new Report(Boolean(options.skipExisting));

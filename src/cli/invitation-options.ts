@@ -17,7 +17,7 @@ export interface InvitationRow {
 export function grantOption(value: string, previous: { resource_id: string; actions: string[] }[] = []) {
   const at = value.indexOf('=');
   if (at < 1) throw new InvalidArgumentError('expected resource_id=action,action');
-  return [...previous, { resource_id: value.slice(0, at), actions: listOption(value.slice(at + 1)) }];
+  return [...previous, { resource_id: value.slice(0, at).trim(), actions: listOption(value.slice(at + 1)) }];
 }
 
 /** The list's filters, shared by `list` and the bulk commands. */

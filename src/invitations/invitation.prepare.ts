@@ -21,6 +21,7 @@ import {
 } from './invitation.context.ts';
 import type { InvitationGrant, InvitationRecord } from './invitation.repository.ts';
 import type { InvitationRowInput } from './invitation.schemas.ts';
+import { targetShapeProblem } from './invitation.target.ts';
 import { takeRecipientEmail } from './recipient-limits.ts';
 
 // Creating, first half: each row is checked on its own, before any lock is taken, and the
@@ -165,19 +166,12 @@ function prepareRow(
   let resource: ResourceRecord | null = null;
   let role: string | null = null;
   let actions: string[] | null = null;
+  const shapeProblem = targetShapeProblem(input);
+  if (shapeProblem) throw invalidTarget(shapeProblem);
   if (input.resource_id !== undefined) {
-    if (input.grants !== undefined) {
-      throw invalidTarget('`grants` make a combined organization invitation; it takes no `resource_id`.');
-    }
-    if (input.role !== undefined || input.actions === undefined) {
-      throw invalidTarget(
-        'A resource invitation takes `actions` and no `role`; for a role plus resources, give `grants`.',
-      );
-    }
     resource = resourceOf(resources, input.resource_id);
     actions = [...new Set(input.actions)].sort();
   } else {
-    if (input.actions !== undefined) throw invalidTarget('`actions` needs a `resource_id`.');
     const definition = requireRole(settings.roles, input.role ?? settings.default_role, '/role');
     requireRankAtMost(access, definition);
     role = definition.name;
@@ -203,17 +197,12 @@ function resourceOf(resources: Map<string, ResourceRecord>, id: string): Resourc
   });
 }
 
-/** A combined invitation's grants: each resource of the organization, each named once. */
+/** A combined invitation's grants, each onto a resource of the organization (named once: targetShapeProblem). */
 function grantsOf(
   input: { resource_id: string; actions: string[] }[],
   resources: Map<string, ResourceRecord>,
 ): InvitationGrant[] {
-  const named = new Set<string>();
   return input.map((grant) => {
-    if (named.has(grant.resource_id)) {
-      throw invalidTarget(`Resource ${grant.resource_id} appears more than once in \`grants\`.`);
-    }
-    named.add(grant.resource_id);
     return {
       resourceId: resourceOf(resources, grant.resource_id).id,
       actions: [...new Set(grant.actions)].sort(),
