@@ -293,6 +293,17 @@ describe('email templates', () => {
       expect(preview.body.html.toLowerCase()).not.toMatch(/href="\s*(javascript|data|vbscript)\s*:/);
       expect(preview.body.html).toContain('[link removed]');
     }
+    // Dots that only look different, and text-direction tricks, do not get through either.
+    for (const [hostile, shown] of [
+      ['evil\u3002com/login', 'evil\u200B.com/login'],
+      ['evil\uFF0Ecom', 'evil\u200B.com'],
+      ['\u202Egnp.exe\u202C reversed', 'gnp\u200B.exe reversed'],
+    ]) {
+      const preview = await h.call('POST', '/v1/organizations/hrefs/email-templates/en/preview', {
+        body: { template, data: { message: hostile! } },
+      });
+      expect(preview.body.text, hostile).toContain(shown);
+    }
     // Ordinary words before a colon stay as they were written.
     const plain = await h.call('POST', '/v1/organizations/hrefs/email-templates/en/preview', {
       body: { template, data: { message: 'Bring your data: we start at nine' } },
@@ -325,7 +336,7 @@ describe('email templates', () => {
     expect(en.text).toContain('- dataset beta\u200B.example\u200B.com (read)');
     expect(en.html).toContain('<li>dataset Alpha (read, write)</li>');
     const [fr] = mailTo('both-fr@example.com') as [ReceivedMail];
-    expect(fr.text).toContain('Elle vous donne aussi accès à :\n- dataset Alpha (read, write)');
+    expect(fr.text).toContain('Cette invitation vous donne aussi accès à :\n- dataset Alpha (read, write)');
 
     // A template loops over them; an organization invitation without grants sees an empty list.
     const template = {
@@ -349,5 +360,12 @@ describe('email templates', () => {
     expect(de.html).toContain('<li>Alpha: read, write</li>');
     expect(de.text).toContain('2 extra: dataset Alpha;dataset beta\u200B.example\u200B.com;');
     expect((mailTo('none-de@example.com') as [ReceivedMail])[0].text).toContain('0 extra:  ');
+
+    // An admin previews a combined invitation before any is sent.
+    const preview = await h.call('POST', '/v1/organizations/combo/email-templates/en/preview', {
+      body: { data: { role: 'member', grants: [{ type: 'dataset', name: 'Gamma', actions: ['read'] }] } },
+    });
+    expect(preview.status).toBe(200);
+    expect(preview.body.text).toContain('It also gives you access to:\n- dataset Gamma (read)');
   });
 });

@@ -226,6 +226,11 @@ describe('list pages backwards and by offset', () => {
     // A token issued for other filters opens nothing.
     const other = await mine(`status=accepted&page_size=2&page_token=${first.body.next_page_token}`);
     expect([other.status, other.body.code]).toEqual([400, 'page_token_mismatch']);
+    const reordered = await mine('status=pending,revoked&page_size=2');
+    const sameQuery = await mine(
+      `status=revoked,pending&page_size=2&page_token=${reordered.body.next_page_token}`,
+    );
+    expect(slugs(sameQuery.body)).toEqual(['mine-c', 'mine-b']);
     const mixed = await mine(`offset=2&before=${second.body.prev_page_token}`);
     expect([mixed.status, mixed.body.code]).toEqual([400, 'conflicting_page_position']);
   });

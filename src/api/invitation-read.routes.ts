@@ -10,6 +10,8 @@ import type { InvitationService } from '../invitations/invitation.service.ts';
 import { etagOf, invitationView } from '../invitations/invitation.views.ts';
 import { filterOf, OrgParams, TAGS } from './invitation-route.params.ts';
 
+const sameSet = (values: readonly string[] | undefined) => values && [...new Set(values)].sort();
+
 /** An admin lists, searches and reads the organization's invitations. */
 export function invitationReadRoutes(app: App, invitations: InvitationService) {
   app.get('/v1/organizations/:org_id/invitations', {
@@ -30,7 +32,8 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
     handler: async (request) => {
       const { page_size, page_token, before, offset, include_total_size, order_by, ...filters } =
         request.query;
-      const scope = { org: request.params.org_id, order_by, ...filters };
+      // The same statuses in another order are the same query: a token issued for one serves both.
+      const scope = { org: request.params.org_id, order_by, ...filters, status: sameSet(filters.status) };
       requireOnePagePosition(request.query);
       const page = await invitations.list(request.principal!, request.params.org_id, {
         filter: filterOf(filters),

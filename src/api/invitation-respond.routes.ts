@@ -32,7 +32,7 @@ export function invitationRespondRoutes(app: App, invitations: InvitationService
       },
     },
     handler: async (request) => {
-      const scope = { mine: true, status: request.query.status };
+      const scope = { mine: true, status: request.query.status && [...new Set(request.query.status)].sort() };
       requireOnePagePosition(request.query);
       const { page, organizations, resources, users } = await invitations.listMine(request.principal!, {
         statuses: request.query.status,

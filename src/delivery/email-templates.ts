@@ -112,14 +112,20 @@ export function escapeHtml(value: string): string {
 // organization's template could otherwise place in an `href` around the text users wrote.
 const URL_LIKE = /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bwww\.|\bmailto:|\b(?:javascript|data|vbscript):(?=\S))\S*/gi;
 const ZERO_WIDTH_SPACE = '\u200B';
+/** Ideographic and full-width full stops, which URL parsers and mail clients read as dots. */
+const DOT_LOOKALIKES = /[\u3002\uFF0E\uFF61]/g;
+/** Text-direction controls: they can make `gnp.exe` read as `exe.png`. */
+const DIRECTION_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 
 /**
- * Makes user text unable to carry a link: explicit URLs are removed, and any remaining
- * `word.word` gets a zero-width space before the dot so mail clients do not auto-link a bare
- * domain. Control characters (line breaks included) become spaces unless `multiline`.
+ * Makes user text unable to carry a link: explicit URLs are removed, dot look-alikes become
+ * dots, and any remaining `word.word` gets a zero-width space before the dot so mail clients do
+ * not auto-link a bare domain. Text-direction controls are dropped; control characters (line
+ * breaks included) become spaces unless `multiline`.
  */
 export function defang(value: string, options: { multiline?: boolean } = {}): string {
-  let text = value.replace(URL_LIKE, '[link removed]');
+  let text = value.replace(DIRECTION_CONTROLS, '').replace(DOT_LOOKALIKES, '.');
+  text = text.replace(URL_LIKE, '[link removed]');
   text = text.replace(/(\w)\.(?=\w)/g, `$1${ZERO_WIDTH_SPACE}.`);
   let out = '';
   for (const char of text) {

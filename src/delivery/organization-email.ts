@@ -103,6 +103,7 @@ export function sampleInvitation(options: {
         role?: string | undefined;
         resource?: { type: string; name: string } | undefined;
         actions?: string[] | undefined;
+        grants?: { type: string; name: string; actions: string[] }[] | undefined;
         message?: string | undefined;
       }
     | undefined;
@@ -115,7 +116,7 @@ export function sampleInvitation(options: {
     role: data.resource ? null : (data.role ?? 'member'),
     resource: data.resource ?? null,
     actions: data.resource ? (data.actions ?? ['read']) : null,
-    grants: [],
+    grants: data.resource ? [] : (data.grants ?? []),
     message: data.message ?? null,
     expiresAt: new Date(options.now.getTime() + 7 * 24 * 3_600_000),
     // A link of the right shape that accepts nothing: the token is not a real one.

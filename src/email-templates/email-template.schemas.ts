@@ -16,7 +16,7 @@ const TEMPLATE_HELP =
   '`role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, ' +
   "`grants` (a combined invitation's resources, each with `type`, `name` and `actions`; empty otherwise), " +
   '`message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, ' +
-  '`branding.primary_color`, `branding.sender_name`.';
+  '`branding.primary_color`, `branding.sender_name`. `actions`, and each grant\'s, are text joined with ", ".';
 
 /** The examples the OpenAPI document shows. */
 const TEMPLATE_EXAMPLE = {
@@ -120,6 +120,17 @@ const PreviewData = z
       .strictObject({ type: z.string().min(1).max(64), name: z.string().min(1).max(200) })
       .optional(),
     actions: z.array(z.string().min(1).max(64)).max(50).optional(),
+    grants: z
+      .array(
+        z.strictObject({
+          type: z.string().min(1).max(64),
+          name: z.string().min(1).max(200),
+          actions: z.array(z.string().min(1).max(64)).min(1).max(50),
+        }),
+      )
+      .max(20)
+      .optional()
+      .describe("A combined invitation's resources, with an organization role (not with `resource`)."),
     message: z.string().max(2000).optional(),
   })
   .describe('Invitation data to render with instead of the sample (the organization is always yours).');

@@ -2141,6 +2141,12 @@ export interface components {
                     name: string;
                 };
                 actions?: string[];
+                /** @description A combined invitation's resources, with an organization role (not with `resource`). */
+                grants?: {
+                    type: string;
+                    name: string;
+                    actions: string[];
+                }[];
                 message?: string;
             };
         };
@@ -2172,7 +2178,7 @@ export interface components {
          *     }
          */
         EmailTemplateBodyInput: {
-            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `grants` (a combined invitation's resources, each with `type`, `name` and `actions`; empty otherwise), `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. */
+            /** @description The subject line. Liquid. Variables: `kind` (invitation or reminder), `locale`, `organization.name`, `inviter.name`, `role`, `resource.type`, `resource.name` (resource is null for an organization invitation), `actions`, `grants` (a combined invitation's resources, each with `type`, `name` and `actions`; empty otherwise), `message`, `expires_at`, `accept_url` (required in html and text), `branding.logo_url`, `branding.primary_color`, `branding.sender_name`. `actions`, and each grant's, are text joined with ", ". */
             subject: string;
             /** @description The HTML body; every `{{ … }}` output is HTML-escaped. */
             html: string;
