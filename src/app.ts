@@ -21,6 +21,7 @@ import { requestScoped, runInRequestScope } from './http/request-transaction.ts'
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serializerCompiler } from './http/serializer.ts';
+import { addressBucket } from './lib/client-address.ts';
 import './http/types.ts';
 import { emailTemplateRoutes } from './api/email-template.routes.ts';
 import { invitationRoutes } from './api/invitation.routes.ts';
@@ -189,7 +190,7 @@ function registerAuthentication(app: App, services: Services, sessions: BrowserS
     if (auth === 'public' && isApiPath(request.url)) {
       // Unauthenticated calls are keyed by client address, which honours only trusted proxies.
       const rule = services.abuseLimits.perClientAddress;
-      const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
+      const decision = await services.rateLimiter.consume(`ip:${addressBucket(request.ip)}`, rule);
       if (!decision.allowed) throw tooManyRequests(decision, rule, 'Too many requests from your address.');
     }
     if (auth === undefined || auth === 'public') return;

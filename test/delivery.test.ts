@@ -450,6 +450,28 @@ describe('rate limits by client address', () => {
     }
   });
 
+  it('count the addresses of one IPv6 /64 as one client, on the API and on the pages', async () => {
+    const h = await harness({ deps: { abuseLimits: limits } });
+    try {
+      const ask = (ip: string, url: string) =>
+        h.app.inject({
+          method: url === '/v1/invitations/preview' ? 'POST' : 'GET',
+          url,
+          remoteAddress: ip,
+          ...(url === '/v1/invitations/preview' ? { payload: { token: 'rsvp_it_nope' } } : {}),
+        });
+      for (const url of ['/v1/invitations/preview', '/sign-up']) {
+        const statuses = [];
+        for (let i = 1; i <= 4; i++)
+          statuses.push((await ask(`2001:db8:${url.length}::${i}`, url)).statusCode);
+        expect(statuses.slice(3), url).toEqual([429]);
+        expect((await ask(`2001:db8:${url.length}:1::1`, url)).statusCode, url).not.toBe(429);
+      }
+    } finally {
+      await h.close();
+    }
+  });
+
   it('count each forwarded client separately behind a trusted proxy', async () => {
     const h = await harness({ deps: { abuseLimits: limits }, app: { trustProxy: '127.0.0.1' } });
     try {

@@ -1,6 +1,7 @@
 import type { UserRecord } from '../access/user-record.ts';
 import type { Database } from '../db/database.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
+import { addressBucket } from '../lib/client-address.ts';
 import { type Clock, DAY } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, describeEmailProblem } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
@@ -75,7 +76,10 @@ export class SignUpService {
     if (problem) throw invalidEmail(email, describeEmailProblem(email, problem));
     const emailCanonical = canonicalEmail(email);
     const { rateLimiter, abuseLimits } = this.#deps;
-    const perClient = await rateLimiter.consume(`sign-up:ip:${input.clientIp}`, abuseLimits.signUpPerClient);
+    const perClient = await rateLimiter.consume(
+      `sign-up:ip:${addressBucket(input.clientIp)}`,
+      abuseLimits.signUpPerClient,
+    );
     if (!perClient.allowed)
       throw tooManyRequests(perClient, abuseLimits.signUpPerClient, 'Too many sign-ups from your address.');
     const perEmail = await rateLimiter.consume(`sign-up:email:${emailCanonical}`, abuseLimits.signUpPerEmail);

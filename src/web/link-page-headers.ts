@@ -1,4 +1,5 @@
 import type { App } from '../http/app-types.ts';
+import { addressBucket } from '../lib/client-address.ts';
 import { tooManyRequests } from '../lib/rate-limiter.ts';
 import type { Services } from '../services.ts';
 import { messageCard } from './invitee.cards.ts';
@@ -26,7 +27,7 @@ export function registerLinkPageHeaders(
       `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
     );
     const rule = services.abuseLimits.perClientAddress;
-    const decision = await services.rateLimiter.consume(`ip:${request.ip}`, rule);
+    const decision = await services.rateLimiter.consume(`ip:${addressBucket(request.ip)}`, rule);
     if (!decision.allowed) {
       const error = tooManyRequests(decision, rule, 'Too many requests from your address; wait a moment.');
       for (const [name, value] of Object.entries(error.headers)) reply.header(name, value);
