@@ -260,7 +260,9 @@ describe('sign-up with a confirmed address', () => {
     const browser = visitor();
     await browser.get(link.pathname + link.search);
     const token = link.searchParams.get('token')!;
-    expect((await browser.post('/sign-up', { token, password: PASSWORD })).status).toBe(201);
+    const created = await browser.post('/sign-up', { token, password: PASSWORD });
+    expect(created.status).toBe(201);
+    expect(created.body).toContain('You are now a member of Domain Co, which verified your address domain.');
     const members = await h.call('GET', '/v1/organizations/domain-co/members');
     expect(members.body.members.map((m: { email: string }) => m.email)).toContain('worker@domain-co.example');
   });

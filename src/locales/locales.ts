@@ -171,6 +171,8 @@ const LocaleSchema = z.strictObject({
     badName: text,
     backToJoin: text,
     signInInstead: text,
+    /** After a sign-up that a verified domain's auto_join made a member of organizations. */
+    memberOf: message('orgs'),
   }),
 });
 

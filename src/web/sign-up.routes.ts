@@ -216,12 +216,24 @@ async function createAccount(
   }
   await deps.sessions.create(request, reply, created.user.id);
   if (created.joinToken) return reply.redirect(joinPath(created.joinToken), 303);
+  // A verified domain with auto_join may have made the new account a member: say so.
+  const principal = {
+    method: 'session' as const,
+    user: created.user,
+    apiKeyId: null,
+    scopes: 'all' as const,
+    client: { ip: request.ip, userAgent: null },
+  };
+  const joined = await deps.services.organizations.list(principal, { limit: 20 });
+  const names = joined.map((organization) => organization.name).join(', ');
   return send(
     reply,
     201,
     locale,
     t.createdTitle,
-    messageCard(t.createdTitle, fill(t.created, { email: created.user.email })),
+    html`${messageCard(t.createdTitle, fill(t.created, { email: created.user.email }))}${
+      names ? html`<section class="card"><p>${fill(t.memberOf, { orgs: names })}</p></section>` : ''
+    }`,
   );
 }
 
