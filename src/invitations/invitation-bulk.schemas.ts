@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ProblemSchema } from '../http/problem.schema.ts';
 import { BULK_MAX } from './invitation.bulk.ts';
 import {
-  DeliveryStateSchema,
+  INVITATION_FILTER_FIELDS,
   INVITATION_STATUSES,
   InvitationCreatedSchema,
   InvitationResendSchema,
@@ -16,18 +16,7 @@ export const InvitationFilterSchema = z
       .min(1)
       .optional()
       .describe('Bulk revoke: `pending` when omitted; bulk resend: `pending` and `expired`.'),
-    email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
-    q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
-    inviter_id: z.string().optional(),
-    target_type: z.enum(['organization', 'resource']).optional(),
-    resource_id: z
-      .string()
-      .optional()
-      .describe('Invitations that give this resource: onto it, or combined invitations granting it.'),
-    role: z.string().max(64).optional(),
-    delivery_state: DeliveryStateSchema.optional(),
-    created_after: z.iso.datetime().optional(),
-    created_before: z.iso.datetime().optional(),
+    ...INVITATION_FILTER_FIELDS,
   })
   .meta({ id: 'InvitationFilter' });
 export type InvitationFilterInput = z.output<typeof InvitationFilterSchema>;

@@ -252,8 +252,8 @@ const PrevPageToken = z
   .nullable()
   .describe('Pass it as `before` for the previous page; null on the first page.');
 
-export const InvitationListQuerySchema = z.object({
-  status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
+/** The filters of the list, shared by the bulk actions' `filter`. */
+export const INVITATION_FILTER_FIELDS = {
   email: z.string().max(320).optional().describe('Exact address, compared canonically.'),
   q: z.string().min(1).max(200).optional().describe('Free text matched within the email address.'),
   inviter_id: z.string().optional(),
@@ -266,6 +266,11 @@ export const InvitationListQuerySchema = z.object({
   delivery_state: DeliveryStateSchema.optional(),
   created_after: z.iso.datetime().optional(),
   created_before: z.iso.datetime().optional(),
+};
+
+export const InvitationListQuerySchema = z.object({
+  status: csvList(INVITATION_STATUSES).optional().describe('One status or several, comma-separated.'),
+  ...INVITATION_FILTER_FIELDS,
   order_by: z.enum(ORDER_BY).default('-create_time'),
   ...pagePosition,
   include_total_size: z
