@@ -107,8 +107,6 @@ export async function serve(env: Record<string, string | undefined> = process.en
     app,
     dialects,
     stop: async () => {
-      // Sign-ups answered but not yet written down are written before the database closes.
-      await services.signUps.idle();
       await delivery?.stop();
       await rateLimiter.close();
       await database.close();

@@ -1,5 +1,6 @@
 import { resolveTxt } from 'node:dns/promises';
 import { EventService } from './audit/event.service.ts';
+import { revokeApiKeysOfUser } from './auth/api-key.repository.ts';
 import { ApiKeyService } from './auth/api-key.service.ts';
 import { Authenticator, type OperatorGrant } from './auth/authenticator.ts';
 import { SessionStore } from './auth/session.store.ts';
@@ -133,6 +134,7 @@ export function createServices(deps: Deps): Services {
       abuseLimits,
       publicUrl: deps.publicUrl,
       users,
+      revokeKeysOf: revokeApiKeysOfUser,
       onQueued,
     }),
     rateLimiter,

@@ -204,9 +204,7 @@ runInChromium('the admin console for instance and organization admins, in Chromi
     await server.database.db.deleteFrom('browser_sessions').where('user_id', '=', adaId).execute();
     // The audit filter's own request may still be on its way and meet the ended session first,
     // taking the navigation away before a click could land; moving by address works either way.
-    await page.evaluate(() => {
-      location.hash = '#/members';
-    });
+    await page.evaluate("location.hash = '#/members'");
     await page.getByRole('alert').filter({ hasText: 'Your session has ended' }).waitFor();
     await page.getByLabel('Password').waitFor();
 

@@ -222,12 +222,12 @@ describe('authentication', () => {
         emailClaim: 'email',
       },
     });
-    const sign = (claims: Record<string, unknown>, audience = 'rsvp') =>
+    const sign = (claims: Record<string, unknown>, audience = 'rsvp', subject = 'idp-user-1') =>
       new SignJWT(claims)
         .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
         .setIssuer('https://idp.test')
         .setAudience(audience)
-        .setSubject('idp-user-1')
+        .setSubject(subject)
         .setIssuedAt()
         .setExpirationTime('5m')
         .sign(privateKey);
@@ -261,6 +261,31 @@ describe('authentication', () => {
         (await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${hs}` } }))
           .statusCode,
       ).toBe(401);
+
+      // An account whose address nobody proved (made from a handed-out link) becomes the vouched
+      // owner's: whoever made it keeps neither its password nor its API keys.
+      const squatted = await h.user('squatted-idp@example.com');
+      await h.database.db
+        .updateTable('users')
+        .set({ email_verified: false })
+        .where('id', '=', squatted.id)
+        .execute();
+      const vouched = await sign(
+        { email: 'squatted-idp@example.com', email_verified: true },
+        'rsvp',
+        'idp-owner',
+      );
+      const owner = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${vouched}` },
+      });
+      expect([owner.statusCode, JSON.parse(owner.body).id]).toEqual([200, squatted.id]);
+      const maker = {
+        authorization: `Basic ${Buffer.from('squatted-idp@example.com:correct horse battery').toString('base64')}`,
+      };
+      expect((await h.call('GET', '/v1/me', { key: null, headers: maker })).status).toBe(401);
+      expect((await h.call('GET', '/v1/me', { key: squatted.key })).status).toBe(401);
     } finally {
       await app.close();
       server.close();

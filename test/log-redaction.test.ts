@@ -67,6 +67,10 @@ describe('logs', () => {
     await request(h.app, 'GET', `/sign-up?utm_source=mail&tok=rsvp_su_abcdefSIGNUPVALUE`);
     await request(h.app, 'GET', `/sign-up/rsvp_su_abcdefPATHVALUE`);
     await request(h.app, 'GET', `/join?utm=x&t=rsvp_jl_abcdefJOINVALUE`);
+    // Percent-encoded, as a client may send them: the server decodes, and so does the redaction.
+    await request(h.app, 'GET', `/sign-up?utm_campaign=a%2Bb&join=rsvp%5Fjl%5FabcdefENCODEDJOIN`);
+    await request(h.app, 'GET', `/sign-up?next=%72svp_jl_abcdefENCODEDNEXT`);
+    await request(h.app, 'GET', `/invite/%72svp%5Fit%5FabcdefENCODEDPATH`);
     await request(cvat, 'GET', `/api/invitations?org=acme&${query}`, {
       headers: { authorization: `Token ${key}` },
     });
@@ -80,7 +84,16 @@ describe('logs', () => {
     expect(log).not.toContain(key);
     expect(log).not.toContain(key.slice('rsvp_sk_'.length));
     expect(log).not.toContain('TOKENVALUE');
-    for (const value of ['SIGNUPVALUE', 'PATHVALUE', 'JOINVALUE']) expect(log).not.toContain(value);
+    for (const value of [
+      'SIGNUPVALUE',
+      'PATHVALUE',
+      'JOINVALUE',
+      'ENCODEDJOIN',
+      'ENCODEDNEXT',
+      'ENCODEDPATH',
+    ])
+      expect(log).not.toContain(value);
     expect(log).toContain('utm_source=mail');
+    expect(log).toContain('utm_campaign=a%2Bb');
   });
 });

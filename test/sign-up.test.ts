@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { sql } from 'kysely';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/delivery/delivery.ts';
@@ -75,15 +76,20 @@ function visitor() {
       csrf = /name="csrf" value="([^"]+)"/.exec(body)?.[1] ?? csrf;
       return { status: response.status, body };
     },
-    async post(path: string, fields: Record<string, string>, options: { csrf?: string } = {}) {
+    /** A page's form; `api`: a console call instead, JSON with the CSRF token in its header. */
+    async post(path: string, fields: Record<string, string>, options: { csrf?: string; api?: boolean } = {}) {
+      const token = options.csrf ?? csrf;
       const response = await fetch(new URL(path, base), {
         method: 'POST',
         headers: {
-          'content-type': 'application/x-www-form-urlencoded',
+          'content-type': options.api ? 'application/json' : 'application/x-www-form-urlencoded',
+          ...(options.api ? { 'x-csrf-token': token } : {}),
           cookie: cookie(),
           origin: base,
         },
-        body: new URLSearchParams({ csrf: options.csrf ?? csrf, ...fields }).toString(),
+        body: options.api
+          ? JSON.stringify(fields)
+          : new URLSearchParams({ csrf: token, ...fields }).toString(),
         redirect: 'manual',
       });
       keep(response);
@@ -100,9 +106,24 @@ async function askForLink(email: string, join?: string) {
   const browser = visitor();
   await browser.get(join ? `/join?token=${join}` : '/sign-up');
   const answer = await browser.post('/sign-up/email', { email, ...(join ? { join } : {}) });
-  // The sign-up is recorded after the answer, so that its timing tells nothing.
-  await h.services.signUps.idle();
   return { browser, answer };
+}
+
+const basic = (email: string, password: string) => ({
+  authorization: `Basic ${Buffer.from(`${email}:${password}`).toString('base64')}`,
+});
+
+/** A browser signed in to the console API with a password; `get` reads as that browser. */
+async function apiSession(email: string, password: string) {
+  const browser = visitor();
+  const { body } = await browser.get('/v1/session');
+  const signIn = await browser.post(
+    '/v1/session',
+    { email, password },
+    { csrf: JSON.parse(body).csrf_token, api: true },
+  );
+  expect(signIn.status).toBe(200);
+  return browser;
 }
 
 describe('sign-up with a confirmed address', () => {
@@ -120,7 +141,7 @@ describe('sign-up with a confirmed address', () => {
 
     await delivery.worker.drain();
     const [mail] = mailTo('new-person@example.com') as [ReceivedMail];
-    expect(mail.subject).toBe('Confirm your address to create your account');
+    expect(mail.subject).toBe('Your link to create an account or choose a new password');
     const link = new URL(signUpLink(mail));
     // The link's secret is stored only as its hash.
     const token = link.searchParams.get('token')!;
@@ -148,15 +169,106 @@ describe('sign-up with a confirmed address', () => {
     expect((await replay.post('/sign-up', { token, password: PASSWORD })).status).toBe(410);
   });
 
-  it('answers the same for an address with an account, and sends it nothing', async () => {
-    await h.user('has-account@example.com');
+  it('answers, writes and mails the same for an address with an account; there its owner sets a new password', async () => {
+    const owner = await h.user('has-account@example.com');
+    const oldPassword = basic('has-account@example.com', PASSWORD);
+    const elsewhere = await apiSession('has-account@example.com', PASSWORD);
     const { answer } = await askForLink('has-account@example.com');
     const { answer: fresh } = await askForLink('no-account@example.com');
     expect(answer.status).toBe(fresh.status);
     expect(answer.body.replace('has-account', 'X')).toBe(fresh.body.replace('no-account', 'X'));
+    // Nothing was looked up before answering: both sign-ups are written down alike.
+    const written = await h.database.db
+      .selectFrom('sign_ups')
+      .select('email_canonical')
+      .where('email_canonical', 'in', ['has-account@example.com', 'no-account@example.com'])
+      .execute();
+    expect(written).toHaveLength(2);
     await delivery.worker.drain();
-    expect(mailTo('has-account@example.com')).toEqual([]);
-    expect(mailTo('no-account@example.com')).toHaveLength(1);
+    const [mail] = mailTo('has-account@example.com') as [ReceivedMail];
+    expect(mail.subject).toBe(mailTo('no-account@example.com')[0]!.subject);
+
+    const link = new URL(signUpLink(mail));
+    const browser = visitor();
+    const form = await browser.get(link.pathname + link.search);
+    expect([form.status, form.body.includes('Choose a new password')]).toEqual([200, true]);
+    expect(form.body).not.toContain('name="display_name"');
+    const set = await browser.post('/sign-up', {
+      token: link.searchParams.get('token')!,
+      password: 'a new password',
+    });
+    expect([set.status, set.body.includes('Your password is set')]).toEqual([200, true]);
+    expect((await h.call('GET', '/v1/me', { key: null, headers: oldPassword })).status).toBe(401);
+    const newPassword = basic('has-account@example.com', 'a new password');
+    expect((await h.call('GET', '/v1/me', { key: null, headers: newPassword })).status).toBe(200);
+    // Other browsers are signed out; the owner's own API keys stay theirs.
+    expect(JSON.parse((await elsewhere.get('/v1/session')).body).user).toBeNull();
+    expect((await h.call('GET', '/v1/me', { key: owner.key })).status).toBe(200);
+    const audit = await h.database.db
+      .selectFrom('events')
+      .select('data')
+      .where('type', '=', 'user.password_set')
+      .where('subject_id', '=', owner.id)
+      .execute();
+    expect(audit.map((row) => JSON.parse(String(row.data)))).toEqual([
+      { via: 'sign_up', took_over_unproven_account: false, api_keys_revoked: 0 },
+    ]);
+  });
+
+  it('lets the mailbox owner take over an account made from a handed-out link: its maker loses it', async () => {
+    const mallory = await h.user('mallory@evil.example');
+    await h.call('POST', '/v1/organizations', { key: mallory.key, body: { slug: 'evil', name: 'Evil' } });
+    const handed = await h.call('POST', '/v1/organizations/evil/invitations', {
+      key: mallory.key,
+      body: { email: 'squatted@example.com', send_email: false },
+    });
+    const invitation = new URL(handed.body.accept_url).searchParams.get('token')!;
+    const squatter = visitor();
+    await squatter.get(`/invite?token=${invitation}`);
+    const made = await squatter.post('/invite/sign-up', { token: invitation, password: 'mallorys password' });
+    expect(made.status).toBe(303);
+    const as = { key: null, headers: basic('squatted@example.com', 'mallorys password') };
+    const key = await h.call('POST', '/v1/api-keys', { ...as, body: { name: 'kept' } });
+    expect(key.status).toBe(201);
+    expect(
+      (await h.call('POST', '/v1/invitations/accept', { ...as, body: { token: invitation } })).status,
+    ).toBe(200);
+
+    // The real owner asks for a link: the form says nothing of the account, the link tells its owner.
+    await askForLink('squatted@example.com');
+    await delivery.worker.drain();
+    const link = new URL(signUpLink(mailTo('squatted@example.com')[0]!));
+    const owner = visitor();
+    const form = await owner.get(link.pathname + link.search);
+    expect(form.body).toContain('Make this account yours');
+    const taken = await owner.post('/sign-up', {
+      token: link.searchParams.get('token')!,
+      password: 'the owners password',
+      display_name: 'Real Owner',
+    });
+    expect([taken.status, taken.body.includes('This account is a member of Evil.')]).toEqual([200, true]);
+    expect((await h.call('GET', '/v1/me', as)).status).toBe(401);
+    expect((await h.call('GET', '/v1/me', { key: key.body.secret })).status).toBe(401);
+    expect(JSON.parse((await squatter.get('/v1/session')).body).user).toBeNull();
+    const account = await h.database.db
+      .selectFrom('users')
+      .select(['email_verified', 'display_name'])
+      .where('email_canonical', '=', 'squatted@example.com')
+      .executeTakeFirstOrThrow();
+    expect([Boolean(account.email_verified), account.display_name]).toEqual([true, 'Real Owner']);
+    expect(JSON.parse((await owner.get('/v1/session')).body).user.email).toBe('squatted@example.com');
+  });
+
+  it('answers an error, never "check your inbox", when the sign-up cannot be written', async () => {
+    await sql`alter table sign_ups rename to sign_ups_away`.execute(h.database.db);
+    try {
+      const { answer } = await askForLink('unlucky@example.com');
+      expect(answer.status).toBe(500);
+      expect(answer.body).not.toContain('Check your inbox');
+    } finally {
+      await sql`alter table sign_ups_away rename to sign_ups`.execute(h.database.db);
+    }
+    expect((await askForLink('unlucky@example.com')).answer.status).toBe(202);
   });
 
   it('lets someone invited before they had an account sign up, even after that invitation went', async () => {
@@ -179,7 +291,6 @@ describe('sign-up with a confirmed address', () => {
       (await crafted.post('/sign-up/email', { email: 'crafted@example.com', join: 'https://evil.example/' }))
         .status,
     ).toBe(202);
-    await h.services.signUps.idle();
     const row = await h.database.db
       .selectFrom('sign_ups')
       .select('sealed_join_token')
@@ -198,9 +309,29 @@ describe('sign-up with a confirmed address', () => {
       display_name: 'Owner\u202E (admin)',
     });
     expect([spoof.status, spoof.body.includes('text-direction')]).toEqual([422, true]);
+    // Every character that hides or disguises text, not only the text-direction ones.
+    for (const hidden of ['\u2060', '\u3164', '\u00AD', '\u2028', '\u{E0041}', '\u115F', '\u200B']) {
+      const named = await browser.post('/sign-up', {
+        token,
+        password: PASSWORD,
+        display_name: `Ow${hidden}ner`,
+      });
+      expect([hidden, named.status]).toEqual([hidden, 422]);
+    }
     const long = await browser.post('/sign-up', { token, password: 'x'.repeat(300) });
     expect([long.status, long.body.includes('too long')]).toEqual([400, true]);
-    expect((await browser.post('/sign-up', { token, password: PASSWORD })).status).toBe(201);
+    expect(long.body).toContain('href="/sign-up"');
+    const missing = await browser.post('/sign-up', { token });
+    expect([missing.status, missing.body.includes('incomplete')]).toEqual([400, true]);
+    // Emoji sequences, joiners and all, are a name like any other.
+    const created = await browser.post('/sign-up', { token, password: PASSWORD, display_name: 'Ana 👩‍💻' });
+    expect(created.status).toBe(201);
+    const { display_name } = await h.database.db
+      .selectFrom('users')
+      .select('display_name')
+      .where('email_canonical', '=', 'crafted@example.com')
+      .executeTakeFirstOrThrow();
+    expect(display_name).toBe('Ana 👩‍💻');
   });
 
   it('leads a dead link back to the join link it started from', async () => {
@@ -309,7 +440,6 @@ runInChromium('sign-up from a join link, in Chromium', () => {
     await page.click('form[action="/sign-up/email"] button');
     await page.getByText('Check your inbox').first().waitFor();
 
-    await h.services.signUps.idle();
     await delivery.worker.drain();
     await page.goto(signUpLink(mailTo('walker@example.com')[0]!));
     await page.getByLabel('Your name').fill('Walker');

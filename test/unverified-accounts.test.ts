@@ -19,7 +19,12 @@ describe('accounts whose address nobody proved', () => {
   });
 
   /** Signs up on the invitee page from an invitation link, as its holder would. */
-  async function signUpFrom(token: string, password: string) {
+  async function signUpFrom(
+    token: string,
+    password: string,
+    fields: { display_name?: string } = {},
+    status = 303,
+  ) {
     const page = await request(h.app, 'GET', `/invite?token=${token}`);
     const cookie = String(page.headers['set-cookie'] ?? '')
       .split(/,(?=\s*\w+=)/)
@@ -30,9 +35,10 @@ describe('accounts whose address nobody proved', () => {
       method: 'POST',
       url: '/invite/sign-up',
       headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
-      payload: new URLSearchParams({ token, csrf, password }).toString(),
+      payload: new URLSearchParams({ token, csrf, password, ...fields }).toString(),
     });
-    expect(response.statusCode).toBe(303);
+    expect(response.statusCode).toBe(status);
+    return String(response.body);
   }
 
   const basic = (email: string, password: string) => ({
@@ -51,6 +57,13 @@ describe('accounts whose address nobody proved', () => {
       body: { email: 'ceo@acme.test', send_email: false },
     });
     const token = new URL(handed.body.accept_url).searchParams.get('token')!;
+    // A name that hides characters is refused here as on every sign-up form, and makes no account.
+    const refused = await signUpFrom(token, 'mallorys password', { display_name: 'CEO\u2060 (Acme)' }, 422);
+    expect(refused).toContain('invisible characters');
+    expect(
+      (await h.call('GET', '/v1/me', { key: null, headers: basic('ceo@acme.test', 'mallorys password') }))
+        .status,
+    ).toBe(401);
     await signUpFrom(token, 'mallorys password');
     const as = { key: null, headers: basic('ceo@acme.test', 'mallorys password') };
     expect((await h.call('GET', '/v1/me', as)).status).toBe(200);

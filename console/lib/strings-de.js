@@ -17,6 +17,7 @@ export const DE = {
   'org.none': 'Sie sind noch in keiner Organisation Mitglied.',
   'org.yourRole': 'Ihre Rolle',
   'signIn.title': 'Bei der rsvp-Konsole anmelden',
+  'signIn.forgot': 'Passwort vergessen oder noch kein Konto? Link per E-Mail erhalten',
   email: 'E-Mail',
   password: 'Passwort',
   signIn: 'Anmelden',

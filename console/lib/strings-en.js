@@ -17,6 +17,7 @@ export const EN = {
   'org.none': 'You are not a member of any organization yet.',
   'org.yourRole': 'Your role',
   'signIn.title': 'Sign in to the rsvp console',
+  'signIn.forgot': 'Forgot your password, or no account yet? Get a link by email',
   email: 'Email',
   password: 'Password',
   signIn: 'Sign in',

@@ -17,6 +17,7 @@ export const FR = {
   'org.none': 'Vous n’êtes encore membre d’aucune organisation.',
   'org.yourRole': 'Votre rôle',
   'signIn.title': 'Connexion à la console rsvp',
+  'signIn.forgot': 'Mot de passe oublié, ou pas encore de compte ? Recevez un lien par e-mail',
   email: 'E-mail',
   password: 'Mot de passe',
   signIn: 'Se connecter',

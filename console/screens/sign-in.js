@@ -21,6 +21,7 @@ export function SignIn({ onSignedIn, onLocale, notice }) {
       <${Notice} error=${action.error} />
       <button class="primary" type="submit" disabled=${action.busy}>${t('signIn')}</button>
     </form>
+    <p><a href="/sign-up">${t('signIn.forgot')}</a></p>
     <label class="inline">${t('language')}
       <select value=${currentLocale()} onChange=${(e) => onLocale(e.currentTarget.value)}>
         ${LOCALES.map((l) => html`<option value=${l}>${LANGUAGE_NAMES[l] ?? l}</option>`)}

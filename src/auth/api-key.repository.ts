@@ -150,3 +150,14 @@ export async function revokeApiKey(db: Executor, id: string, now: Date): Promise
 export async function touchApiKey(db: Executor, id: string, now: Date): Promise<void> {
   await db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', id).execute();
 }
+
+/** Revokes every live key of a user (their credentials were someone else's); returns how many. */
+export async function revokeApiKeysOfUser(db: Executor, userId: string, now: Date): Promise<number> {
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

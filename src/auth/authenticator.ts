@@ -9,6 +9,7 @@ import { canonicalEmail, checkEmail } from '../lib/email.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import { API_KEY_PREFIX, constantTimeEqual, isWellFormedTypedSecret, sha256 } from '../lib/secrets.ts';
+import { nameHidesCharacters } from '../lib/visible-text.ts';
 import { burnPasswordCheck, verifyPassword } from '../users/passwords.ts';
 import {
   findUserByCanonicalEmail,
@@ -18,7 +19,7 @@ import {
   insertUser,
   updateUser,
 } from '../users/user.repository.ts';
-import { type ApiKeyRecord, findApiKey, touchApiKey } from './api-key.repository.ts';
+import { type ApiKeyRecord, findApiKey, revokeApiKeysOfUser, touchApiKey } from './api-key.repository.ts';
 import { PrincipalCache } from './principal-cache.ts';
 import type { SignInThrottle } from './sign-in-throttle.ts';
 
@@ -288,15 +289,26 @@ export class Authenticator {
         );
       }
       if (existing && existing.externalId === null) {
-        await updateUser(db, existing.id, {
-          externalId,
-          status: existing.status === 'placeholder' ? 'active' : existing.status,
-          emailVerified: existing.emailVerified || vouched,
-          updatedAt: now,
+        // An account whose address nobody proved becomes the vouched owner's: whoever made it
+        // from a handed-out link loses its password (and so its sessions) and its API keys.
+        const takeOver = vouched && !existing.emailVerified && existing.status !== 'placeholder';
+        await db.transaction().execute(async (trx) => {
+          await updateUser(trx, existing.id, {
+            externalId,
+            status: existing.status === 'placeholder' ? 'active' : existing.status,
+            emailVerified: existing.emailVerified || vouched,
+            ...(takeOver ? { passwordHash: null, displayName: null } : {}),
+            updatedAt: now,
+          });
+          if (takeOver) await revokeApiKeysOfUser(trx, existing.id, now);
         });
         user = await findUserById(db, existing.id);
       } else if (!existing) {
-        const name = typeof payload.name === 'string' ? payload.name.slice(0, 200) : null;
+        // A provider's name that hides characters is left out rather than shown to admins as given.
+        const name =
+          typeof payload.name === 'string' && !nameHidesCharacters(payload.name)
+            ? payload.name.slice(0, 200)
+            : null;
         user = {
           id: newId('usr', now),
           uuid: newUuid(),

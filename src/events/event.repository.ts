@@ -31,6 +31,7 @@ export const ADMIN_EVENT_TYPES = [
   'api_key.created',
   'api_key.revoked',
   'user.created',
+  'user.password_set',
   'webhook_endpoint.created',
   'webhook_endpoint.updated',
   'webhook_endpoint.deleted',

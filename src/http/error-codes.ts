@@ -2,6 +2,7 @@
 /** Every `code` a native-API problem can carry. */
 export const ERROR_CODES = [
   'accept_link_missing',
+  'account_deactivated',
   'admin_role_required',
   'already_bootstrapped',
   'already_has_access',

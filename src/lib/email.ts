@@ -1,3 +1,5 @@
+import { INVISIBLE } from './visible-text.ts';
+
 /**
  * Email addresses are kept twice: as given (for delivery) and canonical (for every comparison
  * and uniqueness rule). Canonical = trimmed, NFC-normalised, lower-cased. Sub-addressing and
@@ -15,16 +17,9 @@ export type EmailProblem =
   | 'ill_formed_unicode'
   | 'invisible_character';
 
-/**
- * Characters no address may hold anywhere (not even at the ends, where `trim()` would hide
- * them): controls, format characters (bidi overrides such as U+202E, zero-width U+200B),
- * line and paragraph separators (U+2028), non-ASCII spaces (an ASCII space inside is simply
- * malformed), private-use and unassigned code points, and every default-ignorable character
- * (Hangul fillers and the like). They make one address display as another; IDN letters and
- * marks are untouched.
- */
-const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000\p{Co}\p{Cn}\p{Default_Ignorable_Code_Point}\u3164\uFFA0\u115F\u1160]/u;
+// No address may hold an INVISIBLE character anywhere (not even at the ends, where `trim()`
+// would hide it; an ASCII space inside is simply malformed): they make one address display as
+// another. IDN letters and marks are untouched.
 
 const LOCAL_PART =
   /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\uFFFF-]+)*$/;

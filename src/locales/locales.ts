@@ -167,12 +167,25 @@ const LocaleSchema = z.strictObject({
     badEmail: text,
     createdTitle: text,
     created: message('email'),
-    tooLong: text,
     badName: text,
     backToJoin: text,
     signInInstead: text,
     /** After a sign-up that a verified domain's auto_join made a member of organizations. */
     memberOf: message('orgs'),
+    /** The link of an address that has an account: a new password for it. */
+    resetTitle: text,
+    resetHint: message('email'),
+    /** The link of an address whose account was made unproven: the mailbox's owner takes it over. */
+    claimTitle: text,
+    claimHint: message('email'),
+    setPassword: text,
+    passwordSetTitle: text,
+    passwordSet: message('email'),
+    memberOfReview: message('orgs'),
+    deactivatedTitle: text,
+    deactivated: text,
+    formInvalid: text,
+    startAgain: text,
   }),
 });
 

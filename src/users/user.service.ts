@@ -7,8 +7,9 @@ import type { Clock } from '../lib/clock.ts';
 import { canonicalEmail, checkEmail, describeEmailProblem } from '../lib/email.ts';
 import { AppError, notFound } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
+import { nameHidesCharacters } from '../lib/visible-text.ts';
 import { hashPassword } from './passwords.ts';
-import { invalidEmail } from './user.errors.ts';
+import { invalidDisplayName, invalidEmail } from './user.errors.ts';
 import {
   findUserByCanonicalEmail,
   findUserById,
@@ -84,6 +85,8 @@ export class UserService {
     const email = input.email.trim().normalize('NFC');
     const problem = checkEmail(input.email);
     if (problem) throw invalidEmail(input.email, describeEmailProblem(input.email, problem));
+    if (input.display_name !== undefined && nameHidesCharacters(input.display_name))
+      throw invalidDisplayName();
     const now = this.#clock.now();
     // Hashing is slow on purpose: done before the transaction so it holds no lock meanwhile.
     const passwordHash = input.password ? await hashPassword(input.password) : null;

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
 import type { Database } from '../db/database.ts';
 import { emailLocale } from '../delivery/email-templates.ts';
@@ -11,7 +10,7 @@ import { findOrganization, type OrganizationRecord } from '../organizations/orga
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { type BrowserSessions, sameOrigin } from './browser-session.ts';
+import type { BrowserSessions } from './browser-session.ts';
 import {
   answerCard,
   closedCard,
@@ -21,6 +20,7 @@ import {
   summaryCard,
 } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
+import { readPageForm, sessionPrincipal } from './page-form.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
 
 /** What the invitee pages need. */
@@ -41,14 +41,6 @@ export async function signedInUser(deps: InviteeDeps, request: FastifyRequest): 
   const user = await findUserById(deps.database.db, userId);
   return user?.status === 'active' ? user : null;
 }
-
-const principalFor = (request: FastifyRequest, user: UserRecord): Principal => ({
-  method: 'session',
-  user,
-  apiKeyId: null,
-  scopes: 'all',
-  client: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null },
-});
 
 /** Renders the page for `token` as the current visitor sees it, with an optional notice. */
 export async function renderInvitation(
@@ -95,20 +87,16 @@ export function checkedForm<T extends z.ZodType>(
   reply: FastifyReply,
   schema: T,
 ): z.output<T> | null {
-  const parsed = schema.safeParse(request.body ?? {});
-  if (!parsed.success) {
+  const checked = readPageForm(deps, request, schema);
+  if ('form' in checked) return checked.form;
+  if (checked.refusal === 'invalid') {
     send(
       reply,
       400,
       'Bad request',
       messageCard('Something is missing', 'The form was incomplete; go back and try again.', true),
     );
-    return null;
-  }
-  if (
-    !sameOrigin(request, deps.publicUrl) ||
-    !deps.sessions.validCsrf(request, (parsed.data as { csrf?: string }).csrf)
-  ) {
+  } else {
     send(
       reply,
       403,
@@ -119,9 +107,8 @@ export function checkedForm<T extends z.ZodType>(
         true,
       ),
     );
-    return null;
   }
-  return parsed.data;
+  return null;
 }
 
 /**
@@ -159,8 +146,8 @@ export async function respond(
   try {
     invitation =
       answer === 'accept'
-        ? await services.invitations.accept(principalFor(request, user), { token })
-        : await services.invitations.decline(principalFor(request, user), { token });
+        ? await services.invitations.accept(sessionPrincipal(user, request), { token })
+        : await services.invitations.decline(sessionPrincipal(user, request), { token });
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     return renderInvitation(deps, request, reply, token, {

@@ -134,6 +134,13 @@ function registerSignUp(app: App, deps: InviteeDeps) {
         await deps.sessions.create(request, reply, user.id);
         signedUp = user;
       } catch (error) {
+        if (error instanceof AppError && error.code === 'invalid_display_name') {
+          return renderInvitation(deps, request, reply, form.token, {
+            status: 422,
+            title: 'Invalid name',
+            detail: error.message,
+          });
+        }
         if (!(error instanceof AppError) || error.status !== 409) throw error;
         return renderInvitation(deps, request, reply, form.token, {
           status: 409,

@@ -1,6 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
-import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
 import type { Database } from '../db/database.ts';
 import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
@@ -10,7 +9,7 @@ import { findOrganization } from '../organizations/organization.repository.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import type { Services } from '../services.ts';
 import { findUserById } from '../users/user.repository.ts';
-import { type BrowserSessions, sameOrigin } from './browser-session.ts';
+import type { BrowserSessions } from './browser-session.ts';
 import { messageCard } from './invitee.cards.ts';
 import {
   deadLinkCard,
@@ -22,6 +21,7 @@ import {
   signInCard,
 } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
+import { readPageForm, sessionPrincipal } from './page-form.ts';
 
 /** What the join page needs. */
 export type JoinPageDeps = {
@@ -90,18 +90,13 @@ export function checkedForm<T extends z.ZodType>(
   reply: FastifyReply,
   schema: T,
 ): z.output<T> | null {
-  const parsed = schema.safeParse(request.body ?? {});
+  const checked = readPageForm(deps, request, schema);
+  if ('form' in checked) return checked.form;
   const t = joinStrings('en');
-  if (!parsed.success) {
-    send(reply, 400, 'Bad request', messageCard(t.formExpiredTitle, t.formExpired, true), 'en');
-    return null;
-  }
-  const csrf = (parsed.data as { csrf?: string }).csrf;
-  if (!sameOrigin(request, deps.publicUrl) || !deps.sessions.validCsrf(request, csrf)) {
-    send(reply, 403, t.formExpiredTitle, messageCard(t.formExpiredTitle, t.formExpired, true), 'en');
-    return null;
-  }
-  return parsed.data;
+  const status = checked.refusal === 'invalid' ? 400 : 403;
+  const title = checked.refusal === 'invalid' ? 'Bad request' : t.formExpiredTitle;
+  send(reply, status, title, messageCard(t.formExpiredTitle, t.formExpired, true), 'en');
+  return null;
 }
 
 /** Joins as `user` and answers: joined, a request waiting for approval, or why not. */
@@ -121,7 +116,7 @@ export async function join(
   try {
     ({
       request: { status },
-    } = await deps.services.joinLinks.join(principalFor(request, user), token));
+    } = await deps.services.joinLinks.join(sessionPrincipal(user, request), token));
   } catch (error) {
     if (!(error instanceof AppError) || error.status >= 500) throw error;
     if (error.status === 404 || error.status === 410) return render(deps, request, reply, token);
@@ -151,11 +146,3 @@ export async function join(
     : fill(t.joined, { org });
   return send(reply, 200, t.joinedTitle, messageCard(t.joinedTitle, detail), locale);
 }
-
-const principalFor = (request: FastifyRequest, user: UserRecord): Principal => ({
-  method: 'session',
-  user,
-  apiKeyId: null,
-  scopes: 'all',
-  client: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null },
-});

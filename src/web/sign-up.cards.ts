@@ -1,5 +1,6 @@
 import type { EmailLocale } from '../delivery/email-templates.ts';
 import { fill, LOCALES, type LocaleStrings } from '../locales/locales.ts';
+import type { SignUpStanding } from '../users/sign-up.service.ts';
 import { type Html, html } from './layout.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
 
@@ -27,17 +28,35 @@ export function emailForm(
 </section>`;
 }
 
-/** The second step, from the mailed link: a name and a password for the confirmed address. */
-export function passwordForm(email: string, token: string, csrf: string, locale: EmailLocale): Html {
+/**
+ * The second step, from the mailed link: a password for the confirmed address, and a name for an
+ * account that starts here (a new one, or one taken over from whoever made it unproven).
+ */
+export function passwordForm(
+  options: { email: string; token: string; csrf: string; standing: Exclude<SignUpStanding, 'deactivated'> },
+  locale: EmailLocale,
+): Html {
   const t = signUpStrings(locale);
   const p = PAGE_STRINGS[locale]!;
+  const { standing } = options;
+  const [title, hint, button] =
+    standing === 'new'
+      ? [t.chooseTitle, t.chooseHint, p.createAccount]
+      : standing === 'unproven'
+        ? [t.claimTitle, t.claimHint, t.setPassword]
+        : [t.resetTitle, t.resetHint, t.setPassword];
+  const name =
+    standing === 'existing'
+      ? ''
+      : html`<label>${p.yourName}<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>`;
   return html`<section class="card" aria-labelledby="choose">
-<h1 id="choose">${t.chooseTitle}</h1>
-<p class="muted">${fill(t.chooseHint, { email })}</p>
-<form method="post" action="/sign-up"><input type="hidden" name="token" value="${token}"><input type="hidden" name="csrf" value="${csrf}">
-<label>${p.yourName}<input type="text" name="display_name" autocomplete="name" maxlength="200"></label>
-<label>${p.choosePassword}<input type="password" name="password" autocomplete="new-password" minlength="8" required></label>
-<button class="primary" type="submit">${p.createAccount}</button>
+<h1 id="choose">${title}</h1>
+<p class="muted">${fill(hint, { email: options.email })}</p>
+<form method="post" action="/sign-up"><input type="hidden" name="token" value="${options.token}"><input type="hidden" name="csrf" value="${options.csrf}">
+<input type="email" name="username" autocomplete="username" value="${options.email}" hidden readonly>
+${name}
+<label>${p.choosePassword}<input type="password" name="password" autocomplete="new-password" minlength="8" maxlength="256" required></label>
+<button class="primary" type="submit">${button}</button>
 </form>
 </section>`;
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { UserRecord } from '../access/user-record.ts';
 import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
 import type { App } from '../http/app-types.ts';
 import { JOIN_LINK_PREFIX } from '../joining/join-link.service.ts';
@@ -8,12 +9,14 @@ import { isWellFormedTypedSecret } from '../lib/secrets.ts';
 import { fill } from '../locales/locales.ts';
 import type { Services } from '../services.ts';
 import type { SignUpRecord } from '../users/sign-up.repository.ts';
-import { type BrowserSessions, sameOrigin } from './browser-session.ts';
+import type { SignUpStanding } from '../users/sign-up.service.ts';
+import type { BrowserSessions } from './browser-session.ts';
 import { messageCard } from './invitee.cards.ts';
 import { joinPath, joinStrings, minutesOf } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
 import { registerLinkPageHeaders } from './link-page-headers.ts';
-import { emailForm, passwordForm, signUpStrings } from './sign-up.cards.ts';
+import { readPageForm, sessionPrincipal } from './page-form.ts';
+import { emailForm, passwordForm, type SignUpStrings, signUpStrings } from './sign-up.cards.ts';
 
 type Deps = { services: Services; sessions: BrowserSessions; publicUrl: string };
 
@@ -127,10 +130,13 @@ async function passwordPage(
   }
   const locale = emailLocale(signUp.locale, ...acceptLanguages(request));
   const t = signUpStrings(locale);
+  const standing = await deps.services.signUps.standing(signUp);
+  if (standing === 'deactivated')
+    return send(reply, 403, locale, t.deactivatedTitle, messageCard(t.deactivatedTitle, t.deactivated, true));
   const csrf = deps.sessions.csrfToken(request, reply);
-  const form = passwordForm(signUp.email, token, csrf, locale);
+  const form = passwordForm({ email: signUp.email, token, csrf, standing }, locale);
   const body = notice ? html`${messageCard(notice.title, notice.detail, true)}${form}` : form;
-  return send(reply, notice?.status ?? 200, locale, t.chooseTitle, body);
+  return send(reply, notice?.status ?? 200, locale, titleFor(t, standing), body);
 }
 
 /** An unknown (404), spent or expired (410) link: say which, and offer a new one, to the same join link. */
@@ -163,13 +169,12 @@ async function sendLink(
   const t = signUpStrings(locale);
   const joinToken = joinLinkToken(form.join);
   try {
-    const { recorded } = await deps.services.signUps.start({
+    await deps.services.signUps.start({
       email: form.email,
       joinToken: joinToken ?? undefined,
       locale,
       clientIp: request.ip,
     });
-    recorded.catch((error: Error) => request.log.error({ err: error }, 'sign-up not recorded'));
   } catch (error) {
     if (!(error instanceof AppError) || (error.status !== 422 && error.status !== 429)) throw error;
     for (const [name, value] of Object.entries(error.headers))
@@ -212,49 +217,74 @@ async function createAccount(
       return passwordPage(deps, request, reply, form.token, { status: 422, title: t.chooseTitle, detail });
     }
     if (error.status === 409) return send(reply, 409, locale, t.title, messageCard(t.title, t.exists, true));
+    if (error.code === 'account_deactivated')
+      return send(
+        reply,
+        403,
+        locale,
+        t.deactivatedTitle,
+        messageCard(t.deactivatedTitle, t.deactivated, true),
+      );
     return deadLink(deps, request, reply, error, form.token);
   }
   await deps.sessions.create(request, reply, created.user.id);
   if (created.joinToken) return reply.redirect(joinPath(created.joinToken), 303);
-  // A verified domain with auto_join may have made the new account a member: say so.
-  const principal = {
-    method: 'session' as const,
-    user: created.user,
-    apiKeyId: null,
-    scopes: 'all' as const,
-    client: { ip: request.ip, userAgent: null },
-  };
-  const joined = await deps.services.organizations.list(principal, { limit: 20 });
+  return accountPage(deps, request, reply, created);
+}
+
+function titleFor(t: SignUpStrings, standing: SignUpStanding) {
+  return standing === 'new' ? t.chooseTitle : standing === 'unproven' ? t.claimTitle : t.resetTitle;
+}
+
+/**
+ * Where a completed sign-up lands without a join link: who is signed in, and the organizations
+ * the account is in: a verified domain's auto_join may have made a new account a member, and an
+ * account taken over from a handed-out link keeps what its maker joined, for its owner to review.
+ */
+async function accountPage(
+  deps: Deps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  created: { user: UserRecord; standing: SignUpStanding },
+) {
+  const locale = visitorLocale(request);
+  const t = signUpStrings(locale);
+  const joined = await deps.services.organizations.list(sessionPrincipal(created.user, request), {
+    limit: 20,
+  });
   const names = joined.map((organization) => organization.name).join(', ');
+  const [title, detail, memberOf] =
+    created.standing === 'new'
+      ? [t.createdTitle, t.created, t.memberOf]
+      : [t.passwordSetTitle, t.passwordSet, t.memberOfReview];
   return send(
     reply,
-    201,
+    created.standing === 'new' ? 201 : 200,
     locale,
-    t.createdTitle,
-    html`${messageCard(t.createdTitle, fill(t.created, { email: created.user.email }))}${
-      names ? html`<section class="card"><p>${fill(t.memberOf, { orgs: names })}</p></section>` : ''
+    title,
+    html`${messageCard(title, fill(detail, { email: created.user.email }))}${
+      names ? html`<section class="card"><p>${fill(memberOf, { orgs: names })}</p></section>` : ''
     }`,
   );
 }
 
-/** Parses a form POST and checks its CSRF token and origin; null after answering the failure. */
+/** The form of a POST, or null after answering why not (see `readPageForm`). */
 function checkedForm<T extends z.ZodType>(
   deps: Deps,
   request: FastifyRequest,
   reply: FastifyReply,
   schema: T,
 ): z.output<T> | null {
-  const parsed = schema.safeParse(request.body ?? {});
-  const csrf = parsed.success ? (parsed.data as { csrf?: string }).csrf : undefined;
-  if (parsed.success && sameOrigin(request, deps.publicUrl) && deps.sessions.validCsrf(request, csrf))
-    return parsed.data;
+  const checked = readPageForm(deps, request, schema);
+  if ('form' in checked) return checked.form;
   const locale = visitorLocale(request);
-  const strings = signUpStrings(locale);
+  const t = signUpStrings(locale);
   const { formExpiredTitle, formExpired } = joinStrings(locale);
-  // A form that does not parse came from a page of ours with a field over its length.
-  const card = parsed.success
-    ? messageCard(formExpiredTitle, formExpired, true)
-    : messageCard(strings.title, strings.tooLong, true);
-  send(reply, parsed.success ? 403 : 400, locale, strings.title, card);
+  const card =
+    checked.refusal === 'invalid'
+      ? messageCard(t.title, t.formInvalid, true)
+      : messageCard(formExpiredTitle, formExpired, true);
+  const back = html`<section class="card"><p><a href="/sign-up">${t.startAgain}</a></p></section>`;
+  send(reply, checked.refusal === 'invalid' ? 400 : 403, locale, t.title, html`${card}${back}`);
   return null;
 }
