@@ -51,7 +51,7 @@ describe('Confluent Cloud IAM v2 dialect', () => {
     if (code) expect(body.errors[0]!.code).toBe(code);
   };
 
-  it('creates an invitation (201, Location) with its user at once, visible through the native API', async () => {
+  it('creates an invitation (201, Location) with its user at once, seen through the native API', async () => {
     const created = await c.call('POST', '/iam/v2/invitations', { body: { email: 'ruth@example.com' } });
     expect(created.status).toBe(201);
     const id = created.body.id as string;
@@ -87,7 +87,9 @@ describe('Confluent Cloud IAM v2 dialect', () => {
     });
     const userId = `usr_${created.body.user.id.slice(2)}`;
     const native = await h.call('GET', `/v1/organizations/acme/invitations/inv_${id.slice(2)}`);
-    expect(native.body).toMatchObject({ email: 'ruth@example.com', invitee_user_id: userId, role: 'member' });
+    // The native view names an invitee only once the organization knows them (answered, or a
+    // member): the placeholder Confluent's wire format needs is not an account to disclose.
+    expect(native.body).toMatchObject({ email: 'ruth@example.com', invitee_user_id: null, role: 'member' });
     const user = await h.database.db
       .selectFrom('users')
       .select('status')

@@ -38,7 +38,7 @@ export function invitationBulkRoutes(app: App, invitations: InvitationService) {
         request.params.org_id,
         selectionOf(request.body),
       );
-      return bulkView(results, invitations.now, request.id, 200);
+      return bulkView(invitations, results, request.id, 200);
     },
   });
 
@@ -69,7 +69,7 @@ export function invitationBulkRoutes(app: App, invitations: InvitationService) {
         selectionOf(selection),
         { sendEmail: send_email, ttlSeconds: ttl_seconds, locale },
       );
-      return bulkView(results, invitations.now, request.id, 200);
+      return bulkView(invitations, results, request.id, 200);
     },
   });
 }
@@ -84,7 +84,16 @@ function selectionOf(body: { ids?: string[] | undefined; filter?: InvitationFilt
   return selection;
 }
 
-function bulkView(results: BulkRowResult[], now: Date, requestId: string, okStatus: number) {
+async function bulkView(
+  invitations: InvitationService,
+  results: BulkRowResult[],
+  requestId: string,
+  okStatus: number,
+) {
+  const now = invitations.now;
+  const shown = await invitations.inviteeShown(
+    results.flatMap((result) => (result.ok ? [result.invitation] : [])),
+  );
   let succeeded = 0;
   const rows = results.map((result) => {
     if (result.ok) {
@@ -93,7 +102,7 @@ function bulkView(results: BulkRowResult[], now: Date, requestId: string, okStat
         id: result.id,
         status: okStatus,
         invitation: {
-          ...invitationView(result.invitation, now),
+          ...invitationView(result.invitation, now, shown.has(result.invitation.id)),
           ...(result.acceptUrl ? { accept_url: result.acceptUrl } : {}),
         },
       };

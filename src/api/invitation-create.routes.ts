@@ -44,7 +44,7 @@ export function invitationCreateRoutes(app: App, invitations: InvitationService)
         .header('location', `/v1/organizations/${invitation.organizationId}/invitations/${invitation.id}`)
         .header('etag', etagOf(invitation));
       return {
-        ...invitationView(invitation, invitations.now),
+        ...invitationView(invitation, invitations.now, await invitations.isInviteeShown(invitation)),
         ...(result!.acceptUrl ? { accept_url: result!.acceptUrl } : {}),
       };
     },
@@ -77,12 +77,15 @@ export function invitationCreateRoutes(app: App, invitations: InvitationService)
           sendEmail: request.body.send_email,
         },
       );
-      return batchView(results, invitations.now, request.id);
+      const shown = await invitations.inviteeShown(
+        results.flatMap((result) => (result.ok ? [result.invitation] : [])),
+      );
+      return batchView(results, invitations.now, shown, request.id);
     },
   });
 }
 
-function batchView(results: RowResult[], now: Date, requestId: string) {
+function batchView(results: RowResult[], now: Date, shown: Set<string>, requestId: string) {
   let created = 0;
   const rows = results.map((result) => {
     if (result.ok) {
@@ -91,7 +94,7 @@ function batchView(results: RowResult[], now: Date, requestId: string) {
         index: result.index,
         status: 201,
         invitation: {
-          ...invitationView(result.invitation, now),
+          ...invitationView(result.invitation, now, shown.has(result.invitation.id)),
           ...(result.acceptUrl ? { accept_url: result.acceptUrl } : {}),
         },
       };

@@ -56,7 +56,7 @@ function registerUpdateInvitation(app: App, invitations: InvitationService) {
         parseIfMatch(request.headers['if-match']),
       );
       reply.header('etag', etagOf(invitation));
-      return invitationView(invitation, invitations.now);
+      return invitationView(invitation, invitations.now, await invitations.isInviteeShown(invitation));
     },
   });
 }
@@ -90,7 +90,7 @@ function registerResendInvitation(app: App, invitations: InvitationService) {
       );
       reply.header('etag', etagOf(invitation));
       return {
-        ...invitationView(invitation, invitations.now),
+        ...invitationView(invitation, invitations.now, await invitations.isInviteeShown(invitation)),
         ...(acceptUrl ? { accept_url: acceptUrl } : {}),
       };
     },
@@ -118,7 +118,7 @@ function registerRevokeInvitation(app: App, invitations: InvitationService) {
         request.params.invitation_id,
       );
       reply.header('etag', etagOf(invitation));
-      return invitationView(invitation, invitations.now);
+      return invitationView(invitation, invitations.now, await invitations.isInviteeShown(invitation));
     },
   });
 }

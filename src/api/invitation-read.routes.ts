@@ -44,8 +44,11 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
         pageSize: page_size,
         includeTotal: include_total_size ?? false,
       });
+      const shown = await invitations.inviteeShown(page.invitations);
       return {
-        invitations: page.invitations.map((invitation) => invitationView(invitation, invitations.now)),
+        invitations: page.invitations.map((invitation) =>
+          invitationView(invitation, invitations.now, shown.has(invitation.id)),
+        ),
         next_page_token: page.nextAfter ? encodePageToken(page.nextAfter, scope) : null,
         prev_page_token: page.prevBefore ? encodePageToken(page.prevBefore, scope, 'before') : null,
         ...(page.totalSize !== undefined ? { total_size: page.totalSize } : {}),
@@ -71,7 +74,7 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
         request.params.invitation_id,
       );
       reply.header('etag', etagOf(invitation));
-      return invitationView(invitation, invitations.now);
+      return invitationView(invitation, invitations.now, await invitations.isInviteeShown(invitation));
     },
   });
 }

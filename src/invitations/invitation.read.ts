@@ -4,7 +4,7 @@ import type { UserRecord } from '../access/user-record.ts';
 import { requireVerifiedEmail } from '../access/verified-email.ts';
 import { isUniqueViolation } from '../db/database.ts';
 import type { InvitationStatus } from '../db/schema.ts';
-import { membershipsWithCatalog } from '../memberships/membership.repository.ts';
+import { membersAmong, membershipsWithCatalog } from '../memberships/membership.repository.ts';
 import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { findOrganization, findOrganizationsByIds } from '../organizations/organization.repository.ts';
 import { findResourceInOrganization, findResources } from '../resources/resource.repository.ts';
@@ -288,4 +288,29 @@ export async function describeInvitations(deps: InvitationDeps, list: Invitation
     resources: new Map(resources.map((resource) => [resource.id, resource])),
     users: new Map(users.map((user) => [user.id, user])),
   };
+}
+
+/**
+ * The invitations whose invitee's account the inviting organization may be shown: the invitee
+ * answered it, or is a member of that organization (listed among its members anyway). Anyone
+ * else's account stays unnamed, so an inviter cannot learn who has an account by inviting
+ * addresses without sending email (outside tester, issue 21).
+ */
+export async function inviteeShown(deps: InvitationDeps, list: InvitationRecord[]): Promise<Set<string>> {
+  const shown = new Set<string>();
+  const asked = new Map<string, InvitationRecord[]>();
+  for (const invitation of list) {
+    const invitee = invitation.inviteeUserId;
+    if (!invitee) continue;
+    if (invitation.respondedByUserId === invitee) shown.add(invitation.id);
+    else asked.set(invitation.organizationId, [...(asked.get(invitation.organizationId) ?? []), invitation]);
+  }
+  for (const [organizationId, invitations] of asked) {
+    const members = await membersAmong(deps.database.db, organizationId, [
+      ...new Set(invitations.map((invitation) => invitation.inviteeUserId!)),
+    ]);
+    for (const invitation of invitations)
+      if (members.has(invitation.inviteeUserId!)) shown.add(invitation.id);
+  }
+  return shown;
 }

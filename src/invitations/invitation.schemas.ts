@@ -121,7 +121,12 @@ export const InvitationSchema = z
     resource_id: z.string().nullable(),
     actions: z.array(z.string()).nullable(),
     email: z.string().describe('As given; comparisons use its canonical form.'),
-    invitee_user_id: z.string().nullable().describe('Set when the address belongs to a known user.'),
+    invitee_user_id: z
+      .string()
+      .nullable()
+      .describe(
+        "The invitee's user id once the organization may know it: when the invitee answered, or is already a member (for example, invited onto a resource). Otherwise null, whether or not the address has an account: an invitation tells its inviter nothing about other people's accounts.",
+      ),
     inviter_user_id: z.string(),
     inviter_api_key_id: z.string().nullable(),
     message: z.string().nullable(),

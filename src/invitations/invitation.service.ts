@@ -24,6 +24,7 @@ import {
   getInvitation,
   type InvitationPage,
   inspectLink,
+  inviteeShown,
   inviteeUsers,
   listInvitationsPaged,
   listMyInvitations,
@@ -176,6 +177,15 @@ export class InvitationService {
 
   inviteeUsers(list: InvitationRecord[]): Promise<Map<string, UserRecord>> {
     return inviteeUsers(this.#deps, list);
+  }
+
+  /** The ids of the invitations whose `invitee_user_id` their organization may see (see `inviteeShown`). */
+  inviteeShown(list: InvitationRecord[]): Promise<Set<string>> {
+    return inviteeShown(this.#deps, list);
+  }
+
+  async isInviteeShown(invitation: InvitationRecord): Promise<boolean> {
+    return (await inviteeShown(this.#deps, [invitation])).has(invitation.id);
   }
 
   describe(list: InvitationRecord[]) {

@@ -6,7 +6,12 @@ import type { InvitationView, ReceivedInvitationView } from './invitation.schema
 
 export const etagOf = (invitation: InvitationRecord) => `"${invitation.version}"`;
 
-export function invitationView(invitation: InvitationRecord, now: Date): InvitationView {
+/** `inviteeShown`: whether the invitee's account may be named (`InvitationService.inviteeShown`). */
+export function invitationView(
+  invitation: InvitationRecord,
+  now: Date,
+  inviteeShown: boolean,
+): InvitationView {
   return {
     id: invitation.id,
     organization_id: invitation.organizationId,
@@ -15,7 +20,7 @@ export function invitationView(invitation: InvitationRecord, now: Date): Invitat
     resource_id: invitation.resourceId,
     actions: invitation.actions,
     email: invitation.email,
-    invitee_user_id: invitation.inviteeUserId,
+    invitee_user_id: inviteeShown ? invitation.inviteeUserId : null,
     inviter_user_id: invitation.inviterUserId,
     inviter_api_key_id: invitation.inviterApiKeyId,
     message: invitation.message,

@@ -153,6 +153,22 @@ export async function memberEmailsAmong(
   return new Set(rows.map((row) => row.email_canonical));
 }
 
+/** Which of `userIds` are members of the organization. */
+export async function membersAmong(
+  db: Executor,
+  organizationId: string,
+  userIds: string[],
+): Promise<Set<string>> {
+  if (userIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('memberships')
+    .select('user_id')
+    .where('organization_id', '=', organizationId)
+    .where('user_id', 'in', userIds)
+    .execute();
+  return new Set(rows.map((row) => row.user_id));
+}
+
 export async function listMembers(
   db: Executor,
   options: {

@@ -2405,7 +2405,7 @@ export interface components {
             actions: string[] | null;
             /** @description As given; comparisons use its canonical form. */
             email: string;
-            /** @description Set when the address belongs to a known user. */
+            /** @description The invitee's user id once the organization may know it: when the invitee answered, or is already a member (for example, invited onto a resource). Otherwise null, whether or not the address has an account: an invitation tells its inviter nothing about other people's accounts. */
             invitee_user_id: string | null;
             inviter_user_id: string;
             inviter_api_key_id: string | null;
@@ -2851,7 +2851,7 @@ export interface components {
             actions: string[] | null;
             /** @description As given; comparisons use its canonical form. */
             email: string;
-            /** @description Set when the address belongs to a known user. */
+            /** @description The invitee's user id once the organization may know it: when the invitee answered, or is already a member (for example, invited onto a resource). Otherwise null, whether or not the address has an account: an invitation tells its inviter nothing about other people's accounts. */
             invitee_user_id: string | null;
             inviter_user_id: string;
             inviter_api_key_id: string | null;
