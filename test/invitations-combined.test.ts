@@ -406,6 +406,14 @@ describe('combined invitations', () => {
       ],
     });
     expect((await h.call('DELETE', `/v1/organizations/acme/resources/${gone}`)).status).toBe(204);
+    // The admin's view no longer lists the deleted resource, and says why it changed.
+    const seen = await h.call('GET', `/v1/organizations/acme/invitations/${created.body.id}`);
+    expect([seen.body.status, seen.body.grants]).toEqual([
+      'pending',
+      [{ resource_id: keep, actions: ['read'] }],
+    ]);
+    const audit = await h.call('GET', `/v1/events?invitation_id=${created.body.id}&type=invitation.updated`);
+    expect(audit.body.events).toMatchObject([{ data: { reason: 'resource_deleted', resource_id: gone } }]);
     const invitee = await h.user('skip@example.com');
     const accepted = await h.call('POST', `/v1/invitations/${created.body.id}/accept`, { key: invitee.key });
     expect(accepted.status).toBe(200);

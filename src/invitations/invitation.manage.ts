@@ -34,6 +34,7 @@ import {
   type InvitationChanges,
   type InvitationRecord,
   pendingByTargetAndEmail,
+  pendingGranting,
   revokePendingForResource,
   transitionFromOpen,
   transitionFromPending,
@@ -335,8 +336,9 @@ export async function revokeInvitation(
 }
 
 /**
- * Revokes every pending invitation onto a resource being deleted, in the deleting transaction;
- * their history stays. Handed to `ResourceService` by the composition root.
+ * Revokes every pending invitation onto a resource being deleted, and drops the resource from
+ * the pending combined invitations that grant it (their organization role stands), in the
+ * deleting transaction; their history stays. Handed to `ResourceService` by the composition root.
  */
 export async function revokePendingOnResource(
   trx: Executor,
@@ -345,13 +347,27 @@ export async function revokePendingOnResource(
   now: Date,
 ): Promise<number> {
   const revoked = await revokePendingForResource(trx, resourceId, now, actor.user.id);
-  await recordEvents(
-    trx,
-    revoked.map((invitation) =>
+  const narrowed: InvitationRecord[] = [];
+  for (const invitation of await pendingGranting(trx, resourceId)) {
+    const grants = invitation.grants!.filter((grant) => grant.resourceId !== resourceId);
+    // Compare-and-set: one answered meanwhile keeps its row; accepting skips deleted resources.
+    const updated = await updateIfVersion(trx, invitation.id, invitation.version, now, {
+      grants: grants.length > 0 ? grants : null,
+    });
+    if (updated) narrowed.push(updated);
+  }
+  await recordEvents(trx, [
+    ...revoked.map((invitation) =>
       transitionEvent(invitation, 'invitation.revoked', 'pending', 'revoked', actor, now, {
         reason: 'resource_deleted',
       }),
     ),
-  );
+    ...narrowed.map((invitation) =>
+      transitionEvent(invitation, 'invitation.updated', 'pending', 'pending', actor, now, {
+        reason: 'resource_deleted',
+        resource_id: resourceId,
+      }),
+    ),
+  ]);
   return revoked.length;
 }

@@ -4,7 +4,7 @@ import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus } from '../db/schema.ts';
 import { invalidPageToken } from '../http/pagination.ts';
 import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
-import { type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
+import { grantsMentioning, type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
 
 // Searching invitations: the filters every surface combines, the orders, cursor and offset pages.
 
@@ -86,15 +86,9 @@ function applyFilter(
   if (filter.targetType === 'resource') q = q.where('resource_id', 'is not', null);
   if (filter.resourceId) q = q.where('resource_id', '=', filter.resourceId);
   if (filter.givingResource) {
-    // Grants are stored as JSON written by one serialiser (`grantsJson`): the id appears quoted
-    // after its key, the same text on both engines.
-    const needle = `"resource_id":${JSON.stringify(filter.givingResource)}`.replace(
-      /[\\%_]/g,
-      (c) => `\\${c}`,
-    );
     const id = filter.givingResource;
     q = q.where((eb) =>
-      eb.or([eb('resource_id', '=', id), sql<boolean>`grants like ${`%${needle}%`} escape '\\'`]),
+      eb.or([eb('resource_id', '=', id), sql<boolean>`grants like ${grantsMentioning(id)} escape '\\'`]),
     );
   }
   if (filter.role) q = q.where('role', '=', filter.role);

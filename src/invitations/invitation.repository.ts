@@ -270,6 +270,7 @@ export type InvitationChanges = Partial<{
   inviteeUserId: string;
   remindAt: Date | null;
   reminderSentAt: Date | null;
+  grants: InvitationGrant[] | null;
 }>;
 
 function changesToRow(changes: InvitationChanges, now: Date) {
@@ -295,6 +296,7 @@ function changesToRow(changes: InvitationChanges, now: Date) {
   if (changes.inviteeUserId !== undefined) set.invitee_user_id = changes.inviteeUserId;
   if (changes.remindAt !== undefined) set.remind_at = changes.remindAt;
   if (changes.reminderSentAt !== undefined) set.reminder_sent_at = changes.reminderSentAt;
+  if (changes.grants !== undefined) set.grants = changes.grants === null ? null : grantsJson(changes.grants);
   return set;
 }
 
@@ -357,6 +359,27 @@ export async function revokePendingForResource(
     .returningAll()
     .execute();
   return rows.map(toRecord);
+}
+
+/**
+ * A LIKE pattern (escape `\`) matching the grants of an invitation that gives this resource:
+ * grants are JSON written by one serialiser (`grantsJson`), so the id appears quoted after its
+ * key, the same text on both engines.
+ */
+export const grantsMentioning = (resourceId: string) =>
+  `%${`"resource_id":${JSON.stringify(resourceId)}`.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** Pending combined invitations that grant this resource among others. */
+export async function pendingGranting(db: Executor, resourceId: string): Promise<InvitationRecord[]> {
+  const rows = await db
+    .selectFrom('invitations')
+    .selectAll()
+    .where('status', '=', 'pending')
+    .where(sql<boolean>`grants like ${grantsMentioning(resourceId)} escape '\\'`)
+    .execute();
+  return rows
+    .map(toRecord)
+    .filter((invitation) => invitation.grants?.some((grant) => grant.resourceId === resourceId));
 }
 
 /** Compare-and-set on the version: applies the changes only to the row exactly as it was read. */
