@@ -34,12 +34,11 @@ import {
   type InvitationChanges,
   type InvitationRecord,
   pendingByTargetAndEmail,
-  pendingGranting,
-  revokePendingForResource,
   transitionFromOpen,
   transitionFromPending,
   updateIfVersion,
 } from './invitation.repository.ts';
+import { pendingGranting, revokePendingForResource } from './invitation.resources.repository.ts';
 import type { InvitationUpdateInput } from './invitation.schemas.ts';
 import { takeRecipientEmail } from './recipient-limits.ts';
 

@@ -4,7 +4,8 @@ import type { Executor } from '../db/database.ts';
 import type { DB, DeliveryState, InvitationStatus } from '../db/schema.ts';
 import { invalidPageToken } from '../http/pagination.ts';
 import { INVITEE_SEQ, INVITER_NAME, type InvitationPredicate, predicateSql } from './invitation.predicate.ts';
-import { grantsMentioning, type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
+import { type InvitationRecord, type Row, toRecord } from './invitation.repository.ts';
+import { grantsMentioning } from './invitation.resources.repository.ts';
 
 // Searching invitations: the filters every surface combines, the orders, cursor and offset pages.
 
