@@ -1,3 +1,5 @@
+import type { Principal } from '../access/principal.ts';
+import type { Executor } from '../db/database.ts';
 import { recordAudit } from '../events/event.recorder.ts';
 import { DAY } from '../lib/clock.ts';
 import { claimRecheck, type DomainRecord, domainsDueForRecheck, updateDomain } from './domain.repository.ts';
@@ -31,22 +33,29 @@ export async function recheckDueDomains(deps: JoiningDeps): Promise<RecheckOutco
     if (!(await claimRecheck(db, domain, now))) continue;
     outcome.checked++;
     const { problem, transient } = await checkTxtRecord(deps.resolveTxt, domain);
-    if (await settle(deps, domain, now, problem, transient)) outcome.lost.push(domain.domain);
+    if (problem === null) await updateDomain(db, domain.id, { checkError: null, updatedAt: now });
+    else if (await recordFailedCheck(db, domain, { problem, transient, now, actor: null }))
+      outcome.lost.push(domain.domain);
   }
   return outcome;
 }
 
-/** Records the check's result; true when the domain is no longer verified. */
-async function settle(
-  deps: JoiningDeps,
+/**
+ * Records a TXT check that found no record (`problem`): the error, and, when the domain was
+ * verified and the record is gone or changed rather than unreachable (`transient`), that it is
+ * pending again (audited as `domain.updated` with the reason, and `by: daily_recheck` when no one
+ * asked). Shared by the admin's check and the daily recheck. True when the domain was unverified.
+ */
+export async function recordFailedCheck(
+  db: Executor,
   domain: DomainRecord,
-  now: Date,
-  problem: string | null,
-  transient: boolean,
+  check: { problem: string; transient: boolean; now: Date; actor: Principal | null },
 ): Promise<boolean> {
-  const lost = problem !== null && !transient;
-  await deps.database.db.transaction().execute(async (trx) => {
+  const { problem, now, actor } = check;
+  const lost = domain.status === 'verified' && !check.transient;
+  await db.transaction().execute(async (trx) => {
     await updateDomain(trx, domain.id, {
+      checkedAt: now,
       checkError: problem,
       updatedAt: now,
       ...(lost ? { status: 'pending' as const, verifiedAt: null } : {}),
@@ -56,9 +65,14 @@ async function settle(
       type: 'domain.updated',
       organizationId: domain.organizationId,
       subject: { type: 'domain', id: domain.id },
-      actor: null,
+      actor,
       now,
-      data: { domain: domain.domain, status: 'pending', reason: problem, by: 'daily_recheck' },
+      data: {
+        domain: domain.domain,
+        status: 'pending',
+        reason: problem,
+        ...(actor ? {} : { by: 'daily_recheck' }),
+      },
       snapshot: { domain: { id: domain.id, organization_id: domain.organizationId, domain: domain.domain } },
     });
   });

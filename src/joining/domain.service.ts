@@ -28,7 +28,7 @@ import {
   verifiedDomainsCovering,
 } from './domain.repository.ts';
 import { challengeName, checkTxtRecord } from './domain-check.ts';
-import { type RecheckOutcome, recheckDueDomains } from './domain-recheck.ts';
+import { type RecheckOutcome, recheckDueDomains, recordFailedCheck } from './domain-recheck.ts';
 import { admit, type JoiningDeps, spendJoinAttempt } from './joining.context.ts';
 
 const domainNotFound = () =>
@@ -148,17 +148,7 @@ export class DomainService {
     if (problem) {
       // The record is gone or changed: the organization no longer shows it controls the domain,
       // so the domain stops joining or offering anyone (and another organization may prove it).
-      const lost = domain.status === 'verified' && !transient;
-      await db.transaction().execute(async (trx) => {
-        await updateDomain(trx, domain.id, {
-          checkedAt: now,
-          checkError: problem,
-          updatedAt: now,
-          ...(lost ? { status: 'pending' as const, verifiedAt: null } : {}),
-        });
-        if (lost)
-          await this.#audit(trx, principal, domain, 'domain.updated', { status: 'pending', reason: problem });
-      });
+      await recordFailedCheck(db, domain, { problem, transient, now, actor: principal });
       throw new AppError(422, 'domain_not_verified', 'Domain not verified', problem, {
         extras: { txt_record: { name: challengeName(domain.domain), value: domain.verificationToken } },
       });
