@@ -2,7 +2,11 @@
  * Cold start alone: `rsvp serve` on an existing SQLite database, from spawn to its first
  * authenticated 200 (GET /v1/organizations/acme), as run.ts measures it; several runs.
  *
- *   node bench/cold-start.ts [--runs=5] [--prof=dir]
+ *   node bench/cold-start.ts [--runs=5] [--prof=dir] [--entry=dist/rsvp.mjs]
+ *
+ * `--entry`: the script to start instead of the bundle `npm start` runs (`dist/server/rsvp.mjs`,
+ * built first when the sources changed), e.g. `--entry=src/cli/main.ts` to compare. Also prints
+ * each run's RSS right after its first 200.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,6 +19,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const option = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const RUNS = Number(option('runs') ?? 5);
 const PROF = option('prof');
+const ENTRY = join(root, option('entry') ?? 'dist/server/rsvp.mjs');
+execFileSync(process.execPath, [join(root, 'scripts/build.ts'), '--if-stale'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const env = {
   ...process.env,
   LOG_LEVEL: 'warn',
@@ -46,6 +55,13 @@ function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** Resident memory of a process now, in MB. */
+function rssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)!;
+  return Math.round(Number(line[1]) / 1024);
+}
+
+const rss: number[] = [];
 const times: number[] = [];
 const cpu: number[] = [];
 for (let run = 0; run < RUNS; run++) {
@@ -53,12 +69,7 @@ for (let run = 0; run < RUNS; run++) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [
-      ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
-      '--max-semi-space-size=8',
-      join(root, 'src/cli/main.ts'),
-      'serve',
-    ],
+    [...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []), '--max-semi-space-size=8', ENTRY, 'serve'],
     { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (;;) {
@@ -72,6 +83,7 @@ for (let run = 0; run < RUNS; run++) {
   }
   times.push(Math.round(performance.now() - started));
   cpu.push(cpuMs(child.pid!));
+  rss.push(rssMb(child.pid!));
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGTERM');
   await exited;
@@ -82,6 +94,8 @@ console.log(
     median: median(times),
     cpuMs: cpu,
     cpuMedian: median(cpu),
+    rssMb: rss,
+    rssMedian: median(rss),
     load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
   }),
 );

@@ -55,7 +55,7 @@ async function waitFor(url: string): Promise<void> {
 function serve(env: Record<string, string>, port: number, nodeArgs: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    [...nodeArgs, '--max-semi-space-size=8', join(root, 'src/cli/main.ts'), 'serve'],
+    [...nodeArgs, '--max-semi-space-size=8', join(root, 'dist/server/rsvp.mjs'), 'serve'],
     {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port) },
@@ -87,6 +87,11 @@ async function database(): Promise<string> {
   return PG_ADMIN.replace(/\/[^/]*$/, '/rsvp_drain');
 }
 
+// The server as `npm start` runs it: the bundle, built when the sources changed.
+execFileSync(process.execPath, [join(root, 'scripts/build.ts'), '--if-stale'], {
+  cwd: root,
+  stdio: 'inherit',
+});
 const smtp = await startSmtpServer();
 const env = { ...ENV, DATABASE_URL: await database(), SMTP_URL: smtp.url };
 const boot = execFileSync(

@@ -177,8 +177,12 @@ async function benchBare() {
   await stop(child);
 }
 
-/** How bin/rsvp and `npm start` run the server (a smaller young generation, see bin/rsvp). */
-const RSVP_SERVE = ['--max-semi-space-size=8', join(root, 'src/cli/main.ts'), 'serve'];
+/** How `npm start` runs the server: the bundle (scripts/build.ts), a smaller young generation (bin/rsvp). */
+execFileSync(process.execPath, [join(root, 'scripts/build.ts'), '--if-stale'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+const RSVP_SERVE = ['--max-semi-space-size=8', join(root, 'dist/server/rsvp.mjs'), 'serve'];
 
 const RSVP_ENV = {
   LOG_LEVEL: 'warn',

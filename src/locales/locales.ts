@@ -210,7 +210,11 @@ function load(dir: URL): Record<string, LocaleStrings> {
   return locales;
 }
 
-export const LOCALES: Readonly<Record<string, LocaleStrings>> = load(new URL('./', import.meta.url));
+// By way of the repository root, so the path holds from this file and from the bundle `npm start`
+// runs (`dist/server/`, as deep as `src/locales/`: scripts/build.ts).
+export const LOCALES: Readonly<Record<string, LocaleStrings>> = load(
+  new URL('../../src/locales/', import.meta.url),
+);
 
 /** The supported locales, `en` first (the fallback), then the others in name order. */
 export const SUPPORTED_LOCALES: readonly [string, ...string[]] = [
