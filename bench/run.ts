@@ -182,7 +182,12 @@ execFileSync(process.execPath, [join(root, 'scripts/build.ts'), '--if-stale'], {
   cwd: root,
   stdio: 'inherit',
 });
-const RSVP_SERVE = ['--max-semi-space-size=8', join(root, 'dist/server/rsvp.mjs'), 'serve'];
+const RSVP_SERVE = [
+  '--max-semi-space-size=8',
+  '--max-old-space-size=384',
+  join(root, 'dist/server/rsvp.mjs'),
+  'serve',
+];
 
 const RSVP_ENV = {
   LOG_LEVEL: 'warn',
