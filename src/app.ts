@@ -1,4 +1,3 @@
-import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -19,7 +18,7 @@ import { redactUrl } from './http/log-redaction.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
-import { securityHeaders } from './http/security-headers.ts';
+import { SECURITY_HEADERS } from './http/security-headers.ts';
 import { serializerCompiler } from './http/serializer.ts';
 import { addressBucket } from './lib/client-address.ts';
 import './http/types.ts';
@@ -96,8 +95,11 @@ export async function buildApp(
   app.decorateRequest('idempotency', undefined);
   registerContentTypes(app);
   // First hook: everything after it in the request can join the request's transaction.
-  app.addHook('onRequest', (_request, _reply, done) => runInRequestScope(done));
-  await app.register(fastifyHelmet, securityHeaders);
+  // It also sets the security headers, so that every answer has them, errors and 404s included.
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(SECURITY_HEADERS);
+    runInRequestScope(done);
+  });
 
   // One browser session for the invitee pages, the console and the native API's session auth.
   const sessions = new BrowserSessions({

@@ -1,4 +1,3 @@
-import fastifyHelmet from '@fastify/helmet';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyReply,
@@ -13,7 +12,7 @@ import { registerContentTypes } from '../http/content-types.ts';
 import { checkHostHeader } from '../http/host.ts';
 import { logFailure, toAppError } from '../http/problem.ts';
 import { declareRoute, insufficientScope } from '../http/route-auth.ts';
-import { securityHeaders } from '../http/security-headers.ts';
+import { registerSecurityHeaders } from '../http/security-headers.ts';
 import '../http/types.ts';
 import type { AppError } from '../lib/errors.ts';
 import { type DialectDocument, registerDialectDocument } from '../openapi/dialect.ts';
@@ -56,7 +55,7 @@ export function createDialectApp(
   app.setSerializerCompiler(serializerCompiler);
   app.decorateRequest('principal', null);
   registerContentTypes(app);
-  app.register(fastifyHelmet, securityHeaders);
+  registerSecurityHeaders(app);
 
   const allowed = new AllowedMethods();
   // Default-deny: a route that does not declare 'public' or its scope is refused at startup.

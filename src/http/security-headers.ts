@@ -1,4 +1,6 @@
-import type { FastifyHelmetOptions } from '@fastify/helmet';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import helmet, { type HelmetOptions } from 'helmet';
 
 /**
  * Helmet's headers on every response of every listener (nosniff, frame and opener isolation,
@@ -12,9 +14,40 @@ import type { FastifyHelmetOptions } from '@fastify/helmet';
  *   an invitee URL still never leaves in a Referer.
  * - HSTS without `includeSubDomains`: rsvp does not own its parent domain's other hosts.
  */
-export const securityHeaders: FastifyHelmetOptions = {
+const OPTIONS: HelmetOptions = {
   contentSecurityPolicy: false,
   referrerPolicy: { policy: 'same-origin' },
   strictTransportSecurity: { maxAge: 15_552_000, includeSubDomains: false },
   xFrameOptions: { action: 'deny' },
 };
+
+/**
+ * The headers Helmet's middleware sets, run once at start: with these options none depends on
+ * the request, so every response gets the same set without running the middleware per request
+ * (bench/RESULTS.md, change 15).
+ */
+function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: unknown) => {
+      headers[name.toLowerCase()] = String(value);
+    },
+    removeHeader: (name: string) => {
+      delete headers[name.toLowerCase()];
+    },
+  };
+  helmet(options)({} as IncomingMessage, response as unknown as ServerResponse, (error?: unknown) => {
+    if (error) throw error;
+  });
+  return Object.freeze(headers);
+}
+
+export const SECURITY_HEADERS = helmetHeaders(OPTIONS);
+
+/** Sets the security headers first thing on every request of `app`, errors and 404s included. */
+export function registerSecurityHeaders(app: FastifyInstance) {
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(SECURITY_HEADERS);
+    done();
+  });
+}
