@@ -69,7 +69,13 @@ for (let run = 0; run < RUNS; run++) {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []), '--max-semi-space-size=8', '--max-old-space-size=384', ENTRY, 'serve'],
+    [
+      ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : []),
+      '--max-semi-space-size=8',
+      '--max-old-space-size=384',
+      ENTRY,
+      'serve',
+    ],
     { cwd: root, env: { ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (;;) {

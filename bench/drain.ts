@@ -55,7 +55,13 @@ async function waitFor(url: string): Promise<void> {
 function serve(env: Record<string, string>, port: number, nodeArgs: string[] = []): ChildProcess {
   return spawn(
     process.execPath,
-    [...nodeArgs, '--max-semi-space-size=8', '--max-old-space-size=384', join(root, 'dist/server/rsvp.mjs'), 'serve'],
+    [
+      ...nodeArgs,
+      '--max-semi-space-size=8',
+      '--max-old-space-size=384',
+      join(root, 'dist/server/rsvp.mjs'),
+      'serve',
+    ],
     {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port) },
