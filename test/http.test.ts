@@ -192,6 +192,17 @@ describe('authentication', () => {
       payload: `grant_type=client_credentials&client_id=${key.body.id}&client_secret=wrong`,
     });
     expect([badSecret.statusCode, JSON.parse(badSecret.body).error]).toEqual([401, 'invalid_client']);
+    // Basic credentials with a malformed escape are the client's error, not the server's.
+    const malformed = await h.app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${key.body.id}:%ZZ`).toString('base64')}`,
+      },
+      payload: 'grant_type=client_credentials',
+    });
+    expect([malformed.statusCode, JSON.parse(malformed.body).error]).toEqual([401, 'invalid_client']);
     await h.call('DELETE', `/v1/api-keys/${key.body.id}`);
     expect((await h.call('GET', '/v1/organizations/acme/invitations', { key: access_token })).status).toBe(
       401,
@@ -286,6 +297,33 @@ describe('authentication', () => {
       };
       expect((await h.call('GET', '/v1/me', { key: null, headers: maker })).status).toBe(401);
       expect((await h.call('GET', '/v1/me', { key: squatted.key })).status).toBe(401);
+
+      // The same when the account was made by a provider identity that did not vouch for the
+      // address (no email_verified claim): the vouched owner takes it over, the other is out.
+      const unvouched = await sign({ email: 'linked-elsewhere@example.com' }, 'rsvp', 'idp-squatter');
+      const made = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${unvouched}` },
+      });
+      expect(made.statusCode).toBe(200);
+      const owned = await sign(
+        { email: 'linked-elsewhere@example.com', email_verified: true },
+        'rsvp',
+        'idp-real',
+      );
+      const claimed = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${owned}` },
+      });
+      expect([claimed.statusCode, JSON.parse(claimed.body).id]).toEqual([200, JSON.parse(made.body).id]);
+      const squatterAgain = await app.inject({
+        method: 'GET',
+        url: '/v1/me',
+        headers: { authorization: `Bearer ${unvouched}` },
+      });
+      expect(squatterAgain.statusCode).toBe(401);
     } finally {
       await app.close();
       server.close();

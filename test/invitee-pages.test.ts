@@ -152,6 +152,7 @@ runIt('invitee pages in a browser', () => {
       body: new URLSearchParams({ token }).toString(),
     });
     expect(forged.status).toBe(403);
+    expect(await forged.text()).toContain(`href="/invite?token=${encodeURIComponent(token)}"`);
     expect(await statusOf(id)).toBe('pending');
 
     h.clock.advance(2 * HOUR);

@@ -194,6 +194,14 @@ runIt('the join page (/join?token=…)', () => {
       headers: { origin: 'https://evil.example' },
     });
     expect(foreign.status()).toBe(403);
+    expect(await foreign.text()).toContain(`href="/join?token=${encodeURIComponent(link.token)}"`);
+    // A field over its bound says so, in the visitor's language, with the way back.
+    const tooLong = await context.request.post(`${base}/join`, {
+      form: { token: 'x'.repeat(2001), csrf: csrf! },
+      headers: { 'accept-language': 'fr' },
+    });
+    expect(tooLong.status()).toBe(400);
+    expect(await tooLong.text()).toContain('trop long');
     expect(await members()).not.toContain(user.email);
     expect(await linkOf(link.id)).toMatchObject({ use_count: 0 });
     // With the token, from the page itself, it works.

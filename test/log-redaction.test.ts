@@ -71,6 +71,10 @@ describe('logs', () => {
     await request(h.app, 'GET', `/sign-up?utm_campaign=a%2Bb&join=rsvp%5Fjl%5FabcdefENCODEDJOIN`);
     await request(h.app, 'GET', `/sign-up?next=%72svp_jl_abcdefENCODEDNEXT`);
     await request(h.app, 'GET', `/invite/%72svp%5Fit%5FabcdefENCODEDPATH`);
+    // A malformed escape beside it, or a secret encoded only in part (outside tester).
+    await request(h.app, 'GET', `/v1/me/rsvp%5Fsk%5FabcdefMALFORMED%ZZ`);
+    await request(h.app, 'GET', `/sign-up?x=rsvp%5Fsu%5FabcdefMALFORMEDQ%ZZ`);
+    await request(h.app, 'GET', `/v1/me/rsvp_sk_abcd%65PARTLYENCODED`);
     await request(cvat, 'GET', `/api/invitations?org=acme&${query}`, {
       headers: { authorization: `Token ${key}` },
     });

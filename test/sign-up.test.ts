@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Delivery } from '../src/delivery/delivery.ts';
 import { DAY } from '../src/lib/clock.ts';
 import { DEFAULT_ABUSE_LIMITS } from '../src/lib/rate-limiter.ts';
-import { deliveryFor, freePort, type Harness, harness } from './helpers.ts';
+import { cvatAppFor, deliveryFor, freePort, type Harness, harness } from './helpers.ts';
 import { type ReceivedMail, startSmtpServer } from './smtp.ts';
 
 // Sign-up with a confirmed address (issue 21): someone without an account, holding a join link,
@@ -230,9 +230,27 @@ describe('sign-up with a confirmed address', () => {
     const as = { key: null, headers: basic('squatted@example.com', 'mallorys password') };
     const key = await h.call('POST', '/v1/api-keys', { ...as, body: { name: 'kept' } });
     expect(key.status).toBe(201);
+    // A token minted from the password (CVAT's login) must not outlive the takeover either.
+    const cvat = cvatAppFor(h);
+    const login = await cvat.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { email: 'squatted@example.com', password: 'mallorys password' },
+    });
+    expect(login.statusCode).toBe(200);
+    const minted = JSON.parse(login.body).key as string;
+    expect((await h.call('GET', '/v1/me', { key: minted })).status).toBe(200);
     expect(
       (await h.call('POST', '/v1/invitations/accept', { ...as, body: { token: invitation } })).status,
     ).toBe(200);
+    // More organizations than the page names: it says there are more.
+    for (let i = 0; i < 20; i++) {
+      const made = await h.call('POST', '/v1/organizations', {
+        ...as,
+        body: { slug: `squat-${i}`, name: `Squat ${i}` },
+      });
+      expect(made.status).toBe(201);
+    }
 
     // The real owner asks for a link: the form says nothing of the account, the link tells its owner.
     await askForLink('squatted@example.com');
@@ -246,9 +264,12 @@ describe('sign-up with a confirmed address', () => {
       password: 'the owners password',
       display_name: 'Real Owner',
     });
-    expect([taken.status, taken.body.includes('This account is a member of Evil.')]).toEqual([200, true]);
+    expect([taken.status, taken.body.includes('This account is a member of ')]).toEqual([200, true]);
+    expect(taken.body).toContain('and more: the console lists them all.');
     expect((await h.call('GET', '/v1/me', as)).status).toBe(401);
     expect((await h.call('GET', '/v1/me', { key: key.body.secret })).status).toBe(401);
+    expect((await h.call('GET', '/v1/me', { key: minted })).status).toBe(401);
+    await cvat.close();
     expect(JSON.parse((await squatter.get('/v1/session')).body).user).toBeNull();
     const account = await h.database.db
       .selectFrom('users')

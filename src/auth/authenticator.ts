@@ -54,6 +54,10 @@ export interface OperatorGrant {
  * JWTs minted at /oauth/token (HS256 only) and, when configured, JWTs of an external issuer
  * (its JWKS, its pinned asymmetric algorithms, issuer and audience checked).
  */
+/** Moves whenever the account's password or identity-provider link changes (see `mintAccessToken`). */
+const tokenCredentialTag = (user: UserRecord) =>
+  sha256(`access-token:${user.passwordHash ?? ''}:${user.externalId ?? ''}`).slice(0, 32);
+
 export class Authenticator {
   readonly #database: Database;
   readonly #clock: Clock;
@@ -124,7 +128,14 @@ export class Authenticator {
   async mintAccessToken(principal: Principal): Promise<{ token: string; expiresIn: number; scope: string }> {
     const scopes = principal.scopes === 'all' ? [...SCOPES] : [...principal.scopes];
     const now = Math.floor(this.#clock.now().getTime() / 1000);
-    const token = await new SignJWT({ scope: scopes.join(' '), key_id: principal.apiKeyId })
+    // A token minted without a key stands for the account's credentials as they are now: a new
+    // password or a takeover (identity provider link) ends it, as it ends browser sessions.
+    const claims = {
+      scope: scopes.join(' '),
+      key_id: principal.apiKeyId,
+      ...(principal.apiKeyId ? {} : { ct: tokenCredentialTag(principal.user) }),
+    };
+    const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt' })
       .setIssuer(this.#issuer)
       .setAudience(this.#issuer)
@@ -249,6 +260,12 @@ export class Authenticator {
       }
     }
     const user = await this.#activeUser(String(payload.sub));
+    if (!keyId && payload.ct !== tokenCredentialTag(user)) {
+      throw unauthenticated(
+        "The account's password or sign-in changed since this token was issued.",
+        'invalid_token',
+      );
+    }
     const granted = String(payload.scope ?? '')
       .split(' ')
       .filter((scope): scope is Scope => (SCOPES as readonly string[]).includes(scope));
@@ -282,13 +299,16 @@ export class Authenticator {
       // account that already holds it, or stand for its domain (join links, verified domains).
       const vouched = payload.email_verified === true;
       const existing = await findUserByCanonicalEmail(db, canonicalEmail(email));
+      // An account linked to another identity whose address nobody proved (a provider that did
+      // not vouch for it) is the vouched owner's to take over, as an unlinked one is.
+      const claimable = existing && (existing.externalId === null || (vouched && !existing.emailVerified));
       if (existing && existing.externalId === null && !vouched && existing.status !== 'placeholder') {
         throw unauthenticated(
           'The identity provider does not say this address is verified; it cannot sign in to an existing account.',
           'invalid_token',
         );
       }
-      if (existing && existing.externalId === null) {
+      if (existing && claimable) {
         // An account whose address nobody proved becomes the vouched owner's: whoever made it
         // from a handed-out link loses its password (and so its sessions) and its API keys.
         const takeOver = vouched && !existing.emailVerified && existing.status !== 'placeholder';

@@ -14,6 +14,7 @@ import { listIndexes } from './migrations/010_list_indexes.ts';
 import { authEpoch } from './migrations/011_auth_epoch.ts';
 import { emailVerified } from './migrations/012_email_verified.ts';
 import { signUps } from './migrations/013_sign_ups.ts';
+import { linkProof } from './migrations/014_link_proof.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -32,6 +33,7 @@ function provider(database: Database): MigrationProvider {
         '011_auth_epoch': authEpoch(database.engine),
         '012_email_verified': emailVerified(database.engine),
         '013_sign_ups': signUps(database.engine),
+        '014_link_proof': linkProof(database.engine),
       };
     },
   };

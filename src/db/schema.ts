@@ -100,6 +100,8 @@ export interface InvitationTable {
   remind_at: Timestamp | null;
   link_style: 'token' | 'jwt';
   reminder_sent_at: Timestamp | null;
+  /** See migration 014: the token hash of the link only the mailbox received, if any. */
+  link_proof_hash: string | null;
   redirect_url: string | null;
   public_metadata: JsonText;
   private_metadata: JsonText;

@@ -5,6 +5,7 @@ import {
   setDeliveryError,
   setDeliveryOutcome,
   setDeliveryOutcomes,
+  setLinkProofs,
 } from '../invitations/invitation.background.repository.ts';
 import { findInvitations } from '../invitations/invitation.repository.ts';
 import type { SettledAttempt } from '../outbox/outbox.handler.ts';
@@ -31,6 +32,8 @@ export async function recordEmailOutcomes(
   const events: EventRecord[] = [];
   const reminded: EmailPayload[] = [];
   const sent = new Map<string, ClaimedMessage>();
+  const proven: { id: string; tokenHash: string }[] = [];
+  const unproven: string[] = [];
   for (const { message, settlement, result } of attempts) {
     if ((result.ok && result.skipped) || !aboutAnInvitation(message)) continue;
     const payload = message.payload as unknown as EmailPayload;
@@ -44,6 +47,9 @@ export async function recordEmailOutcomes(
       if (settlement === 'done') reminded.push(payload);
     } else if (settlement === 'done') {
       sent.set(`${payload.invitation_id}:${payload.send_number}`, message);
+      const proof = result.ok ? result.linkProof : undefined;
+      if (proof) proven.push({ id: payload.invitation_id, tokenHash: proof });
+      else if (proof === null) unproven.push(payload.invitation_id);
     } else {
       const updated = await setDeliveryOutcome(trx, payload.invitation_id, payload.send_number, now, {
         state: 'failed',
@@ -87,5 +93,6 @@ export async function recordEmailOutcomes(
       }),
     );
   }
+  await setLinkProofs(trx, proven, unproven);
   await recordEvents(trx, events);
 }

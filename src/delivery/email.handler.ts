@@ -33,6 +33,8 @@ export interface EmailPayload {
   to: string;
   locale: string | null;
   sealed_accept_url: string;
+  /** The token the link carries, by hash; absent from messages queued before migration 014. */
+  token_hash?: string;
   kind?: 'invitation' | 'reminder';
 }
 
@@ -102,6 +104,9 @@ export class EmailHandler implements OutboxHandler {
     );
     if (!invitation) return { ok: true, skipped: 'invitation deleted' };
     if (invitation.sendCount !== payload.send_number) return { ok: true, skipped: 'sent again since' };
+    // A resend without email (a link handed out) replaced the link this email carries.
+    if (payload.token_hash !== undefined && payload.token_hash !== invitation.tokenHash)
+      return { ok: true, skipped: 'link replaced since' };
     const status = effectiveStatus(invitation, this.#clock.now());
     if (status !== 'pending') return { ok: true, skipped: `invitation ${status}` };
     // What the batch's invitations have in common is read once per batch.
@@ -146,7 +151,13 @@ export class EmailHandler implements OutboxHandler {
       );
     }
     email.from = senderFrom(this.#from, branding?.senderName);
-    return this.#send(message, invitation.email, email, { 'X-Rsvp-Invitation-Id': invitation.id });
+    const result = await this.#send(message, invitation.email, email, {
+      'X-Rsvp-Invitation-Id': invitation.id,
+    });
+    // An organization's template may put the link anywhere (an image on the inviter's server):
+    // only rsvp's own rendering leaves the mailbox the one place the link went.
+    const ownRendering = !template || error !== undefined;
+    return result.ok ? { ...result, linkProof: ownRendering ? (payload.token_hash ?? null) : null } : result;
   }
 
   /** A combined invitation's resources as the email lists them; one deleted meanwhile is left out. */

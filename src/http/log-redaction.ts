@@ -8,20 +8,20 @@ const CREDENTIAL_NAME =
   /key|secret|token|passw|pwd|passphrase|signature|^sig$|credential|auth|session|cookie|otp|^code$|jwt|bearer|^join$/;
 
 /** Values that are secrets whatever they are called: rsvp's typed secrets and JWTs. */
-const SECRET_VALUE = /rsvp_[a-z]{2}_[0-9A-Za-z]+|eyJ[\w-]*\.[\w-]*\.[\w-]*/g;
-
-const HOLDS_SECRET = new RegExp(SECRET_VALUE.source);
+const HOLDS_SECRET = /rsvp_[a-z]{2}_[0-9A-Za-z]+|eyJ[\w-]*\.[\w-]*\.[\w-]*/;
 
 const REDACTED = '[redacted]';
 
-/** The text a server reads from a URL part: percent-decoded, `+` as a space in a query. */
+/**
+ * The text a URL part stands for, for finding secrets in it: each `%XX` escape read as its
+ * byte, leniently (a malformed escape elsewhere must not leave the rest unread, as
+ * `decodeURIComponent` would), and `+` as a space in a query.
+ */
 const decoded = (raw: string, plusIsSpace: boolean) => {
-  if (!raw.includes('%')) return plusIsSpace ? raw.replace(/\+/g, ' ') : raw;
-  try {
-    return decodeURIComponent(plusIsSpace ? raw.replace(/\+/g, ' ') : raw);
-  } catch {
-    return raw;
-  }
+  const spaced = plusIsSpace ? raw.replace(/\+/g, ' ') : raw;
+  return spaced.includes('%')
+    ? spaced.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    : spaced;
 };
 
 const isCredentialName = (raw: string) =>
@@ -32,13 +32,11 @@ const isCredentialName = (raw: string) =>
   );
 
 /**
- * A URL part without its secrets. A part that holds one only once decoded (`rsvp%5Fjl%5F…`, as
- * a client may encode it) is redacted whole: the server reads the decoded value.
+ * A URL part without its secrets: redacted whole when it holds one as the server would read it,
+ * encoded in full, in part (`rsvp_sk_ab%63d…`) or next to a malformed escape.
  */
-const withoutSecrets = (raw: string, plusIsSpace: boolean) => {
-  const plain = raw.replace(SECRET_VALUE, REDACTED);
-  return HOLDS_SECRET.test(decoded(plain, plusIsSpace)) ? REDACTED : plain;
-};
+const withoutSecrets = (raw: string, plusIsSpace: boolean) =>
+  HOLDS_SECRET.test(decoded(raw, plusIsSpace)) ? REDACTED : raw;
 
 /** A request URL fit for the log: credential-like query values and embedded secrets replaced. */
 export function redactUrl(url: string): string {

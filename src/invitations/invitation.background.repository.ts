@@ -107,6 +107,30 @@ export async function setDeliveryOutcomes(
   return updated;
 }
 
+/**
+ * Records which delivered links only the mailbox received (migration 014): `proven` pairs set
+ * the proof when the invitation's token is still the one mailed; `unproven` invitations (mailed
+ * through an organization's template) lose any proof of their current token.
+ */
+export async function setLinkProofs(
+  db: Executor,
+  proven: { id: string; tokenHash: string }[],
+  unproven: string[],
+): Promise<void> {
+  await inChunks(proven, async (slice) => {
+    await db
+      .updateTable('invitations')
+      .set({ link_proof_hash: sql`token_hash` })
+      .where((eb) =>
+        eb.or(slice.map((send) => eb.and([eb('id', '=', send.id), eb('token_hash', '=', send.tokenHash)]))),
+      )
+      .execute();
+  });
+  await inChunks(unproven, async (slice) => {
+    await db.updateTable('invitations').set({ link_proof_hash: null }).where('id', 'in', slice).execute();
+  });
+}
+
 /** The last failed attempt of send `sendNumber` while it is retried; state stays `queued`. */
 export async function setDeliveryError(
   db: Executor,

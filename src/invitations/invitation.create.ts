@@ -316,5 +316,6 @@ function newInvitation(
       : null,
     reminderSentAt: null,
     linkStyle: options.linkStyle ?? 'token',
+    linkProofHash: null,
   };
 }

@@ -90,6 +90,9 @@ export function emailMessage(
       to: invitation.email,
       locale: invitation.locale,
       sealed_accept_url: encrypt(deps.keys.encryption, link),
+      // Not secret (the database keeps it too): which token the link carries, so that an email
+      // overtaken by a newer link is not sent, and a delivered one can vouch for its token.
+      token_hash: invitation.tokenHash,
     },
     createdAt: now,
   };

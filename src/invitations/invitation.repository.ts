@@ -42,6 +42,8 @@ export interface InvitationRecord {
   remindAt: Date | null;
   reminderSentAt: Date | null;
   linkStyle: 'token' | 'jwt';
+  /** The token hash of the link only the invitee's mailbox received (migration 014), if any. */
+  linkProofHash: string | null;
 }
 
 export interface InvitationGrant {
@@ -98,6 +100,7 @@ export function toRecord(row: Row): InvitationRecord {
     remindAt: row.remind_at === null ? null : toDate(row.remind_at),
     linkStyle: row.link_style,
     reminderSentAt: row.reminder_sent_at === null ? null : toDate(row.reminder_sent_at),
+    linkProofHash: row.link_proof_hash,
   };
 }
 
@@ -137,6 +140,7 @@ function toRow(record: InvitationRecord): Row {
     remind_at: record.remindAt,
     link_style: record.linkStyle,
     reminder_sent_at: record.reminderSentAt,
+    link_proof_hash: record.linkProofHash,
   };
 }
 

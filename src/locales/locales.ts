@@ -145,6 +145,9 @@ const LocaleSchema = z.strictObject({
     revoked: text,
     formExpiredTitle: text,
     formExpired: text,
+    formInvalidTitle: text,
+    formInvalid: text,
+    backToJoin: text,
   }),
   /** The sign-up pages (`/sign-up`): an address, then the mailed link's password form. */
   signUp: z.strictObject({
@@ -186,6 +189,8 @@ const LocaleSchema = z.strictObject({
     deactivated: text,
     formInvalid: text,
     startAgain: text,
+    /** After the first organizations of a longer list. */
+    andMore: text,
   }),
 });
 

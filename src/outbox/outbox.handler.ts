@@ -5,7 +5,16 @@ import type { ClaimedMessage } from './outbox.repository.ts';
 // here, below both, so that a handler need not import the worker.
 
 export type AttemptResult =
-  | { ok: true; skipped?: string; statusCode?: number }
+  | {
+      ok: true;
+      skipped?: string;
+      statusCode?: number;
+      /**
+       * An invitation email's link: the token hash it carried when only the mailbox can have
+       * received it (rsvp's own rendering), null when an organization's template rendered it.
+       */
+      linkProof?: string | null;
+    }
   | { ok: false; error: string; permanent: boolean; statusCode?: number | null };
 
 export type Settlement = 'done' | 'retry' | 'dead';

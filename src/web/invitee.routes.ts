@@ -126,9 +126,13 @@ function registerSignUp(app: App, deps: InviteeDeps) {
             instanceAdmin: false,
             actor: null,
             via: 'invitee_page',
-            // The link proves the mailbox only if it went out by email alone: a link its inviter
-            // was handed (`send_email: false`) proves only that they passed it on.
-            emailVerified: inspection.invitation.deliveryState !== 'not_sent',
+            // The link proves the mailbox only if the mailbox was the one place it went: mailed
+            // in rsvp's own rendering and not replaced since (migration 014). A link its inviter
+            // was handed, or mailed through the organization's template (which may send it
+            // anywhere), proves only that someone passed it on.
+            emailVerified:
+              inspection.invitation.linkProofHash !== null &&
+              inspection.invitation.linkProofHash === inspection.invitation.tokenHash,
           },
         );
         await deps.sessions.create(request, reply, user.id);

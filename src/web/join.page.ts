@@ -15,13 +15,14 @@ import {
   deadLinkCard,
   type JoinPreview,
   joinCard,
+  joinPath,
   joinStrings,
   offerCard,
   refusal,
   signInCard,
 } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
-import { readPageForm, sessionPrincipal } from './page-form.ts';
+import { readPageForm, sessionPrincipal, tokenOfRefusedForm, visitorLocale } from './page-form.ts';
 
 /** What the join page needs. */
 export type JoinPageDeps = {
@@ -92,10 +93,17 @@ export function checkedForm<T extends z.ZodType>(
 ): z.output<T> | null {
   const checked = readPageForm(deps, request, schema);
   if ('form' in checked) return checked.form;
-  const t = joinStrings('en');
-  const status = checked.refusal === 'invalid' ? 400 : 403;
-  const title = checked.refusal === 'invalid' ? 'Bad request' : t.formExpiredTitle;
-  send(reply, status, title, messageCard(t.formExpiredTitle, t.formExpired, true), 'en');
+  const locale = visitorLocale(request);
+  const t = joinStrings(locale);
+  const token = tokenOfRefusedForm(request);
+  const back = token
+    ? html`<section class="card"><p><a href="${joinPath(token)}">${t.backToJoin}</a></p></section>`
+    : '';
+  const [status, title, detail] =
+    checked.refusal === 'invalid'
+      ? [400, t.formInvalidTitle, t.formInvalid]
+      : [403, t.formExpiredTitle, t.formExpired];
+  send(reply, status, title, html`${messageCard(title, detail, true)}${back}`, locale);
   return null;
 }
 

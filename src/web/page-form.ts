@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
+import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
 import { type BrowserSessions, sameOrigin } from './browser-session.ts';
 
 /**
@@ -23,6 +24,23 @@ export function readPageForm<T extends z.ZodType>(
     return { refusal: 'forged' };
   return { form: parsed.data };
 }
+
+/**
+ * The link token a refused form carried, to lead back to its page: only as text for a relative
+ * link to our own page (the caller encodes it), so any string will do, within the forms' bound.
+ */
+export function tokenOfRefusedForm(request: FastifyRequest): string | undefined {
+  const token = (request.body as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 && token.length <= 2000 ? token : undefined;
+}
+
+/** The visitor's languages from Accept-Language, best first (weights ignored: browsers send them in order). */
+export const acceptLanguages = (request: FastifyRequest) =>
+  (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]?.trim());
+
+/** The visitor's language, for pages not tied to an organization. */
+export const visitorLocale = (request: FastifyRequest): EmailLocale =>
+  emailLocale(...acceptLanguages(request));
 
 /** The principal of a page's signed-in visitor, as the API would see the same browser session. */
 export const sessionPrincipal = (user: UserRecord, request: FastifyRequest): Principal => ({

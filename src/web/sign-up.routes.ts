@@ -15,7 +15,7 @@ import { messageCard } from './invitee.cards.ts';
 import { joinPath, joinStrings, minutesOf } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
 import { registerLinkPageHeaders } from './link-page-headers.ts';
-import { readPageForm, sessionPrincipal } from './page-form.ts';
+import { acceptLanguages, readPageForm, sessionPrincipal, visitorLocale } from './page-form.ts';
 import { emailForm, passwordForm, type SignUpStrings, signUpStrings } from './sign-up.cards.ts';
 
 type Deps = { services: Services; sessions: BrowserSessions; publicUrl: string };
@@ -83,12 +83,6 @@ export function signUpRoutes(
  */
 const joinLinkToken = (value: string | undefined) =>
   value && isWellFormedTypedSecret(JOIN_LINK_PREFIX, value) ? value : null;
-
-/** The visitor's language from Accept-Language, for pages not tied to an organization. */
-const acceptLanguages = (request: FastifyRequest) =>
-  (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]?.trim());
-
-const visitorLocale = (request: FastifyRequest): EmailLocale => emailLocale(...acceptLanguages(request));
 
 const send = (reply: FastifyReply, status: number, locale: EmailLocale, title: string, body: Html) =>
   reply
@@ -249,10 +243,16 @@ async function accountPage(
 ) {
   const locale = visitorLocale(request);
   const t = signUpStrings(locale);
+  const SHOWN = 20;
   const joined = await deps.services.organizations.list(sessionPrincipal(created.user, request), {
-    limit: 20,
+    limit: SHOWN + 1,
   });
-  const names = joined.map((organization) => organization.name).join(', ');
+  // Never a list cut short without saying so: whoever made the account may have joined many.
+  const names =
+    joined
+      .slice(0, SHOWN)
+      .map((organization) => organization.name)
+      .join(', ') + (joined.length > SHOWN ? ` ${t.andMore}` : '');
   const [title, detail, memberOf] =
     created.standing === 'new'
       ? [t.createdTitle, t.created, t.memberOf]
