@@ -1,4 +1,5 @@
 import type { UserRecord } from '../access/user-record.ts';
+import { isoString } from '../lib/clock.ts';
 import type { OrganizationRecord } from '../organizations/organization.repository.ts';
 import type { ResourceRecord } from '../resources/resource.repository.ts';
 import { effectiveStatus, type InvitationRecord } from './invitation.repository.ts';
@@ -35,11 +36,11 @@ export function invitationView(
     delivery_state: invitation.deliveryState,
     delivery_error: invitation.deliveryError,
     send_count: invitation.sendCount,
-    create_time: invitation.createdAt.toISOString(),
-    update_time: invitation.updatedAt.toISOString(),
-    expire_time: invitation.expiresAt.toISOString(),
-    last_send_time: invitation.lastSentAt?.toISOString() ?? null,
-    respond_time: invitation.respondedAt?.toISOString() ?? null,
+    create_time: isoString(invitation.createdAt),
+    update_time: isoString(invitation.updatedAt),
+    expire_time: isoString(invitation.expiresAt),
+    last_send_time: invitation.lastSentAt ? isoString(invitation.lastSentAt) : null,
+    respond_time: invitation.respondedAt ? isoString(invitation.respondedAt) : null,
     responded_by_user_id: invitation.respondedByUserId,
     etag: etagOf(invitation),
   };
@@ -65,8 +66,8 @@ export function receivedInvitationView(
     inviter_name: inviter?.displayName ?? inviter?.username ?? null,
     message: invitation.message,
     status: effectiveStatus(invitation, now),
-    create_time: invitation.createdAt.toISOString(),
-    expire_time: invitation.expiresAt.toISOString(),
+    create_time: isoString(invitation.createdAt),
+    expire_time: isoString(invitation.expiresAt),
   };
 }
 
