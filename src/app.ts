@@ -40,6 +40,7 @@ import { consoleRoutes } from './web/console.routes.ts';
 import { devMailboxRoutes, MAILBOX_SESSION_COOKIE } from './web/dev-mailbox.routes.ts';
 import { inviteeRoutes } from './web/invitee.routes.ts';
 import { joinPageRoutes } from './web/join.routes.ts';
+import { registerPageErrors } from './web/page-errors.ts';
 import { CSRF_HEADER, sessionPrincipal, sessionRequired } from './web/session-auth.ts';
 import { signUpRoutes } from './web/sign-up.routes.ts';
 
@@ -251,6 +252,7 @@ function nativeApiRoutes(
 
 /** The server-rendered pages and the console: invitee and join pages, the dev mailbox when on. */
 function browserPages(app: App, services: Services, { deps, options, sessions }: SurfaceContext) {
+  registerPageErrors(app);
   consoleRoutes(app);
   inviteeRoutes(app, services, {
     database: deps.database,

@@ -83,7 +83,7 @@ function visitor() {
         method: 'POST',
         headers: {
           'content-type': options.api ? 'application/json' : 'application/x-www-form-urlencoded',
-          ...(options.api ? { 'x-csrf-token': token } : {}),
+          ...(options.api ? { 'x-csrf-token': token } : { accept: 'text/html,application/xhtml+xml' }),
           cookie: cookie(),
           origin: base,
         },
@@ -286,6 +286,8 @@ describe('sign-up with a confirmed address', () => {
       const { answer } = await askForLink('unlucky@example.com');
       expect(answer.status).toBe(500);
       expect(answer.body).not.toContain('Check your inbox');
+      // A page, as for any form a browser posts, not a problem+json document.
+      expect(answer.body).toContain('<h1>Something went wrong</h1>');
     } finally {
       await sql`alter table sign_ups_away rename to sign_ups`.execute(h.database.db);
     }
