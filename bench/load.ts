@@ -4,7 +4,7 @@
  * A job may list `requests` (each used once, in order, for workloads such as accepting K
  * distinct invitations) or give one `request` with `{n}` in the body replaced by a counter.
  */
-import autocannon from 'autocannon';
+import autocannon, { type Request } from 'autocannon';
 
 interface Job {
   url: string;
@@ -24,12 +24,12 @@ const result = await autocannon({
   ...(job.amount ? { amount: job.amount } : { duration: job.duration ?? 10 }),
   requests: [
     {
-      setupRequest(request: Record<string, unknown>) {
+      setupRequest(request: Request): Request {
         const template = job.requests ? job.requests[next++ % job.requests.length]! : job.request!;
         const n = `${process.pid}-${counter++}`;
         return {
           ...request,
-          method: template.method,
+          method: template.method as Request['method'],
           path: template.path,
           headers: { ...(template.headers ?? {}) },
           ...(template.body !== undefined ? { body: template.body.replaceAll('{n}', n) } : {}),
