@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Harness, harness } from './helpers.ts';
+import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 /**
  * Anyone who signs up may make an organization and invite any address without sending email.
@@ -83,5 +83,44 @@ describe('invitations tell their inviter nothing about other people’s accounts
     ).toBe(200);
     const after = await h.call('GET', `/v1/organizations/acme/invitations/${invited.body.id}`);
     expect([after.body.status, after.body.invitee_user_id]).toEqual(['declined', newcomer.id]);
+  });
+
+  it('names nobody in the CVAT shape either: an existing account and a new address look alike', async () => {
+    await h.call('POST', '/v1/users', {
+      body: {
+        email: 'grace@example.com',
+        password: 'correct horse battery',
+        display_name: 'Grace Hopper',
+        username: 'grace',
+      },
+    });
+    const cvat = cvatAppFor(h);
+    try {
+      const invite = (email: string) =>
+        request(cvat, 'POST', '/api/invitations', {
+          headers: { authorization: `Token ${h.adminKey}`, 'x-organization': 'acme' },
+          body: { role: 'worker', email },
+        });
+      const known = await invite('grace@example.com');
+      const unknown = await invite('nobody-yet@example.com');
+      expect([known.status, unknown.status]).toEqual([201, 201]);
+      const shape = (user: { first_name: string; last_name: string; username: string }) => ({
+        first_name: user.first_name,
+        last_name: user.last_name,
+        username: user.username,
+      });
+      expect(shape(known.body.user)).toEqual({
+        first_name: '',
+        last_name: '',
+        username: 'grace@example.com',
+      });
+      expect(shape(unknown.body.user)).toEqual({
+        first_name: '',
+        last_name: '',
+        username: 'nobody-yet@example.com',
+      });
+    } finally {
+      await cvat.close();
+    }
   });
 });

@@ -172,6 +172,19 @@ describe('email templates', () => {
     expect(raw.status).toBe(422);
     expect(raw.body.detail).toContain('raw');
 
+    // A branch the samples never take is still parsed: no include/render/layout anywhere, since
+    // running them would quote the name looked up, which a template can make the live link.
+    for (const tag of ['include', 'render', 'layout']) {
+      const hidden = await h.call('PUT', '/v1/organizations/acme/email-templates/en', {
+        body: {
+          ...GERMAN,
+          html: `{% if accept_url contains "SAMPLE" %}<a href="{{ accept_url }}">x</a>{% else %}{% ${tag} accept_url %}{% endif %}`,
+        },
+      });
+      expect([tag, hidden.status, hidden.body.code]).toEqual([tag, 422, 'invalid_template']);
+      expect(hidden.body.detail).toContain(`the ${tag} tag is not available`);
+    }
+
     const runaway = await h.call('PUT', '/v1/organizations/acme/email-templates/en', {
       body: { ...GERMAN, text: '{{ accept_url }}{% for i in (1..100000000) %}{{ i }}{% endfor %}' },
     });

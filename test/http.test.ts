@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { ManualClock } from '../src/lib/clock.ts';
-import { type Harness, harness } from './helpers.ts';
+import { cvatAppFor, type Harness, harness } from './helpers.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -420,6 +420,59 @@ describe('organizations and members', () => {
       ).toBe(401);
     } finally {
       await withToken.close();
+    }
+  });
+});
+
+describe('a NUL character anywhere in a request', () => {
+  it('is refused as the caller’s error on every engine, never a 500', async () => {
+    const h = await harness();
+    const cvat = cvatAppFor(h);
+    try {
+      const statuses: number[] = [];
+      statuses.push((await h.call('GET', '/v1/organizations/%00')).status);
+      statuses.push(
+        (
+          await h.call('GET', '/v1/me', {
+            key: null,
+            headers: { authorization: `Basic ${Buffer.from('key_\0:x').toString('base64')}` },
+          })
+        ).status,
+      );
+      statuses.push(
+        (
+          await h.call('GET', '/v1/me', {
+            key: null,
+            headers: { authorization: `Basic ${Buffer.from('a\0@x.test:x').toString('base64')}` },
+          })
+        ).status,
+      );
+      for (const payload of ['grant_type=client_credentials&client_id=key_%00&client_secret=x']) {
+        const token = await h.app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          payload,
+        });
+        statuses.push(token.statusCode);
+      }
+      const login = await cvat.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        payload: { email: 'a\u0000@x.test', password: 'x' },
+      });
+      statuses.push(login.statusCode);
+      const created = await h.call('POST', '/v1/organizations/acme/invitations', {
+        body: { email: 'nul@example.com', message: 'hi\u0000there' },
+      });
+      statuses.push(created.status);
+      expect(
+        statuses.every((status) => status >= 400 && status < 500),
+        JSON.stringify(statuses),
+      ).toBe(true);
+    } finally {
+      await cvat.close();
+      await h.close();
     }
   });
 });

@@ -148,11 +148,18 @@ runIt('invitee pages in a browser', () => {
     const token = new URL(link).searchParams.get('token')!;
     const forged = await fetch(`${base}/invite/accept`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin: 'https://evil.example',
+        'accept-language': 'fr',
+      },
       body: new URLSearchParams({ token }).toString(),
     });
     expect(forged.status).toBe(403);
-    expect(await forged.text()).toContain(`href="/invite?token=${encodeURIComponent(token)}"`);
+    // In the visitor's language, with the way back to the invitation.
+    const refusal = await forged.text();
+    expect(refusal).toContain('Ce formulaire a expiré');
+    expect(refusal).toContain(`href="/invite?token=${encodeURIComponent(token)}">Revenir à l’invitation</a>`);
     expect(await statusOf(id)).toBe('pending');
 
     h.clock.advance(2 * HOUR);

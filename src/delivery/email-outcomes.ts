@@ -44,7 +44,11 @@ export async function recordEmailOutcomes(
         await setDeliveryError(trx, payload.invitation_id, payload.send_number, error ?? '');
       }
     } else if (payload.kind === 'reminder') {
-      if (settlement === 'done') reminded.push(payload);
+      if (settlement !== 'done') continue;
+      reminded.push(payload);
+      // A reminder carries the same link again: it can take the proof away (the organization's
+      // template rendered it), never give one the first email did not.
+      if (result.ok && result.linkProof === null) unproven.push(payload.invitation_id);
     } else if (settlement === 'done') {
       sent.set(`${payload.invitation_id}:${payload.send_number}`, message);
       const proof = result.ok ? result.linkProof : undefined;
@@ -68,7 +72,7 @@ export async function recordEmailOutcomes(
   }
   const sends = [...sent.values()].map((message) => {
     const payload = message.payload as unknown as EmailPayload;
-    return { id: payload.invitation_id, sendNumber: payload.send_number };
+    return { id: payload.invitation_id, sendNumber: payload.send_number, tokenHash: payload.token_hash };
   });
   for (const updated of await setDeliveryOutcomes(trx, sends, now, { state: 'sent', error: null })) {
     const message = sent.get(`${updated.id}:${updated.sendCount}`)!;

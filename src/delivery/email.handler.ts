@@ -1,5 +1,6 @@
 import type { Executor } from '../db/database.ts';
 import { findEmailBranding, findEmailTemplate } from '../email-templates/email-template.repository.ts';
+import { redactText } from '../http/log-redaction.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import {
   effectiveStatus,
@@ -146,7 +147,12 @@ export class EmailHandler implements OutboxHandler {
     if (error) {
       // The message and position only: the rendered text would carry the accept link.
       this.#logger?.warn(
-        { organization_id: organization.id, locale, invitation_id: invitation.id, reason: error.message },
+        {
+          organization_id: organization.id,
+          locale,
+          invitation_id: invitation.id,
+          reason: redactText(error.message),
+        },
         "organization's email template failed; sent the built-in one",
       );
     }

@@ -3,7 +3,9 @@ import { AppError } from '../lib/errors.ts';
 
 /**
  * Organizations write their emails in Liquid (LiquidJS; why in docs/decisions.md), with the
- * engine locked down: no file system (`include`, `render` and `layout` find nothing), only own
+ * engine locked down: no file system (`include`, `render` and `layout` are refused when the
+ * template is parsed, in every branch: run, they would quote the name they looked up — which a
+ * template can make the accept link — in their error), only own
  * properties of the variables below (no `constructor`, no prototype), an unknown variable or
  * filter is an error rather than an empty string, and parse time, render time and memory are
  * bounded, so a loop cannot run away. In HTML every output is escaped and the `raw` filter,
@@ -60,6 +62,16 @@ htmlEngine.registerFilter('raw', () => {
   throw new Error('the raw filter is not available: values are always escaped in HTML');
 });
 const textEngine = new Liquid(LOCKED_DOWN);
+for (const engine of [htmlEngine, textEngine]) {
+  for (const tag of ['include', 'render', 'layout']) {
+    engine.registerTag(tag, {
+      parse() {
+        throw new Error(`the ${tag} tag is not available: a template has no other files`);
+      },
+      *render() {},
+    });
+  }
+}
 
 /** A template that does not parse or render, with where. */
 export class TemplateError extends Error {

@@ -13,6 +13,26 @@ export class RejectedBody {
 const malformed = (detail: string) => new AppError(400, 'malformed_json', 'Malformed JSON', detail);
 
 /**
+ * No text rsvp keeps may hold a NUL character: PostgreSQL refuses it (SQLite would keep it), and
+ * no name, message or id needs one. Refused with the body, the same on both engines.
+ */
+export const nulRefused = () =>
+  new AppError(
+    400,
+    'invalid_text',
+    'Invalid text',
+    'A value in the request holds a NUL character, which no text field, id or credential may hold.',
+  );
+
+function holdsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0');
+  if (Array.isArray(value)) return value.some(holdsNul);
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).some(([key, inner]) => key.includes('\0') || holdsNul(inner));
+  return false;
+}
+
+/**
  * One content-type policy for every surface. JSON (and `+json` types) and form encoding are
  * parsed; an empty body is accepted whatever its Content-Type says, because real clients send
  * JSON-typed DELETEs and form-typed POSTs with nothing in them; any other non-empty body is 415.
@@ -32,7 +52,12 @@ export function registerContentTypes(app: FastifyInstance) {
       const text = String(body).trim();
       if (text === '') return done(null, undefined);
       try {
-        done(null, secureJson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+        const parsed = secureJson.parse(text, undefined, {
+          protoAction: 'error',
+          constructorAction: 'error',
+        });
+        // Only a body that spells the escape can hold one: the walk runs for those alone.
+        done(null, text.includes('u0000') && holdsNul(parsed) ? new RejectedBody(nulRefused()) : parsed);
       } catch (error) {
         done(
           null,
@@ -47,7 +72,9 @@ export function registerContentTypes(app: FastifyInstance) {
     'application/x-www-form-urlencoded',
     { parseAs: 'string' },
     (_request, body, done) => {
-      done(null, body === '' ? undefined : Object.fromEntries(new URLSearchParams(body as string)));
+      if (body === '') return done(null, undefined);
+      const fields = Object.fromEntries(new URLSearchParams(body as string));
+      done(null, holdsNul(fields) ? new RejectedBody(nulRefused()) : fields);
     },
   );
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (request, body, done) => {

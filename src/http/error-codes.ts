@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'invalid_settings',
   'invalid_target',
   'invalid_template',
+  'invalid_text',
   'invalid_webhook_url',
   'invitation_already_pending',
   'invitation_email_mismatch',

@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { isDatabaseUnavailable } from '../db/database.ts';
+import { isDatabaseUnavailable, isUnstorableText } from '../db/database.ts';
 import { AppError, type FieldError, serviceUnavailable, ValidationError } from '../lib/errors.ts';
+import { nulRefused } from './content-types.ts';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -77,6 +78,7 @@ export function toAppError(error: unknown): AppError {
   const known = fastifyError.code ? FRAMEWORK_ERRORS[fastifyError.code] : undefined;
   if (known) return new AppError(known[0], known[1], known[2], fastifyError.message);
   if (isDatabaseUnavailable(error)) return serviceUnavailable();
+  if (isUnstorableText(error)) return nulRefused();
   if (!isResponseSerializationError(fastifyError)) {
     const status = fastifyError.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {

@@ -88,7 +88,7 @@ export async function setDeliveryOutcome(
  */
 export async function setDeliveryOutcomes(
   db: Executor,
-  sends: { id: string; sendNumber: number }[],
+  sends: { id: string; sendNumber: number; tokenHash?: string | undefined }[],
   now: Date,
   outcome: { state: 'sent' | 'failed'; error: string | null },
 ): Promise<InvitationRecord[]> {
@@ -98,7 +98,17 @@ export async function setDeliveryOutcomes(
       .updateTable('invitations')
       .set({ delivery_state: outcome.state, delivery_error: outcome.error, updated_at: now })
       .where((eb) =>
-        eb.or(slice.map((send) => eb.and([eb('id', '=', send.id), eb('send_count', '=', send.sendNumber)]))),
+        // The link the email carried is still the invitation's (a resend without email replaces
+        // it without a new send): otherwise the invitation was not sent, whatever arrived.
+        eb.or(
+          slice.map((send) =>
+            eb.and([
+              eb('id', '=', send.id),
+              eb('send_count', '=', send.sendNumber),
+              ...(send.tokenHash === undefined ? [] : [eb('token_hash', '=', send.tokenHash)]),
+            ]),
+          ),
+        ),
       )
       .returningAll()
       .execute();

@@ -106,6 +106,12 @@ const LocaleSchema = z.strictObject({
     used: message('org'),
     declinedTitle: text,
     declined: message('inviter'),
+    /** A page form refused: a field missing or over its bound; no CSRF token or another origin. */
+    formInvalidTitle: text,
+    formInvalid: text,
+    formExpiredTitle: text,
+    formExpired: text,
+    backToInvitation: text,
   }),
   /** The join-link page (`/join?token=…`); its sign-in labels are the `page` ones. */
   join: z.strictObject({

@@ -20,7 +20,7 @@ import {
   summaryCard,
 } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
-import { readPageForm, sessionPrincipal, tokenOfRefusedForm } from './page-form.ts';
+import { readPageForm, sessionPrincipal, tokenOfRefusedForm, visitorLocale } from './page-form.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
 
 /** What the invitee pages need. */
@@ -89,25 +89,17 @@ export function checkedForm<T extends z.ZodType>(
 ): z.output<T> | null {
   const checked = readPageForm(deps, request, schema);
   if ('form' in checked) return checked.form;
+  const locale = visitorLocale(request);
+  const t = PAGE_STRINGS[locale]!;
   const token = tokenOfRefusedForm(request);
   const back = token
-    ? html`<section class="card"><p><a href="${inviteUrl(token)}">Back to the invitation</a></p></section>`
+    ? html`<section class="card"><p><a href="${inviteUrl(token)}">${t.backToInvitation}</a></p></section>`
     : '';
-  if (checked.refusal === 'invalid') {
-    const card = messageCard(
-      'Something is missing or too long',
-      'The form was incomplete, or a field in it too long (a name has at most 200 characters, a password 256).',
-      true,
-    );
-    send(reply, 400, 'Bad request', html`${card}${back}`);
-  } else {
-    const card = messageCard(
-      'This form has expired',
-      'Open the invitation link again and retry. (The form must be sent from this site, with cookies enabled.)',
-      true,
-    );
-    send(reply, 403, 'Form expired', html`${card}${back}`);
-  }
+  const [status, title, detail] =
+    checked.refusal === 'invalid'
+      ? [400, t.formInvalidTitle, t.formInvalid]
+      : [403, t.formExpiredTitle, t.formExpired];
+  send(reply, status, title, html`${messageCard(title, detail, true)}${back}`, locale);
   return null;
 }
 

@@ -40,6 +40,11 @@ export interface PageStrings {
   used(org: string): string;
   declinedTitle: string;
   declined(inviter: string): string;
+  formInvalidTitle: string;
+  formInvalid: string;
+  formExpiredTitle: string;
+  formExpired: string;
+  backToInvitation: string;
 }
 
 function pageStrings(p: LocaleStrings['page']): PageStrings {

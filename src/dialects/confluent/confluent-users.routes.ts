@@ -19,11 +19,12 @@ const notFound = () => new AppError(404, 'user_not_found', 'Not Found', 'The use
 export function confluentUserRoutes(app: App, services: Services, deps: { listenerUrl: string }) {
   const organizationOf = (request: FastifyRequest) => confluentOrganizationOf(services, request);
 
-  async function visible(request: FastifyRequest, user: UserRecord): Promise<boolean> {
+  /** `named`: the caller may see who the account is (themselves, or a member of the organization). */
+  async function visible(request: FastifyRequest, user: UserRecord): Promise<{ named: boolean } | null> {
     const principal = request.principal!;
-    if (user.id === principal.user.id) return true;
+    if (user.id === principal.user.id) return { named: true };
     const organization = await organizationOf(request);
-    if (await services.memberships.roleOf(organization.id, user.id)) return true;
+    if (await services.memberships.roleOf(organization.id, user.id)) return { named: true };
     const involved = async (filter: { emailCanonical?: string; inviterUserId?: string }) =>
       (
         await services.invitations.listByOffset(principal, {
@@ -35,12 +36,12 @@ export function confluentUserRoutes(app: App, services: Services, deps: { listen
         })
       ).total > 0;
     try {
-      return (
-        (await involved({ emailCanonical: user.emailCanonical })) ||
-        (await involved({ inviterUserId: user.id }))
-      );
+      // Someone the organization only invited is shown by address alone: an invitation tells
+      // its inviter nothing about the account behind an address (its name).
+      if (await involved({ inviterUserId: user.id })) return { named: true };
+      return (await involved({ emailCanonical: user.emailCanonical })) ? { named: false } : null;
     } catch (error) {
-      if (error instanceof AppError && error.status === 403) return false;
+      if (error instanceof AppError && error.status === 403) return null;
       throw error;
     }
   }
@@ -51,7 +52,8 @@ export function confluentUserRoutes(app: App, services: Services, deps: { listen
     handler: async (request) => {
       const match = /^u-([0-9a-v]{20})$/.exec(request.params.id);
       const user = match ? await services.users.findById(`usr_${match[1]}`) : undefined;
-      if (!user || !(await visible(request, user))) throw notFound();
+      const shown = user ? await visible(request, user) : null;
+      if (!user || !shown) throw notFound();
       const id = userIdOf(user.id);
       return {
         api_version: API_VERSION,
@@ -64,7 +66,7 @@ export function confluentUserRoutes(app: App, services: Services, deps: { listen
           updated_at: user.updatedAt.toISOString(),
         },
         email: user.email,
-        full_name: user.displayName ?? '',
+        full_name: shown.named ? (user.displayName ?? '') : '',
         auth_type: 'AUTH_TYPE_LOCAL',
       };
     },

@@ -131,9 +131,10 @@ const isInvitee = (principal: Principal, invitation: InvitationRecord) =>
 /** CVAT's representation of invitations, in the order given. */
 export async function read(deps: CvatDeps, list: InvitationRecord[]) {
   const { invitations } = deps.services;
-  const [described, invitees] = await Promise.all([
+  const [described, invitees, shown] = await Promise.all([
     invitations.describe(list),
     invitations.inviteeUsers(list),
+    invitations.inviteeShown(list),
   ]);
   return list.map((invitation) => {
     const expired = invitation.lastSentAt === null ? null : invitations.statusOf(invitation) === 'expired';
@@ -145,6 +146,7 @@ export async function read(deps: CvatDeps, list: InvitationRecord[]) {
       invitees.get(invitation.emailCanonical)!,
       expired,
       deps.keyMac,
+      shown.has(invitation.id),
     );
   });
 }

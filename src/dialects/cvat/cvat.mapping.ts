@@ -68,13 +68,18 @@ function base62(bytes: Buffer): string {
   return out.padEnd(44, '0');
 }
 
-export function basicUser(base: string, user: UserRecord | undefined) {
+/**
+ * `BasicUser`. `named: false` for someone the organization does not know (an invitee who is not
+ * a member and has not answered): their name and username stay theirs, so an invitation tells
+ * its inviter nothing about the account behind an address.
+ */
+export function basicUser(base: string, user: UserRecord | undefined, named = true) {
   if (!user) return null;
-  const [first, ...rest] = (user.displayName ?? '').split(' ');
+  const [first, ...rest] = (named ? (user.displayName ?? '') : '').split(' ');
   return {
     url: `${base}/api/users/${user.seq}`,
     id: user.seq!,
-    username: user.username ?? user.email,
+    username: (named ? user.username : null) ?? user.email,
     first_name: first ?? '',
     last_name: rest.join(' '),
   };
@@ -89,6 +94,7 @@ export function invitationRead(
   invitee: UserRecord,
   expired: boolean | null,
   mac: Buffer,
+  inviteeNamed = false,
 ) {
   return {
     key: invitationKey(invitation.id, mac),
@@ -97,7 +103,7 @@ export function invitationRead(
     role:
       (invitation.metadata[CVAT_ROLE_META] as CvatRole | undefined) ??
       cvatRoleOf(organization.settings, invitation.role),
-    user: basicUser(base, invitee),
+    user: basicUser(base, invitee, inviteeNamed),
     organization: organization.seq!,
     expired,
     organization_info: { id: organization.seq!, slug: organization.slug },
