@@ -280,6 +280,32 @@ describe('sign-up with a confirmed address', () => {
     expect(JSON.parse((await owner.get('/v1/session')).body).user.email).toBe('squatted@example.com');
   });
 
+  it('neither signs in nor sets a password for a deactivated account', async () => {
+    const gone = await h.user('deactivated@example.com');
+    await h.database.db
+      .updateTable('users')
+      .set({ status: 'deactivated' })
+      .where('id', '=', gone.id)
+      .execute();
+    await askForLink('deactivated@example.com');
+    await delivery.worker.drain();
+    const link = new URL(signUpLink(mailTo('deactivated@example.com')[0]!));
+    const browser = visitor();
+    const opened = await browser.get(link.pathname + link.search);
+    expect([opened.status, opened.body.includes('This account is deactivated')]).toEqual([403, true]);
+    const posted = await browser.post('/sign-up', {
+      token: link.searchParams.get('token')!,
+      password: 'a new password',
+    });
+    expect(posted.status).toBe(403);
+    const row = await h.database.db
+      .selectFrom('users')
+      .select('status')
+      .where('id', '=', gone.id)
+      .executeTakeFirstOrThrow();
+    expect(row.status).toBe('deactivated');
+  });
+
   it('answers an error, never "check your inbox", when the sign-up cannot be written', async () => {
     await sql`alter table sign_ups rename to sign_ups_away`.execute(h.database.db);
     try {

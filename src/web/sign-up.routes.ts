@@ -125,8 +125,7 @@ async function passwordPage(
   const locale = emailLocale(signUp.locale, ...acceptLanguages(request));
   const t = signUpStrings(locale);
   const standing = await deps.services.signUps.standing(signUp);
-  if (standing === 'deactivated')
-    return send(reply, 403, locale, t.deactivatedTitle, messageCard(t.deactivatedTitle, t.deactivated, true));
+  if (standing === 'deactivated') return deactivatedPage(reply, locale);
   const csrf = deps.sessions.csrfToken(request, reply);
   const form = passwordForm({ email: signUp.email, token, csrf, standing }, locale);
   const body = notice ? html`${messageCard(notice.title, notice.detail, true)}${form}` : form;
@@ -211,19 +210,18 @@ async function createAccount(
       return passwordPage(deps, request, reply, form.token, { status: 422, title: t.chooseTitle, detail });
     }
     if (error.status === 409) return send(reply, 409, locale, t.title, messageCard(t.title, t.exists, true));
-    if (error.code === 'account_deactivated')
-      return send(
-        reply,
-        403,
-        locale,
-        t.deactivatedTitle,
-        messageCard(t.deactivatedTitle, t.deactivated, true),
-      );
+    if (error.code === 'account_deactivated') return deactivatedPage(reply, locale);
     return deadLink(deps, request, reply, error, form.token);
   }
   await deps.sessions.create(request, reply, created.user.id);
   if (created.joinToken) return reply.redirect(joinPath(created.joinToken), 303);
   return accountPage(deps, request, reply, created);
+}
+
+/** The link of a deactivated account: it neither signs in nor sets a password. */
+function deactivatedPage(reply: FastifyReply, locale: EmailLocale) {
+  const t = signUpStrings(locale);
+  return send(reply, 403, locale, t.deactivatedTitle, messageCard(t.deactivatedTitle, t.deactivated, true));
 }
 
 function titleFor(t: SignUpStrings, standing: SignUpStanding) {
