@@ -10,7 +10,7 @@ import { unauthenticated } from './auth/authenticator.ts';
 import { countEventsByType } from './events/event-counts.ts';
 import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
-import { registerContentTypes } from './http/content-types.ts';
+import { nulRefused, registerContentTypes, urlHoldsNul } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
@@ -97,8 +97,9 @@ export async function buildApp(
   registerContentTypes(app);
   // First hook: everything after it in the request can join the request's transaction.
   // It also sets the security headers, so that every answer has them, errors and 404s included.
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
+    if (urlHoldsNul(request.url)) return done(nulRefused());
     runInRequestScope(done);
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTiledbApp } from '../src/dialects/tiledb/tiledb.app.ts';
 import { cvatAppFor, type Harness, harness, request } from './helpers.ts';
 
 /**
@@ -121,6 +122,31 @@ describe('invitations tell their inviter nothing about other people’s accounts
       });
     } finally {
       await cvat.close();
+    }
+  });
+
+  it('tells no invitee namespace in TileDB v1 for someone the organization does not know', async () => {
+    await h.call('POST', '/v1/users', {
+      body: { email: 'named@example.com', password: 'correct horse battery', username: 'jsmith' },
+    });
+    await h.call('POST', '/v1/organizations/acme/invitations', {
+      body: { email: 'named@example.com', send_email: false },
+    });
+    const tiledb = buildTiledbApp(h.services);
+    try {
+      const listed = await request(
+        tiledb,
+        'GET',
+        '/v1/invitations?organization=acme&type=JOIN_ORGANIZATION&per_page=100',
+        {
+          headers: { 'x-tiledb-rest-api-key': h.adminKey },
+        },
+      );
+      expect(listed.status).toBe(200);
+      const row = listed.body.invitations.find((i: { email: string }) => i.email === 'named@example.com');
+      expect(row.namespace_invited).toBe('');
+    } finally {
+      await tiledb.close();
     }
   });
 });

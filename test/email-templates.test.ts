@@ -382,3 +382,36 @@ describe('email templates', () => {
     expect(preview.body.text).toContain('It also gives you access to:\n- dataset Gamma (read)');
   });
 });
+
+describe("what the log says of an organization's template that failed on a live send", () => {
+  it('names the part and place, never the engine message that can quote the link, whole or cut', async () => {
+    const { renderOrganizationEmail, templateFailure } = await import(
+      '../src/delivery/organization-email.ts'
+    );
+    const secret = 'sAjIESV5MYGlUN67N1k05BWkzqnXoRR724BZbx';
+    const template = {
+      subject: 'Join',
+      html: '<a href="{{ accept_url }}">x</a>{% assign s = accept_url | split: "rsvp_it_" %}{{ organization[s[1]] }}',
+      text: 'Accept: {{ accept_url }}',
+    };
+    const { source, error } = await renderOrganizationEmail(
+      {
+        kind: 'invitation',
+        organizationName: 'Acme',
+        inviterName: 'Olive',
+        role: 'member',
+        resource: null,
+        actions: null,
+        grants: [],
+        message: null,
+        expiresAt: new Date('2026-12-10T00:00:00Z'),
+        acceptUrl: `https://rsvp.test/invite?token=rsvp_it_${secret}`,
+      },
+      'en',
+      { template, branding: null },
+    );
+    expect(source).toBe('built_in');
+    expect(error!.message).toContain(secret);
+    expect(templateFailure(error!)).toMatch(/^the html template failed at line 1, column \d+$/);
+  });
+});

@@ -466,10 +466,9 @@ describe('a NUL character anywhere in a request', () => {
         body: { email: 'nul@example.com', message: 'hi\u0000there' },
       });
       statuses.push(created.status);
-      expect(
-        statuses.every((status) => status >= 400 && status < 500),
-        JSON.stringify(statuses),
-      ).toBe(true);
+      statuses.push((await h.call('GET', '/v1/organizations/acme/invitations?q=a%00b')).status);
+      // The same answers on SQLite and PostgreSQL: refused before any query.
+      expect(statuses).toEqual([400, 401, 401, 400, 400, 400, 400]);
     } finally {
       await cvat.close();
       await h.close();

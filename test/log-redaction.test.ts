@@ -101,15 +101,3 @@ describe('logs', () => {
     expect(log).toContain('utm_campaign=a%2Bb');
   });
 });
-
-describe('redactText', () => {
-  it('takes every typed secret and JWT out of free text, such as an error message', async () => {
-    const { redactText } = await import('../src/http/log-redaction.ts');
-    const text =
-      'ENOENT: Failed to lookup "http://127.0.0.1/invite?token=rsvp_it_FKIE1eTqsSECRET" and eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl, twice: rsvp_sk_ANOTHER';
-    const redacted = redactText(text);
-    for (const secret of ['rsvp_it_', 'SECRET', 'eyJ', 'rsvp_sk_', 'ANOTHER'])
-      expect(redacted).not.toContain(secret);
-    expect(redacted).toContain('ENOENT: Failed to lookup "http://127.0.0.1/invite?token=[redacted]"');
-  });
-});

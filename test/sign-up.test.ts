@@ -280,6 +280,19 @@ describe('sign-up with a confirmed address', () => {
     expect(JSON.parse((await owner.get('/v1/session')).body).user.email).toBe('squatted@example.com');
   });
 
+  it('answers a browser whose form the server could not read with a page in its language', async () => {
+    const answer = await fetch(new URL('/sign-up/email', base), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'text/html', 'accept-language': 'fr', origin: base },
+      body: 'email=x@example.com',
+    });
+    const text = await answer.text();
+    expect([answer.status, answer.headers.get('content-type')]).toEqual([415, 'text/html; charset=utf-8']);
+    expect(text).toContain('<h1>Un problème est survenu</h1>');
+    expect(text).toContain('<a href="/sign-up">Retour</a>');
+    expect(text).not.toContain('application/json');
+  });
+
   it('neither signs in nor sets a password for a deactivated account', async () => {
     const gone = await h.user('deactivated@example.com');
     await h.database.db
@@ -315,6 +328,7 @@ describe('sign-up with a confirmed address', () => {
       expect(answer.body).not.toContain('Check your inbox');
       // A page, as for any form a browser posts, not a problem+json document.
       expect(answer.body).toContain('<h1>Something went wrong</h1>');
+      expect(answer.body).toContain('<a href="/sign-up">Back</a>');
     } finally {
       await sql`alter table sign_ups_away rename to sign_ups`.execute(h.database.db);
     }

@@ -14,7 +14,16 @@ export interface ReceivedMail {
  * A real SMTP server on loopback, in the test process. Recipients whose local part starts
  * with `bounce` are refused with 550, as a receiving server refuses an unknown mailbox.
  */
-export async function startSmtpServer(options: { delayMs?: number } = {}): Promise<{
+export async function startSmtpServer(
+  options: {
+    delayMs?: number;
+    /**
+     * Recipients starting with this take the message, then answer 451 to it once: as a timeout
+     * after the data went through, the mail arrives and the sender still retries.
+     */
+    keepThenDeferOnce?: string;
+  } = {},
+): Promise<{
   url: string;
   received: ReceivedMail[];
   /** While on, every connection is refused with 421, as a server that is down for maintenance. */
@@ -22,6 +31,7 @@ export async function startSmtpServer(options: { delayMs?: number } = {}): Promi
   close: () => Promise<void>;
 }> {
   const received: ReceivedMail[] = [];
+  const deferred = new Set<string>();
   let refusing = false;
   const server = new SMTPServer({
     disabledCommands: ['STARTTLS', 'AUTH'],
@@ -46,14 +56,21 @@ export async function startSmtpServer(options: { delayMs?: number } = {}): Promi
       simpleParser(stream)
         .then(async (mail) => {
           if (options.delayMs) await new Promise((resolve) => setTimeout(resolve, options.delayMs));
+          const to = (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '';
           received.push({
             messageId: mail.messageId ?? '',
-            to: (Array.isArray(mail.to) ? mail.to[0] : mail.to)?.text ?? '',
+            to,
             subject: mail.subject ?? '',
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : '',
             headers: mail.headers,
           });
+          if (options.keepThenDeferOnce && to.startsWith(options.keepThenDeferOnce) && !deferred.has(to)) {
+            deferred.add(to);
+            const error = new Error('4.4.2 Timeout after data') as Error & { responseCode: number };
+            error.responseCode = 451;
+            return callback(error);
+          }
           callback();
         })
         .catch(callback);

@@ -190,6 +190,36 @@ describe('accounts whose address nobody proved', () => {
       await signUpFrom(reminded, 'mallorys password');
       const third = await h.call('GET', '/v1/me/invitations', as('cmo@acme.test', 'mallorys password'));
       expect([third.status, third.body.code]).toEqual([403, 'email_unverified']);
+
+      // (d) An attempt in the template reached the mailbox but was answered with a retry; the
+      // template is gone before the retry, which goes out in rsvp's own rendering.
+      await delivery.stop();
+      const greylisting = await startSmtpServer({ keepThenDeferOnce: 'afterdata' });
+      const retrying = deliveryFor(h, { smtpUrl: greylisting.url });
+      try {
+        await h.call('PUT', '/v1/organizations/evil2/email-templates/en', { key: mallory.key, body: beacon });
+        await h.call('POST', '/v1/organizations/evil2/invitations', {
+          key: mallory.key,
+          body: { email: 'afterdata@acme.test' },
+        });
+        await retrying.worker.drain();
+        await h.call('DELETE', '/v1/organizations/evil2/email-templates/en', { key: mallory.key });
+        h.clock.advance(3_600_000);
+        await retrying.worker.drain();
+        const attempts = greylisting.received.filter((m) => m.to === 'afterdata@acme.test');
+        expect(attempts).toHaveLength(2);
+        const leakedFirst = new URL(linkIn(attempts[0]!)).searchParams.get('token')!;
+        await signUpFrom(leakedFirst, 'mallorys password');
+        const fourth = await h.call(
+          'GET',
+          '/v1/me/invitations',
+          as('afterdata@acme.test', 'mallorys password'),
+        );
+        expect([fourth.status, fourth.body.code]).toEqual([403, 'email_unverified']);
+      } finally {
+        await retrying.stop();
+        await greylisting.close();
+      }
     } finally {
       await delivery.stop();
       await smtp.close();

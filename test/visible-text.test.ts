@@ -23,6 +23,10 @@ describe('names that hide characters', () => {
       '\u{1F469}\u200D\u{1FAFF}',
       'Ad\u200Cmin',
       `Z${'\u0301'.repeat(6)}algo`,
+      // Tag runs that are no flag an emoji font draws, and marks stacked on a precomposed letter.
+      '\u{1F3F4}\u{E007A}\u{E007A}\u{E007A}\u{E007A}\u{E007F}',
+      '\u{1F3F4}\u{E0075}\u{E0073}\u{E0063}\u{E0061}\u{E007F}',
+      `\u00E4${'\u0308'.repeat(4)}`,
     ]) {
       expect([name, nameHidesCharacters(name)]).toEqual([name, true]);
     }
@@ -42,6 +46,8 @@ describe('names that hide characters', () => {
       'محمد\u200Cرضا',
       '\u0DC1\u0DCA\u200D\u0DBB\u0DD3',
       'Nguyễn Thị Ánh',
+      '\u{1F3F4}\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F} Scot',
+      'Wales \u{1F3F4}\u{E0067}\u{E0062}\u{E0077}\u{E006C}\u{E0073}\u{E007F}',
     ]) {
       expect([name, nameHidesCharacters(name)]).toEqual([name, false]);
     }

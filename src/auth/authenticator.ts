@@ -197,7 +197,8 @@ export class Authenticator {
   async #fromBasic(encoded: string, clientIp: string): Promise<Principal> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon <= 0) throw unauthenticated('Malformed Basic credentials.', 'invalid_request');
+    if (colon <= 0 || decoded.includes('\0'))
+      throw unauthenticated('Malformed Basic credentials.', 'invalid_request');
     const username = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     if (/^key_[0-9a-v]{20}$/.test(username)) return this.verifyKeyIdAndSecret(username, password, clientIp);

@@ -5,7 +5,6 @@ import {
   setDeliveryError,
   setDeliveryOutcome,
   setDeliveryOutcomes,
-  setLinkProofs,
 } from '../invitations/invitation.background.repository.ts';
 import { findInvitations } from '../invitations/invitation.repository.ts';
 import type { SettledAttempt } from '../outbox/outbox.handler.ts';
@@ -32,8 +31,7 @@ export async function recordEmailOutcomes(
   const events: EventRecord[] = [];
   const reminded: EmailPayload[] = [];
   const sent = new Map<string, ClaimedMessage>();
-  const proven: { id: string; tokenHash: string }[] = [];
-  const unproven: string[] = [];
+  const proven = new Set<string>();
   for (const { message, settlement, result } of attempts) {
     if ((result.ok && result.skipped) || !aboutAnInvitation(message)) continue;
     const payload = message.payload as unknown as EmailPayload;
@@ -44,21 +42,19 @@ export async function recordEmailOutcomes(
         await setDeliveryError(trx, payload.invitation_id, payload.send_number, error ?? '');
       }
     } else if (payload.kind === 'reminder') {
-      if (settlement !== 'done') continue;
-      reminded.push(payload);
-      // A reminder carries the same link again: it can take the proof away (the organization's
-      // template rendered it), never give one the first email did not.
-      if (result.ok && result.linkProof === null) unproven.push(payload.invitation_id);
+      if (settlement === 'done') reminded.push(payload);
     } else if (settlement === 'done') {
       sent.set(`${payload.invitation_id}:${payload.send_number}`, message);
-      const proof = result.ok ? result.linkProof : undefined;
-      if (proof) proven.push({ id: payload.invitation_id, tokenHash: proof });
-      else if (proof === null) unproven.push(payload.invitation_id);
+      if (result.ok && result.provesMailbox) proven.add(payload.invitation_id);
     } else {
-      const updated = await setDeliveryOutcome(trx, payload.invitation_id, payload.send_number, now, {
-        state: 'failed',
-        error,
-      });
+      const updated = await setDeliveryOutcome(
+        trx,
+        payload.invitation_id,
+        payload.send_number,
+        now,
+        { state: 'failed', error },
+        payload.token_hash,
+      );
       if (updated) {
         events.push(
           transitionEvent(updated, 'invitation.delivery_failed', null, null, null, now, {
@@ -72,7 +68,12 @@ export async function recordEmailOutcomes(
   }
   const sends = [...sent.values()].map((message) => {
     const payload = message.payload as unknown as EmailPayload;
-    return { id: payload.invitation_id, sendNumber: payload.send_number, tokenHash: payload.token_hash };
+    return {
+      id: payload.invitation_id,
+      sendNumber: payload.send_number,
+      tokenHash: payload.token_hash,
+      proven: proven.has(payload.invitation_id),
+    };
   });
   for (const updated of await setDeliveryOutcomes(trx, sends, now, { state: 'sent', error: null })) {
     const message = sent.get(`${updated.id}:${updated.sendCount}`)!;
@@ -97,6 +98,5 @@ export async function recordEmailOutcomes(
       }),
     );
   }
-  await setLinkProofs(trx, proven, unproven);
   await recordEvents(trx, events);
 }

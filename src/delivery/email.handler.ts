@@ -1,7 +1,7 @@
 import type { Executor } from '../db/database.ts';
 import { findEmailBranding, findEmailTemplate } from '../email-templates/email-template.repository.ts';
-import { redactText } from '../http/log-redaction.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
+import { taintLinkProof } from '../invitations/invitation.background.repository.ts';
 import {
   effectiveStatus,
   findInvitations,
@@ -24,7 +24,13 @@ import {
 } from './email-templates.ts';
 import { joinDecisionEmail } from './join-request-email.ts';
 import type { MailTransport } from './mail-transport.ts';
-import { renderOrganizationEmail, sampleInvitation, senderFrom, testSubject } from './organization-email.ts';
+import {
+  renderOrganizationEmail,
+  sampleInvitation,
+  senderFrom,
+  templateFailure,
+  testSubject,
+} from './organization-email.ts';
 import type { AttemptResult, OutboxHandler, SettledAttempt } from './outbox.worker.ts';
 import { signUpEmail } from './sign-up-email.ts';
 
@@ -145,25 +151,28 @@ export class EmailHandler implements OutboxHandler {
       { template, branding },
     );
     if (error) {
-      // The message and position only: the rendered text would carry the accept link.
+      // Where it failed, never the engine's message: it can quote what the template looked up,
+      // which a template can make the live link, whole or cut (outside tester).
       this.#logger?.warn(
         {
           organization_id: organization.id,
           locale,
           invitation_id: invitation.id,
-          reason: redactText(error.message),
+          reason: templateFailure(error),
         },
         "organization's email template failed; sent the built-in one",
       );
     }
     email.from = senderFrom(this.#from, branding?.senderName);
+    // An organization's template may put the link anywhere (an image on the inviter's server):
+    // once one renders it, the link proves no mailbox, whatever this or a later attempt does.
+    const ownRendering = !template || error !== undefined;
+    if (!ownRendering) await taintLinkProof(this.#db, invitation.id, invitation.tokenHash);
     const result = await this.#send(message, invitation.email, email, {
       'X-Rsvp-Invitation-Id': invitation.id,
     });
-    // An organization's template may put the link anywhere (an image on the inviter's server):
-    // only rsvp's own rendering leaves the mailbox the one place the link went.
-    const ownRendering = !template || error !== undefined;
-    return result.ok ? { ...result, linkProof: ownRendering ? (payload.token_hash ?? null) : null } : result;
+    const proves = ownRendering && payload.kind !== 'reminder' && payload.token_hash === invitation.tokenHash;
+    return result.ok && proves ? { ...result, provesMailbox: true } : result;
   }
 
   /** A combined invitation's resources as the email lists them; one deleted meanwhile is left out. */

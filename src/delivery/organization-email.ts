@@ -1,5 +1,6 @@
 import {
   renderTemplate,
+  TemplateError,
   type TemplateSource,
   type TemplateVariables,
 } from '../email-templates/email-template.engine.ts';
@@ -19,6 +20,21 @@ export interface Branding {
   logoUrl: string | null;
   primaryColor: string | null;
   senderName: string | null;
+}
+
+export const NO_ACCEPT_LINK = 'the rendered template has no accept link';
+
+/**
+ * What a log may say of an organization's template that failed for a live send: which part and
+ * where, never the engine's message, which can quote what the template looked up — and a
+ * template can make that the live link, whole or cut (outside tester).
+ */
+export function templateFailure(error: Error): string {
+  if (error instanceof TemplateError) {
+    const where = error.line === null ? '' : ` at line ${error.line}, column ${error.column}`;
+    return `the ${error.field} template failed${where}`;
+  }
+  return error.message === NO_ACCEPT_LINK ? NO_ACCEPT_LINK : error.name;
 }
 
 export interface OrganizationEmail {
@@ -77,7 +93,7 @@ export async function renderOrganizationEmail(
       if (rendered.html.includes(input.acceptUrl) && rendered.text.includes(input.acceptUrl)) {
         return { email: { ...rendered, locale }, source: 'organization' };
       }
-      error = new Error('the rendered template has no accept link');
+      error = new Error(NO_ACCEPT_LINK);
     } catch (caught) {
       error = caught as Error;
     }

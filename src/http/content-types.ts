@@ -24,6 +24,9 @@ export const nulRefused = () =>
     'A value in the request holds a NUL character, which no text field, id or credential may hold.',
   );
 
+/** A path or query with an encoded NUL (`%00`): refused before any route reads it, on every engine. */
+export const urlHoldsNul = (url: string) => url.includes('%00');
+
 function holdsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\0');
   if (Array.isArray(value)) return value.some(holdsNul);

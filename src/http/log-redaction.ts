@@ -38,11 +38,6 @@ const isCredentialName = (raw: string) =>
 const withoutSecrets = (raw: string, plusIsSpace: boolean) =>
   HOLDS_SECRET.test(decoded(raw, plusIsSpace)) ? REDACTED : raw;
 
-/** Free text fit for the log (an error's message): every typed secret and JWT in it redacted. */
-export function redactText(text: string): string {
-  return text.replace(new RegExp(HOLDS_SECRET.source, 'g'), REDACTED);
-}
-
 /** A request URL fit for the log: credential-like query values and embedded secrets replaced. */
 export function redactUrl(url: string): string {
   const at = url.indexOf('?');

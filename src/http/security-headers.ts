@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
+import { nulRefused, urlHoldsNul } from './content-types.ts';
 
 /**
  * Helmet's headers on every response of every listener (nosniff, frame and opener isolation,
@@ -46,8 +47,8 @@ export const SECURITY_HEADERS = helmetHeaders(OPTIONS);
 
 /** Sets the security headers first thing on every request of `app`, errors and 404s included. */
 export function registerSecurityHeaders(app: FastifyInstance) {
-  app.addHook('onRequest', (_request, reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(SECURITY_HEADERS);
-    done();
+    done(urlHoldsNul(request.url) ? nulRefused() : undefined);
   });
 }

@@ -67,8 +67,9 @@ export async function setDeliveryOutcome(
   sendNumber: number,
   now: Date,
   outcome: { state: 'sent' | 'failed'; error: string | null },
+  tokenHash?: string,
 ): Promise<InvitationRecord | undefined> {
-  const row = await db
+  let query = db
     .updateTable('invitations')
     .set({
       delivery_state: outcome.state,
@@ -76,27 +77,43 @@ export async function setDeliveryOutcome(
       updated_at: now,
     })
     .where('id', '=', id)
-    .where('send_count', '=', sendNumber)
-    .returningAll()
-    .executeTakeFirst();
+    .where('send_count', '=', sendNumber);
+  // A link replaced since (a resend without email) is not this email's to report on.
+  if (tokenHash !== undefined) query = query.where('token_hash', '=', tokenHash);
+  const row = await query.returningAll().executeTakeFirst();
   return row ? toRecord(row) : undefined;
 }
 
+/** Marks a token whose link an organization's template rendered: it can prove no mailbox. */
+const TAINT = '!';
+
 /**
  * `setDeliveryOutcome` for many sends at once, each `(id, sendNumber)` pair as there: the
- * invitations whose send it still was.
+ * invitations whose send it still was. A `proven` send (rsvp's own rendering of an invitation
+ * email, migration 014) records its link's proof in the same statement, unless an attempt with
+ * that token was rendered by the organization's template (`taintLinkProof`). One statement per
+ * row: a second one, taken after a resend locked the row, could deadlock with it on PostgreSQL.
  */
 export async function setDeliveryOutcomes(
   db: Executor,
-  sends: { id: string; sendNumber: number; tokenHash?: string | undefined }[],
+  sends: { id: string; sendNumber: number; tokenHash?: string | undefined; proven?: boolean }[],
   now: Date,
   outcome: { state: 'sent' | 'failed'; error: string | null },
 ): Promise<InvitationRecord[]> {
   const updated: InvitationRecord[] = [];
   await inChunks(sends, async (slice) => {
+    const proven = slice.filter((send) => send.proven).map((send) => send.id);
+    const proof =
+      proven.length === 0
+        ? {}
+        : {
+            link_proof_hash: sql<
+              string | null
+            >`case when id in (${sql.join(proven)}) and (link_proof_hash is null or link_proof_hash <> ${TAINT} || token_hash) then token_hash else link_proof_hash end`,
+          };
     const rows = await db
       .updateTable('invitations')
-      .set({ delivery_state: outcome.state, delivery_error: outcome.error, updated_at: now })
+      .set({ delivery_state: outcome.state, delivery_error: outcome.error, updated_at: now, ...proof })
       .where((eb) =>
         // The link the email carried is still the invitation's (a resend without email replaces
         // it without a new send): otherwise the invitation was not sent, whatever arrived.
@@ -118,27 +135,17 @@ export async function setDeliveryOutcomes(
 }
 
 /**
- * Records which delivered links only the mailbox received (migration 014): `proven` pairs set
- * the proof when the invitation's token is still the one mailed; `unproven` invitations (mailed
- * through an organization's template) lose any proof of their current token.
+ * Before an email in the organization's template goes out with the invitation's link: from
+ * then on that token proves nothing (the template may send the link anywhere), whatever later
+ * attempts or sends of it do. Written before the attempt, so a crash after sending loses nothing.
  */
-export async function setLinkProofs(
-  db: Executor,
-  proven: { id: string; tokenHash: string }[],
-  unproven: string[],
-): Promise<void> {
-  await inChunks(proven, async (slice) => {
-    await db
-      .updateTable('invitations')
-      .set({ link_proof_hash: sql`token_hash` })
-      .where((eb) =>
-        eb.or(slice.map((send) => eb.and([eb('id', '=', send.id), eb('token_hash', '=', send.tokenHash)]))),
-      )
-      .execute();
-  });
-  await inChunks(unproven, async (slice) => {
-    await db.updateTable('invitations').set({ link_proof_hash: null }).where('id', 'in', slice).execute();
-  });
+export async function taintLinkProof(db: Executor, id: string, tokenHash: string): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ link_proof_hash: `${TAINT}${tokenHash}` })
+    .where('id', '=', id)
+    .where('token_hash', '=', tokenHash)
+    .execute();
 }
 
 /** The last failed attempt of send `sendNumber` while it is retried; state stays `queued`. */

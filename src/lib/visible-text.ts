@@ -10,13 +10,13 @@ export const INVISIBLE =
 
 /**
  * Whole emoji sequences, the only place outside the scripts below a name may hold joiners,
- * variation selectors and tags: a subdivision flag (U+1F3F4, three to six tag letters or digits,
- * cancel tag), a keycap (`1️⃣`), and assigned pictographs with an optional presentation selector
+ * variation selectors and tags: the three subdivision flags emoji fonts draw (England, Scotland,
+ * Wales: U+1F3F4, tag letters, cancel tag; any other tag run would be hidden ASCII), a keycap (`1️⃣`), and assigned pictographs with an optional presentation selector
  * or skin tone, joined by U+200D (`👩‍💻`, `❤️`). A joiner or selector anywhere else (between Latin
  * letters, after a letter) is hidden text.
  */
 const EMOJI_SEQUENCE =
-  /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{3,6}\u{E007F}|[#*0-9]\uFE0F?\u20E3|(?!\p{Cn})\p{Extended_Pictographic}[\uFE0E\uFE0F\p{Emoji_Modifier}]?(?:\u200D(?!\p{Cn})\p{Extended_Pictographic}[\uFE0E\uFE0F\p{Emoji_Modifier}]?)*/gu;
+  /\u{1F3F4}\u{E0067}\u{E0062}(?:\u{E0065}\u{E006E}\u{E0067}|\u{E0073}\u{E0063}\u{E0074}|\u{E0077}\u{E006C}\u{E0073})\u{E007F}|[#*0-9]\uFE0F?\u20E3|(?!\p{Cn})\p{Extended_Pictographic}[\uFE0E\uFE0F\p{Emoji_Modifier}]?(?:\u200D(?!\p{Cn})\p{Extended_Pictographic}[\uFE0E\uFE0F\p{Emoji_Modifier}]?)*/gu;
 
 /**
  * The scripts whose words need U+200C/U+200D between their letters (Persian `محمد‌رضا`, Sinhala
@@ -36,6 +36,7 @@ const STACKED_MARKS = /\p{M}{5,}/u;
  * Unicode (a lone surrogate). Such a name could read as someone else's in an admin's list.
  */
 export function nameHidesCharacters(name: string): boolean {
-  if (!name.isWellFormed() || STACKED_MARKS.test(name)) return true;
+  // Marks counted decomposed: `ä` with four more marks is five stacked, as `a` with five.
+  if (!name.isWellFormed() || STACKED_MARKS.test(name.normalize('NFD'))) return true;
   return INVISIBLE.test(name.replace(EMOJI_SEQUENCE, 'x').replace(JOINER_IN_WORD, ''));
 }

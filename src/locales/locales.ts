@@ -112,6 +112,10 @@ const LocaleSchema = z.strictObject({
     formExpiredTitle: text,
     formExpired: text,
     backToInvitation: text,
+    /** A page request that failed where the page could not answer itself (an outage, a bad body). */
+    failedTitle: text,
+    failed: text,
+    back: text,
   }),
   /** The join-link page (`/join?token=…`); its sign-in labels are the `page` ones. */
   join: z.strictObject({

@@ -10,10 +10,10 @@ export type AttemptResult =
       skipped?: string;
       statusCode?: number;
       /**
-       * An invitation email's link: the token hash it carried when only the mailbox can have
-       * received it (rsvp's own rendering), null when an organization's template rendered it.
+       * An invitation email delivered in rsvp's own rendering, with its invitation's current link:
+       * the mailbox alone received that link (migration 014).
        */
-      linkProof?: string | null;
+      provesMailbox?: boolean;
     }
   | { ok: false; error: string; permanent: boolean; statusCode?: number | null };
 

@@ -45,6 +45,9 @@ export interface PageStrings {
   formExpiredTitle: string;
   formExpired: string;
   backToInvitation: string;
+  failedTitle: string;
+  failed: string;
+  back: string;
 }
 
 function pageStrings(p: LocaleStrings['page']): PageStrings {

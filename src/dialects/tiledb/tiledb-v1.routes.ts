@@ -283,10 +283,13 @@ function registerList(app: App, deps: V1Deps) {
         offset: (q.page - 1) * q.per_page,
         limit: q.per_page,
       });
-      const described = await invitations.describe(rows);
+      const [described, shown] = await Promise.all([
+        invitations.describe(rows),
+        invitations.inviteeShown(rows),
+      ]);
       const now = invitations.now;
       return {
-        invitations: rows.map((row) => v1InvitationView(row, described, now)),
+        invitations: rows.map((row) => v1InvitationView(row, described, now, shown.has(row.id))),
         pagination_metadata: {
           page: q.page,
           per_page: q.per_page,

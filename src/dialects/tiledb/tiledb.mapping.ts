@@ -104,15 +104,25 @@ export function v1InvitationType(
   return resource?.type === 'group' ? 'GROUP_SHARE' : 'ARRAY_SHARE';
 }
 
-/** TileDB v1's `Invitation`, every field present (TileDB emits empty ones rather than leaving them out). */
-export function v1InvitationView(invitation: InvitationRecord, described: Described, now: Date) {
+/**
+ * TileDB v1's `Invitation`, every field present (TileDB emits empty ones rather than leaving them
+ * out). `inviteeShown`: the organization knows the invitee (`InvitationService.inviteeShown`);
+ * otherwise their namespace (username) is not told, which would tell who has an account.
+ */
+export function v1InvitationView(
+  invitation: InvitationRecord,
+  described: Described,
+  now: Date,
+  inviteeShown: boolean,
+) {
   const organization = described.organizations.get(invitation.organizationId)!;
   const resource = invitation.resourceId ? described.resources.get(invitation.resourceId) : undefined;
   const inviter = described.users.get(invitation.inviterUserId);
   const responder = invitation.respondedByUserId
     ? described.users.get(invitation.respondedByUserId)
     : undefined;
-  const invitee = invitation.inviteeUserId ? described.users.get(invitation.inviteeUserId) : undefined;
+  const invitee =
+    invitation.inviteeUserId && inviteeShown ? described.users.get(invitation.inviteeUserId) : undefined;
   const accepted = invitation.status === 'accepted';
   const type = v1InvitationType(invitation, resource);
   const status = effectiveStatus(invitation, now);
