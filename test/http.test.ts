@@ -467,8 +467,19 @@ describe('a NUL character anywhere in a request', () => {
       });
       statuses.push(created.status);
       statuses.push((await h.call('GET', '/v1/organizations/acme/invitations?q=a%00b')).status);
+      const basicNul = await h.app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from('key\0:sec').toString('base64')}`,
+        },
+        payload: 'grant_type=client_credentials',
+      });
+      statuses.push(basicNul.statusCode);
+      expect(JSON.parse(basicNul.body).error).toBe('invalid_client');
       // The same answers on SQLite and PostgreSQL: refused before any query.
-      expect(statuses).toEqual([400, 401, 401, 400, 400, 400, 400]);
+      expect(statuses).toEqual([400, 401, 401, 400, 400, 400, 400, 401]);
     } finally {
       await cvat.close();
       await h.close();

@@ -291,6 +291,27 @@ describe('sign-up with a confirmed address', () => {
     expect(text).toContain('<h1>Un problème est survenu</h1>');
     expect(text).toContain('<a href="/sign-up">Retour</a>');
     expect(text).not.toContain('application/json');
+    // The weights count: German preferred over English; a client that prefers JSON gets JSON.
+    const weighted = await fetch(new URL('/sign-up/email', base), {
+      method: 'POST',
+      headers: {
+        'content-type': 'text/plain',
+        accept: 'text/html',
+        'accept-language': 'en;q=0.1, de;q=0.9',
+        origin: base,
+      },
+      body: 'x',
+    });
+    expect(await weighted.text()).toContain('<h1>Etwas ist schiefgelaufen</h1>');
+    const api = await fetch(new URL('/sign-up/email', base), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', accept: 'application/json, text/html;q=0.1', origin: base },
+      body: 'x',
+    });
+    expect([api.status, api.headers.get('content-type')]).toEqual([
+      415,
+      'application/problem+json; charset=utf-8',
+    ]);
   });
 
   it('neither signs in nor sets a password for a deactivated account', async () => {

@@ -225,4 +225,32 @@ describe('accounts whose address nobody proved', () => {
       await smtp.close();
     }
   });
+
+  it("trusts no link that goes to the organization's own app (Trieve's), even mailed in rsvp's rendering", async () => {
+    const smtp = await startSmtpServer();
+    const delivery = deliveryFor(h, { smtpUrl: smtp.url });
+    try {
+      const { findUserByCanonicalEmail } = await import('../src/users/user.repository.ts');
+      const user = (await findUserByCanonicalEmail(h.database.db, 'owner@acme.test'))!;
+      const [result] = await h.services.invitations.create(
+        { method: 'operator', user, apiKeyId: null, scopes: 'all' },
+        'acme',
+        [{ email: 'app-linked@corp.test', role: 'member' }],
+        { sendEmail: true, linkFor: (_invitation, secret) => `https://app.example/auth?token=${secret}` },
+      );
+      expect(result!.ok).toBe(true);
+      await delivery.worker.drain();
+      const mail = smtp.received.find((m) => m.to === 'app-linked@corp.test')!;
+      const token = /token=(rsvp_it_\w+)/.exec(mail.text)![1]!;
+      await signUpFrom(token, 'the apps password');
+      const listed = await h.call('GET', '/v1/me/invitations', {
+        key: null,
+        headers: basic('app-linked@corp.test', 'the apps password'),
+      });
+      expect([listed.status, listed.body.code]).toEqual([403, 'email_unverified']);
+    } finally {
+      await delivery.stop();
+      await smtp.close();
+    }
+  });
 });

@@ -27,6 +27,7 @@ describe('names that hide characters', () => {
       '\u{1F3F4}\u{E007A}\u{E007A}\u{E007A}\u{E007A}\u{E007F}',
       '\u{1F3F4}\u{E0075}\u{E0073}\u{E0063}\u{E0061}\u{E007F}',
       `\u00E4${'\u0308'.repeat(4)}`,
+      `\u01C5${'\u0301'.repeat(4)}`,
     ]) {
       expect([name, nameHidesCharacters(name)]).toEqual([name, true]);
     }

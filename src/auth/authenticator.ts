@@ -116,6 +116,8 @@ export class Authenticator {
    * Failures are limited per key id and client address (429 once spent).
    */
   async verifyKeyIdAndSecret(keyId: string, secret: string, clientIp: string): Promise<Principal> {
+    // No key id holds a NUL (PostgreSQL would refuse the lookup): the same answer on every engine.
+    if (keyId.includes('\0')) throw unauthenticated('Unknown API key id or wrong secret.', 'invalid_token');
     return this.#throttle.guard(`key:${keyId}`, clientIp, 'key', async () => {
       const key = await findApiKey(this.#database.db, keyId);
       if (!key || !constantTimeEqual(key.secretHash, sha256(secret))) {

@@ -134,6 +134,7 @@ export class EmailHandler implements OutboxHandler {
       ),
       reads.once(`branding:${organizationId}`, () => findEmailBranding(this.#db, organizationId)),
     ]);
+    const acceptUrl = decrypt(this.#keys.encryption, payload.sealed_accept_url);
     const { email, error } = await renderOrganizationEmail(
       {
         kind: payload.kind ?? 'invitation',
@@ -145,7 +146,7 @@ export class EmailHandler implements OutboxHandler {
         grants,
         message: invitation.message,
         expiresAt: invitation.expiresAt,
-        acceptUrl: decrypt(this.#keys.encryption, payload.sealed_accept_url),
+        acceptUrl,
       },
       locale,
       { template, branding },
@@ -164,14 +165,17 @@ export class EmailHandler implements OutboxHandler {
       );
     }
     email.from = senderFrom(this.#from, branding?.senderName);
-    // An organization's template may put the link anywhere (an image on the inviter's server):
-    // once one renders it, the link proves no mailbox, whatever this or a later attempt does.
+    // An organization's template may put the link anywhere (an image on the inviter's server),
+    // and a link to the organization's own app (Trieve's) hands the token to that app when
+    // opened: either way the link proves no mailbox, whatever this or a later attempt does.
     const ownRendering = !template || error !== undefined;
-    if (!ownRendering) await taintLinkProof(this.#db, invitation.id, invitation.tokenHash);
+    const ownPage = new URL(acceptUrl).origin === new URL(this.#publicUrl).origin;
+    if (!ownRendering || !ownPage) await taintLinkProof(this.#db, invitation.id, invitation.tokenHash);
     const result = await this.#send(message, invitation.email, email, {
       'X-Rsvp-Invitation-Id': invitation.id,
     });
-    const proves = ownRendering && payload.kind !== 'reminder' && payload.token_hash === invitation.tokenHash;
+    const proves =
+      ownRendering && ownPage && payload.kind !== 'reminder' && payload.token_hash === invitation.tokenHash;
     return result.ok && proves ? { ...result, provesMailbox: true } : result;
   }
 

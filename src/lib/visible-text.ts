@@ -36,7 +36,7 @@ const STACKED_MARKS = /\p{M}{5,}/u;
  * Unicode (a lone surrogate). Such a name could read as someone else's in an admin's list.
  */
 export function nameHidesCharacters(name: string): boolean {
-  // Marks counted decomposed: `ä` with four more marks is five stacked, as `a` with five.
-  if (!name.isWellFormed() || STACKED_MARKS.test(name.normalize('NFD'))) return true;
+  // Marks counted fully decomposed: `ä` or `ǅ` with four more marks is five stacked, as `a` with five.
+  if (!name.isWellFormed() || STACKED_MARKS.test(name.normalize('NFKD'))) return true;
   return INVISIBLE.test(name.replace(EMOJI_SEQUENCE, 'x').replace(JOINER_IN_WORD, ''));
 }

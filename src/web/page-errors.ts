@@ -4,7 +4,7 @@ import { logFailure, sendProblem, toAppError } from '../http/problem.ts';
 import { inviteUrl, messageCard } from './invitee.cards.ts';
 import { joinPath } from './join.cards.ts';
 import { html, page } from './layout.ts';
-import { tokenOfRefusedForm, visitorLocale } from './page-form.ts';
+import { tokenOfRefusedForm, visitorLocale, wantsHtml } from './page-form.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
 
 /** The page a failed form came from, when it can be told: where "Back" leads. */
@@ -28,7 +28,7 @@ export function registerPageErrors(app: App) {
   app.setErrorHandler((error, request, reply) => {
     const problem = toAppError(error);
     logFailure(request, problem, error);
-    if (!(request.headers.accept ?? '').includes('text/html')) return sendProblem(request, reply, problem);
+    if (!wantsHtml(request)) return sendProblem(request, reply, problem);
     for (const [name, value] of Object.entries(problem.headers)) reply.header(name, value);
     const locale = visitorLocale(request);
     const t = PAGE_STRINGS[locale]!;

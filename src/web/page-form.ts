@@ -1,4 +1,5 @@
 import type { FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import type { z } from 'zod';
 import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
@@ -34,9 +35,20 @@ export function tokenOfRefusedForm(request: FastifyRequest): string | undefined 
   return typeof token === 'string' && token.length > 0 && token.length <= 2000 ? token : undefined;
 }
 
-/** The visitor's languages from Accept-Language, best first (weights ignored: browsers send them in order). */
-export const acceptLanguages = (request: FastifyRequest) =>
-  (request.headers['accept-language'] ?? '').split(',').map((part) => part.split(';')[0]?.trim());
+/** The visitor's languages from Accept-Language, best first by their weights. */
+export const acceptLanguages = (request: FastifyRequest): string[] =>
+  new Negotiator({ headers: request.headers }).languages();
+
+/**
+ * Whether the client wants a page rather than problem+json, by the weights of its Accept
+ * header: a browser's form post does; an API client that prefers JSON, or refuses HTML, does not.
+ */
+export const wantsHtml = (request: FastifyRequest): boolean =>
+  new Negotiator({ headers: request.headers }).mediaType([
+    'application/problem+json',
+    'application/json',
+    'text/html',
+  ]) === 'text/html';
 
 /** The visitor's language, for pages not tied to an organization. */
 export const visitorLocale = (request: FastifyRequest): EmailLocale =>
