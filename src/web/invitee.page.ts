@@ -20,7 +20,13 @@ import {
   summaryCard,
 } from './invitee.cards.ts';
 import { type Html, html, page } from './layout.ts';
-import { readPageForm, sessionPrincipal, tokenOfRefusedForm, visitorLocale } from './page-form.ts';
+import {
+  readPageForm,
+  refusalPage,
+  sessionPrincipal,
+  tokenOfRefusedForm,
+  visitorLocale,
+} from './page-form.ts';
 import { PAGE_STRINGS } from './page-strings.ts';
 
 /** What the invitee pages need. */
@@ -92,14 +98,15 @@ export function checkedForm<T extends z.ZodType>(
   const locale = visitorLocale(request);
   const t = PAGE_STRINGS[locale]!;
   const token = tokenOfRefusedForm(request);
-  const back = token
-    ? html`<section class="card"><p><a href="${inviteUrl(token)}">${t.backToInvitation}</a></p></section>`
-    : '';
-  const [status, title, detail] =
-    checked.refusal === 'invalid'
-      ? [400, t.formInvalidTitle, t.formInvalid]
-      : [403, t.formExpiredTitle, t.formExpired];
-  send(reply, status, title, html`${messageCard(title, detail, true)}${back}`, locale);
+  const words = {
+    invalidTitle: t.formInvalidTitle,
+    invalid: t.formInvalid,
+    expiredTitle: t.formExpiredTitle,
+    expired: t.formExpired,
+    back: t.backToInvitation,
+  };
+  const { status, title, body } = refusalPage(checked.refusal, words, token ? inviteUrl(token) : null);
+  send(reply, status, title, body, locale);
   return null;
 }
 

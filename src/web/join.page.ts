@@ -22,7 +22,13 @@ import {
   signInCard,
 } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
-import { readPageForm, sessionPrincipal, tokenOfRefusedForm, visitorLocale } from './page-form.ts';
+import {
+  readPageForm,
+  refusalPage,
+  sessionPrincipal,
+  tokenOfRefusedForm,
+  visitorLocale,
+} from './page-form.ts';
 
 /** What the join page needs. */
 export type JoinPageDeps = {
@@ -96,14 +102,15 @@ export function checkedForm<T extends z.ZodType>(
   const locale = visitorLocale(request);
   const t = joinStrings(locale);
   const token = tokenOfRefusedForm(request);
-  const back = token
-    ? html`<section class="card"><p><a href="${joinPath(token)}">${t.backToJoin}</a></p></section>`
-    : '';
-  const [status, title, detail] =
-    checked.refusal === 'invalid'
-      ? [400, t.formInvalidTitle, t.formInvalid]
-      : [403, t.formExpiredTitle, t.formExpired];
-  send(reply, status, title, html`${messageCard(title, detail, true)}${back}`, locale);
+  const words = {
+    invalidTitle: t.formInvalidTitle,
+    invalid: t.formInvalid,
+    expiredTitle: t.formExpiredTitle,
+    expired: t.formExpired,
+    back: t.backToJoin,
+  };
+  const { status, title, body } = refusalPage(checked.refusal, words, token ? joinPath(token) : null);
+  send(reply, status, title, body, locale);
   return null;
 }
 

@@ -5,6 +5,8 @@ import type { Principal } from '../access/principal.ts';
 import type { UserRecord } from '../access/user-record.ts';
 import { type EmailLocale, emailLocale } from '../delivery/email-templates.ts';
 import { type BrowserSessions, sameOrigin } from './browser-session.ts';
+import { messageCard } from './invitee.cards.ts';
+import { type Html, html } from './layout.ts';
 
 /**
  * A form POST of one of the pages (invitee, join, sign-up), parsed and checked: its fields match
@@ -62,3 +64,32 @@ export const sessionPrincipal = (user: UserRecord, request: FastifyRequest): Pri
   scopes: 'all',
   client: { ip: request.ip, userAgent: request.headers['user-agent']?.slice(0, 512) ?? null },
 });
+
+/** The words a page family refuses a form with (each in the visitor's language). */
+export interface RefusalWords {
+  invalidTitle: string;
+  invalid: string;
+  expiredTitle: string;
+  expired: string;
+  back: string;
+}
+
+/**
+ * A refused form (`readPageForm`) as a page: 400 for an invalid one, 403 for a forged or stale
+ * one, with the way back to `backHref` when it is known. Shared by the invitee, join and sign-up
+ * pages, which differ only in their words and where "back" leads.
+ */
+export function refusalPage(
+  refusal: 'invalid' | 'forged',
+  words: RefusalWords,
+  backHref: string | null,
+): { status: number; title: string; body: Html } {
+  const [status, title, detail] =
+    refusal === 'invalid'
+      ? [400, words.invalidTitle, words.invalid]
+      : [403, words.expiredTitle, words.expired];
+  const back = backHref
+    ? html`<section class="card"><p><a href="${backHref}">${words.back}</a></p></section>`
+    : '';
+  return { status, title, body: html`${messageCard(title, detail, true)}${back}` };
+}

@@ -15,7 +15,7 @@ import { messageCard } from './invitee.cards.ts';
 import { joinPath, joinStrings, minutesOf } from './join.cards.ts';
 import { type Html, html, page } from './layout.ts';
 import { registerLinkPageHeaders } from './link-page-headers.ts';
-import { acceptLanguages, readPageForm, sessionPrincipal, visitorLocale } from './page-form.ts';
+import { acceptLanguages, readPageForm, refusalPage, sessionPrincipal, visitorLocale } from './page-form.ts';
 import { emailForm, passwordForm, type SignUpStrings, signUpStrings } from './sign-up.cards.ts';
 
 type Deps = { services: Services; sessions: BrowserSessions; publicUrl: string };
@@ -278,11 +278,14 @@ function checkedForm<T extends z.ZodType>(
   const locale = visitorLocale(request);
   const t = signUpStrings(locale);
   const { formExpiredTitle, formExpired } = joinStrings(locale);
-  const card =
-    checked.refusal === 'invalid'
-      ? messageCard(t.title, t.formInvalid, true)
-      : messageCard(formExpiredTitle, formExpired, true);
-  const back = html`<section class="card"><p><a href="/sign-up">${t.startAgain}</a></p></section>`;
-  send(reply, checked.refusal === 'invalid' ? 400 : 403, locale, t.title, html`${card}${back}`);
+  const words = {
+    invalidTitle: t.title,
+    invalid: t.formInvalid,
+    expiredTitle: formExpiredTitle,
+    expired: formExpired,
+    back: t.startAgain,
+  };
+  const { status, body } = refusalPage(checked.refusal, words, '/sign-up');
+  send(reply, status, locale, t.title, body);
   return null;
 }
