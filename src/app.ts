@@ -10,7 +10,7 @@ import { unauthenticated } from './auth/authenticator.ts';
 import { countEventsByType } from './events/event-counts.ts';
 import { AllowedMethods, requestIdFor } from './http/allowed-methods.ts';
 import type { App } from './http/app-types.ts';
-import { nulRefused, registerContentTypes, urlHoldsNul } from './http/content-types.ts';
+import { registerContentTypes } from './http/content-types.ts';
 import { healthRoutes } from './http/health.routes.ts';
 import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
@@ -18,7 +18,7 @@ import { redactUrl } from './http/log-redaction.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
 import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
-import { SECURITY_HEADERS } from './http/security-headers.ts';
+import { secureRequest } from './http/security-headers.ts';
 import { serializerCompiler } from './http/serializer.ts';
 import { addressBucket } from './lib/client-address.ts';
 import './http/types.ts';
@@ -98,8 +98,8 @@ export async function buildApp(
   // First hook: everything after it in the request can join the request's transaction.
   // It also sets the security headers, so that every answer has them, errors and 404s included.
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    if (urlHoldsNul(request.url)) return done(nulRefused());
+    const refused = secureRequest(request, reply);
+    if (refused) return done(refused);
     runInRequestScope(done);
   });
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import helmet, { type HelmetOptions } from 'helmet';
 import { nulRefused, urlHoldsNul } from './content-types.ts';
 
@@ -45,10 +45,16 @@ function helmetHeaders(options: HelmetOptions): Readonly<Record<string, string>>
 
 export const SECURITY_HEADERS = helmetHeaders(OPTIONS);
 
-/** Sets the security headers first thing on every request of `app`, errors and 404s included. */
+/**
+ * What every request of every listener gets first: the security headers (errors and 404s
+ * included), and a URL with an encoded NUL refused before any route reads it.
+ */
+export function secureRequest(request: FastifyRequest, reply: FastifyReply): Error | undefined {
+  reply.headers(SECURITY_HEADERS);
+  return urlHoldsNul(request.url) ? nulRefused() : undefined;
+}
+
+/** `secureRequest` as the first hook of `app` (the dialect listeners; the native app runs it in its own first hook). */
 export function registerSecurityHeaders(app: FastifyInstance) {
-  app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(SECURITY_HEADERS);
-    done(urlHoldsNul(request.url) ? nulRefused() : undefined);
-  });
+  app.addHook('onRequest', (request, reply, done) => done(secureRequest(request, reply)));
 }
