@@ -63,6 +63,8 @@ export class EmailHandler implements OutboxHandler {
   readonly #transport: MailTransport;
   readonly #from: string;
   readonly #publicUrl: string;
+  /** Where rsvp's own pages are: a link elsewhere (an organization's app) proves no mailbox. */
+  readonly #publicOrigin: string;
   readonly #logger: { warn(obj: object, msg: string): void } | undefined;
 
   constructor(deps: {
@@ -80,6 +82,7 @@ export class EmailHandler implements OutboxHandler {
     this.#transport = deps.transport;
     this.#from = deps.from;
     this.#publicUrl = deps.publicUrl;
+    this.#publicOrigin = new URL(deps.publicUrl).origin;
     this.#logger = deps.logger;
   }
 
@@ -169,7 +172,7 @@ export class EmailHandler implements OutboxHandler {
     // and a link to the organization's own app (Trieve's) hands the token to that app when
     // opened: either way the link proves no mailbox, whatever this or a later attempt does.
     const ownRendering = !template || error !== undefined;
-    const ownPage = new URL(acceptUrl).origin === new URL(this.#publicUrl).origin;
+    const ownPage = new URL(acceptUrl).origin === this.#publicOrigin;
     if (!ownRendering || !ownPage) await taintLinkProof(this.#db, invitation.id, invitation.tokenHash);
     const result = await this.#send(message, invitation.email, email, {
       'X-Rsvp-Invitation-Id': invitation.id,
