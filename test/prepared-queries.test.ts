@@ -53,4 +53,57 @@ describe('prepared queries', () => {
       expect([ref, got.status, got.body.slug]).toEqual([ref, 200, uuidSlug]);
     }
   });
+
+  it('reads one invitation with its organization and the caller’s role at once, answering every case as before', async () => {
+    const uuidSlug = '1c0d0f6f-2c8f-4b68-8b4f-7a3a4c2d3e5f';
+    const org = await h.call('POST', '/v1/organizations', {
+      body: { slug: uuidSlug, name: 'Uuid slug too' },
+    });
+    const made = await h.call('POST', `/v1/organizations/${uuidSlug}/invitations`, {
+      body: { email: 'one-read@example.com', send_email: false },
+    });
+    expect(made.status).toBe(201);
+    const path = (ref: string, id = made.body.id) => `/v1/organizations/${ref}/invitations/${id}`;
+    const stored = await h.database.db
+      .selectFrom('organizations')
+      .select(['id', 'uuid'])
+      .where('slug', '=', uuidSlug)
+      .executeTakeFirstOrThrow();
+    expect(stored.id).toBe(org.body.id);
+    for (const ref of [stored.id, stored.uuid, uuidSlug]) {
+      const got = await h.call('GET', path(ref));
+      expect([ref, got.status, got.body.email]).toEqual([ref, 200, 'one-read@example.com']);
+    }
+    const answer = async (ref: string, key?: string, id?: string) => {
+      const got = await h.call('GET', path(ref, id), key ? { key } : {});
+      return [got.status, got.body.code];
+    };
+    // A member who is not an admin; a stranger; another organization's path; no such invitation.
+    const member = await h.user('member-read@example.com', 'member');
+    expect(
+      await answer(
+        'acme',
+        member.key,
+        (await h.call('GET', '/v1/organizations/acme/invitations')).body.invitations[0]?.id ??
+          'inv_00000000000000000000',
+      ),
+    ).toEqual([403, 'admin_role_required']);
+    const stranger = await h.user('stranger-read@example.com');
+    const strangerAnswer = await answer(uuidSlug, stranger.key);
+    expect(strangerAnswer[0]).toBe(404);
+    expect(await answer('acme')).toEqual(await answer('acme', undefined, 'inv_00000000000000000000'));
+    expect((await answer('acme'))[0]).toBe(404);
+    // The instance admin reads an organization they are not a member of.
+    const theirs = await h.call('POST', '/v1/organizations', {
+      key: stranger.key,
+      body: { slug: 'strangers-own', name: 'Theirs' },
+    });
+    expect(theirs.status).toBe(201);
+    const invited = await h.call('POST', '/v1/organizations/strangers-own/invitations', {
+      key: stranger.key,
+      body: { email: 'their-invitee@example.com', send_email: false },
+    });
+    expect((await answer('strangers-own', undefined, invited.body.id))[0]).toBe(200);
+    expect(await answer('strangers-own', member.key, invited.body.id)).toEqual(strangerAnswer);
+  });
 });
