@@ -110,6 +110,16 @@ describe('the audit trail names people the reader may see', () => {
       actor_email: 'owner@acme.test',
       data: { delivery_id: test.body.delivery_id },
     });
+    // The test message carries its audit event's id, as every webhook message carries its event's.
+    const queued = await h.database.db
+      .selectFrom('outbox')
+      .select('payload')
+      .where('id', '=', test.body.delivery_id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(queued.payload)).toMatchObject({
+      type: 'webhook.test',
+      data: { event_id: audit.body.events[0].id, organization_id: h.org.id, endpoint_id: created.body.id },
+    });
 
     // Events outside any organization (a key, a user) reach instance admins without a filter.
     const carol = await h.user('carol@acme.test', 'admin');

@@ -277,13 +277,28 @@ describe('managing invitations', () => {
       headers: { 'if-match': '"7"' },
     });
     expect([stale.status, stale.body.code]).toEqual([412, 'precondition_failed']);
+    // An entity tag that can never be this invitation's fails the precondition too (RFC 9110);
+    // a header that is not an entity tag at all is a bad request.
+    for (const [ifMatch, expected] of [
+      ['"abc"', [412, 'precondition_failed']],
+      ['W/"x", "y"', [412, 'precondition_failed']],
+      ['"9", "1"', [200, undefined]],
+      ['abc', [400, 'invalid_if_match']],
+    ] as const) {
+      const answer = await h.call('PATCH', `/v1/organizations/acme/invitations/${created.body.id}`, {
+        body: { message: 'tagged' },
+        headers: { 'if-match': ifMatch },
+      });
+      expect([ifMatch, answer.status, answer.body.code]).toEqual([ifMatch, ...expected]);
+    }
+    const current = await h.call('GET', `/v1/organizations/acme/invitations/${created.body.id}`);
     const ok = await h.call('PATCH', `/v1/organizations/acme/invitations/${created.body.id}`, {
       body: { role: 'admin', metadata: { team: 'blue' } },
-      headers: { 'if-match': created.headers.etag as string },
+      headers: { 'if-match': current.headers.etag as string },
     });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ role: 'admin', metadata: { team: 'blue' } });
-    expect(ok.headers.etag).toBe('"2"');
+    expect(ok.headers.etag).toBe('"3"');
 
     const oldToken = new URL(created.body.accept_url).searchParams.get('token')!;
     const resent = await h.call('POST', `/v1/organizations/acme/invitations/${created.body.id}/resend`, {

@@ -14,6 +14,7 @@ import { type Harness, harness } from './helpers.ts';
 // biome-ignore lint/suspicious/noExplicitAny: the documents are walked as loose JSON.
 type Json = Record<string, any>;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+const RATE_LIMIT_NAMES = ['ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'ratelimit-policy'];
 
 /** Browser pages and the reference itself: HTML for people, not API operations. */
 const NOT_OPERATIONS = new Set([
@@ -132,6 +133,8 @@ describe('the OpenAPI document', () => {
     for (const { name, operation } of operations(document)) {
       for (const [type, media] of Object.entries((operation.requestBody?.content ?? {}) as Json)) {
         expect(hasExample(media, resolve), `${name} request ${type}`).toBe(true);
+        // On the media itself, where "try it" and generators look first.
+        expect(media.example ?? media.examples, `${name} request ${type} example`).toBeDefined();
       }
       for (const [status, raw] of Object.entries(operation.responses as Json)) {
         const response = resolve(raw)!;
@@ -158,6 +161,24 @@ describe('the OpenAPI document', () => {
     expect(missing.status).toBe(404);
     expect(missing.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(document.components.schemas.Problem.properties.code.enum).toContain(missing.body.code);
+  });
+
+  it('marks a body the server does without as optional (resend, template preview)', async () => {
+    const resend = document.paths['/v1/organizations/{org_id}/invitations/{invitation_id}/resend'].post;
+    expect(resend.requestBody.required).toBe(false);
+    const created = await h.call('POST', `/v1/organizations/${h.org.slug}/invitations`, {
+      body: { email: 'no-body-resend@example.com', send_email: false },
+    });
+    const resent = await h.app.inject({
+      method: 'POST',
+      url: `/v1/organizations/${h.org.slug}/invitations/${created.body.id}/resend`,
+      headers: { authorization: `Bearer ${h.adminKey}` },
+    });
+    expect(resent.statusCode).toBe(200);
+    const required = operations(document)
+      .filter(({ operation }) => operation.requestBody?.required)
+      .map(({ name }) => name);
+    expect(required).not.toContain('post /v1/organizations/{org_id}/invitations/{invitation_id}/resend');
   });
 
   it('says who may call what: preview is public, others name their scope and answer 401, 403 and 429', () => {
@@ -219,8 +240,47 @@ describe('the OpenAPI document', () => {
     expect((await h.call('GET', '/v1/organizations/docs-check')).headers.etag).toBeTruthy();
   });
 
-  it('describes the webhook messages under `webhooks`, one per event type, with the signature headers', () => {
-    expect(Object.keys(document.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES].sort());
+  it('declares every header the server sends on invitation answers and on a refused password', async () => {
+    const SENT = ['etag', 'location', 'retry-after', 'idempotent-replayed', ...RATE_LIMIT_NAMES];
+    const undeclared = (template: string, method: string, status: number, headers: Json) => {
+      const response = resolve(document.paths[template][method].responses[String(status)]);
+      expect(response, `${method} ${template} ${status} is documented`).toBeTruthy();
+      const declared = Object.keys(response!.headers ?? {}).map((name) => name.toLowerCase());
+      return SENT.filter((name) => headers[name] !== undefined && !declared.includes(name));
+    };
+    const list = '/v1/organizations/{org_id}/invitations';
+    const one = `${list}/{invitation_id}`;
+    const created = await h.call('POST', `/v1/organizations/${h.org.slug}/invitations`, {
+      body: { email: 'headers@example.com', send_email: false },
+    });
+    expect([created.status, created.headers.etag === undefined]).toEqual([201, false]);
+    expect(undeclared(list, 'post', 201, created.headers)).toEqual([]);
+    const again = await h.call('POST', `/v1/organizations/${h.org.slug}/invitations`, {
+      body: { email: 'headers@example.com', send_email: false },
+    });
+    expect([again.status, again.headers.location === undefined]).toEqual([409, false]);
+    expect(undeclared(list, 'post', 409, again.headers)).toEqual([]);
+    const path = `/v1/organizations/${h.org.slug}/invitations/${created.body.id}`;
+    const read = await h.call('GET', path);
+    expect(undeclared(one, 'get', 200, read.headers)).toEqual([]);
+    const patched = await h.call('PATCH', path, { body: { role: 'admin' } });
+    expect(undeclared(one, 'patch', patched.status, patched.headers)).toEqual([]);
+    const resent = await h.call('POST', `${path}/resend`, { body: {} });
+    expect(undeclared(`${one}/resend`, 'post', resent.status, resent.headers)).toEqual([]);
+    const revoked = await h.call('POST', `${path}/revoke`);
+    expect(undeclared(`${one}/revoke`, 'post', revoked.status, revoked.headers)).toEqual([]);
+    // A wrong password counts against the sign-in limits, and says so in the RateLimit headers.
+    const refused = await h.app.inject({
+      method: 'GET',
+      url: `/v1/organizations/${h.org.slug}/invitations`,
+      headers: { authorization: `Basic ${Buffer.from('owner@acme.test:wrong password').toString('base64')}` },
+    });
+    expect([refused.statusCode, refused.headers['ratelimit-remaining'] === undefined]).toEqual([401, false]);
+    expect(undeclared(list, 'get', 401, refused.headers)).toEqual([]);
+  });
+
+  it('describes the webhook messages under `webhooks`, one per event type and the test, with the signature headers', () => {
+    expect(Object.keys(document.webhooks).sort()).toEqual([...WEBHOOK_EVENT_TYPES, 'webhook.test'].sort());
     for (const [type, item] of Object.entries(document.webhooks as Json)) {
       const operation = item.post;
       expect(operation.description, type).toBeTruthy();

@@ -13,7 +13,7 @@ import { OrgParams, TAGS } from './invitation-route.params.ts';
 /** An admin invites one address, or many rows each answered on its own. */
 export function invitationCreateRoutes(app: App, invitations: InvitationService) {
   app.post('/v1/organizations/:org_id/invitations', {
-    config: { auth: { scope: 'invitations:write' } },
+    config: { auth: { scope: 'invitations:write' }, responseHeaders: { 201: ['ETag'], 409: ['Location'] } },
     schema: {
       tags: TAGS,
       operationId: 'createInvitation',

@@ -12,14 +12,19 @@ import { etagOf, invitationView } from '../invitations/invitation.views.ts';
 import { AppError } from '../lib/errors.ts';
 import { TAGS } from './invitation-route.params.ts';
 
-/** `"3"`, `W/"3"` or `*` → version 3, or undefined for `*`. */
-function parseIfMatch(header: string | undefined): number | undefined {
+const ENTITY_TAGS = /^(?:W\/)?"[\x21\x23-\x7e]*"(?:\s*,\s*(?:W\/)?"[\x21\x23-\x7e]*")*$/;
+
+/**
+ * The versions If-Match accepts: `"3"`, `W/"3"`, a list of tags, or `*` (undefined: any). A tag
+ * that is not a version can never match, so a list of only such tags fails the precondition
+ * (412), as RFC 9110 has it; a header that is not entity tags at all is a bad request.
+ */
+function parseIfMatch(header: string | undefined): number[] | undefined {
   if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^(?:W\/)?"(\d+)"$/.exec(header.trim());
-  if (!match) {
+  if (!ENTITY_TAGS.test(header.trim())) {
     throw new AppError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match must be an ETag such as "3".');
   }
-  return Number(match[1]);
+  return [...header.matchAll(/"(\d{1,15})"/g)].map((match) => Number(match[1]));
 }
 
 /** An admin changes, resends or revokes an open invitation. */
@@ -31,7 +36,7 @@ export function invitationManageRoutes(app: App, invitations: InvitationService)
 
 function registerUpdateInvitation(app: App, invitations: InvitationService) {
   app.patch('/v1/organizations/:org_id/invitations/:invitation_id', {
-    config: { auth: { scope: 'invitations:write' } },
+    config: { auth: { scope: 'invitations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'updateInvitation',
@@ -63,7 +68,7 @@ function registerUpdateInvitation(app: App, invitations: InvitationService) {
 
 function registerResendInvitation(app: App, invitations: InvitationService) {
   app.post('/v1/organizations/:org_id/invitations/:invitation_id/resend', {
-    config: { auth: { scope: 'invitations:write' } },
+    config: { auth: { scope: 'invitations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'resendInvitation',
@@ -99,7 +104,7 @@ function registerResendInvitation(app: App, invitations: InvitationService) {
 
 function registerRevokeInvitation(app: App, invitations: InvitationService) {
   app.post('/v1/organizations/:org_id/invitations/:invitation_id/revoke', {
-    config: { auth: { scope: 'invitations:write' } },
+    config: { auth: { scope: 'invitations:write' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'revokeInvitation',

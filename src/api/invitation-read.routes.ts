@@ -57,7 +57,7 @@ export function invitationReadRoutes(app: App, invitations: InvitationService) {
   });
 
   app.get('/v1/organizations/:org_id/invitations/:invitation_id', {
-    config: { auth: { scope: 'invitations:read' } },
+    config: { auth: { scope: 'invitations:read' }, responseHeaders: { 200: ['ETag'] } },
     schema: {
       tags: TAGS,
       operationId: 'getInvitation',

@@ -55,8 +55,9 @@ export interface ResendOptions {
 }
 
 /**
- * Changes a pending invitation. With `ifMatch`, only the version the caller saw is changed
- * (412 otherwise); without it the change applies to the current version.
+ * Changes a pending invitation. With `ifMatch` (the versions the caller accepts, from If-Match),
+ * only one of those versions is changed (412 otherwise); without it the change applies to the
+ * current version.
  */
 export async function updateInvitation(
   deps: InvitationDeps,
@@ -64,7 +65,7 @@ export async function updateInvitation(
   organizationRef: string,
   id: string,
   input: InvitationUpdateInput,
-  ifMatch: number | undefined,
+  ifMatch: readonly number[] | undefined,
 ): Promise<InvitationRecord> {
   const { access, invitation } = await adminInvitation(
     deps,
@@ -74,7 +75,8 @@ export async function updateInvitation(
     'change invitations',
   );
   const now = deps.clock.now();
-  if (ifMatch !== undefined && ifMatch !== invitation.version) throw preconditionFailed(invitation.version);
+  if (ifMatch !== undefined && !ifMatch.includes(invitation.version))
+    throw preconditionFailed(invitation.version);
   const status = effectiveStatus(invitation, now);
   if (status !== 'pending') throw notPending(status, invitation.id);
   const changes: InvitationChanges = {};

@@ -80,7 +80,7 @@ export class InvitationService {
     organizationRef: string,
     id: string,
     input: InvitationUpdateInput,
-    ifMatch: number | undefined,
+    ifMatch: readonly number[] | undefined,
   ): Promise<InvitationRecord> {
     return updateInvitation(this.#deps, principal, organizationRef, id, input, ifMatch);
   }

@@ -127,6 +127,7 @@ export const routeTransform: SwaggerTransform = (input) => {
       'x-required-scope': auth === 'public' ? 'public' : auth.scope,
       ...(config.responseHeaders ? { 'x-response-headers': config.responseHeaders } : {}),
       ...requestExamples(input.schema?.body),
+      ...(acceptsNoBody(input.schema?.body) ? { 'x-optional-body': true } : {}),
     } as typeof schema,
   };
 };
@@ -137,8 +138,21 @@ export const routeTransform: SwaggerTransform = (input) => {
  */
 function requestExamples(body: unknown): { 'x-request-examples'?: unknown[] } {
   if (!(body instanceof z.ZodType)) return {};
-  const examples = z.globalRegistry.get(body)?.examples;
+  const examples = z.globalRegistry.get(unwrapped(body))?.examples;
   return Array.isArray(examples) && examples.length > 0 ? { 'x-request-examples': examples } : {};
+}
+
+/** The schema inside `optionalBody(…)` (nullish), which carries the examples. */
+function unwrapped(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodOptional || inner instanceof z.ZodNullable)
+    inner = inner.unwrap() as z.ZodType;
+  return inner;
+}
+
+/** A body declared with `optionalBody`: the request may have none. */
+function acceptsNoBody(body: unknown): boolean {
+  return body instanceof z.ZodType && unwrapped(body) !== body;
 }
 
 /** Paths whose unauthenticated calls are counted per client address (app.ts, `isApiPath`). */

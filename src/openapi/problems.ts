@@ -149,6 +149,9 @@ const RATE_LIMIT_HEADERS = [
   'RateLimit-Policy',
 ];
 
+/** On a 401 for a wrong password or key secret: the sign-in count so far (no Retry-After). */
+const SIGN_IN_COUNT_HEADERS = RATE_LIMIT_HEADERS.filter((name) => name !== 'Retry-After');
+
 const problemContent = (status: number, path = '') => ({
   [PROBLEM_MEDIA_TYPE]: { schema: { $ref: PROBLEM_REF }, example: problemExample(status, path) },
 });
@@ -213,8 +216,11 @@ export function addSharedBehaviour(
   const requestExamples = operation['x-request-examples'] as unknown[] | undefined;
   delete operation['x-request-examples'];
   const body = operation.requestBody as {
+    required?: boolean;
     content?: Record<string, { schema?: { $ref?: string }; example?: unknown }>;
   };
+  if (operation['x-optional-body'] && body) body.required = false;
+  delete operation['x-optional-body'];
   for (const media of Object.values(body?.content ?? {}))
     if (requestExamples && media.example === undefined) media.example = requestExamples[0];
   for (const [status, response] of Object.entries(operation.responses)) {
@@ -225,6 +231,7 @@ export function addSharedBehaviour(
     if (status === '201') Object.assign(headers, headerRefs('Location'));
     Object.assign(headers, headerRefs(...(declared[status] ?? [])));
     if (status === '429') Object.assign(headers, headerRefs(...RATE_LIMIT_HEADERS));
+    if (status === '401') Object.assign(headers, headerRefs(...SIGN_IN_COUNT_HEADERS));
     if (status.startsWith('2') && auth !== 'public' && (method === 'post' || method === 'patch'))
       Object.assign(headers, headerRefs('Idempotent-Replayed'));
     response.headers = { ...(response.headers as Json | undefined), ...headers };
@@ -233,8 +240,9 @@ export function addSharedBehaviour(
   if (auth !== 'public') {
     // The auth hook answers these on every route that names a scope.
     responses['401'] ??= {
-      description: 'No or bad credentials.',
-      headers: headerRefs('X-Request-Id'),
+      description:
+        'No or bad credentials. A wrong password or key secret counts against the sign-in limits; the RateLimit headers then say how many tries are left.',
+      headers: headerRefs('X-Request-Id', ...SIGN_IN_COUNT_HEADERS),
       content: problemContent(401),
     };
     responses['403'] ??= {

@@ -254,6 +254,28 @@ function domainPayload(type: WebhookEventType) {
   );
 }
 
+/** The message `POST …/webhooks/{id}/test` sends to one endpoint; no endpoint subscribes to it. */
+function testPayload(type: string) {
+  return payload(
+    type,
+    z
+      .object({
+        ...Common,
+        endpoint_id: z.string().describe('The endpoint the test was sent to.'),
+        requested_by: z.string().describe('The user who asked for the test.'),
+      })
+      .catchall(z.unknown()),
+    {
+      ...base,
+      from_status: null,
+      to_status: null,
+      actor,
+      endpoint_id: 'whk_01JQ8Z6W2A',
+      requested_by: actor.user_id,
+    },
+  );
+}
+
 /** Every event type a webhook can carry; a new one does not type-check until it is described here. */
 const PAYLOADS: Record<WebhookEventType, (type: WebhookEventType) => z.ZodType> = {
   'invitation.created': invitationPayload,
@@ -297,8 +319,7 @@ const componentName = (type: string) =>
 export function webhookDocument() {
   const schemas: Record<string, unknown> = {};
   const webhooks: Record<string, unknown> = {};
-  for (const type of WEBHOOK_EVENT_TYPES) {
-    const schema = PAYLOADS[type](type);
+  const describe = (type: string, schema: z.ZodType, sentTo: string) => {
     const { $schema: _, ...json } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'output' });
     const name = componentName(type);
     schemas[name] = json;
@@ -307,7 +328,7 @@ export function webhookDocument() {
         operationId: `on${name.replace(/Webhook$/, '')}`,
         summary: `\`${type}\``,
         description:
-          `Sent to every enabled endpoint of the organization subscribed to \`${type}\`. ` +
+          `${sentTo} ` +
           'Verify the signature before trusting the body (the SDK has `verifyWebhook`); the ' +
           '`webhook-id` stays the same on every retry, so process each id once. Failed deliveries ' +
           'are retried with backoff and listed under the endpoint’s deliveries.',
@@ -346,6 +367,17 @@ export function webhookDocument() {
         },
       },
     };
-  }
+  };
+  for (const type of WEBHOOK_EVENT_TYPES)
+    describe(
+      type,
+      PAYLOADS[type](type),
+      `Sent to every enabled endpoint of the organization subscribed to \`${type}\`.`,
+    );
+  describe(
+    'webhook.test',
+    testPayload('webhook.test'),
+    'Sent to one endpoint when an admin asks for a test (`POST …/webhooks/{webhook_id}/test`); no endpoint subscribes to it.',
+  );
   return { schemas, webhooks };
 }

@@ -1,6 +1,7 @@
 import type { Principal } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
-import { recordAudit } from '../events/event.recorder.ts';
+import { recordAudit, recordEvents } from '../events/event.recorder.ts';
+import { auditEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
@@ -214,7 +215,16 @@ export class WebhookService {
     if (!(await findEndpoint(this.#database.db, organization.id, id))) throw endpointNotFound();
     const now = this.#clock.now();
     const deliveryId = newId('msg', now);
-    // Queued and recorded together: the audit log says who pinged which receiver, and when.
+    // Queued and recorded together: the audit log says who pinged which receiver, and when; the
+    // test message carries that audit event's id, as every webhook carries its event's.
+    const audit = auditEvent({
+      type: 'webhook.test_sent',
+      organizationId: organization.id,
+      subject: { type: 'webhook_endpoint', id },
+      actor: principal,
+      now,
+      data: { delivery_id: deliveryId },
+    });
     await this.#database.db.transaction().execute(async (trx) => {
       await enqueue(trx, [
         {
@@ -228,19 +238,20 @@ export class WebhookService {
           payload: {
             type: 'webhook.test',
             timestamp: now.toISOString(),
-            data: { organization_id: organization.id, endpoint_id: id, requested_by: principal.user.id },
+            data: {
+              event_id: audit.id,
+              organization_id: organization.id,
+              from_status: null,
+              to_status: null,
+              actor: { user_id: principal.user.id, api_key_id: audit.actorApiKeyId },
+              endpoint_id: id,
+              requested_by: principal.user.id,
+            },
           },
           createdAt: now,
         },
       ]);
-      await recordAudit(trx, {
-        type: 'webhook.test_sent',
-        organizationId: organization.id,
-        subject: { type: 'webhook_endpoint', id },
-        actor: principal,
-        now,
-        data: { delivery_id: deliveryId },
-      });
+      await recordEvents(trx, [audit]);
     });
     this.#onQueued();
     return { deliveryId };

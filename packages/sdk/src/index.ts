@@ -17,6 +17,7 @@ export {
   type VerifyWebhookOptions,
   verifyWebhook,
   type WebhookEvent,
+  type SubscribableEventType,
   type WebhookEventType,
   type WebhookHeaders,
   WebhookVerificationError,

@@ -4,7 +4,11 @@
  */
 import type { components } from './schema.ts';
 
-export type WebhookEventType = components['schemas']['WebhookEndpointCreateInput']['event_types'][number];
+/** The event types an endpoint subscribes to. */
+export type SubscribableEventType = components['schemas']['WebhookEndpointCreateInput']['event_types'][number];
+
+/** The type of a message rsvp posts: a subscribed event, or the test an admin asked for. */
+export type WebhookEventType = SubscribableEventType | 'webhook.test';
 
 /** The body rsvp posts: the event type, when it happened, and the subject as it stood after. */
 export interface WebhookEvent {
