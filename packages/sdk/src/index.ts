@@ -14,10 +14,10 @@ import createClient, { type Client, type ClientOptions, type MaybeOptionalInit }
 import type { components, paths } from './schema.ts';
 
 export {
+  type SubscribableEventType,
   type VerifyWebhookOptions,
   verifyWebhook,
   type WebhookEvent,
-  type SubscribableEventType,
   type WebhookEventType,
   type WebhookHeaders,
   WebhookVerificationError,

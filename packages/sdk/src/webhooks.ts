@@ -5,7 +5,8 @@
 import type { components } from './schema.ts';
 
 /** The event types an endpoint subscribes to. */
-export type SubscribableEventType = components['schemas']['WebhookEndpointCreateInput']['event_types'][number];
+export type SubscribableEventType =
+  components['schemas']['WebhookEndpointCreateInput']['event_types'][number];
 
 /** The type of a message rsvp posts: a subscribed event, or the test an admin asked for. */
 export type WebhookEventType = SubscribableEventType | 'webhook.test';
