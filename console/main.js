@@ -2,7 +2,7 @@ import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, loadSession, whenSessionEnds } from './lib/api.js';
 import { currentLocale, LANGUAGE_NAMES, LOCALES, setLocale, t } from './lib/i18n.js';
-import { html, Notice } from './lib/ui.js';
+import { administers, html, Notice } from './lib/ui.js';
 import { Audit } from './screens/audit.js';
 import { Domains } from './screens/domains.js';
 import { Invitation } from './screens/invitation.js';
@@ -34,6 +34,9 @@ const SCREENS = [
   ['domains', Domains],
   ['templates', Templates],
 ];
+
+/** What a member who is not an admin can use: the members list and their own API keys. */
+const MEMBER_SCREENS = ['members', 'keys'];
 
 function useHash() {
   const [hash, setHash] = useState(location.hash);
@@ -77,22 +80,29 @@ function Shell({ session, onSignOut, onLocale }) {
     setOrgId(event.currentTarget.value);
     localStorage.setItem('rsvp.console.org', event.currentTarget.value);
   };
-  const name = screen || 'invitations';
+  const admin = org ? administers(session, org) : false;
+  const name = screen || (admin ? 'invitations' : 'members');
   let body;
   if (error) body = html`<${Notice} error=${error} />`;
   else if (!organizations) body = html`<p role="status">${t('loading')}</p>`;
   else if (name === 'organizations')
     body = html`<${Organizations} organizations=${orgs} onMore=${nextOrganizations && moreOrganizations} />`;
-  else if (name === 'users' && session.user.instance_admin) body = html`<${Users} />`;
+  else if (name === 'users')
+    body = session.user.instance_admin
+      ? html`<${Users} />`
+      : html`<${Notice} error=${t('users.instanceOnly')} />`;
   else if (!org) body = html`<p>${t('org.none')}</p>`;
+  else if (!admin && !MEMBER_SCREENS.includes(name))
+    body = html`<${Notice} error=${t('org.adminsOnly', org.name, org.your_role ?? '')} />`;
   else if (name === 'invitations' && id) body = html`<${Invitation} key=${id} org=${org} id=${id} />`;
   else if (name === 'webhooks' && id) body = html`<${Webhook} key=${id} org=${org} id=${id} />`;
   else {
     const Screen = (SCREENS.find(([n]) => n === name) ?? SCREENS[0])[1];
     body = html`<${Screen} key=${`${name}:${org.id}`} org=${org} session=${session} onOrgChanged=${reloadOrganizations} />`;
   }
+  // A member sees the screens a member can use; the rest are for the organization's admins.
   const links = [
-    ...SCREENS.map(([n]) => n),
+    ...SCREENS.map(([n]) => n).filter((n) => admin || MEMBER_SCREENS.includes(n)),
     ...(session.user.instance_admin ? ['organizations', 'users'] : []),
   ];
   return html`

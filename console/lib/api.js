@@ -40,6 +40,23 @@ export const api = {
   del: call('DELETE'),
 };
 
+/**
+ * Every item of a paged list, following `next_page_token` (100 a page) up to `limit` items: for
+ * the lists a screen shows whole (members to pick from, resources, keys) however long they get.
+ */
+export async function getAll(path, params, field, limit = 10_000) {
+  let page = await api.get(path, { ...params, query: { ...params.query, page_size: 100 } });
+  const items = [...page[field]];
+  while (page.next_page_token && items.length < limit) {
+    page = await api.get(path, {
+      ...params,
+      query: { ...params.query, page_size: 100, page_token: page.next_page_token },
+    });
+    items.push(...page[field]);
+  }
+  return { ...page, [field]: items, next_page_token: undefined };
+}
+
 /** A read with its ETag, for a later change sent with `If-Match` (412 when someone changed it since). */
 export function readWithEtag(path, params) {
   return guarded(path, async () => {

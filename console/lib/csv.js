@@ -67,6 +67,13 @@ export function parseCsv(text, delimiter = detectDelimiter(text)) {
   return rows;
 }
 
+/** The header row's column names, trimmed and in lower case. */
+export function csvColumns(text) {
+  const source = text.replace(/^\uFEFF/, '');
+  const [header = { cells: [] }] = parseCsv(source, detectDelimiter(source));
+  return header.cells.map((h) => h.trim().toLowerCase()).filter(Boolean);
+}
+
 /**
  * Invitation rows from a CSV with a header row, the columns the CLI reads: email (required),
  * role, message, resource_id, actions (separated by `;`, or `,` in a `;`-separated file),

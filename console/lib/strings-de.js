@@ -14,6 +14,9 @@ export const DE = {
   'nav.audit': 'Audit-Protokoll',
   'nav.organizations': 'Alle Organisationen',
   'org.switch': 'Organisation',
+  'org.adminsOnly': (org, role) =>
+    `Nur Inhaber und Admins von ${org} verwalten das; Ihre Rolle dort ist ${role}.`,
+  'users.instanceOnly': 'Diese Liste ist nur für Instanz-Admins.',
   'org.none': 'Sie sind noch in keiner Organisation Mitglied.',
   'org.yourRole': 'Ihre Rolle',
   'signIn.title': 'Bei der rsvp-Konsole anmelden',
@@ -126,6 +129,11 @@ export const DE = {
   'invite.clearCsv': 'CSV-Datei entfernen',
   'invite.fixCsv':
     'Einige Zeilen haben keine E-Mail: Korrigieren Sie die Datei und laden Sie sie erneut hoch.',
+  'invite.inviterLimit': (limit, seconds) =>
+    `Nicht gesendet: Sie haben Ihre ${limit} Einladungen für diesen Zeitraum erstellt; weitere sind in ${Math.ceil(seconds / 3600)} h möglich.`,
+  'invite.csvEmpty': 'Diese Datei hat keine Zeilen unter der Kopfzeile: niemand einzuladen.',
+  'invite.csvNoEmail': (columns) =>
+    `Diese Datei hat keine Spalte email (ihre Spalten: ${columns || 'keine'}). Die erste Zeile muss die Spalten benennen: email, optional role, message, resource_id, actions, locale.`,
   'invite.noAddress': 'Geben Sie mindestens eine E-Mail-Adresse ein.',
   'invite.send': 'Einladen',
   'invite.results': 'Ergebnis je Zeile',
@@ -151,7 +159,8 @@ export const DE = {
   'settings.allowed': 'Erlaubte E-Mail-Domains (eine pro Zeile; leer erlaubt alle)',
   'settings.blocked': 'Gesperrte E-Mail-Domains (eine pro Zeile)',
   'settings.appUrl': 'App-URL (wohin Eingeladene nach dem Annehmen gelangen)',
-  'settings.confirm': 'Eingeladene bestätigen (CVAT-Einstellung)',
+  'settings.confirm':
+    'CVAT-Clients melden, dass Eingeladene bestätigen (jede Einladung wird ohnehin angenommen)',
   'resources.new': 'Neue Ressource',
   'resources.type': 'Typ',
   'resources.create': 'Ressource anlegen',

@@ -14,6 +14,9 @@ export const EN = {
   'nav.audit': 'Audit log',
   'nav.organizations': 'All organizations',
   'org.switch': 'Organization',
+  'org.adminsOnly': (org, role) =>
+    `Only the owners and admins of ${org} manage this; your role there is ${role}.`,
+  'users.instanceOnly': 'This list is for instance admins only.',
   'org.none': 'You are not a member of any organization yet.',
   'org.yourRole': 'Your role',
   'signIn.title': 'Sign in to the rsvp console',
@@ -124,6 +127,11 @@ export const EN = {
   'invite.noEmail': 'no email',
   'invite.clearCsv': 'Remove the CSV',
   'invite.fixCsv': 'Some rows have no email: fix the file and upload it again.',
+  'invite.inviterLimit': (limit, seconds) =>
+    `Not sent: you have created your ${limit} invitations for this period; more can be sent in ${Math.ceil(seconds / 3600)} h.`,
+  'invite.csvEmpty': 'This file has no rows under its header: nothing to invite.',
+  'invite.csvNoEmail': (columns) =>
+    `This file has no email column (its columns: ${columns || 'none'}). The first line must name the columns: email, and optionally role, message, resource_id, actions, locale.`,
   'invite.noAddress': 'Enter at least one email address.',
   'invite.send': 'Invite',
   'invite.results': 'Result per row',
@@ -149,7 +157,7 @@ export const EN = {
   'settings.allowed': 'Allowed email domains (one per line; empty allows all)',
   'settings.blocked': 'Blocked email domains (one per line)',
   'settings.appUrl': 'App URL (where invitees land after accepting)',
-  'settings.confirm': 'Invitees confirm (CVAT setting)',
+  'settings.confirm': 'Tell CVAT clients that invitees confirm (every invitee accepts either way)',
   'resources.new': 'New resource',
   'resources.type': 'Type',
   'resources.create': 'Create resource',

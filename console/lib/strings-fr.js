@@ -14,6 +14,9 @@ export const FR = {
   'nav.audit': 'Journal d’audit',
   'nav.organizations': 'Toutes les organisations',
   'org.switch': 'Organisation',
+  'org.adminsOnly': (org, role) =>
+    `Seuls les propriétaires et administrateurs de ${org} gèrent ceci ; votre rôle y est ${role}.`,
+  'users.instanceOnly': 'Cette liste est réservée aux administrateurs de l’instance.',
   'org.none': 'Vous n’êtes encore membre d’aucune organisation.',
   'org.yourRole': 'Votre rôle',
   'signIn.title': 'Connexion à la console rsvp',
@@ -124,6 +127,11 @@ export const FR = {
   'invite.noEmail': 'pas d’e-mail',
   'invite.clearCsv': 'Retirer le CSV',
   'invite.fixCsv': 'Des lignes n’ont pas d’e-mail : corrigez le fichier et importez-le à nouveau.',
+  'invite.inviterLimit': (limit, seconds) =>
+    `Non envoyée : vous avez créé vos ${limit} invitations pour cette période ; d’autres pourront partir dans ${Math.ceil(seconds / 3600)} h.`,
+  'invite.csvEmpty': 'Ce fichier n’a aucune ligne sous son en-tête : personne à inviter.',
+  'invite.csvNoEmail': (columns) =>
+    `Ce fichier n’a pas de colonne email (ses colonnes : ${columns || 'aucune'}). La première ligne doit nommer les colonnes : email, et au besoin role, message, resource_id, actions, locale.`,
   'invite.noAddress': 'Saisissez au moins une adresse e-mail.',
   'invite.send': 'Inviter',
   'invite.results': 'Résultat par ligne',
@@ -149,7 +157,8 @@ export const FR = {
   'settings.allowed': 'Domaines autorisés (un par ligne ; vide : tous)',
   'settings.blocked': 'Domaines bloqués (un par ligne)',
   'settings.appUrl': 'URL de l’application (où arrivent les invités après acceptation)',
-  'settings.confirm': 'Les invités confirment (réglage CVAT)',
+  'settings.confirm':
+    'Indiquer aux clients CVAT que les invités confirment (chaque invité accepte de toute façon)',
   'resources.new': 'Nouvelle ressource',
   'resources.type': 'Type',
   'resources.create': 'Créer la ressource',

@@ -5,21 +5,44 @@ import { explain, t } from './i18n.js';
 
 export const html = htm.bind(h);
 
-/** Loads data for a screen; `reload` fetches again. Errors become readable sentences. */
+/** Whether the signed-in user administers `org` (its admin roles, or an instance admin). */
+export function administers(session, org) {
+  if (session.user.instance_admin) return true;
+  return org.settings.roles.some((role) => role.name === org.your_role && role.admin);
+}
+
+/**
+ * Loads data for a screen; `reload` fetches again. Errors become readable sentences. `fresh` says
+ * the data on screen answers the current `deps` (not a previous query still shown while loading).
+ */
 export function useLoad(load, deps) {
-  const [state, setState] = useState({ loading: true, data: undefined, error: null });
+  const key = JSON.stringify(deps);
+  const [state, setState] = useState({ loading: true, data: undefined, error: null, key: undefined });
   const current = useRef(0);
   const reload = useCallback(() => {
     const run = ++current.current;
     setState((s) => ({ ...s, loading: true }));
     load().then(
-      (data) => run === current.current && setState({ loading: false, data, error: null }),
+      (data) => run === current.current && setState({ loading: false, data, error: null, key }),
       (error) =>
-        run === current.current && setState({ loading: false, data: undefined, error: explain(error) }),
+        run === current.current && setState({ loading: false, data: undefined, error: explain(error), key }),
     );
   }, deps);
   useEffect(reload, [reload]);
-  return { ...state, reload };
+  return { ...state, fresh: !state.loading && state.key === key, reload };
+}
+
+/**
+ * Previous and Next over a list's page tokens. Next follows only the page on screen, once it
+ * answers the current filters: a token of another query is never sent.
+ */
+export function Pager({ tokens, setTokens, state, more = true }) {
+  const next = state.fresh ? state.data?.next_page_token : undefined;
+  return html`<nav class="actions" aria-label=${t('pagination')}>
+    <button type="button" disabled=${tokens.length === 1 || state.loading} onClick=${() => setTokens(tokens.slice(0, -1))}>${t('previous')}</button>
+    <span class="muted" aria-live="polite">${t('page', tokens.length)}</span>
+    <button type="button" disabled=${!next || !more} onClick=${() => setTokens([...tokens, next])}>${t('next')}</button>
+  </nav>`;
 }
 
 /** Runs an action, keeping its outcome as a message; `busy` while it runs. */

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
-import { actorOf, formValues, Heading, html, Loading, toIso, useLoad } from '../lib/ui.js';
+import { actorOf, formValues, Heading, html, Loading, Pager, toIso, useLoad } from '../lib/ui.js';
 
 /**
  * The audit log of the organization; instance admins may widen it to the whole instance, which
@@ -70,9 +70,5 @@ export function Audit({ org, session }) {
       state.data?.events.length === 0 &&
       html`<p role="status">${tokens.length > 1 ? t('audit.noMore') : t('audit.empty')}</p>`
     }
-    <nav class="actions" aria-label=${t('pagination')}>
-      <button type="button" disabled=${tokens.length === 1} onClick=${() => setTokens(tokens.slice(0, -1))}>${t('previous')}</button>
-      <span class="muted">${t('page', tokens.length)}</span>
-      <button type="button" disabled=${!state.data?.next_page_token || state.data.events.length < 50} onClick=${() => setTokens([...tokens, state.data.next_page_token])}>${t('next')}</button>
-    </nav>`;
+    <${Pager} tokens=${tokens} setTokens=${setTokens} state=${state} more=${state.data?.events.length === 50} />`;
 }

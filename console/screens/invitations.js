@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api.js';
+import { api, getAll } from '../lib/api.js';
 import { explain, formatDate, t } from '../lib/i18n.js';
-import { Badge, formValues, Heading, html, Loading, Notice, toIso, useLoad } from '../lib/ui.js';
+import { Badge, formValues, Heading, html, Loading, Notice, Pager, toIso, useLoad } from '../lib/ui.js';
 
 const STATUSES = ['pending', 'accepted', 'declined', 'revoked', 'expired'];
 const DELIVERY = ['queued', 'sent', 'failed', 'not_sent'];
@@ -78,16 +78,11 @@ export function Invitations({ org }) {
   const [selected, setSelected] = useState(new Set());
   const [result, setResult] = useState({});
   const members = useLoad(
-    () =>
-      api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
+    () => getAll('/v1/organizations/{org_id}/members', { path: { org_id: org.id } }, 'members'),
     [org.id],
   );
   const resources = useLoad(
-    () =>
-      api.get('/v1/organizations/{org_id}/resources', {
-        path: { org_id: org.id },
-        query: { page_size: 100 },
-      }),
+    () => getAll('/v1/organizations/{org_id}/resources', { path: { org_id: org.id } }, 'resources'),
     [org.id],
   );
   const resourceName = (id) => resources.data?.resources.find((r) => r.id === id)?.name ?? id;
@@ -162,9 +157,5 @@ export function Invitations({ org }) {
       )}</tbody>
     </table></div>
     ${!state.loading && rows.length === 0 && html`<p>${t('inv.empty')}</p>`}
-    <nav class="actions" aria-label=${t('pagination')}>
-      <button type="button" disabled=${tokens.length === 1} onClick=${() => setTokens(tokens.slice(0, -1))}>${t('previous')}</button>
-      <span class="muted" aria-live="polite">${t('page', tokens.length)}</span>
-      <button type="button" disabled=${!state.data?.next_page_token} onClick=${() => setTokens([...tokens, state.data.next_page_token])}>${t('next')}</button>
-    </nav>`;
+    <${Pager} tokens=${tokens} setTokens=${setTokens} state=${state} />`;
 }

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { api } from '../lib/api.js';
-import { invitationRows } from '../lib/csv.js';
+import { csvColumns, invitationRows } from '../lib/csv.js';
 import { languageName, useEmailLanguages } from '../lib/email-languages.js';
 import { explain, t } from '../lib/i18n.js';
 import { batches, pointedRow, rowProblems } from '../lib/invite-check.js';
@@ -88,6 +88,14 @@ async function sendBatch(org, entries, sendEmail) {
       if (at !== undefined && entries[at]) pointed.set(at, [...(pointed.get(at) ?? []), e.detail]);
     }
     const failed = (entry, message) => ({ line: entry.line, email: entry.row.email, error: message });
+    if (error?.status === 429 && error.problem?.code === 'inviter_limit_reached') {
+      // Send what still fits under the inviter's daily limit; the rest wait for the window.
+      const fits = Math.min(Number(error.problem.remaining) || 0, entries.length - 1);
+      const later = (entry) =>
+        failed(entry, t('invite.inviterLimit', error.problem.limit, error.problem.retry_after_seconds));
+      const sent = fits > 0 ? await sendBatch(org, entries.slice(0, fits), sendEmail) : [];
+      return [...sent, ...entries.slice(fits).map(later)];
+    }
     if (error?.status !== 400 || pointed.size === 0) return entries.map((e) => failed(e, explain(error)));
     const rest = entries.filter((_, i) => !pointed.has(i));
     const refused = [...pointed].map(([i, details]) =>
@@ -122,7 +130,10 @@ export function Invite({ org }) {
   const [outcome, setOutcome] = useState({});
   const onFile = async (event) => {
     const file = event.currentTarget.files?.[0];
-    setCsv(file ? { name: file.name, rows: invitationRows(await file.text()) } : null);
+    const text = file ? await file.text() : '';
+    setCsv(file ? { name: file.name, rows: invitationRows(text), columns: csvColumns(text) } : null);
+    // A new file starts afresh: the last import's summary and rows are not this file's.
+    setOutcome({});
   };
   const languages = useEmailLanguages(org.id);
   const rules = { roles: org.settings.roles, locales: languages.loaded };
@@ -186,6 +197,8 @@ export function Invite({ org }) {
       ${
         csv &&
         html`<h2 id="preview-title">${t('invite.preview', csv.name, csv.rows.length)}</h2>
+        ${csv.rows.length === 0 && html`<p class="notice error" role="alert">${t('invite.csvEmpty')}</p>`}
+        ${csv.rows.length > 0 && !csv.columns.includes('email') && html`<p class="notice error" role="alert">${t('invite.csvNoEmail', csv.columns.join(', '))}</p>`}
         ${preview.some((r) => r.problems.length) && html`<p class="notice error">${t('invite.skipped', preview.filter((r) => r.problems.length).length)}</p>`}
         <div class="table-wrap" tabindex="0" role="region" aria-labelledby="preview-title"><table aria-labelledby="preview-title">
           <thead><tr><th scope="col">${t('invite.line')}</th><th scope="col">${t('inv.email')}</th><th scope="col">${t('inv.role')}</th><th scope="col">${t('invite.check')}</th></tr></thead>

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api.js';
+import { api, getAll } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
 import { formValues, Heading, html, Loading, Notice, toIso, useAction, useLoad } from '../lib/ui.js';
 
@@ -26,7 +26,7 @@ const SCOPES = [
 export function Keys() {
   const action = useAction();
   const [created, setCreated] = useState(null);
-  const state = useLoad(() => api.get('/v1/api-keys', { query: { page_size: 100 } }), []);
+  const state = useLoad(() => getAll('/v1/api-keys', {}, 'api_keys'), []);
   const create = async (event) => {
     event.preventDefault();
     const form = event.currentTarget;

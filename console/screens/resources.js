@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { api } from '../lib/api.js';
+import { api, getAll } from '../lib/api.js';
 import { formatDate, t } from '../lib/i18n.js';
 import { formValues, Heading, html, Loading, Notice, useAction, useLoad } from '../lib/ui.js';
 
@@ -11,10 +11,11 @@ function Grants({ org, resource, members }) {
   const path = (userId) => ({ path: { org_id: org.id, resource_id: resource.id, user_id: userId } });
   const state = useLoad(
     () =>
-      api.get('/v1/organizations/{org_id}/resources/{resource_id}/grants', {
-        path: { org_id: org.id, resource_id: resource.id },
-        query: { page_size: 100 },
-      }),
+      getAll(
+        '/v1/organizations/{org_id}/resources/{resource_id}/grants',
+        { path: { org_id: org.id, resource_id: resource.id } },
+        'grants',
+      ),
     [resource.id],
   );
   const grant = async (event) => {
@@ -69,16 +70,11 @@ export function Resources({ org }) {
   const action = useAction();
   const [open, setOpen] = useState(null);
   const state = useLoad(
-    () =>
-      api.get('/v1/organizations/{org_id}/resources', {
-        path: { org_id: org.id },
-        query: { page_size: 100 },
-      }),
+    () => getAll('/v1/organizations/{org_id}/resources', { path: { org_id: org.id } }, 'resources'),
     [org.id],
   );
   const members = useLoad(
-    () =>
-      api.get('/v1/organizations/{org_id}/members', { path: { org_id: org.id }, query: { page_size: 100 } }),
+    () => getAll('/v1/organizations/{org_id}/members', { path: { org_id: org.id } }, 'members'),
     [org.id],
   );
   const create = async (event) => {

@@ -210,7 +210,12 @@ export function tooManyRequests(
   code = 'rate_limited',
 ): AppError {
   return new AppError(429, code, 'Too many requests', detail, {
-    extras: { retry_after_seconds: decision.resetSeconds, limit: decision.limit },
+    // `remaining`: what a smaller request could still do now (a batch over the inviter's limit).
+    extras: {
+      retry_after_seconds: decision.resetSeconds,
+      limit: decision.limit,
+      remaining: decision.remaining,
+    },
     headers: { 'retry-after': String(decision.resetSeconds), ...rateLimitHeaders(decision, rule) },
   });
 }
