@@ -48,7 +48,7 @@ function useHash() {
   return hash.replace(/^#\/?/, '').split('/');
 }
 
-function Shell({ session, onSignOut, onLocale }) {
+function Shell({ session, onSignOut, signingOut, onLocale }) {
   const [organizations, setOrganizations] = useState(null);
   const [error, setError] = useState(null);
   const [orgId, setOrgId] = useState(localStorage.getItem('rsvp.console.org'));
@@ -125,7 +125,7 @@ function Shell({ session, onSignOut, onLocale }) {
           ${LOCALES.map((l) => html`<option value=${l}>${LANGUAGE_NAMES[l] ?? l}</option>`)}
         </select></label>
       <span class="muted">${session.user.email}</span>
-      <button type="button" onClick=${onSignOut}>${t('signOut')}</button>
+      <button type="button" onClick=${onSignOut} disabled=${signingOut} aria-busy=${signingOut ? 'true' : undefined}>${signingOut ? t('signingOut') : t('signOut')}</button>
     </header>
     <nav class="main" aria-label=${t('nav')}>
       <ul>${links.map(
@@ -141,6 +141,7 @@ function App() {
   const [error, setError] = useState(null);
   const [ended, setEnded] = useState(false);
   const [, setLocaleTick] = useState(0);
+  const [signingOut, setSigningOut] = useState(false);
   const refresh = useCallback(() => {
     loadSession().then(setSession, () => setError(t('error.network')));
   }, []);
@@ -158,7 +159,9 @@ function App() {
     setLocaleTick((n) => n + 1);
   };
   const signOut = async () => {
+    setSigningOut(true);
     await api.del('/v1/session').catch(() => undefined);
+    setSigningOut(false);
     setEnded(false);
     refresh();
   };
@@ -170,7 +173,7 @@ function App() {
   if (!session) return html`<main class="narrow"><p role="status">${t('loading')}</p></main>`;
   if (!session.user)
     return html`<${SignIn} onSignedIn=${signedIn} onLocale=${onLocale} notice=${ended ? t('session.ended') : null} />`;
-  return html`<${Shell} session=${session} onSignOut=${signOut} onLocale=${onLocale} />`;
+  return html`<${Shell} session=${session} onSignOut=${signOut} signingOut=${signingOut} onLocale=${onLocale} />`;
 }
 
 render(html`<${App} />`, document.getElementById('app'));

@@ -17,6 +17,7 @@ export const DE = {
   'org.adminsOnly': (org, role) =>
     `Nur Inhaber und Admins von ${org} verwalten das; Ihre Rolle dort ist ${role}.`,
   'users.instanceOnly': 'Diese Liste ist nur für Instanz-Admins.',
+  signingOut: 'Abmelden …',
   'org.none': 'Sie sind noch in keiner Organisation Mitglied.',
   'org.yourRole': 'Ihre Rolle',
   'signIn.title': 'Bei der rsvp-Konsole anmelden',

@@ -17,6 +17,7 @@ export const EN = {
   'org.adminsOnly': (org, role) =>
     `Only the owners and admins of ${org} manage this; your role there is ${role}.`,
   'users.instanceOnly': 'This list is for instance admins only.',
+  signingOut: 'Signing out…',
   'org.none': 'You are not a member of any organization yet.',
   'org.yourRole': 'Your role',
   'signIn.title': 'Sign in to the rsvp console',

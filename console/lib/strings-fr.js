@@ -17,6 +17,7 @@ export const FR = {
   'org.adminsOnly': (org, role) =>
     `Seuls les propriétaires et administrateurs de ${org} gèrent ceci ; votre rôle y est ${role}.`,
   'users.instanceOnly': 'Cette liste est réservée aux administrateurs de l’instance.',
+  signingOut: 'Déconnexion…',
   'org.none': 'Vous n’êtes encore membre d’aucune organisation.',
   'org.yourRole': 'Votre rôle',
   'signIn.title': 'Connexion à la console rsvp',
