@@ -335,10 +335,15 @@ describe('each dialect listener publishes its own OpenAPI document', () => {
       const document = response.json();
       expect(document.openapi, name).toBe('3.1.0');
       expect(document.info.title, name).toContain(name);
+      // Paths that differ only in their parameters' names share one path item, named `a_or_b`.
+      const shape = (path: string) => path.replace(/\{[^}]+\}/g, '{}');
       const served = declaredRoutes(app)
         .map((route) => `${route.method} ${openapiPath(route.url)}`)
-        .filter((route) => !NOT_OPERATIONS.has(route));
-      const documented = operations(document).map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+        .filter((route) => !NOT_OPERATIONS.has(route))
+        .map(shape);
+      const documented = operations(document).map(({ method, path }) =>
+        shape(`${method.toUpperCase()} ${path}`),
+      );
       expect(documented.sort(), name).toEqual([...new Set(served)].sort());
       for (const { operation } of operations(document)) {
         expect(operation.responses.default.content, name).toBeTruthy();

@@ -1,57 +1,22 @@
-import type { FastifyDynamicSwaggerOptions, SwaggerTransformObject } from '@fastify/swagger';
+import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import fastifySwagger from '@fastify/swagger';
-import { jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import type { App } from '../http/app-types.ts';
+import { type DialectOperations, dialectTransform } from './dialect-transform.ts';
 import { API_VERSION, routeTransform } from './document.ts';
 import { referencePageRoutes } from './reference-page.ts';
 
 /** What a dialect listener says about itself in its own OpenAPI document. */
-export interface DialectDocument {
+export interface DialectDocument extends DialectOperations {
   title: string;
   description: string;
   securitySchemes: Record<string, Record<string, unknown>>;
-  /** The error body the dialect answers with, and its media type. */
-  error: { mediaType: string; schema: Record<string, unknown>; example: unknown };
-}
-
-type Operation = { responses?: Record<string, unknown>; [key: string]: unknown };
-
-function documentTransform(error: DialectDocument['error']): SwaggerTransformObject {
-  return (input) => {
-    const document = jsonSchemaTransformObject(input) as {
-      paths?: Record<string, Record<string, Operation>>;
-      components?: Record<string, unknown>;
-    };
-    for (const item of Object.values(document.paths ?? {})) {
-      for (const operation of Object.values(item)) {
-        if (operation['x-required-scope'] === 'public') delete operation['x-required-scope'];
-        // The routes declare no response schemas (they answer in the foreign API's shapes).
-        for (const response of Object.values(operation.responses ?? {}) as { description?: string }[])
-          if (response.description === 'Default Response')
-            response.description = 'Success, in this API’s own format.';
-        operation.responses = {
-          ...operation.responses,
-          default: {
-            description: 'An error, in this API’s own error format.',
-            content: {
-              [error.mediaType]: { schema: { $ref: '#/components/schemas/Error' }, example: error.example },
-            },
-          },
-        };
-      }
-    }
-    document.components = {
-      ...document.components,
-      schemas: { ...(document.components?.schemas as object), Error: error.schema },
-    };
-    return document as ReturnType<SwaggerTransformObject>;
-  };
 }
 
 /**
  * The listener's OpenAPI 3.1 document at GET /openapi.json and its reference at /docs, both
- * public, generated from the zod schemas of the routes it serves (so clients can be generated
- * against rsvp in that API's wire format). Register before the routes.
+ * public: the routes' parameters (from their zod schemas) with what `document.operations` says of
+ * each (its bodies and statuses), so clients can be generated against rsvp in that API's wire
+ * format. Register before the routes.
  */
 export function registerDialectDocument(app: App, document: DialectDocument) {
   app.register(fastifySwagger, {
@@ -61,6 +26,7 @@ export function registerDialectDocument(app: App, document: DialectDocument) {
         title: document.title,
         version: API_VERSION,
         description: document.description,
+        contact: { name: 'The operators of this rsvp instance' },
         license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
       },
       servers: [{ url: '/', description: 'The rsvp listener serving this document' }],
@@ -72,7 +38,7 @@ export function registerDialectDocument(app: App, document: DialectDocument) {
       security: Object.keys(document.securitySchemes).map((name) => ({ [name]: [] })),
     },
     transform: routeTransform,
-    transformObject: documentTransform(document.error),
+    transformObject: dialectTransform(document),
   });
   app.get('/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
   referencePageRoutes(app, { title: `${document.title} (rsvp)` });

@@ -8,7 +8,7 @@ import { type AppError, ValidationError } from '../../lib/errors.ts';
 import { type RateDecision, tooManyRequests } from '../../lib/rate-limiter.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
-import { CONFLUENT_DOCUMENT } from '../dialect-documents.ts';
+import { CONFLUENT_DOCUMENT } from './confluent.document.ts';
 import { confluentRoutes } from './confluent.routes.ts';
 import { confluentUserRoutes } from './confluent-users.routes.ts';
 

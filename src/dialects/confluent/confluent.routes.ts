@@ -12,7 +12,7 @@ import type { OrganizationRecord } from '../../organizations/organization.reposi
 import type { Services } from '../../services.ts';
 
 export const API_VERSION = 'iam/v2';
-const CONFLUENT_STATUSES = [
+export const CONFLUENT_STATUSES = [
   'INVITE_STATUS_SENT',
   'INVITE_STATUS_STAGED',
   'INVITE_STATUS_ACCEPTED',

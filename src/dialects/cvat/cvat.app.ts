@@ -10,7 +10,7 @@ import { constantTimeEqual } from '../../lib/secrets.ts';
 import type { Services } from '../../services.ts';
 import { BrowserSessions, parseCookies } from '../../web/browser-session.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
-import { CVAT_DOCUMENT } from '../dialect-documents.ts';
+import { CVAT_DOCUMENT } from './cvat.document.ts';
 import { CvatError, detail } from './cvat.mapping.ts';
 import { cvatRoutes } from './cvat.routes.ts';
 

@@ -2,7 +2,7 @@ import { unauthenticated } from '../../auth/authenticator.ts';
 import type { App } from '../../http/app-types.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
-import { TILEDB_DOCUMENT } from '../dialect-documents.ts';
+import { TILEDB_DOCUMENT } from './tiledb.document.ts';
 import { tiledbErrorBody } from './tiledb.errors.ts';
 import { tiledbV1Routes } from './tiledb-v1.routes.ts';
 import { tiledbV4Routes } from './tiledb-v4.routes.ts';

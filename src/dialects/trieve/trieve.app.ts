@@ -3,7 +3,7 @@ import type { App } from '../../http/app-types.ts';
 import { type AppError, ValidationError } from '../../lib/errors.ts';
 import type { Services } from '../../services.ts';
 import { createDialectApp, type DialectOptions } from '../dialect-app.ts';
-import { TRIEVE_DOCUMENT } from '../dialect-documents.ts';
+import { TRIEVE_DOCUMENT } from './trieve.document.ts';
 import { trieveError, trieveRoutes } from './trieve.routes.ts';
 
 /** `{message}`, worded as Trieve words its errors. */
