@@ -141,7 +141,7 @@ runInChromium('the console pages every list it shows, in Chromium', () => {
       .insertInto('memberships')
       .values({
         organization_id: organization.id,
-        user_id: (await made.json()).id,
+        user_id: ((await made.json()) as { id: string }).id,
         role: 'member',
         created_at: now,
         updated_at: now,
