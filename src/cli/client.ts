@@ -92,8 +92,13 @@ export function cliConfig() {
 
 /** A file's text, or a one-line usage error naming it. */
 export function readInputFile(path: string): string {
+  return readInputBytes(path).toString('utf8');
+}
+
+/** A file's bytes, or a one-line usage error naming it. */
+export function readInputBytes(path: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
