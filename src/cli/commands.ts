@@ -25,7 +25,8 @@ RSVP_API_KEY) are given, and to the database directly otherwise (as the first in
 or --as <email>). Run \`rsvp <command> --help\` for a command's options and examples.
 
 Exit codes: 0 ok, 1 the API refused (its error and details on stderr), 2 usage error (bad
-arguments, a missing file, an invalid CSV row; nothing was sent), 3 cannot connect.`;
+arguments, a missing file, an invalid CSV row; nothing was sent), 3 cannot connect (refused,
+no answer within --timeout / RSVP_TIMEOUT seconds, default 30, or an answer rsvp never sends).`;
 
 function serverCommands(program: Command) {
   program
