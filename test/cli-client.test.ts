@@ -80,4 +80,17 @@ describe('the CLI client against what --url leads to', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('must be a number of seconds above 0, not "soon"');
   }, 60_000);
+
+  it('still lists every bad CSV row when the server cannot be reached (exit 2, nothing sent)', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const csv = join(mkdtempSync(join(tmpdir(), 'rsvp-cli-client-')), 'bad.csv');
+    writeFileSync(csv, 'email,role\nnot-an-email,member\nok@example.com,member\nOK@example.com,member\n');
+    const result = await spawnCli(['invite', '--org', 'acme', '--csv', csv], env('http://127.0.0.1:9'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('row 1 (line 2): email "not-an-email"');
+    expect(result.stderr).toContain('row 3 (line 4): OK@example.com is already row 2');
+    expect(result.stderr).toContain('roles not checked before sending (cannot reach the rsvp server');
+  }, 60_000);
 });

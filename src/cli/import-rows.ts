@@ -144,12 +144,12 @@ export async function roleProblems(client: Client, rows: Row[], options: ApiOpti
 }
 
 /** Throws the usage error that lists every problem, when there is one: nothing is sent. */
-export function refuseBadRows(problems: string[], rows: Row[]) {
+export function refuseBadRows(problems: string[], rows: Row[], note = '') {
   if (problems.length === 0) return;
   const byRow = (line: string) => Number(/^row (\d+)/.exec(line)?.[1] ?? 0);
   const sorted = [...problems].sort((a, b) => byRow(a) - byRow(b));
   const bad = new Set(sorted.map(byRow)).size;
   throw new UsageError(
-    `${sorted.join('\n')}\n${bad} of ${rows.length} rows have problems (${problems.length} in all); nothing was sent`,
+    `${sorted.join('\n')}\n${bad} of ${rows.length} rows have problems (${problems.length} in all); nothing was sent${note}`,
   );
 }

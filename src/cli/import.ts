@@ -198,7 +198,10 @@ the server stopped the import, 3 when the connection was lost (rerun with --skip
         process.exitCode = code;
       } catch (error) {
         // Without a connection, the rows checked on their own are still all reported.
-        if (!sent && problems.length && !(error instanceof UsageError)) refuseBadRows(problems, rows);
+        if (!sent && problems.length && !(error instanceof UsageError)) {
+          const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+          refuseBadRows(problems, rows, `\nroles were not checked: ${why}`);
+        }
         throw error;
       } finally {
         if (sent) report.summary(rows.length);

@@ -92,6 +92,11 @@ function joinLinkCommands(program: Command) {
         ),
       );
   }
+  joinCommands(group, program);
+}
+
+/** The joiner's side: what a link offers, and joining through it. */
+function joinCommands(group: Command, program: Command) {
   apiCommand(group, 'preview', 'what a join link offers (no sign-in needed)', [
     'rsvp join-links preview --token rsvp_jl_…',
   ])
