@@ -190,10 +190,11 @@ const ConfigSchema = z.object({
   RATE_LIMIT_SIGN_UPS_PER_ADDRESS: rule('20/3600'),
 });
 
-/** Variables read elsewhere: the CLI's server address and key, the test suite's settings. */
+/** Variables read elsewhere: the CLI's server address, key and timeout, the test suite's settings. */
 const READ_ELSEWHERE = new Set([
   'RSVP_URL',
   'RSVP_API_KEY',
+  'RSVP_TIMEOUT',
   'RSVP_TEST_DATABASE',
   'RSVP_TEST_PG_URL',
   'RSVP_TEST_JSON',

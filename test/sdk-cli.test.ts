@@ -121,19 +121,23 @@ describe.runIf(ENGINE === 'sqlite')('the rsvp CLI', () => {
       csv,
       'email,role,message\nann@example.com,member,"Hello, Ann"\nnot-an-email,member,\nbob@example.com,admin,\n',
     );
-    const invited = await cli('invite', '--org', 'acme', '--csv', csv).catch(
+    const refused = await cli('invite', '--org', 'acme', '--csv', csv).catch(
       (error: { stdout: string; stderr: string; code: number }) => error,
     );
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toContain('row 2 (line 3): email "not-an-email"');
+    expect(refused.stderr).toContain('nothing was sent');
+    writeFileSync(csv, 'email,role,message\nann@example.com,member,"Hello, Ann"\nbob@example.com,admin,\n');
+    const invited = await cli('invite', '--org', 'acme', '--csv', csv);
     const rows = invited.stdout
       .trim()
       .split('\n')
       .map((line) => line.split('\t').slice(0, 3));
     expect(rows).toEqual([
       ['1', 'ann@example.com', 'invited'],
-      ['2', 'not-an-email', 'failed'],
-      ['3', 'bob@example.com', 'invited'],
+      ['2', 'bob@example.com', 'invited'],
     ]);
-    expect(invited.stderr).toContain('2 invited, 1 failed');
+    expect(invited.stderr).toContain('2 invited, 0 failed');
     const listed = await cli('invitations', 'list', '--org', 'acme', '--status', 'pending');
     expect(listed.stdout).toContain('ann@example.com');
     expect(listed.stdout).toContain('bob@example.com');

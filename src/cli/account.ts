@@ -72,6 +72,23 @@ function userCommands(program: Command) {
         );
       }),
     );
+  paged(
+    apiCommand(group, 'list', 'every user of the instance (instance admins)', [
+      'rsvp users list --q grace --status active',
+    ]),
+  )
+    .option('--q <text>', 'only users whose email, username or name contains this')
+    .option('--status <status>', 'only users in this state')
+    .action(
+      run(async (client, o) =>
+        print(
+          await client.call(
+            'GET',
+            `/v1/users${query({ q: o.q as string | undefined, status: o.status as string | undefined, ...pageParams(o) })}`,
+          ),
+        ),
+      ),
+    );
   apiCommand(group, 'get <user_id>', 'show a user', ['rsvp users get usr_123']).action(
     run(async (client, _o, id) => print(await client.call('GET', `/v1/users/${seg(id!)}`))),
   );
@@ -170,7 +187,7 @@ function webhookEndpointCommands(group: Command) {
     );
 }
 
-/** An endpoint's deliveries, and retrying one. */
+/** An endpoint's deliveries, retrying one, and sending a test event. */
 function webhookDeliveryCommands(group: Command) {
   paged(
     apiCommand(group, 'deliveries <endpoint_id>', "an endpoint's deliveries", [
@@ -197,6 +214,13 @@ function webhookDeliveryCommands(group: Command) {
       run(async (client, o, id, delivery) =>
         print(await client.call('POST', `${webhooksPath(o)}/${seg(id!)}/deliveries/${seg(delivery!)}/retry`)),
       ),
+    );
+  apiCommand(group, 'test <endpoint_id>', 'send a test event to an endpoint and show the delivery', [
+    'rsvp webhooks test whe_123 --org acme',
+  ])
+    .requiredOption('--org <org>', 'organization id or slug')
+    .action(
+      run(async (client, o, id) => print(await client.call('POST', `${webhooksPath(o)}/${seg(id!)}/test`))),
     );
 }
 

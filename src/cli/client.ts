@@ -15,8 +15,11 @@ export const EXIT = { ok: 0, api: 1, usage: 2, connection: 3 } as const;
 /** Wrong arguments or input (a missing file, an invalid CSV row): nothing was sent. Exit 2. */
 export class UsageError extends Error {}
 
-/** The server could not be reached at all. Exit 3. */
+/** The server could not be reached at all, did not answer in time, or is not an rsvp server. Exit 3. */
 export class ConnectionError extends Error {}
+
+/** Seconds a remote call may take, unless --timeout or RSVP_TIMEOUT say otherwise. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 export interface Problem {
   status?: number;
@@ -75,6 +78,8 @@ export interface ConnectOptions {
   url?: string | undefined;
   apiKey?: string | undefined;
   as?: string | undefined;
+  /** Seconds, as given to --timeout. */
+  timeout?: string | undefined;
 }
 
 export interface Client {
@@ -92,8 +97,13 @@ export function cliConfig() {
 
 /** A file's text, or a one-line usage error naming it. */
 export function readInputFile(path: string): string {
+  return readInputBytes(path).toString('utf8');
+}
+
+/** A file's bytes, or a one-line usage error naming it. */
+export function readInputBytes(path: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -117,9 +127,34 @@ function parseBody(text: string): unknown {
   }
 }
 
-function answer<T>(status: number, body: unknown): T {
+/**
+ * The body of a success, which rsvp always sends as JSON except for a DELETE or a 202 with none.
+ * Anything else means --url leads somewhere that is not rsvp (a proxy page, another service).
+ */
+function answer<T>(status: number, body: unknown, method: string, where: string): T {
   if (status >= 400) throw new ApiError(status, body as Problem);
-  return body as T;
+  const empty = body === null;
+  if (empty ? method === 'DELETE' || status === 202 : typeof body === 'object') return body as T;
+  const got = empty ? 'no body' : `"${String(body).slice(0, 60)}"`;
+  throw new ConnectionError(
+    `the answer from ${where} (${status} with ${got}) is not what an rsvp server sends; check --url / RSVP_URL`,
+  );
+}
+
+/** --timeout or RSVP_TIMEOUT, in seconds. */
+function timeoutSeconds(given: string | undefined): number {
+  const text = given ?? process.env.RSVP_TIMEOUT;
+  if (text === undefined || text === '') return DEFAULT_TIMEOUT_SECONDS;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError(`--timeout / RSVP_TIMEOUT must be a number of seconds above 0, not "${text}"`);
+  return seconds;
+}
+
+/** `path` under the base URL's own path, so an rsvp behind a proxy at /prefix keeps it. */
+function under(base: URL, path: string): URL {
+  const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
+  return new URL(`${prefix}${path.replace(/^\//, '')}`, base.origin);
 }
 
 /** Why fetch failed, from its cause chain (Node wraps the socket error in `TypeError: fetch failed`). */
@@ -141,32 +176,39 @@ function networkReason(error: unknown): string {
   return reason;
 }
 
-function remoteClient(url: string, apiKey: string): Client {
+function remoteClient(url: string, apiKey: string, seconds: number): Client {
   let base: URL;
   try {
     base = new URL(url);
   } catch {
     throw new UsageError(`--url ${url} is not a URL (expected e.g. http://127.0.0.1:8080)`);
   }
+  const shown = `${base.origin}${base.pathname.replace(/\/$/, '')}`;
   return {
     async call<T>(method: string, path: string, body?: unknown) {
-      const target = new URL(path, base);
-      let response: Response;
+      const target = under(base, path);
       try {
-        response = await fetch(target, {
+        const response = await fetch(target, {
           method,
           headers: {
             authorization: `Bearer ${apiKey}`,
             ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           },
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          signal: AbortSignal.timeout(seconds * 1000),
         });
+        const text = await response.text();
+        return answer<T>(response.status, parseBody(text), method, `${method} ${target.pathname}`);
       } catch (error) {
+        if (error instanceof ApiError || error instanceof ConnectionError) throw error;
+        if ((error as Error).name === 'TimeoutError')
+          throw new ConnectionError(
+            `no answer from ${shown} within ${seconds} s (--timeout or RSVP_TIMEOUT to wait longer)`,
+          );
         throw new ConnectionError(
-          `cannot reach the rsvp server at ${base.origin}: ${networkReason(error)}; start it, or fix --url / RSVP_URL`,
+          `cannot reach the rsvp server at ${shown}: ${networkReason(error)}; start it, or fix --url / RSVP_URL`,
         );
       }
-      return answer<T>(response.status, parseBody(await response.text()));
     },
     async close() {},
   };
@@ -217,7 +259,7 @@ async function directClient(as: string | undefined): Promise<Client> {
           headers: { authorization: `Operator ${token}` },
           ...(body !== undefined ? { payload: body as object } : {}),
         });
-        return answer<T>(response.statusCode, parseBody(response.body));
+        return answer<T>(response.statusCode, parseBody(response.body), method, `${method} ${path}`);
       },
       async close() {
         await app.close();
@@ -236,7 +278,7 @@ export async function connect(options: ConnectOptions): Promise<Client> {
   const apiKey = options.apiKey ?? process.env.RSVP_API_KEY;
   if (url) {
     if (!apiKey) throw new UsageError('--url needs --api-key (or RSVP_API_KEY)');
-    return remoteClient(url, apiKey);
+    return remoteClient(url, apiKey, timeoutSeconds(options.timeout));
   }
   return directClient(options.as);
 }

@@ -13,7 +13,11 @@ export function apiCommand(parent: Command, spec: string, description: string, e
     .description(description)
     .option('--url <url>', 'a running server (or RSVP_URL); without it, the database directly')
     .option('--api-key <key>', 'the API key for --url (or RSVP_API_KEY)')
-    .option('--as <email>', 'direct mode: act as this user (default: the first instance admin)');
+    .option('--as <email>', 'direct mode: act as this user (default: the first instance admin)')
+    .option(
+      '--timeout <seconds>',
+      'with --url: how long to wait for each answer (or RSVP_TIMEOUT; default 30)',
+    );
   if (examples.length)
     command.addHelpText('after', `\nExamples:\n${examples.map((line) => `  $ ${line}`).join('\n')}\n`);
   return command;

@@ -1,8 +1,4 @@
-import { createRequire } from 'node:module';
 import type { Command } from 'commander';
-import type * as CsvParse from 'csv-parse/sync';
-import { InvitationBatchRowSchema } from '../invitations/invitation.schemas.ts';
-import { targetShapeProblem } from '../invitations/invitation.target.ts';
 import {
   ApiError,
   type Client,
@@ -10,126 +6,19 @@ import {
   EXIT,
   formatProblem,
   type Problem,
-  readInputFile,
   seg,
   UsageError,
   withClient,
 } from './client.ts';
 import { type ApiOptions, apiCommand, listOption } from './command.ts';
+import { COLUMNS, collectRows, type Row, refuseBadRows, roleProblems } from './import-rows.ts';
 import { grantOption } from './invitation-options.ts';
 
 const CHUNK = 100;
-const COLUMNS = ['email', 'role', 'message', 'resource_id', 'actions', 'grants', 'locale'];
 /** With --skip-existing these mean "already done": the person has a pending invitation or joined. */
 const EXISTING = new Set(['invitation_already_pending', 'already_member']);
 
-interface Row {
-  /** 1-based position among the rows to invite (CSV data rows after the emails given as arguments). */
-  n: number;
-  /** Where the row came from, for messages: `line 7` of the CSV or `argument 2`. */
-  where: string;
-  input: Record<string, unknown>;
-}
-
 type Outcome = 'invited' | 'skipped' | 'failed' | 'unknown' | 'not sent';
-
-/** The CSV's records with their line numbers; a malformed file is a usage error naming the line. */
-function readCsv(path: string): { line: number; record: Record<string, string> }[] {
-  const text = readInputFile(path);
-  // Loaded here, not at start: every CLI command (and `rsvp serve`) would carry it otherwise.
-  const { CsvError, parse } = createRequire(import.meta.url)('csv-parse/sync') as typeof CsvParse;
-  try {
-    const parsed = parse(text, {
-      bom: true,
-      columns: (header: string[]) => header.map((name) => name.trim().toLowerCase()),
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-    }) as { info: { lines: number }; record: Record<string, string> }[];
-    return parsed.map(({ info, record }) => ({ line: info.lines, record }));
-  } catch (error) {
-    if (error instanceof CsvError) throw new UsageError(`${path}: ${error.message}`);
-    throw error;
-  }
-}
-
-function rowFromRecord(record: Record<string, string>, defaults: ApiOptions): Record<string, unknown> {
-  const input: Record<string, unknown> = { email: record.email ?? '' };
-  const role = record.role || (defaults.role as string | undefined);
-  if (role) input.role = role;
-  if (record.message) input.message = record.message;
-  const resource = record.resource_id || (defaults.resource as string | undefined);
-  if (resource) input.resource_id = resource;
-  const actions = record.actions ? listOption(record.actions.replaceAll(';', ',')) : defaults.actions;
-  if (actions) input.actions = actions;
-  const grants = record.grants ? grantsCell(record.grants) : resource ? undefined : defaults.grant;
-  if (grants) input.grants = grants;
-  if (record.locale) input.locale = record.locale;
-  return input;
-}
-
-/**
- * A CSV `grants` cell: `res_1=read;write res_2=read`, entries apart by spaces, actions by `;` or
- * `,`. A malformed entry stays in the row as written, for the row check to name it.
- */
-function grantsCell(cell: string): unknown[] {
-  return cell
-    .split(/\s+/)
-    .filter(Boolean)
-    .map((entry) => {
-      try {
-        return grantOption(entry.replaceAll(';', ','))[0];
-      } catch {
-        return entry;
-      }
-    });
-}
-
-/** Every row, checked against the API's own row schema before anything is sent. */
-function collectRows(emails: string[], options: ApiOptions): Row[] {
-  const rows: Row[] = emails.map((email, i) => ({
-    n: i + 1,
-    where: `argument ${i + 1}`,
-    input: rowFromRecord({ email }, options),
-  }));
-  if (options.csv) {
-    const records = readCsv(options.csv as string);
-    const header = Object.keys(records[0]?.record ?? {});
-    if (records.length && !header.includes('email'))
-      throw new UsageError(`${options.csv}: no "email" column (columns: ${COLUMNS.join(', ')})`);
-    const ignored = header.filter((name) => !COLUMNS.includes(name));
-    if (ignored.length) process.stderr.write(`rsvp: warning: ignoring column(s) ${ignored.join(', ')}\n`);
-    for (const { line, record } of records)
-      rows.push({ n: rows.length + 1, where: `line ${line}`, input: rowFromRecord(record, options) });
-  }
-  if (rows.length === 0) throw new UsageError('nothing to invite: give emails or --csv <file>');
-  const problems: string[] = [];
-  for (const row of rows) {
-    if (!row.input.email) {
-      problems.push(`row ${row.n} (${row.where}): no email`);
-      continue;
-    }
-    const malformed = ((row.input.grants as unknown[] | undefined) ?? []).filter(
-      (g) => typeof g === 'string',
-    );
-    for (const entry of malformed)
-      problems.push(`row ${row.n} (${row.where}): grants: "${entry}" is not resource_id=action;action`);
-    if (malformed.length) continue;
-    const checked = InvitationBatchRowSchema.safeParse(row.input);
-    if (!checked.success) {
-      for (const issue of checked.error.issues)
-        problems.push(`row ${row.n} (${row.where}): ${issue.path.join('.') || 'row'}: ${issue.message}`);
-      continue;
-    }
-    const shape = targetShapeProblem(checked.data);
-    if (shape) problems.push(`row ${row.n} (${row.where}): ${shape}`);
-  }
-  if (problems.length)
-    throw new UsageError(
-      `${problems.join('\n')}\n${problems.length} problem(s) in ${rows.length} rows; nothing was sent`,
-    );
-  return rows;
-}
 
 interface BatchResult {
   index: number;
@@ -281,8 +170,10 @@ export function importCommand(program: Command) {
       `
 A row's grants make it a combined invitation (its role plus resources); in the CSV's grants
 column, entries are apart by spaces and actions by ";": res_1=read;write res_2=read
-Every row is checked before anything is sent: if any row is invalid, each problem is printed
-with its row number and nothing is sent (exit 2). Then one line per row goes to stdout:
+Every row is checked before anything is sent — its address (as the server checks it), its role
+against the organization's roles, the same address twice in the file, the CSV's structure and
+UTF-8 — and if any row is bad, each problem is printed as "row N (line L): reason" and nothing
+is sent (exit 2). The CSV may be comma-, semicolon- or tab-separated (read from the header). Then one line per row goes to stdout:
   <row>\\t<email>\\t<invited|skipped|failed|unknown|not sent>\\t<invitation id or error>
 and the totals to stderr. Exit 0 when every row was invited or skipped, 1 when a row failed or
 the server stopped the import, 3 when the connection was lost (rerun with --skip-existing).`,
@@ -293,11 +184,27 @@ the server stopped the import, 3 when the connection was lost (rerun with --skip
         throw new UsageError(
           '--grant and --resource exclude each other: a combined invitation is onto the organization',
         );
-      // Every row is checked before connecting: a bad file opens neither the database nor the network.
-      const rows = collectRows(emails, options);
+      const { rows, problems } = collectRows(emails, options);
       const report = new Report(Boolean(options.skipExisting));
-      const code = await withClient(options, (client) => sendAll(client, rows, options, report));
-      report.summary(rows.length);
-      process.exitCode = code;
+      let sent = false;
+      try {
+        const code = await withClient(options, async (client) => {
+          // Roles are checked against the organization's catalog, read first; then, if any row
+          // is bad, every problem is listed and nothing is sent.
+          refuseBadRows([...problems, ...(await roleProblems(client, rows, options))], rows);
+          sent = true;
+          return sendAll(client, rows, options, report);
+        });
+        process.exitCode = code;
+      } catch (error) {
+        // Without a connection, the rows checked on their own are still all reported.
+        if (!sent && problems.length && !(error instanceof UsageError)) {
+          const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+          refuseBadRows(problems, rows, `\nroles were not checked: ${why}`);
+        }
+        throw error;
+      } finally {
+        if (sent) report.summary(rows.length);
+      }
     });
 }

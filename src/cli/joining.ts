@@ -92,6 +92,20 @@ function joinLinkCommands(program: Command) {
         ),
       );
   }
+  joinCommands(group, program);
+}
+
+/** The joiner's side: what a link offers, and joining through it. */
+function joinCommands(group: Command, program: Command) {
+  apiCommand(group, 'preview', 'what a join link offers (no sign-in needed)', [
+    'rsvp join-links preview --token rsvp_jl_…',
+  ])
+    .requiredOption('--token <token>', 'the join link token')
+    .action(
+      run(async (client, o) =>
+        print(await client.call('POST', '/v1/join-links/preview', { token: o.token })),
+      ),
+    );
   apiCommand(program, 'join <token>', 'join an organization through a join link, as yourself', [
     'rsvp join rsvp_jl_… --url https://rsvp.example.com --api-key rsvp_sk_…',
   ]).action(run(async (client, _o, token) => print(await client.call('POST', '/v1/join', { token }))));
@@ -114,6 +128,22 @@ function joinRequestCommands(program: Command) {
           await client.call(
             'GET',
             `${org(o)}/join-requests${query({ status: o.status as string | undefined, ...pageParams(o) })}`,
+          ),
+        ),
+      ),
+    );
+  paged(
+    apiCommand(group, 'mine', 'your own requests to join organizations', [
+      'rsvp join-requests mine --status pending',
+    ]),
+  )
+    .option('--status <list>', 'comma-separated: pending, approved, rejected, joined')
+    .action(
+      run(async (client, o) =>
+        print(
+          await client.call(
+            'GET',
+            `/v1/me/join-requests${query({ status: o.status as string | undefined, ...pageParams(o) })}`,
           ),
         ),
       ),
@@ -172,6 +202,11 @@ function domainCommands(program: Command) {
     .action(
       run(async (client, o, domain) => print(await client.call('POST', `${DOMAIN(o, domain!)}/verify`))),
     );
+  apiCommand(group, 'get <domain>', 'show a domain, its status and TXT record', [
+    'rsvp domains get example.com --org acme',
+  ])
+    .requiredOption(...ORG)
+    .action(run(async (client, o, domain) => print(await client.call('GET', DOMAIN(o, domain!)))));
   apiCommand(group, 'list', "an organization's domains", ['rsvp domains list --org acme'])
     .requiredOption(...ORG)
     .action(run(async (client, o) => print(await client.call('GET', `${org(o)}/domains`))));

@@ -53,6 +53,21 @@ function organizationCommands(program: Command) {
         print(await client.call('PATCH', `/v1/organizations/${seg(id!)}`, fields));
       }),
     );
+  suggestedCommands(group);
+}
+
+/** Organizations your address's domain lets you join, and joining one. */
+function suggestedCommands(group: Command) {
+  apiCommand(group, 'suggested', 'organizations you may join through your address domain', [
+    'rsvp orgs suggested',
+  ]).action(run(async (client) => print(await client.call('GET', '/v1/me/suggested-organizations'))));
+  apiCommand(group, 'join <org>', 'join a suggested organization through your address domain', [
+    'rsvp orgs join org_123',
+  ]).action(
+    run(async (client, _o, id) =>
+      print(await client.call('POST', `/v1/me/suggested-organizations/${seg(id!)}/join`)),
+    ),
+  );
 }
 
 function memberCommands(program: Command) {
