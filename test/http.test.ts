@@ -398,6 +398,19 @@ describe('organizations and members', () => {
     );
     expect(scraped.body).toMatch(/rsvp_outbox_due_messages \d+/);
     expect(scraped.body).not.toContain('/v1/organizations/acme');
+    // Each answer counts once, in the request counter and the duration histogram alike.
+    const series = (text: string, name: string) =>
+      Number(
+        new RegExp(`${name}\\{method="GET",route="/v1/organizations/:org_id",status="2xx"\\} (\\d+)`).exec(
+          text,
+        )?.[1],
+      );
+    const before = scraped.body as string;
+    await h.call('GET', '/v1/organizations/acme');
+    await h.call('GET', '/v1/organizations/acme');
+    const after = (await h.call('GET', '/metrics')).body as string;
+    for (const name of ['rsvp_http_requests_total', 'rsvp_http_request_duration_seconds_count'])
+      expect([name, series(after, name) - series(before, name)]).toEqual([name, 2]);
 
     const token = 'scrape-token-0123456789';
     const withToken = await harness({ app: { metricsToken: token } });
