@@ -54,7 +54,7 @@ describe('prepared queries', () => {
     }
   });
 
-  it('reads one invitation with its organization and the caller’s role at once, answering every case as before', async () => {
+  it('reads one invitation by organization id, UUID or slug, and answers 403 and 404 as the caller’s access says', async () => {
     const uuidSlug = '1c0d0f6f-2c8f-4b68-8b4f-7a3a4c2d3e5f';
     const org = await h.call('POST', '/v1/organizations', {
       body: { slug: uuidSlug, name: 'Uuid slug too' },

@@ -8,11 +8,10 @@ import { type Clock, DAY, HOUR } from '../lib/clock.ts';
 import { AppError } from '../lib/errors.ts';
 import { newId, newUuid } from '../lib/ids.ts';
 import type { AbuseLimits, RateLimiter } from '../lib/rate-limiter.ts';
-import { accessOf, organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
+import { organizationAccess, requireAdmin } from '../organizations/organization.access.ts';
 import { isAllowedAppUrl } from '../organizations/organization.service.ts';
 import { invitationNotFound, notPending } from './invitation.errors.ts';
 import { effectiveStatus, findInvitation, type InvitationRecord } from './invitation.repository.ts';
-import { findInvitationInOrganization } from './invitation-in-organization.repository.ts';
 
 /** What every invitation use case works with; built once by the composition root. */
 export interface InvitationDeps {
@@ -52,13 +51,6 @@ export async function adminInvitation(
   id: string,
   action: string,
 ) {
-  const found = await findInvitationInOrganization(deps.database.db, id, organizationRef, principal.user.id);
-  if (found) {
-    const access = accessOf(principal, found.organization, found.memberRole);
-    requireAdmin(access, action);
-    return { access, invitation: found.invitation };
-  }
-  // Not found together: which one is missing (or not the caller's) decides the answer.
   const access = await organizationAccess(deps.database.db, principal, organizationRef);
   requireAdmin(access, action);
   const invitation = await findInvitation(deps.database.db, id);

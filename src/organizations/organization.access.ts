@@ -24,15 +24,7 @@ export async function organizationAccess(
 ): Promise<OrganizationAccess> {
   const found = await findOrganizationWithRole(db, idOrSlug, principal.user.id);
   if (!found) throw notFound('organization');
-  return accessOf(principal, found.organization, found.memberRole);
-}
-
-/** The caller's access to `organization`, read with the caller's membership role in it (null: none). */
-export function accessOf(
-  principal: Principal,
-  organization: OrganizationRecord,
-  memberRole: string | null,
-): OrganizationAccess {
+  const { organization, memberRole } = found;
   const catalog = organization.settings.roles;
   if (memberRole !== null) {
     const role = findRole(catalog, memberRole) ?? null;

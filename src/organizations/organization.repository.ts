@@ -18,7 +18,7 @@ export interface OrganizationRecord {
   updatedAt: Date;
 }
 
-export type OrganizationRow = {
+type Row = {
   id: string;
   seq?: number | string;
   uuid: string;
@@ -29,7 +29,7 @@ export type OrganizationRow = {
   updated_at: Date | string;
 };
 
-export function toOrganizationRecord(row: OrganizationRow): OrganizationRecord {
+function toRecord(row: Row): OrganizationRecord {
   return {
     id: row.id,
     ...(row.seq !== undefined && row.seq !== null ? { seq: Number(row.seq) } : {}),
@@ -78,7 +78,7 @@ export async function findOrganizationBySeq(
   seq: number,
 ): Promise<OrganizationRecord | undefined> {
   const row = await db.selectFrom('organizations').selectAll().where('seq', '=', seq).executeTakeFirst();
-  return row ? toOrganizationRecord(row) : undefined;
+  return row ? toRecord(row) : undefined;
 }
 
 /**
@@ -94,7 +94,7 @@ export async function findOrganizationWithRole(
   let [row] = await ORGANIZATION_WITH_ROLE[column](db, userId, ref);
   // A slug may happen to look like a UUID.
   if (!row && column === 'uuid') [row] = await ORGANIZATION_WITH_ROLE.slug(db, userId, ref);
-  return row ? { organization: toOrganizationRecord(row), memberRole: row.member_role ?? null } : undefined;
+  return row ? { organization: toRecord(row), memberRole: row.member_role ?? null } : undefined;
 }
 
 const organizationWithRole = (by: 'id' | 'uuid' | 'slug') =>
@@ -129,7 +129,7 @@ export async function findOrganization(db: Executor, ref: string): Promise<Organ
   if (!row && column === 'uuid') {
     row = await db.selectFrom('organizations').selectAll().where('slug', '=', ref).executeTakeFirst();
   }
-  return row ? toOrganizationRecord(row) : undefined;
+  return row ? toRecord(row) : undefined;
 }
 
 /**
@@ -220,9 +220,7 @@ export async function rolesInUse(db: Executor, id: string): Promise<string[]> {
 /** Organizations by id, for labelling lists; unknown ids are simply absent. */
 export async function findOrganizationsByIds(db: Executor, ids: string[]): Promise<OrganizationRecord[]> {
   if (ids.length === 0) return [];
-  return (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(
-    toOrganizationRecord,
-  );
+  return (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(toRecord);
 }
 
 export async function listOrganizationsForUser(
@@ -243,5 +241,5 @@ export async function listOrganizationsForUser(
   if (!options.allForInstanceAdmin) query = query.where('memberships.user_id', 'is not', null);
   if (options.afterId) query = query.where('organizations.id', '>', options.afterId);
   const rows = await query.execute();
-  return rows.map((row) => ({ ...toOrganizationRecord(row), role: row.role }));
+  return rows.map((row) => ({ ...toRecord(row), role: row.role }));
 }
