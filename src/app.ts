@@ -16,9 +16,9 @@ import { checkHostHeader } from './http/host.ts';
 import { registerIdempotency } from './http/idempotency.ts';
 import { redactUrl } from './http/log-redaction.ts';
 import { logFailure, sendProblem, toAppError } from './http/problem.ts';
-import { requestScoped } from './http/request-transaction.ts';
+import { requestScoped, runInRequestScope } from './http/request-transaction.ts';
 import { declareRoute, insufficientScope } from './http/route-auth.ts';
-import { registerSecurityHeaders } from './http/security-headers.ts';
+import { secureRequest } from './http/security-headers.ts';
 import { serializerCompiler } from './http/serializer.ts';
 import { addressBucket } from './lib/client-address.ts';
 import './http/types.ts';
@@ -95,8 +95,13 @@ export async function buildApp(
   app.decorateRequest('principal', null);
   app.decorateRequest('idempotency', undefined);
   registerContentTypes(app);
-  // First hook: the security headers, so that every answer has them, errors and 404s included.
-  registerSecurityHeaders(app);
+  // First hook: everything after it in the request can join the request's transaction.
+  // It also sets the security headers, so that every answer has them, errors and 404s included.
+  app.addHook('onRequest', (request, reply, done) => {
+    const refused = secureRequest(request, reply);
+    if (refused) return done(refused);
+    runInRequestScope(done);
+  });
 
   // One browser session for the invitee pages, the console and the native API's session auth.
   const sessions = new BrowserSessions({

@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import secureJson from 'secure-json-parse';
 import { AppError } from '../lib/errors.ts';
-import { addRouteHook, methodsOf } from './route-hooks.ts';
 
 /** A request body that was read in full and refused; the error is raised before validation. */
 export class RejectedBody {
@@ -46,12 +45,8 @@ export function registerContentTypes(app: FastifyInstance) {
   // A body that was read whole but is unacceptable is handed on as a RejectedBody and refused
   // before validation: an error from a parser itself makes Fastify close the connection
   // (`Connection: close`), which would make every bad request cost a new TCP connection.
-  // GET and HEAD bodies are never parsed, so only routes with another method carry the check.
-  app.addHook('onRoute', (route) => {
-    if (methodsOf(route).every((method) => method === 'GET' || method === 'HEAD')) return;
-    addRouteHook(route, 'preValidation', async (request: FastifyRequest) => {
-      if (request.body instanceof RejectedBody) throw request.body.error;
-    });
+  app.addHook('preValidation', async (request) => {
+    if (request.body instanceof RejectedBody) throw request.body.error;
   });
   app.addContentTypeParser(
     /^application\/(?:[\w.-]+\+)?json$/,

@@ -10,13 +10,7 @@ import {
   completeIdempotencyKey,
   pruneIdempotencyKeys,
 } from './idempotency.repository.ts';
-import {
-  beginRequestTransaction,
-  endRequestTransaction,
-  requestTransaction,
-  runInRequestScope,
-} from './request-transaction.ts';
-import { addRouteHook, methodsOf } from './route-hooks.ts';
+import { beginRequestTransaction, endRequestTransaction, requestTransaction } from './request-transaction.ts';
 
 const REPLAYED_HEADERS = ['location', 'etag', 'content-type'];
 const RETENTION_MS = DAY;
@@ -56,23 +50,11 @@ export function registerIdempotency(app: FastifyInstance, deps: IdempotencyDeps)
     lastPrune = now.getTime();
     await pruneIdempotencyKeys(deps.database.db, new Date(now.getTime() - RETENTION_MS));
   };
-  // Only POST and PATCH take a key: the other routes carry none of these hooks.
-  app.addHook('onRoute', (route) => {
-    if (!methodsOf(route).some((method) => method === 'POST' || method === 'PATCH')) return;
-    // Everything after this hook can join the request's transaction.
-    addRouteHook(route, 'onRequest', (_request: FastifyRequest, _reply: FastifyReply, done: () => void) =>
-      runInRequestScope(done),
-    );
-    addRouteHook(route, 'preHandler', (request: FastifyRequest, reply: FastifyReply) =>
-      claimOrReplay(request, reply, deps, pruner),
-    );
-    addRouteHook(route, 'onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown) =>
-      completeWithAnswer(request, reply, payload, deps),
-    );
-    // A request that ended without sending (aborted, or failed before onSend) leaves nothing open.
-    addRouteHook(route, 'onResponse', async () => {
-      await endRequestTransaction('rollback');
-    });
+  app.addHook('preHandler', (request, reply) => claimOrReplay(request, reply, deps, pruner));
+  app.addHook('onSend', (request, reply, payload) => completeWithAnswer(request, reply, payload, deps));
+  // A request that ended without sending (aborted, or failed before onSend) leaves nothing open.
+  app.addHook('onResponse', async () => {
+    await endRequestTransaction('rollback');
   });
 }
 

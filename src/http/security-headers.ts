@@ -54,7 +54,7 @@ export function secureRequest(request: FastifyRequest, reply: FastifyReply): Err
   return urlHoldsNul(request.url) ? nulRefused() : undefined;
 }
 
-/** `secureRequest` as the first hook of `app` (every listener registers it before any other hook). */
+/** `secureRequest` as the first hook of `app` (the dialect listeners; the native app runs it in its own first hook). */
 export function registerSecurityHeaders(app: FastifyInstance) {
   app.addHook('onRequest', (request, reply, done) => done(secureRequest(request, reply)));
 }
