@@ -55,6 +55,13 @@ describe('rsvp invite --csv checks every row before sending anything', () => {
     expect(await invited('ok')).toEqual([]);
   }, 180_000);
 
+  it('names the columns a file has when it has no email column', async () => {
+    const csv = file('mail.csv', 'mail,role\nsomeone@example.com,member\n');
+    const result = await cli('invite', '--org', 'acme', '--csv', csv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('no "email" column (its columns: mail, role;');
+  }, 180_000);
+
   it('reports a bad quote by row and still checks the rows after it', async () => {
     const csv = file('quote.csv', 'email,role\na"b@example.com,member\nnot-an-email,member\n');
     const result = await cli('invite', '--org', 'acme', '--csv', csv);

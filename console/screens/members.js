@@ -44,7 +44,7 @@ export function Members({ org, session, onOrgChanged }) {
     <${Loading} state=${state} />
     <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.members')}><table>
       <caption class="visually-hidden">${t('nav.members')}</caption>
-      <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col">${t('inv.role')}</th><th scope="col" class="hide-narrow">${t('members.since')}</th><th scope="col"><span class="visually-hidden">${t('actions')}</span></th></tr></thead>
+      <thead><tr><th scope="col">${t('inv.email')}</th><th scope="col">${t('members.name')}</th><th scope="col">${t('inv.role')}</th><th scope="col" class="hide-narrow">${t('members.since')}</th>${manage && html`<th scope="col"><span class="visually-hidden">${t('actions')}</span></th>`}</tr></thead>
       <tbody>${(state.data?.members ?? []).map(
         (m) => html`<tr>
           <td class="email">${m.email}</td><td>${m.display_name ?? ''}</td>
@@ -56,7 +56,7 @@ export function Members({ org, session, onOrgChanged }) {
               : m.role
           }</td>
           <td class="hide-narrow">${formatDate(m.create_time)}</td>
-          <td>${manage && html`<button type="button" class="danger" aria-label=${t('members.removeWho', m.email)} onClick=${() => remove(m)}>${t('remove')}</button>`}</td>
+          ${manage && html`<td><button type="button" class="danger" aria-label=${t('members.removeWho', m.email)} onClick=${() => remove(m)}>${t('remove')}</button></td>`}
         </tr>`,
       )}</tbody>
     </table></div>

@@ -215,9 +215,12 @@ function webhookDeliveryCommands(group: Command) {
         print(await client.call('POST', `${webhooksPath(o)}/${seg(id!)}/deliveries/${seg(delivery!)}/retry`)),
       ),
     );
-  apiCommand(group, 'test <endpoint_id>', 'send a test event to an endpoint and show the delivery', [
-    'rsvp webhooks test whe_123 --org acme',
-  ])
+  apiCommand(
+    group,
+    'test <endpoint_id>',
+    'queue a signed test event to one endpoint and print its delivery id (see it in `webhooks deliveries`)',
+    ['rsvp webhooks test whe_123 --org acme'],
+  )
     .requiredOption('--org <org>', 'organization id or slug')
     .action(
       run(async (client, o, id) => print(await client.call('POST', `${webhooksPath(o)}/${seg(id!)}/test`))),

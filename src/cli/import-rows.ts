@@ -54,7 +54,9 @@ function grantsCell(cell: string): unknown[] {
 function csvRows(path: string, first: number, options: ApiOptions): Row[] {
   const { header, entries } = readCsv(path);
   if (!header.includes('email'))
-    throw new UsageError(`${path}: no "email" column (columns: ${COLUMNS.join(', ')})`);
+    throw new UsageError(
+      `${path}: no "email" column (its columns: ${header.filter(Boolean).join(', ') || 'none'}; rsvp reads ${COLUMNS.join(', ')})`,
+    );
   const ignored = header.filter((name) => name && !COLUMNS.includes(name));
   if (ignored.length) process.stderr.write(`rsvp: warning: ignoring column(s) ${ignored.join(', ')}\n`);
   return entries.map(({ line, fields, problem }, i) => {

@@ -377,7 +377,7 @@ export function webhookDocument() {
   describe(
     'webhook.test',
     testPayload('webhook.test'),
-    'Sent to one endpoint when an admin asks for a test (`POST …/webhooks/{webhook_id}/test`); no endpoint subscribes to it.',
+    'Sent to one endpoint when an admin asks for a test (`POST …/webhooks/{endpoint_id}/test`); no endpoint subscribes to it.',
   );
   return { schemas, webhooks };
 }

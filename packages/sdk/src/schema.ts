@@ -1649,7 +1649,7 @@ export interface webhooks {
         put?: never;
         /**
          * `webhook.test`
-         * @description Sent to one endpoint when an admin asks for a test (`POST …/webhooks/{webhook_id}/test`); no endpoint subscribes to it. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
+         * @description Sent to one endpoint when an admin asks for a test (`POST …/webhooks/{endpoint_id}/test`); no endpoint subscribes to it. Verify the signature before trusting the body (the SDK has `verifyWebhook`); the `webhook-id` stays the same on every retry, so process each id once. Failed deliveries are retried with backoff and listed under the endpoint’s deliveries.
          */
         post: operations["onWebhookTest"];
         delete?: never;
