@@ -72,6 +72,12 @@ describe('concurrent edits', () => {
   it('answers 412 to a PATCH whose If-Match is stale, and applies one whose ETag is current', async () => {
     const read = await h.call('GET', '/v1/organizations/acme');
     expect(read.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    // If-Match compares strongly (RFC 9110): the weak form of the current tag does not match.
+    const weak = await h.call('PATCH', '/v1/organizations/acme', {
+      body: { name: 'Acme Weak' },
+      headers: { 'if-match': `W/${read.headers.etag}` },
+    });
+    expect([weak.status, weak.body.code]).toEqual([412, 'precondition_failed']);
     const first = await h.call('PATCH', '/v1/organizations/acme', {
       body: { name: 'Acme One' },
       headers: { 'if-match': String(read.headers.etag) },

@@ -280,6 +280,7 @@ describe('managing invitations', () => {
     // An entity tag that can never be this invitation's fails the precondition too (RFC 9110);
     // a header that is not an entity tag at all is a bad request.
     for (const [ifMatch, expected] of [
+      ['W/"1"', [412, 'precondition_failed']],
       ['"abc"', [412, 'precondition_failed']],
       ['W/"x", "y"', [412, 'precondition_failed']],
       ['"9", "1"', [200, undefined]],

@@ -15,7 +15,7 @@ import { TAGS } from './invitation-route.params.ts';
 const ENTITY_TAGS = /^(?:W\/)?"[\x21\x23-\x7e]*"(?:\s*,\s*(?:W\/)?"[\x21\x23-\x7e]*")*$/;
 
 /**
- * The versions If-Match accepts: `"3"`, `W/"3"`, a list of tags, or `*` (undefined: any). A tag
+ * The versions If-Match accepts: `"3"`, a list of tags, or `*` (undefined: any). A weak or other tag
  * that is not a version can never match, so a list of only such tags fails the precondition
  * (412), as RFC 9110 has it; a header that is not entity tags at all is a bad request.
  */
@@ -24,7 +24,11 @@ function parseIfMatch(header: string | undefined): number[] | undefined {
   if (!ENTITY_TAGS.test(header.trim())) {
     throw new AppError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match must be an ETag such as "3".');
   }
-  return [...header.matchAll(/"(\d{1,15})"/g)].map((match) => Number(match[1]));
+  // Strong comparison (RFC 9110): a weak tag (`W/"3"`) never matches.
+  return header
+    .split(',')
+    .map((tag) => /^"(\d{1,15})"$/.exec(tag.trim()))
+    .flatMap((match) => (match ? [Number(match[1])] : []));
 }
 
 /** An admin changes, resends or revokes an open invitation. */

@@ -146,7 +146,11 @@ function registerUpdateOrganization(app: App, services: Services) {
         request.body,
         ifMatch === undefined || ifMatch === '*'
           ? undefined
-          : ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, '')),
+          : // Strong comparison (RFC 9110): a weak tag never matches.
+            ifMatch
+              .split(',')
+              .map((tag) => tag.trim())
+              .filter((tag) => !tag.startsWith('W/')),
       );
       reply.header('etag', organizationEtag(organization));
       return organizationView(organization, role);
