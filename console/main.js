@@ -130,7 +130,8 @@ function Shell({ session, onSignOut, signingOut, onLocale }) {
     <nav class="main" aria-label=${t('nav')}>
       <ul>${links.map(
         (n) =>
-          html`<li><a href=${`#/${n}`} aria-current=${n === name ? 'page' : undefined}>${t(`nav.${n}`)}</a></li>`,
+          // Keyed: the list grows once the caller's role is known, and a link must stay the link it was.
+          html`<li key=${n}><a href=${`#/${n}`} aria-current=${n === name ? 'page' : undefined}>${t(`nav.${n}`)}</a></li>`,
       )}</ul>
     </nav>
     <main id="content" tabindex="-1">${body}</main>`;
