@@ -24,13 +24,8 @@ runInChromium('the console pages every list it shows, in Chromium', () => {
       }),
     });
     expect(response.status).toBe(200);
-    // 130 members besides the owner, written directly: the API adds nobody without their act.
+    // 130 members besides the owner.
     const { db } = server.database;
-    const organization = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where('slug', '=', 'acme')
-      .executeTakeFirstOrThrow();
     for (let i = 0; i < 130; i++) {
       const at = new Date(Date.UTC(2026, 0, 1, 0, 0, i));
       const id = newId('usr', at);
@@ -53,18 +48,23 @@ runInChromium('the console pages every list it shows, in Chromium', () => {
           updated_at: at,
         })
         .execute();
-      await db
-        .insertInto('memberships')
-        .values({
-          organization_id: organization.id,
-          user_id: id,
-          role: 'member',
-          created_at: at,
-          updated_at: at,
-        })
-        .execute();
+      await addMember(id, at);
     }
   }, 120_000);
+
+  /** A membership in Acme, written directly: the API adds nobody without their own act. */
+  async function addMember(userId: string, at: Date) {
+    const { db } = server.database;
+    const acme = await db
+      .selectFrom('organizations')
+      .select('id')
+      .where('slug', '=', 'acme')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('memberships')
+      .values({ organization_id: acme.id, user_id: userId, role: 'member', created_at: at, updated_at: at })
+      .execute();
+  }
 
   afterAll(() => server?.close());
 
@@ -130,23 +130,7 @@ runInChromium('the console pages every list it shows, in Chromium', () => {
       body: JSON.stringify({ email: 'dave@example.com', password: PASSWORD }),
     });
     expect(made.status).toBe(201);
-    const { db } = server.database;
-    const organization = await db
-      .selectFrom('organizations')
-      .select('id')
-      .where('slug', '=', 'acme')
-      .executeTakeFirstOrThrow();
-    const now = new Date();
-    await db
-      .insertInto('memberships')
-      .values({
-        organization_id: organization.id,
-        user_id: ((await made.json()) as { id: string }).id,
-        role: 'member',
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await addMember(((await made.json()) as { id: string }).id, new Date());
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${base}/console`);
