@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type App, COMMON, optionalBody, problems } from '../http/app-types.ts';
+import { strongIfMatchTags } from '../http/if-match.ts';
 import {
   InvitationCreatedSchema,
   InvitationParams,
@@ -20,15 +21,15 @@ const ENTITY_TAGS = /^(?:W\/)?"[\x21\x23-\x7e]*"(?:\s*,\s*(?:W\/)?"[\x21\x23-\x7
  * (412), as RFC 9110 has it; a header that is not entity tags at all is a bad request.
  */
 function parseIfMatch(header: string | undefined): number[] | undefined {
-  if (header === undefined || header.trim() === '*') return undefined;
-  if (!ENTITY_TAGS.test(header.trim())) {
+  const tags = strongIfMatchTags(header);
+  if (tags === undefined) return undefined;
+  if (!ENTITY_TAGS.test(header!.trim())) {
     throw new AppError(400, 'invalid_if_match', 'Invalid If-Match', 'If-Match must be an ETag such as "3".');
   }
-  // Strong comparison (RFC 9110): a weak tag (`W/"3"`) never matches.
-  return header
-    .split(',')
-    .map((tag) => /^"(\d{1,15})"$/.exec(tag.trim()))
-    .flatMap((match) => (match ? [Number(match[1])] : []));
+  return tags.flatMap((tag) => {
+    const version = /^"(\d{1,15})"$/.exec(tag);
+    return version ? [Number(version[1])] : [];
+  });
 }
 
 /** An admin changes, resends or revokes an open invitation. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type App, COMMON, problems } from '../http/app-types.ts';
+import { strongIfMatchTags } from '../http/if-match.ts';
 import { decodePageToken, PageSize, PageToken, pageOf } from '../http/pagination.ts';
 import type { OrganizationRecord } from '../organizations/organization.repository.ts';
 import {
@@ -139,18 +140,11 @@ function registerUpdateOrganization(app: App, services: Services) {
       },
     },
     handler: async (request, reply) => {
-      const ifMatch = request.headers['if-match']?.trim();
       const { organization, role } = await services.organizations.update(
         request.principal!,
         request.params.org_id,
         request.body,
-        ifMatch === undefined || ifMatch === '*'
-          ? undefined
-          : // Strong comparison (RFC 9110): a weak tag never matches.
-            ifMatch
-              .split(',')
-              .map((tag) => tag.trim())
-              .filter((tag) => !tag.startsWith('W/')),
+        strongIfMatchTags(request.headers['if-match']),
       );
       reply.header('etag', organizationEtag(organization));
       return organizationView(organization, role);
