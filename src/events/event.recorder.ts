@@ -44,10 +44,16 @@ export function recordAudit(db: Executor, action: Parameters<typeof auditEvent>[
   return recordEvents(db, [auditEvent(action)]);
 }
 
-/** The Standard Webhooks body: `type`, `timestamp` and `data`. */
-function webhookPayload(event: EventRecord): Record<string, unknown> {
+/**
+ * The Standard Webhooks body: `type`, `timestamp` and `data`. `as` sends an event under another
+ * type with its own data (the webhook test, which carries its audit event's id).
+ */
+export function webhookPayload(
+  event: EventRecord,
+  as: { type: string; data: Record<string, unknown> } = { type: event.type, data: event.data },
+): Record<string, unknown> {
   return {
-    type: event.type,
+    type: as.type,
     timestamp: event.createdAt.toISOString(),
     data: {
       event_id: event.id,
@@ -55,7 +61,7 @@ function webhookPayload(event: EventRecord): Record<string, unknown> {
       from_status: event.fromStatus,
       to_status: event.toStatus,
       actor: event.actorUserId ? { user_id: event.actorUserId, api_key_id: event.actorApiKeyId } : null,
-      ...event.data,
+      ...as.data,
       ...event.snapshot,
     },
   };

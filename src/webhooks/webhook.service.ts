@@ -1,6 +1,6 @@
 import type { Principal } from '../access/principal.ts';
 import type { Database } from '../db/database.ts';
-import { recordAudit, recordEvents } from '../events/event.recorder.ts';
+import { recordAudit, recordEvents, webhookPayload } from '../events/event.recorder.ts';
 import { auditEvent } from '../events/event.repository.ts';
 import type { InstanceKeys } from '../instance/instance-keys.ts';
 import type { Clock } from '../lib/clock.ts';
@@ -235,19 +235,10 @@ export class WebhookService {
           invitationId: null,
           endpointId: id,
           dedupeKey: `webhook-test:${deliveryId}`,
-          payload: {
+          payload: webhookPayload(audit, {
             type: 'webhook.test',
-            timestamp: now.toISOString(),
-            data: {
-              event_id: audit.id,
-              organization_id: organization.id,
-              from_status: null,
-              to_status: null,
-              actor: { user_id: principal.user.id, api_key_id: audit.actorApiKeyId },
-              endpoint_id: id,
-              requested_by: principal.user.id,
-            },
-          },
+            data: { endpoint_id: id, requested_by: principal.user.id },
+          }),
           createdAt: now,
         },
       ]);
