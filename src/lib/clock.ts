@@ -18,8 +18,51 @@ export class ManualClock implements Clock {
   }
 }
 
+/**
+ * A date read from the ISO string it was stored as, keeping that string: `isoString` writes it
+ * back without formatting again (a list page parses and formats 150 dates; bench/RESULTS.md,
+ * change 22). The string is kept only while the date still holds the time it was read with.
+ */
+class StoredDate extends Date {
+  readonly iso: string;
+  readonly time: number;
+  constructor(time: number, iso: string) {
+    super(time);
+    this.time = time;
+    this.iso = iso;
+  }
+}
+
+const digit = (s: string, i: number) => s.charCodeAt(i) - 48;
+const twoDigits = (s: string, i: number) => digit(s, i) * 10 + digit(s, i + 1);
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeap = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const SHAPE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+/**
+ * `yyyy-mm-ddThh:mm:ss.sssZ` with every field in range (what `toISOString` writes for years
+ * 1000–9999) as a StoredDate; anything else undefined. Range checks matter: `new Date` accepts
+ * 30 February or 24:00 and moves them, and their stored text would no longer be the date's.
+ */
+function storedDate(s: string): StoredDate | undefined {
+  if (s.length !== 24 || !SHAPE.test(s)) return undefined;
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
+  if (day > (month === 2 && isLeap(year) ? 29 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  const ms = digit(s, 20) * 100 + twoDigits(s, 21);
+  return new StoredDate(Date.UTC(year, month - 1, day, hour, minute, second, ms), s);
+}
+
+/** A database value as a Date: PostgreSQL's driver gives Dates, SQLite the ISO strings we wrote. */
 export function toDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(value);
+  if (value instanceof Date) return value;
+  return storedDate(value) ?? new Date(value);
 }
 
 export const HOUR = 3_600_000;
@@ -34,6 +77,7 @@ const pad3 = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`);
  * invalid date (which throws), go to the builtin.
  */
 export function isoString(date: Date): string {
+  if (date instanceof StoredDate && date.getTime() === date.time) return date.iso;
   const year = date.getUTCFullYear();
   if (!(year >= 1000 && year <= 9999)) return date.toISOString();
   return `${year}-${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}T${pad2(date.getUTCHours())}:${pad2(
