@@ -4,6 +4,7 @@ import { bootstrap } from '../src/bootstrap.ts';
 import { type Database, openDatabase } from '../src/db/database.ts';
 import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { systemClock } from '../src/lib/clock.ts';
+import { insertMembership } from '../src/memberships/membership.repository.ts';
 import { freshDatabase, request } from './helpers.ts';
 
 // API keys are cached per process; what a key grants must still change everywhere at once.
@@ -88,5 +89,113 @@ describe('API keys seen by two app instances sharing one database', () => {
       .execute();
     expect((await me(other, key)).status).toBe(401);
     expect((await me(first, key)).status).toBe(401);
+  });
+
+  // An API key's organization access is kept between its requests (migration 015, the access
+  // epoch); a change by any instance, or by hand, must still count on the very next request.
+  it('ends or narrows a member’s access on the other instance on the first request after the change', async () => {
+    const [first, other] = apps as [(typeof apps)[number], (typeof apps)[number]];
+    const owner = { authorization: `Bearer ${adminKey}` };
+    const user = await request(first, 'POST', '/v1/users', {
+      headers: owner,
+      body: { email: 'admin2@acme.test', password: 'correct horse battery' },
+    });
+    const organization = await request(first, 'GET', '/v1/organizations/acme', { headers: owner });
+    await insertMembership(fresh.database.db, {
+      organizationId: organization.body.id,
+      userId: user.body.id,
+      role: 'admin',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const basic = `Basic ${Buffer.from('admin2@acme.test:correct horse battery').toString('base64')}`;
+    const created = await request(first, 'POST', '/v1/api-keys', {
+      headers: { authorization: basic },
+      body: { name: 'k' },
+    });
+    const key = { authorization: `Bearer ${created.body.secret as string}` };
+    const invitations = (app: (typeof apps)[number]) =>
+      request(app, 'GET', '/v1/organizations/acme/invitations', { headers: key });
+    const byId = (app: (typeof apps)[number]) =>
+      request(app, 'GET', `/v1/organizations/${organization.body.id}/invitations`, { headers: key });
+    for (let i = 0; i < 3; i++) {
+      for (const app of apps) {
+        expect((await invitations(app)).status).toBe(200);
+        expect((await byId(app)).status).toBe(200);
+      }
+    }
+
+    // Demoted through the API on one instance: refused as a member on both, by slug and by id.
+    const demoted = await request(first, 'PATCH', `/v1/organizations/acme/members/${user.body.id}`, {
+      headers: owner,
+      body: { role: 'member' },
+    });
+    expect(demoted.status).toBe(200);
+    for (const app of [other, first]) {
+      expect((await invitations(app)).body.code).toBe('admin_role_required');
+      expect((await byId(app)).status).toBe(403);
+    }
+
+    // Promoted again by hand in the database: admin again on both.
+    await fresh.database.db
+      .updateTable('memberships')
+      .set({ role: 'admin' })
+      .where('user_id', '=', user.body.id)
+      .execute();
+    for (const app of [other, first]) expect((await invitations(app)).status).toBe(200);
+
+    // Removed: the organization is no longer there for them, on either instance.
+    const removed = await request(other, 'DELETE', `/v1/organizations/acme/members/${user.body.id}`, {
+      headers: owner,
+    });
+    expect(removed.status).toBeLessThan(300);
+    for (const app of [first, other]) {
+      expect((await invitations(app)).status).toBe(404);
+      expect((await byId(app)).status).toBe(404);
+    }
+    // The owner's own access, kept on both instances, still answers.
+    for (const app of apps) {
+      expect(
+        (await request(app, 'GET', '/v1/organizations/acme/invitations', { headers: owner })).status,
+      ).toBe(200);
+    }
+  });
+
+  it('sees a renamed slug and a deleted organization on the next request, on both instances', async () => {
+    const owner = { authorization: `Bearer ${adminKey}` };
+    const made = await request(apps[0]!, 'POST', '/v1/organizations', {
+      headers: owner,
+      body: { slug: 'shortlived', name: 'Short-lived' },
+    });
+    expect(made.status).toBe(201);
+    for (const app of apps) {
+      expect(
+        (await request(app, 'GET', '/v1/organizations/shortlived/invitations', { headers: owner })).status,
+      ).toBe(200);
+    }
+    await fresh.database.db
+      .updateTable('organizations')
+      .set({ slug: 'renamed' })
+      .where('id', '=', made.body.id)
+      .execute();
+    for (const app of apps) {
+      expect(
+        (await request(app, 'GET', '/v1/organizations/shortlived/invitations', { headers: owner })).status,
+      ).toBe(404);
+      expect(
+        (await request(app, 'GET', '/v1/organizations/renamed/invitations', { headers: owner })).status,
+      ).toBe(200);
+    }
+    await fresh.database.db.deleteFrom('memberships').where('organization_id', '=', made.body.id).execute();
+    await fresh.database.db.deleteFrom('organizations').where('id', '=', made.body.id).execute();
+    for (const app of apps) {
+      expect(
+        (await request(app, 'GET', `/v1/organizations/${made.body.id}/invitations`, { headers: owner }))
+          .status,
+      ).toBe(404);
+      expect(
+        (await request(app, 'GET', '/v1/organizations/renamed/invitations', { headers: owner })).status,
+      ).toBe(404);
+    }
   });
 });

@@ -1,3 +1,4 @@
+import type { MemoAt } from '../lib/versioned-memo.ts';
 import type { UserRecord } from './user-record.ts';
 
 export const SCOPES = [
@@ -39,6 +40,11 @@ export interface Principal {
   scopes: ReadonlySet<Scope> | 'all';
   /** Where the request came from, for the audit trail; `ip` honours trusted proxies only. */
   client?: { ip: string; userAgent: string | null } | undefined;
+  /**
+   * A cached API key's organization access as of the access epoch this request read
+   * (`organizationAccess` reads and fills it outside transactions); absent for other methods.
+   */
+  organizationMemo?: MemoAt<unknown> | undefined;
 }
 
 export function hasScope(principal: Principal, scope: Scope): boolean {

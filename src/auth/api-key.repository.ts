@@ -80,25 +80,30 @@ const USER_COLUMNS = [
 ] as const;
 
 /**
- * The key of a secret and its user, in one query, with the auth epoch they were read at (one
- * statement, one snapshot: a change commits together with the epoch it moves).
+ * The key of a secret and its user, in one query, with the auth and access epochs they were read
+ * at (one statement, one snapshot: a change commits together with the epoch it moves).
  */
 export async function findApiKeyAndUserBySecretHash(
   db: Executor,
   secretHash: string,
-): Promise<{ key: ApiKeyRecord; user: UserRecord; epoch: number } | undefined> {
+): Promise<{ key: ApiKeyRecord; user: UserRecord; epochs: Epochs } | undefined> {
   const row = await db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .selectAll('api_keys')
     .select(USER_COLUMNS.map((column) => `users.${column} as user_${column}` as const))
-    .select((eb) =>
+    .select((eb) => [
       eb
         .selectFrom('auth_epoch')
         .select('auth_epoch.version')
         .where('auth_epoch.id', '=', 1)
         .as('auth_epoch'),
-    )
+      eb
+        .selectFrom('auth_epoch')
+        .select('auth_epoch.version')
+        .where('auth_epoch.id', '=', 2)
+        .as('access_epoch'),
+    ])
     .where('api_keys.secret_hash', '=', secretHash)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -106,15 +111,28 @@ export async function findApiKeyAndUserBySecretHash(
   const user = Object.fromEntries(
     USER_COLUMNS.map((column) => [column, record[`user_${column}`]]),
   ) as UserRow;
-  return { key: toRecord(row as Row), user: toUserRecord(user), epoch: Number(row.auth_epoch) };
+  return {
+    key: toRecord(row as Row),
+    user: toUserRecord(user),
+    epochs: { auth: Number(row.auth_epoch), access: Number(row.access_epoch ?? 0) },
+  };
 }
 
-const EPOCH_QUERY = sql<{ version: number | string }>`select version from auth_epoch where id = 1`;
+/** Migration 011's counter of what keys grant, and migration 015's of organization access. */
+export interface Epochs {
+  auth: number;
+  access: number;
+}
 
-/** The auth epoch now: one indexed row, read on every API-key request to validate the cache. */
-export async function readAuthEpoch(db: Executor): Promise<number> {
-  const { rows } = await EPOCH_QUERY.execute(db);
-  return Number(rows[0]?.version ?? 0);
+const EPOCHS_QUERY = sql<{
+  auth: number | string;
+  access: number | string | null;
+}>`select version as auth, (select version from auth_epoch where id = 2) as access from auth_epoch where id = 1`;
+
+/** Both epochs now, in one statement on indexed rows: read on every API-key request to validate the caches. */
+export async function readEpochs(db: Executor): Promise<Epochs> {
+  const { rows } = await EPOCHS_QUERY.execute(db);
+  return { auth: Number(rows[0]?.auth ?? 0), access: Number(rows[0]?.access ?? 0) };
 }
 
 export async function findApiKey(db: Executor, id: string): Promise<ApiKeyRecord | undefined> {

@@ -158,7 +158,9 @@ export class Authenticator {
       }
     });
     if (!found) throw unauthenticated('The API key is not valid.', 'invalid_token');
-    return this.#principalForKey(found.key, method, found.user, secretHash);
+    const principal = await this.#principalForKey(found.key, method, found.user, secretHash);
+    principal.organizationMemo = found.organizations;
+    return principal;
   }
 
   async #principalForKey(

@@ -15,6 +15,7 @@ import { authEpoch } from './migrations/011_auth_epoch.ts';
 import { emailVerified } from './migrations/012_email_verified.ts';
 import { signUps } from './migrations/013_sign_ups.ts';
 import { linkProof } from './migrations/014_link_proof.ts';
+import { accessEpoch } from './migrations/015_access_epoch.ts';
 
 function provider(database: Database): MigrationProvider {
   return {
@@ -34,6 +35,7 @@ function provider(database: Database): MigrationProvider {
         '012_email_verified': emailVerified(database.engine),
         '013_sign_ups': signUps(database.engine),
         '014_link_proof': linkProof(database.engine),
+        '015_access_epoch': accessEpoch(database.engine),
       };
     },
   };

@@ -2,6 +2,7 @@ import type { Principal } from '../access/principal.ts';
 import { findRole, ownerRole, type RoleDefinition } from '../access/roles.ts';
 import type { Executor } from '../db/database.ts';
 import { AppError, notFound } from '../lib/errors.ts';
+import type { MemoAt } from '../lib/versioned-memo.ts';
 import { findOrganizationWithRole, type OrganizationRecord } from './organization.repository.ts';
 
 export interface OrganizationAccess {
@@ -22,7 +23,7 @@ export async function organizationAccess(
   principal: Principal,
   idOrSlug: string,
 ): Promise<OrganizationAccess> {
-  const found = await findOrganizationWithRole(db, idOrSlug, principal.user.id);
+  const found = await organizationWithRole(db, principal, idOrSlug);
   if (!found) throw notFound('organization');
   const { organization, memberRole } = found;
   const catalog = organization.settings.roles;
@@ -34,6 +35,31 @@ export async function organizationAccess(
     return { organization, role: null, rank: ownerRole(catalog).rank, isAdmin: true };
   }
   throw notFound('organization');
+}
+
+type WithRole = NonNullable<Awaited<ReturnType<typeof findOrganizationWithRole>>>;
+
+/**
+ * The organization and the caller's role in it, from the caller's memo when the access epoch
+ * has not moved since it was filled (one statement less on every organization-scoped request
+ * of an API key; bench/RESULTS.md, change 23). Inside a transaction the database is always
+ * asked: a write decides on what its own transaction reads.
+ */
+async function organizationWithRole(
+  db: Executor,
+  principal: Principal,
+  idOrSlug: string,
+): Promise<WithRole | undefined> {
+  const memo = db.isTransaction ? undefined : (principal.organizationMemo as MemoAt<WithRole> | undefined);
+  const remembered = memo?.get(idOrSlug);
+  if (remembered) return remembered;
+  const found = await findOrganizationWithRole(db, idOrSlug, principal.user.id);
+  if (found && memo)
+    memo.set(
+      idOrSlug,
+      Object.freeze({ organization: Object.freeze(found.organization), memberRole: found.memberRole }),
+    );
+  return found;
 }
 
 export function requireAdmin(access: OrganizationAccess, action: string): void {
