@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.ts';
 import { bootstrap } from '../src/bootstrap.ts';
@@ -5,7 +6,7 @@ import { type Database, openDatabase } from '../src/db/database.ts';
 import { loadInstanceKeys } from '../src/instance/instance-keys.ts';
 import { systemClock } from '../src/lib/clock.ts';
 import { insertMembership } from '../src/memberships/membership.repository.ts';
-import { freshDatabase, request } from './helpers.ts';
+import { ENGINE, freshDatabase, request } from './helpers.ts';
 
 // API keys are cached per process; what a key grants must still change everywhere at once.
 describe('API keys seen by two app instances sharing one database', () => {
@@ -198,4 +199,74 @@ describe('API keys seen by two app instances sharing one database', () => {
       ).toBe(404);
     }
   });
+
+  /** A user who is an admin of acme (not an instance admin) and their API key, warm on both instances. */
+  async function warmAdmin(email: string) {
+    const owner = { authorization: `Bearer ${adminKey}` };
+    const user = await request(apps[0]!, 'POST', '/v1/users', {
+      headers: owner,
+      body: { email, password: 'correct horse battery' },
+    });
+    const organization = await request(apps[0]!, 'GET', '/v1/organizations/acme', { headers: owner });
+    await insertMembership(fresh.database.db, {
+      organizationId: organization.body.id,
+      userId: user.body.id,
+      role: 'admin',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    });
+    const basic = `Basic ${Buffer.from(`${email}:correct horse battery`).toString('base64')}`;
+    const created = await request(apps[0]!, 'POST', '/v1/api-keys', {
+      headers: { authorization: basic },
+      body: { name: 'k' },
+    });
+    const headers = { authorization: `Bearer ${created.body.secret as string}` };
+    const list = (app: (typeof apps)[number]) =>
+      request(app, 'GET', '/v1/organizations/acme/invitations', { headers });
+    for (let i = 0; i < 3; i++) for (const app of apps) expect((await list(app)).status).toBe(200);
+    return { userId: user.body.id as string, organizationId: organization.body.id as string, list };
+  }
+
+  it('never meets a remembered access again after the access epoch is set back, as by a restored backup', async () => {
+    const { userId, organizationId, list } = await warmAdmin('restored@acme.test');
+    const epoch = async () =>
+      Number(
+        (
+          await fresh.database.db
+            .selectFrom('auth_epoch')
+            .select('version')
+            .where('id', '=', 2)
+            .executeTakeFirstOrThrow()
+        ).version,
+      );
+    const remembered = await epoch();
+    // The counter goes back two steps; then two changes move it on. Counted up by one each, it
+    // would land on the very value both instances remembered this admin's access at.
+    await fresh.database.db
+      .updateTable('auth_epoch')
+      .set({ version: remembered - 2 })
+      .where('id', '=', 2)
+      .execute();
+    await fresh.database.db.deleteFrom('memberships').where('user_id', '=', userId).execute();
+    await fresh.database.db
+      .updateTable('organizations')
+      .set({ name: 'Acme again' })
+      .where('id', '=', organizationId)
+      .execute();
+    expect(await epoch()).not.toBe(remembered);
+    for (const app of apps) expect((await list(app)).status).toBe(404);
+  });
+
+  // Last: it empties tables the other tests use. TRUNCATE fires no row trigger on PostgreSQL.
+  it.skipIf(ENGINE !== 'postgres')(
+    'counts a TRUNCATE of memberships or API keys on the next request',
+    async () => {
+      const { list } = await warmAdmin('truncated@acme.test');
+      await fresh.database.db.executeQuery(sql`truncate memberships`.compile(fresh.database.db));
+      for (const app of apps) expect((await list(app)).status).toBe(404);
+      for (const app of apps) expect((await me(app, adminKey)).status).toBe(200);
+      await fresh.database.db.executeQuery(sql`truncate api_keys cascade`.compile(fresh.database.db));
+      for (const app of apps) expect((await me(app, adminKey)).status).toBe(401);
+    },
+  );
 });

@@ -6,11 +6,11 @@ export interface MemoAt<T> {
 
 /**
  * Values that stay valid while a version counter stays where it was when they were read (the
- * access epoch of migration 015). Versions only move forward: a lookup at the version held
- * reads, a value read at a newer version replaces everything held, and a value read at an older
- * one is dropped. A value read after its version was read is at least as new as that version,
- * so nothing older than the version it is filed under is ever served. Bounded, least recently
- * used out.
+ * access epoch of migration 015). A lookup at the version held reads; a value read at any other
+ * version replaces everything held — newer because the counter moved, older because a request
+ * read before a move and finished after it (a value read after its version was read is at least
+ * as new as that version, so it is never older than what the version stands for), or because the
+ * counter was set back (a restored backup). Bounded, least recently used out.
  */
 export class VersionedMemo<T> {
   readonly #entries = new Map<string, T>();
@@ -33,8 +33,7 @@ export class VersionedMemo<T> {
         return value;
       },
       set: (key, value) => {
-        if (version < this.#version) return;
-        if (version > this.#version) {
+        if (version !== this.#version) {
           this.#entries.clear();
           this.#version = version;
         }

@@ -9,10 +9,10 @@ import type { Engine } from '../database.ts';
  * count together. On PostgreSQL the trigger is deferred to commit: the row's lock is taken
  * last and held for the commit only, so it cannot join a deadlock.
  */
-const KEY_COLUMNS = 'revoked_at, expires_at, scopes, user_id, secret_hash';
+export const KEY_COLUMNS = 'revoked_at, expires_at, scopes, user_id, secret_hash';
 // Not `seq` nor `updated_at` alone: SQLite numbers every new user by updating its `seq`, which
 // would otherwise empty every cache on each invitation to a new address.
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'id, email, email_canonical, username, display_name, password_hash, status, is_instance_admin, external_id';
 
 export function authEpoch(engine: Engine) {
