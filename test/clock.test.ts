@@ -1,5 +1,9 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { isoString, toDate } from '../src/lib/clock.ts';
+import { fromPostgresUtc, isoString, toDate } from '../src/lib/clock.ts';
+
+// pg's own timestamptz parser, which fromPostgresUtc must agree with wherever it answers.
+const parsePostgresDate = createRequire(import.meta.url)('postgres-date') as (text: string) => Date;
 
 describe('isoString', () => {
   it('writes what toISOString writes, for any date, and throws for an invalid one as it does', () => {
@@ -68,5 +72,50 @@ describe('toDate', () => {
     expect(isoString(date)).toBe('2027-01-01T00:00:00.000Z');
     const given = new Date();
     expect(toDate(given)).toBe(given);
+  });
+});
+
+describe('fromPostgresUtc', () => {
+  /** What PostgreSQL writes for a timestamptz in a UTC session: trailing zeros of the fraction dropped. */
+  const postgresText = (ms: number, micros: number) => {
+    const iso = new Date(ms).toISOString();
+    const fraction = `${iso.slice(20, 23)}${String(micros).padStart(3, '0')}`.replace(/0+$/, '');
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction ? `.${fraction}` : ''}+00`;
+  };
+
+  it('reads what pg’s parser reads, to the millisecond, and writes it back as toISOString does', () => {
+    const random = Array.from({ length: 20_000 }, () => Math.floor(Math.random() * 2.5e14 - 3e13));
+    for (const ms of [
+      0,
+      Date.UTC(2026, 11, 3, 18, 3, 52),
+      Date.UTC(2024, 1, 29, 23, 59, 59, 999),
+      ...random,
+    ]) {
+      for (const micros of [0, 123, 999]) {
+        const text = postgresText(ms, micros);
+        const date = fromPostgresUtc(text);
+        const expected = parsePostgresDate(text);
+        expect(date?.getTime(), text).toBe(expected.getTime());
+        expect(isoString(date!)).toBe(expected.toISOString());
+      }
+    }
+  });
+
+  it('leaves every other text to pg’s parser', () => {
+    for (const text of [
+      '2026-12-03 18:03:52.399+01',
+      '2026-12-03 18:03:52.399+05:30',
+      '2026-12-03 18:03:52.399-00:30',
+      '0999-12-03 18:03:52+00',
+      '2026-12-03 18:03:52+00 BC',
+      '12026-12-03 18:03:52+00',
+      'infinity',
+      '-infinity',
+      '2026-12-03 18:03:52.+00',
+      '2026-12-03T18:03:52.399+00',
+      '2026-02-30 00:00:00+00',
+    ]) {
+      expect(fromPostgresUtc(text), text).toBeUndefined();
+    }
   });
 });

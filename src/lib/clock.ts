@@ -59,6 +59,20 @@ function storedDate(s: string): StoredDate | undefined {
   return new StoredDate(Date.UTC(year, month - 1, day, hour, minute, second, ms), s);
 }
 
+/**
+ * PostgreSQL's text for a timestamptz in a UTC session (`2026-12-03 18:03:52.399123+00`) as a
+ * StoredDate carrying its ISO text; undefined for any other text (another offset, a year outside
+ * 1000–9999, infinity), which pg's own parser then reads. Digits past milliseconds are dropped,
+ * as pg's parser drops them.
+ */
+export function fromPostgresUtc(text: string): Date | undefined {
+  const length = text.length;
+  if (length < 22 || text.charCodeAt(10) !== 32 || !text.endsWith('+00')) return undefined;
+  if (length > 22 && (text.charCodeAt(19) !== 46 || length < 24)) return undefined;
+  const milliseconds = length === 22 ? '000' : `${text.slice(20, length - 3)}00`.slice(0, 3);
+  return storedDate(`${text.slice(0, 10)}T${text.slice(11, 19)}.${milliseconds}Z`);
+}
+
 /** A database value as a Date: PostgreSQL's driver gives Dates, SQLite the ISO strings we wrote. */
 export function toDate(value: Date | string): Date {
   if (value instanceof Date) return value;
