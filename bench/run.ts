@@ -158,6 +158,18 @@ async function freshPostgres(name: string): Promise<string> {
   return PG_ADMIN.replace(/\/[^/]*$/, `/${name}`);
 }
 
+/**
+ * What autovacuum does within its first minute after a bulk load: statistics for the planner.
+ * Without them PostgreSQL guesses a handful of rows per organization and plans a list page as a
+ * scan and sort of all of them (bench/RESULTS.md, round 5); both systems get the same.
+ */
+async function analyzePostgres(databaseUrl: string) {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  await client.query('analyze');
+  await client.end();
+}
+
 async function dropPostgres(name: string) {
   const admin = new pg.Client({ connectionString: PG_ADMIN });
   await admin.connect();
@@ -317,6 +329,7 @@ async function benchRsvp(engine: 'sqlite' | 'postgres') {
     ms: Math.round(batchMs[Math.floor(batchMs.length / 2)]!),
     note: `median of ${batchMs.length}`,
   });
+  if (engine === 'postgres') await analyzePostgres(databaseUrl);
 
   const first = await json(base, 'GET', '/v1/organizations/acme/invitations?page_size=1', auth);
   const id = first.body.invitations[0].id;
@@ -400,6 +413,7 @@ async function benchRsvp(engine: 'sqlite' | 'postgres') {
   const big = await json(base, 'POST', '/v1/organizations', auth, { slug: 'big', name: 'Big' });
   const owner = await json(base, 'GET', '/v1/me', auth);
   await seedDirect(databaseUrl, big.body.id, owner.body.id, LARGE);
+  if (engine === 'postgres') await analyzePostgres(databaseUrl);
   const deep = async (org: string) => {
     let token: string | null = null;
     for (let page = 0; page < 20; page++) {
@@ -562,6 +576,7 @@ async function benchBetterAuth(engine: 'sqlite' | 'postgres') {
     }
     await client.end();
   }
+  if (engine === 'postgres') await analyzePostgres(databaseUrl);
 
   // better-auth reads one invitation as its recipient; rsvp's get is the admin's read by id.
   const reader = { ...origin, cookie: await signUp('reader@bench.test') };
