@@ -97,28 +97,11 @@ describe('API keys seen by two app instances sharing one database', () => {
   it('ends or narrows a member’s access on the other instance on the first request after the change', async () => {
     const [first, other] = apps as [(typeof apps)[number], (typeof apps)[number]];
     const owner = { authorization: `Bearer ${adminKey}` };
-    const user = await request(first, 'POST', '/v1/users', {
-      headers: owner,
-      body: { email: 'admin2@acme.test', password: 'correct horse battery' },
-    });
-    const organization = await request(first, 'GET', '/v1/organizations/acme', { headers: owner });
-    await insertMembership(fresh.database.db, {
-      organizationId: organization.body.id,
-      userId: user.body.id,
-      role: 'admin',
-      createdAt: new Date(),
-      updatedAt: new Date(),
-    });
-    const basic = `Basic ${Buffer.from('admin2@acme.test:correct horse battery').toString('base64')}`;
-    const created = await request(first, 'POST', '/v1/api-keys', {
-      headers: { authorization: basic },
-      body: { name: 'k' },
-    });
-    const key = { authorization: `Bearer ${created.body.secret as string}` };
+    const { userId, organizationId, headers: key } = await warmAdmin('admin2@acme.test');
     const invitations = (app: (typeof apps)[number]) =>
       request(app, 'GET', '/v1/organizations/acme/invitations', { headers: key });
     const byId = (app: (typeof apps)[number]) =>
-      request(app, 'GET', `/v1/organizations/${organization.body.id}/invitations`, { headers: key });
+      request(app, 'GET', `/v1/organizations/${organizationId}/invitations`, { headers: key });
     for (let i = 0; i < 3; i++) {
       for (const app of apps) {
         expect((await invitations(app)).status).toBe(200);
@@ -127,7 +110,7 @@ describe('API keys seen by two app instances sharing one database', () => {
     }
 
     // Demoted through the API on one instance: refused as a member on both, by slug and by id.
-    const demoted = await request(first, 'PATCH', `/v1/organizations/acme/members/${user.body.id}`, {
+    const demoted = await request(first, 'PATCH', `/v1/organizations/acme/members/${userId}`, {
       headers: owner,
       body: { role: 'member' },
     });
@@ -141,12 +124,12 @@ describe('API keys seen by two app instances sharing one database', () => {
     await fresh.database.db
       .updateTable('memberships')
       .set({ role: 'admin' })
-      .where('user_id', '=', user.body.id)
+      .where('user_id', '=', userId)
       .execute();
     for (const app of [other, first]) expect((await invitations(app)).status).toBe(200);
 
     // Removed: the organization is no longer there for them, on either instance.
-    const removed = await request(other, 'DELETE', `/v1/organizations/acme/members/${user.body.id}`, {
+    const removed = await request(other, 'DELETE', `/v1/organizations/acme/members/${userId}`, {
       headers: owner,
     });
     expect(removed.status).toBeLessThan(300);
@@ -224,7 +207,7 @@ describe('API keys seen by two app instances sharing one database', () => {
     const list = (app: (typeof apps)[number]) =>
       request(app, 'GET', '/v1/organizations/acme/invitations', { headers });
     for (let i = 0; i < 3; i++) for (const app of apps) expect((await list(app)).status).toBe(200);
-    return { userId: user.body.id as string, organizationId: organization.body.id as string, list };
+    return { userId: user.body.id as string, organizationId: organization.body.id as string, headers, list };
   }
 
   it('never meets a remembered access again after the access epoch is set back, as by a restored backup', async () => {
